@@ -1,0 +1,3 @@
+module npsd
+
+go 1.26
