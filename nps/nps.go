@@ -76,14 +76,17 @@ func (t *Tally) Add(score int) error {
 }
 
 // AddCategory counts one answer whose category is already known.
-func (t *Tally) AddCategory(c Category) {
+func (t *Tally) AddCategory(c Category) { t.AddN(c, 1) }
+
+// AddN counts n answers of one category.
+func (t *Tally) AddN(c Category, n int) {
 	switch c {
 	case Promoter:
-		t.Promoters++
+		t.Promoters += n
 	case Passive:
-		t.Passives++
+		t.Passives += n
 	default:
-		t.Detractors++
+		t.Detractors += n
 	}
 }
 

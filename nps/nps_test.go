@@ -107,13 +107,13 @@ func TestCompare(t *testing.T) {
 		{name: "empty after", before: Tally{Promoters: 1}, after: Tally{}, wantOK: false},
 		// 10 answers each, +20 → +40: well inside the noise of such samples.
 		{name: "small samples are noise",
-			before: Tally{Promoters: 4, Passives: 4, Detractors: 2},
-			after:  Tally{Promoters: 5, Passives: 4, Detractors: 1},
+			before:     Tally{Promoters: 4, Passives: 4, Detractors: 2},
+			after:      Tally{Promoters: 5, Passives: 4, Detractors: 1},
 			wantChange: 20, wantSignificant: false, wantOK: true},
 		// 1,000 answers each, +10 → +40: far outside the noise.
 		{name: "large samples are significant",
-			before: Tally{Promoters: 400, Passives: 300, Detractors: 300},
-			after:  Tally{Promoters: 550, Passives: 300, Detractors: 150},
+			before:     Tally{Promoters: 400, Passives: 300, Detractors: 300},
+			after:      Tally{Promoters: 550, Passives: 300, Detractors: 150},
 			wantChange: 30, wantSignificant: true, wantOK: true},
 		{name: "unchanged", before: Tally{Promoters: 50, Detractors: 50}, after: Tally{Promoters: 50, Detractors: 50},
 			wantChange: 0, wantSignificant: false, wantOK: true},

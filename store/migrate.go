@@ -1,0 +1,85 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Every bucket a release uses is created by a migration, so a
+// Tx can assume they exist.
+var (
+	bucketMeta               = []byte("meta")
+	bucketContacts           = []byte("contacts")
+	bucketContactsByEmail    = []byte("contacts_by_email")
+	bucketContactsByPhone    = []byte("contacts_by_phone")
+	bucketContactsByExternal = []byte("contacts_by_external")
+	bucketEvents             = []byte("events")
+	bucketEventsByExternal   = []byte("events_by_external")
+	bucketEventsByContact    = []byte("events_by_contact")
+	bucketSurveys            = []byte("surveys")
+	bucketResponses          = []byte("responses")
+	bucketResponsesByTime    = []byte("responses_by_time")
+	bucketResponsesByKey     = []byte("responses_by_key")
+
+	keySchemaVersion = []byte("schema_version")
+)
+
+// migration moves the schema from version-1 to version. Migrations only go
+// forward: a database written by a newer npsd is refused rather than
+// misread.
+type migration struct {
+	version int
+	what    string
+	apply   func(*bolt.Tx) error
+}
+
+var migrations = []migration{
+	{1, "create the buckets of contacts, events, surveys and responses", func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{
+			bucketContacts, bucketContactsByEmail, bucketContactsByPhone, bucketContactsByExternal,
+			bucketEvents, bucketEventsByExternal, bucketEventsByContact,
+			bucketSurveys,
+			bucketResponses, bucketResponsesByTime, bucketResponsesByKey,
+		} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	}},
+}
+
+// SchemaVersion is the schema this build writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+func (s *Store) migrate() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return fmt.Errorf("meta bucket: %w", err)
+		}
+		current := 0
+		if v := meta.Get(keySchemaVersion); v != nil {
+			if len(v) != 8 {
+				return fmt.Errorf("meta bucket: schema_version is %d bytes, want 8: the file is not an npsd database or is damaged", len(v))
+			}
+			current = int(binary.BigEndian.Uint64(v))
+		}
+		if current > SchemaVersion() {
+			return fmt.Errorf("schema version %d is newer than this npsd understands (%d): run the newer npsd, or restore a backup", current, SchemaVersion())
+		}
+		for _, m := range migrations {
+			if m.version <= current {
+				continue
+			}
+			if err := m.apply(tx); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.what, err)
+			}
+			s.log.Info("store migrated", "version", m.version, "what", m.what)
+			current = m.version
+		}
+		return meta.Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, uint64(current)))
+	})
+}
