@@ -313,3 +313,23 @@ type TemporaryError struct{ Err error }
 func (e *TemporaryError) Error() string   { return e.Err.Error() }
 func (e *TemporaryError) Unwrap() error   { return e.Err }
 func (e *TemporaryError) Temporary() bool { return true }
+
+// errRehearsal rolls back a rehearsal's transaction.
+var errRehearsal = errors.New("rehearsal: roll back")
+
+// Rehearse runs fn in a write transaction that is always rolled back, so a
+// dry run meets exactly the conflicts and matches a real write would, and
+// changes nothing. It waits for the writer's current transaction, since
+// bbolt allows one writer at a time.
+func (s *Store) Rehearse(fn func(*Tx) error) error {
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		if err := runSafely(&Tx{tx: btx, now: s.now}, fn); err != nil {
+			return err
+		}
+		return errRehearsal
+	})
+	if errors.Is(err, errRehearsal) {
+		return nil
+	}
+	return err
+}

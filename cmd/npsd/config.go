@@ -1,0 +1,523 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the YAML file, section by section. Its types carry yaml tags
+// only: mapping it onto each package's own options happens in wiring code,
+// so no package depends on the file's shape.
+type Config struct {
+	Business  BusinessConfig   `yaml:"business"`
+	Store     StoreConfig      `yaml:"store"`
+	HTTP      HTTPConfig       `yaml:"http"`
+	Email     EmailConfig      `yaml:"email"`
+	IMAP      IMAPConfig       `yaml:"imap"`
+	SMS       SMSConfig        `yaml:"sms"`
+	Surveys   SurveysConfig    `yaml:"surveys"`
+	Campaigns []CampaignConfig `yaml:"campaigns"`
+	Summary   SummaryConfig    `yaml:"summary"`
+	Log       LogConfig        `yaml:"log"`
+
+	// File is the file the config was read from; "" for the built-in defaults.
+	File string `yaml:"-"`
+	// storeDirIsDefault is true when store.path was not set, so the store
+	// may create its default folder.
+	storeDirIsDefault bool
+}
+
+type BusinessConfig struct {
+	Name          string   `yaml:"name"`
+	Timezone      string   `yaml:"timezone"`
+	Language      string   `yaml:"language"`
+	DefaultRegion string   `yaml:"default_region"`
+	ReviewURL     string   `yaml:"review_url"`
+	Owners        []string `yaml:"owners"`
+}
+
+type StoreConfig struct {
+	Path string `yaml:"path"`
+}
+
+type HTTPConfig struct {
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+}
+
+type EmailConfig struct {
+	Transport string     `yaml:"transport"`
+	From      string     `yaml:"from"`
+	ReplyTo   string     `yaml:"reply_to"`
+	FileDir   string     `yaml:"file_dir"`
+	SMTP      SMTPConfig `yaml:"smtp"`
+}
+
+type SMTPConfig struct {
+	Host         string `yaml:"host"`
+	Port         int    `yaml:"port"`
+	TLS          string `yaml:"tls"`
+	Username     string `yaml:"username"`
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+}
+
+type IMAPConfig struct {
+	Host         string `yaml:"host"`
+	Port         int    `yaml:"port"`
+	TLS          string `yaml:"tls"`
+	Username     string `yaml:"username"`
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	Mailbox      string `yaml:"mailbox"`
+}
+
+type SMSConfig struct {
+	Transport string       `yaml:"transport"`
+	FileDir   string       `yaml:"file_dir"`
+	Twilio    TwilioConfig `yaml:"twilio"`
+}
+
+type TwilioConfig struct {
+	AccountSID          string `yaml:"account_sid"`
+	AuthToken           Secret `yaml:"auth_token"`
+	AuthTokenFile       string `yaml:"auth_token_file"`
+	From                string `yaml:"from"`
+	MessagingServiceSID string `yaml:"messaging_service_sid"`
+	APIURL              string `yaml:"api_url"`
+}
+
+type SurveysConfig struct {
+	Channels       []string `yaml:"channels"`
+	MinDaysBetween int      `yaml:"min_days_between"`
+}
+
+type CampaignConfig struct {
+	Name      string            `yaml:"name"`
+	Schedule  string            `yaml:"schedule"`
+	Event     string            `yaml:"event"`
+	FirstOnly *bool             `yaml:"first_only"`
+	Delay     time.Duration     `yaml:"delay"`
+	Spread    time.Duration     `yaml:"spread"`
+	Segment   map[string]string `yaml:"segment"`
+}
+
+type SummaryConfig struct {
+	Schedule string   `yaml:"schedule"`
+	To       []string `yaml:"to"`
+	Segments []string `yaml:"segments"`
+}
+
+type LogConfig struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+// Secret is a password or token. It prints as [redacted] so that a config
+// dumped into a log or an error never leaks it.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// Format makes every fmt verb, %#v included, print the redacted form.
+func (s Secret) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.String()) }
+func (s Secret) MarshalYAML() (any, error)     { return s.String(), nil }
+func (s Secret) MarshalJSON() ([]byte, error)  { return json.Marshal(s.String()) }
+
+// Reveal returns the secret itself, for the one place that must send it.
+func (s Secret) Reveal() string { return string(s) }
+
+// defaultConfig is what npsd runs on with no file at all: a local bbolt file,
+// messages written to folders instead of sent, the HTTP server on loopback.
+func defaultConfig() Config {
+	return Config{
+		Business: BusinessConfig{
+			Name:          "My Business",
+			Timezone:      "UTC",
+			Language:      "en",
+			DefaultRegion: "US",
+		},
+		Store: StoreConfig{Path: "npsd-data/npsd.db"},
+		HTTP:  HTTPConfig{Listen: "127.0.0.1:8425", PublicURL: "http://127.0.0.1:8425"},
+		Email: EmailConfig{
+			Transport: "file",
+			From:      "npsd@localhost",
+			FileDir:   "npsd-data/outbox/email",
+			SMTP:      SMTPConfig{Port: 587, TLS: "starttls"},
+		},
+		IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX"},
+		SMS: SMSConfig{
+			Transport: "file",
+			FileDir:   "npsd-data/outbox/sms",
+			Twilio:    TwilioConfig{APIURL: "https://api.twilio.com"},
+		},
+		Surveys:           SurveysConfig{Channels: []string{"email", "sms"}, MinDaysBetween: 90},
+		Summary:           SummaryConfig{Schedule: "0 8 * * 1"},
+		Log:               LogConfig{Format: "auto", Level: "info"},
+		storeDirIsDefault: true,
+	}
+}
+
+// Problem is one thing wrong with a config, located by key path and line.
+type Problem struct {
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Key, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s", p.Key, p.Msg)
+}
+
+// ConfigError lists every problem found in a config file, so an installer
+// fixes them all in one go rather than one per restart.
+type ConfigError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	name := e.File
+	if name == "" {
+		name = "built-in config"
+	}
+	fmt.Fprintf(&b, "%s: %d problem(s)", name, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// configSearch is where a config is looked for when neither --config nor
+// NPSD_CONFIG names one.
+var configSearch = []string{"config.yaml", "/etc/npsd/config.yaml"}
+
+// findConfig returns the config file to read: the flag, then NPSD_CONFIG,
+// then the first of configSearch that exists, else "" for the defaults. A
+// file named explicitly must exist.
+func findConfig(flagValue string, getenv func(string) string) (string, error) {
+	for _, named := range []struct{ from, path string }{{"--config", flagValue}, {"NPSD_CONFIG", getenv("NPSD_CONFIG")}} {
+		if named.path == "" {
+			continue
+		}
+		if _, err := os.Stat(named.path); err != nil {
+			return "", fmt.Errorf("config file %s (from %s): %w", named.path, named.from, err)
+		}
+		return named.path, nil
+	}
+	for _, p := range configSearch {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("config file %s: %w", p, err)
+		}
+	}
+	return "", nil
+}
+
+// loadConfig reads, expands and validates a config file; path "" gives the
+// defaults. The error, when not nil, is a *ConfigError listing every problem
+// or an error reading the file.
+func loadConfig(path string, getenv func(string) string) (*Config, error) {
+	cfg := defaultConfig()
+	baseDir, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{getenv: getenv}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, err
+		}
+		cfg.File, baseDir = abs, filepath.Dir(abs)
+		defaultStore := cfg.Store.Path
+		if err := l.decodeFile(data, &cfg); err != nil {
+			return nil, &ConfigError{File: cfg.File, Problems: []Problem{{Key: "(file)", Msg: err.Error()}}}
+		}
+		cfg.storeDirIsDefault = cfg.Store.Path == defaultStore
+	}
+	cfg.resolvePaths(baseDir)
+	l.readSecretFiles(&cfg)
+	l.problems = append(l.problems, cfg.validate(l.lines)...)
+	if len(l.problems) > 0 {
+		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
+		return &cfg, &ConfigError{File: cfg.File, Problems: l.problems}
+	}
+	return &cfg, nil
+}
+
+type loader struct {
+	getenv   func(string) string
+	problems []Problem
+	// lines maps a key path to the line it was set on, so that problems
+	// found after decoding still point at the file.
+	lines map[string]int
+}
+
+func (l *loader) problem(line int, key, format string, args ...any) {
+	l.problems = append(l.problems, Problem{Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *loader) decodeFile(data []byte, cfg *Config) error {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // An empty file keeps every default.
+		}
+		return fmt.Errorf("not valid YAML: %w", err)
+	}
+	l.lines = map[string]int{}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	l.decode(doc.Content[0], "", reflect.ValueOf(cfg).Elem())
+	return nil
+}
+
+// decode fills v from n, strictly: every mapping key must name a field, and
+// each problem is recorded with its key path and line instead of stopping at
+// the first.
+func (l *loader) decode(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	l.lines[path] = n.Line
+	switch {
+	case v.Kind() == reflect.Struct && v.Type() != reflect.TypeFor[time.Time]():
+		if n.Kind != yaml.MappingNode {
+			l.problem(n.Line, orRoot(path), "must be a mapping of keys, not %s", describe(n))
+			return
+		}
+		fields := yamlFields(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			key := joinKey(path, k.Value)
+			idx, ok := fields[k.Value]
+			if !ok {
+				msg := "unknown key"
+				if s := closest(k.Value, slices.Collect(mapKeys(fields))); s != "" {
+					msg += fmt.Sprintf(" (did you mean %s?)", s)
+				}
+				l.problem(k.Line, key, "%s", msg)
+				continue
+			}
+			l.decode(val, key, v.Field(idx))
+		}
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
+		if n.Kind != yaml.SequenceNode {
+			l.problem(n.Line, path, "must be a list, not %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			l.decode(item, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+		}
+		v.Set(s)
+	default:
+		l.expandEnv(n, path)
+		target := reflect.New(v.Type())
+		if err := n.Decode(target.Interface()); err != nil {
+			l.problem(n.Line, path, "%s", cleanYAMLError(err))
+			return
+		}
+		v.Set(target.Elem())
+	}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${NAME} in the scalars under n. Only the braced form is
+// expanded, so a password containing a bare $ survives; an unset variable
+// is a problem rather than an empty string that would fail later, far from
+// its cause.
+func (l *loader) expandEnv(n *yaml.Node, path string) {
+	if n.Kind != yaml.ScalarNode {
+		for _, c := range n.Content {
+			l.expandEnv(c, path)
+		}
+		return
+	}
+	if !strings.Contains(n.Value, "${") {
+		return
+	}
+	n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+		name := envRef.FindStringSubmatch(ref)[1]
+		v := l.getenv(name)
+		if v == "" {
+			l.problem(n.Line, path, "environment variable %s is not set", name)
+		}
+		return v
+	})
+	// An expanded value is text whatever it looks like: "${PORT}" was a
+	// string before expansion and yaml resolves tags from the original.
+	if n.Tag == "!!str" && n.Style == 0 {
+		n.Tag = ""
+	}
+}
+
+func (l *loader) readSecretFiles(cfg *Config) {
+	for _, s := range []struct {
+		key      string
+		secret   *Secret
+		fileKey  string
+		filePath string
+	}{
+		{"email.smtp.password", &cfg.Email.SMTP.Password, "email.smtp.password_file", cfg.Email.SMTP.PasswordFile},
+		{"imap.password", &cfg.IMAP.Password, "imap.password_file", cfg.IMAP.PasswordFile},
+		{"sms.twilio.auth_token", &cfg.SMS.Twilio.AuthToken, "sms.twilio.auth_token_file", cfg.SMS.Twilio.AuthTokenFile},
+	} {
+		if s.filePath == "" {
+			continue
+		}
+		line := l.lines[s.fileKey]
+		if *s.secret != "" {
+			l.problem(line, s.fileKey, "set either %s or %s, not both", s.key, s.fileKey)
+			continue
+		}
+		data, err := os.ReadFile(s.filePath)
+		if err != nil {
+			l.problem(line, s.fileKey, "cannot read the secret: %v", err)
+			continue
+		}
+		// Files written by echo or an editor end with a newline that is not
+		// part of the secret.
+		v := strings.TrimRight(string(data), "\r\n")
+		if v == "" {
+			l.problem(line, s.fileKey, "%s is empty", s.filePath)
+			continue
+		}
+		*s.secret = Secret(v)
+	}
+}
+
+// resolvePaths makes every relative path in cfg relative to dir, the config
+// file's folder (or the working folder for the defaults), so that a service
+// started from / finds the same files as the installer who tested by hand.
+func (c *Config) resolvePaths(dir string) {
+	for _, p := range []*string{
+		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir,
+		&c.Email.SMTP.PasswordFile, &c.IMAP.PasswordFile, &c.SMS.Twilio.AuthTokenFile,
+	} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+}
+
+func yamlFields(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := range t.NumField() {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag != "" && tag != "-" {
+			m[tag] = i
+		}
+	}
+	return m
+}
+
+func mapKeys(m map[string]int) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func joinKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "(top level)"
+	}
+	return path
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", n.Value)
+	}
+	return "this"
+}
+
+var yamlLinePrefix = regexp.MustCompile(`^yaml: (unmarshal errors:\n\s*)?(line \d+: )?`)
+
+// cleanYAMLError strips yaml's own prefixes, since the problem already
+// carries the key and line.
+func cleanYAMLError(err error) string {
+	return yamlLinePrefix.ReplaceAllString(err.Error(), "")
+}
+
+// closest returns the candidate nearest to s by edit distance when it is
+// near enough to be the key that was meant.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	slices.Sort(candidates)
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+)
+
+// validate checks every value and returns every problem, each with the line
+// its key was set on when the file set it.
+func (c *Config) validate(lines map[string]int) []Problem {
+	v := &validator{lines: lines}
+
+	b := c.Business
+	v.check(strings.TrimSpace(b.Name) != "", "business.name", "must not be empty: it is in every message")
+	if err := validTimezone(b.Timezone); err != nil {
+		v.add("business.timezone", "%v", err)
+	}
+	if _, err := normalizeLanguage(b.Language); err != nil {
+		v.add("business.language", "%v", err)
+	}
+	v.check(validRegion(b.DefaultRegion), "business.default_region", "%q is not a region code (use two capital letters such as FR, CA or US)", b.DefaultRegion)
+	if b.ReviewURL != "" {
+		v.url("business.review_url", b.ReviewURL)
+	}
+	v.emails("business.owners", b.Owners)
+
+	v.check(c.Store.Path != "", "store.path", "must not be empty")
+	if c.Store.Path != "" && !c.storeDirIsDefault {
+		dir := filepath.Dir(c.Store.Path)
+		if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			v.add("store.path", "folder %s does not exist: create it (mode 0700)", dir)
+		} else if err == nil && !fi.IsDir() {
+			v.add("store.path", "%s is not a folder", dir)
+		}
+	}
+
+	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		v.add("http.listen", "must be host:port, such as 127.0.0.1:8425 (%v)", err)
+	} else {
+		v.port("http.listen", port)
+	}
+	v.url("http.public_url", c.HTTP.PublicURL)
+
+	e := c.Email
+	switch e.Transport {
+	case "file":
+		v.check(e.FileDir != "", "email.file_dir", "must be set when email.transport is file")
+	case "smtp":
+		v.check(e.SMTP.Host != "", "email.smtp.host", "must be set when email.transport is smtp")
+		v.portNumber("email.smtp.port", e.SMTP.Port)
+		v.oneOf("email.smtp.tls", e.SMTP.TLS, "starttls", "tls", "none")
+		v.check((e.SMTP.Username == "") == (e.SMTP.Password == ""), "email.smtp.password", "username and password go together: set both or neither")
+	default:
+		v.add("email.transport", "must be file or smtp, not %q", e.Transport)
+	}
+	v.email("email.from", e.From)
+	if e.ReplyTo != "" {
+		v.email("email.reply_to", e.ReplyTo)
+	}
+
+	if i := c.IMAP; i.Host != "" {
+		v.portNumber("imap.port", i.Port)
+		v.oneOf("imap.tls", i.TLS, "tls", "starttls", "none")
+		v.check(i.Username != "", "imap.username", "must be set when imap.host is")
+		v.check(i.Password != "", "imap.password", "must be set when imap.host is (or imap.password_file)")
+		v.check(i.Mailbox != "", "imap.mailbox", "must not be empty")
+	}
+
+	switch s := c.SMS; s.Transport {
+	case "file":
+		v.check(s.FileDir != "", "sms.file_dir", "must be set when sms.transport is file")
+	case "twilio":
+		t := s.Twilio
+		v.check(twilioSID.MatchString(t.AccountSID) && strings.HasPrefix(t.AccountSID, "AC"), "sms.twilio.account_sid", "must be the AC… id of the Twilio account (34 characters)")
+		v.check(t.AuthToken != "", "sms.twilio.auth_token", "must be set when sms.transport is twilio (or sms.twilio.auth_token_file)")
+		switch {
+		case t.From == "" && t.MessagingServiceSID == "":
+			v.add("sms.twilio.from", "set from (a number in E.164 form) or messaging_service_sid")
+		case t.From != "":
+			if _, err := normalizePhone(t.From, ""); err != nil || !strings.HasPrefix(t.From, "+") {
+				v.add("sms.twilio.from", "must be a phone number in E.164 form such as +15145550100")
+			}
+		}
+		if t.MessagingServiceSID != "" {
+			v.check(twilioSID.MatchString(t.MessagingServiceSID) && strings.HasPrefix(t.MessagingServiceSID, "MG"), "sms.twilio.messaging_service_sid", "must be an MG… id (34 characters)")
+		}
+		v.url("sms.twilio.api_url", t.APIURL)
+	default:
+		v.add("sms.transport", "must be file or twilio, not %q", s.Transport)
+	}
+
+	sv := c.Surveys
+	v.check(len(sv.Channels) > 0, "surveys.channels", "must list at least one of email, sms")
+	seen := map[string]bool{}
+	for i, ch := range sv.Channels {
+		key := fmt.Sprintf("surveys.channels[%d]", i)
+		v.oneOf(key, ch, "email", "sms")
+		v.check(!seen[ch], key, "%s is listed twice", ch)
+		seen[ch] = true
+	}
+	v.check(sv.MinDaysBetween >= 0, "surveys.min_days_between", "must be 0 or more")
+
+	names := map[string]bool{}
+	for i, cp := range c.Campaigns {
+		key := fmt.Sprintf("campaigns[%d]", i)
+		if !campaignName.MatchString(cp.Name) {
+			v.add(key+".name", "must be letters, digits, - or _ (it appears in reports and on the command line), not %q", cp.Name)
+		}
+		v.check(!names[cp.Name], key+".name", "campaign %q is defined twice", cp.Name)
+		names[cp.Name] = true
+		switch {
+		case cp.Schedule == "" && cp.Event == "":
+			v.add(key, "set schedule (a cron spec) or event (the event type that triggers it)")
+		case cp.Schedule != "" && cp.Event != "":
+			v.add(key, "set schedule or event, not both")
+		case cp.Schedule != "":
+			v.cron(key+".schedule", cp.Schedule)
+		}
+		v.check(cp.Delay >= 0, key+".delay", "must not be negative")
+		v.check(cp.Spread >= 0, key+".spread", "must not be negative")
+	}
+
+	v.cron("summary.schedule", c.Summary.Schedule)
+	v.emails("summary.to", c.Summary.To)
+	for i, s := range c.Summary.Segments {
+		v.check(strings.TrimSpace(s) != "", fmt.Sprintf("summary.segments[%d]", i), "must not be empty")
+	}
+
+	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
+	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	return v.problems
+}
+
+var (
+	twilioSID    = regexp.MustCompile(`^[A-Z]{2}[0-9a-f]{32}$`)
+	campaignName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+)
+
+type validator struct {
+	lines    map[string]int
+	problems []Problem
+}
+
+func (v *validator) add(key, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Line: v.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// line finds where key was set, or its nearest parent when the key itself
+// was not in the file (a list item, a required key left out).
+func (v *validator) line(key string) int {
+	for key != "" {
+		if n, ok := v.lines[key]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return 0
+}
+
+func (v *validator) check(ok bool, key, format string, args ...any) {
+	if !ok {
+		v.add(key, format, args...)
+	}
+}
+
+func (v *validator) oneOf(key, value string, allowed ...string) {
+	for _, a := range allowed {
+		if value == a {
+			return
+		}
+	}
+	v.add(key, "must be one of %s, not %q", strings.Join(allowed, ", "), value)
+}
+
+func (v *validator) portNumber(key string, port int) {
+	v.check(port >= 1 && port <= 65535, key, "must be 1-65535")
+}
+
+// port checks the port of a listen address; 0 asks the kernel for a free
+// one, which tests use.
+func (v *validator) port(key, port string) {
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		v.add(key, "port must be 0-65535, not %q", port)
+	}
+}
+
+func (v *validator) url(key, s string) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add(key, "must be an absolute http or https URL, not %q", s)
+	}
+}
+
+func (v *validator) email(key, s string) {
+	if _, err := normalizeEmail(s); err != nil {
+		v.add(key, "%v", err)
+	}
+}
+
+func (v *validator) emails(key string, list []string) {
+	for i, s := range list {
+		v.email(fmt.Sprintf("%s[%d]", key, i), s)
+	}
+}
+
+// cron checks a five-field spec. robfig/cron panics on some malformed specs
+// instead of returning an error, so the parse is guarded.
+func (v *validator) cron(key, spec string) {
+	if err := parseCron(spec); err != nil {
+		v.add(key, "%v", err)
+	}
+}
+
+func parseCron(spec string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("invalid cron spec %q: %v", spec, r)
+		}
+	}()
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("invalid cron spec %q: %v (five fields: minute hour day-of-month month day-of-week)", spec, err)
+	}
+	return nil
+}

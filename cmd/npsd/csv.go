@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// csvTable is a whole CSV file read and checked before anything is written,
+// so that a file broken halfway (an unclosed quote) writes nothing.
+type csvTable struct {
+	name    string
+	columns map[string]int // canonical column name → index
+	extra   []string       // header names that are not canonical columns, in order
+	header  []string
+	rows    []csvRow
+	// defaults fill a canonical column the file lacks (events import --type).
+	defaults map[string]string
+}
+
+type csvRow struct {
+	line   int // line of the row's first field, 1-based, as a spreadsheet shows it
+	fields []string
+}
+
+// get returns a row's value for a canonical column, "" when absent.
+func (t *csvTable) get(r csvRow, column string) string {
+	if i, ok := t.columns[column]; ok && i < len(r.fields) {
+		return strings.TrimSpace(r.fields[i])
+	}
+	return ""
+}
+
+// inputError is input that cannot be used at all: exit 2, nothing written.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+func unusable(format string, args ...any) error {
+	return &inputError{msg: fmt.Sprintf(format, args...)}
+}
+
+// readCSVFile reads a CSV export from a spreadsheet or another tool: UTF-8
+// with or without BOM (or Windows-1252 when asked: French Excel's "CSV"
+// export), "," or ";" as delimiter, quoted fields with newlines.
+// aliases maps lower-cased header spellings onto canonical column names.
+func readCSVFile(path, encoding string, aliases map[string]string) (*csvTable, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, unusable("%v", err)
+	}
+	return readCSV(path, data, encoding, aliases)
+}
+
+func readCSV(name string, data []byte, encoding string, aliases map[string]string) (*csvTable, error) {
+	data, err := decodeText(name, data, encoding)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, unusable("%s: the file is empty: expected a header line", name)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sniffDelimiter(data)
+	r.FieldsPerRecord = -1 // a row with a wrong count is that row's error, not the file's
+	header, err := r.Read()
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	t := &csvTable{name: name, columns: map[string]int{}, header: header}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return nil, unusable("%s line 1: column %d has no name in the header", name, i+1)
+		}
+		canon, known := aliases[foldHeader(h)]
+		if !known {
+			t.extra = append(t.extra, h)
+			canon = "attr:" + attributeKey(h)
+		}
+		if j, dup := t.columns[canon]; dup {
+			return nil, unusable("%s line 1: columns %d (%q) and %d (%q) both mean %s", name, j+1, header[j], i+1, h, strings.TrimPrefix(canon, "attr:"))
+		}
+		t.columns[canon] = i
+	}
+	for {
+		fields, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+		line, _ := r.FieldPos(0)
+		if allBlank(fields) {
+			continue
+		}
+		t.rows = append(t.rows, csvRow{line: line, fields: fields})
+	}
+	return t, nil
+}
+
+// csvError turns a parse error into a message that says where and what to do.
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		hint := ""
+		if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+			hint = ": a quote is not closed or stands inside an unquoted field (the row started on line " + fmt.Sprint(pe.StartLine) + ")"
+		}
+		return unusable("%s line %d: %v%s; nothing was imported", name, pe.Line, pe.Err, hint)
+	}
+	return unusable("%s: %v", name, err)
+}
+
+// decodeText returns data as UTF-8 without BOM, or says which line is not.
+func decodeText(name string, data []byte, encoding string) ([]byte, error) {
+	switch strings.ToLower(encoding) {
+	case "", "utf-8", "utf8":
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252.NewDecoder().Bytes(data)
+	case "latin1", "iso-8859-1":
+		return charmap.ISO8859_1.NewDecoder().Bytes(data)
+	case "iso-8859-15", "latin9":
+		return charmap.ISO8859_15.NewDecoder().Bytes(data)
+	default:
+		return nil, unusable("unknown encoding %q: use utf-8, windows-1252, latin1 or iso-8859-15", encoding)
+	}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, unusable("%s is UTF-16 text: save it as \"CSV UTF-8\" and import again", name)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	if utf8.Valid(data) {
+		return data, nil
+	}
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return nil, unusable("%s line %d: the file is not UTF-8; save it as \"CSV UTF-8\", or import it with --encoding windows-1252 if it comes from Excel", name, line)
+}
+
+// sniffDelimiter picks ";" or "," from the header line, counting only
+// outside quotes: French spreadsheets export with ";" because "," is their
+// decimal separator.
+func sniffDelimiter(data []byte) rune {
+	commas, semis := 0, 0
+	quoted := false
+	for _, b := range data {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case quoted:
+		case b == '\n':
+			if semis > commas {
+				return ';'
+			}
+			return ','
+		case b == ',':
+			commas++
+		case b == ';':
+			semis++
+		}
+	}
+	if semis > commas {
+		return ';'
+	}
+	return ','
+}
+
+// foldHeader lower-cases a header and drops accents and separators, so
+// "Téléphone", "E-mail" and "external ID" find their columns.
+func foldHeader(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
+		switch r {
+		case 'é', 'è', 'ê', 'ë':
+			r = 'e'
+		case 'à', 'â':
+			r = 'a'
+		case 'î', 'ï':
+			r = 'i'
+		case 'ô':
+			r = 'o'
+		case 'ù', 'û', 'ü':
+			r = 'u'
+		case 'ç':
+			r = 'c'
+		case ' ', '-', '.':
+			r = '_'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func allBlank(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,539 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"npsd/store"
+)
+
+// pendingRow is a checked CSV row waiting to be written. apply runs inside
+// a store transaction and may run more than once (see store.Update).
+type pendingRow struct {
+	line  int
+	apply func(tx *store.Tx) (store.UpsertResult, error)
+}
+
+type rowError struct {
+	line int
+	err  error
+}
+
+type importStats struct {
+	rows                        int
+	created, updated, unchanged int
+	rejected                    []rowError
+}
+
+// importChunk is how many rows are queued at once: large enough that the
+// group commit pays one fsync for many rows, small enough that the progress
+// bar moves.
+const importChunk = 500
+
+// applyRows writes the rows, each on its own (a row the store refuses, say
+// an email that belongs to another contact, does not stop the others), or
+// with dryRun rehearses them in a transaction that is rolled back.
+func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, rows []pendingRow, dryRun bool, stats *importStats) error {
+	record := func(line int, res store.UpsertResult, err error) {
+		switch {
+		case err != nil:
+			stats.rejected = append(stats.rejected, rowError{line, err})
+		case res == store.Created:
+			stats.created++
+		case res == store.Updated:
+			stats.updated++
+		default:
+			stats.unchanged++
+		}
+	}
+	if dryRun {
+		return st.Rehearse(func(tx *store.Tx) error {
+			for _, r := range rows {
+				res, err := r.apply(tx)
+				record(r.line, res, err)
+			}
+			return nil
+		})
+	}
+	var bar *progressbar.ProgressBar
+	if c.terminal && len(rows) > importChunk {
+		bar = progressbar.NewOptions(len(rows),
+			progressbar.OptionSetWriter(c.stderr),
+			progressbar.OptionSetDescription("importing "+what),
+			progressbar.OptionShowCount(),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	for start := 0; start < len(rows); start += importChunk {
+		chunk := rows[start:min(start+importChunk, len(rows))]
+		results := make([]store.UpsertResult, len(chunk))
+		fns := make([]func(*store.Tx) error, len(chunk))
+		for i, r := range chunk {
+			fns[i] = func(tx *store.Tx) (err error) {
+				results[i], err = r.apply(tx)
+				return err
+			}
+		}
+		errs := st.UpdateAll(ctx, fns)
+		for i, err := range errs {
+			if err != nil && (errors.Is(err, context.Canceled) || isTemporary(err)) {
+				// Rows already committed stay; the rest are not rejected
+				// rows but an interrupted import, which can be run again.
+				return fmt.Errorf("%s line %d: %w (rows before it are imported; run the same import again to finish)", what, chunk[i].line, err)
+			}
+			record(chunk[i].line, results[i], err)
+		}
+		if bar != nil {
+			_ = bar.Add(len(chunk))
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return nil
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// report prints the outcome of an import and returns its exit code.
+func (c *cli) report(name, noun string, stats *importStats, dryRun bool) int {
+	for _, r := range stats.rejected {
+		fmt.Fprintf(c.stderr, "%s line %d: %v\n", name, r.line, r.err)
+	}
+	suffix := ""
+	if dryRun {
+		suffix = " (dry run: nothing written)"
+	}
+	fmt.Fprintf(c.stdout, "%s: %d rows: %d %s created, %d updated, %d unchanged, %d rejected%s\n",
+		name, stats.rows, stats.created, noun, stats.updated, stats.unchanged, len(stats.rejected), suffix)
+	if len(stats.rejected) > 0 {
+		return exitPartial
+	}
+	return exitOK
+}
+
+// runImport is the shape every CSV import shares: read the whole file, turn
+// each row into a pending write or a rejection, write, report.
+func (c *cli) runImport(ctx context.Context, name string, args []string, aliases map[string]string,
+	build func(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error), noun string) int {
+	fs, config := c.flags(name)
+	dryRun := fs.Bool("dry-run", false, "check and report without writing anything")
+	encoding := fs.String("encoding", "utf-8", "text encoding of the file: utf-8, windows-1252, latin1 or iso-8859-15")
+	extra := map[string]*string{}
+	if name == "events import" {
+		extra["type"] = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
+	}
+	pos, err := parse(fs, args, "FILE.csv")
+	if err != nil {
+		return exitUnusable
+	}
+	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
+		t, err := readCSVFile(pos[0], *encoding, aliases)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+			return exitUnusable
+		}
+		if v := extra["type"]; v != nil && *v != "" {
+			t.defaults = map[string]string{"type": *v}
+		}
+		stats := &importStats{rows: len(t.rows)}
+		rows, err := build(cfg, t, stats)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+			return exitUnusable
+		}
+		if err := c.applyRows(ctx, st, noun, rows, *dryRun, stats); err != nil {
+			c.report(pos[0], noun, stats, *dryRun)
+			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+			return exitPartial
+		}
+		return c.report(pos[0], noun, stats, *dryRun)
+	})
+}
+
+var contactColumns = map[string]string{
+	"name": "name", "nom": "name", "full_name": "name", "client": "name", "customer": "name",
+	"email": "email", "e_mail": "email", "mail": "email", "courriel": "email",
+	"phone": "phone", "telephone": "phone", "tel": "phone", "mobile": "phone", "portable": "phone", "cellulaire": "phone",
+	"language": "language", "langue": "language", "lang": "language",
+	"timezone": "timezone", "time_zone": "timezone", "tz": "timezone", "fuseau_horaire": "timezone",
+	"external_id": "external_id", "id": "external_id", "customer_id": "external_id", "client_id": "external_id",
+}
+
+func (c *cli) cmdContactsImport(ctx context.Context, args []string) int {
+	return c.runImport(ctx, "contacts import", args, contactColumns, buildContactRows, "contacts")
+}
+
+func buildContactRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error) {
+	_, hasEmail := t.columns["email"]
+	_, hasPhone := t.columns["phone"]
+	if !hasEmail && !hasPhone {
+		return nil, fmt.Errorf("%s line 1: no email or phone column (the header has %s)", t.name, strings.Join(t.header, ", "))
+	}
+	firstLine := map[string]int{} // "email:x", "phone:+33…", "external_id:…" → line
+	var rows []pendingRow
+	for _, r := range t.rows {
+		ct, err := contactFromRow(cfg, t, r)
+		if err == nil {
+			err = claimUnique(firstLine, r.line, "email", strings.ToLower(ct.Email), "phone", ct.Phone, "external_id", ct.ExternalID)
+		}
+		if err != nil {
+			stats.rejected = append(stats.rejected, rowError{r.line, err})
+			continue
+		}
+		rows = append(rows, pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			_, res, err := tx.UpsertContact(ct)
+			return res, err
+		}})
+	}
+	return rows, nil
+}
+
+// claimUnique records each non-empty (field, value) pair as seen on line, or
+// fails naming the line that had it first: the same email twice in one file
+// is a mistake to show, not a silent merge.
+func claimUnique(seen map[string]int, line int, pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			continue
+		}
+		if first, dup := seen[pairs[i]+":"+pairs[i+1]]; dup {
+			return fmt.Errorf("%s %s is also on line %d", pairs[i], pairs[i+1], first)
+		}
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			seen[pairs[i]+":"+pairs[i+1]] = line
+		}
+	}
+	return nil
+}
+
+func contactFromRow(cfg *Config, t *csvTable, r csvRow) (store.Contact, error) {
+	if len(r.fields) != len(t.header) {
+		return store.Contact{}, fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
+	}
+	ct := store.Contact{
+		Name:       t.get(r, "name"),
+		ExternalID: t.get(r, "external_id"),
+	}
+	var err error
+	if v := t.get(r, "email"); v != "" {
+		if ct.Email, err = normalizeEmail(v); err != nil {
+			return ct, err
+		}
+	}
+	if v := t.get(r, "phone"); v != "" {
+		if ct.Phone, err = normalizePhone(v, cfg.Business.DefaultRegion); err != nil {
+			return ct, err
+		}
+	}
+	if ct.Email == "" && ct.Phone == "" {
+		return ct, errors.New("no email and no phone: there is no way to reach this contact")
+	}
+	if v := t.get(r, "language"); v != "" {
+		if ct.Language, err = normalizeLanguage(v); err != nil {
+			return ct, err
+		}
+	}
+	if v := t.get(r, "timezone"); v != "" {
+		if err := validTimezone(v); err != nil {
+			return ct, err
+		}
+		ct.TimeZone = v
+	}
+	for _, h := range t.extra {
+		if v := strings.TrimSpace(r.fields[t.columns["attr:"+attributeKey(h)]]); v != "" {
+			if ct.Attributes == nil {
+				ct.Attributes = map[string]string{}
+			}
+			ct.Attributes[attributeKey(h)] = v
+		}
+	}
+	return ct, nil
+}
+
+// attributeKey is how a column name is kept as a segment attribute:
+// lower-cased, so "--by city" finds a column headed "City".
+func attributeKey(header string) string { return strings.ToLower(strings.TrimSpace(header)) }
+
+var eventColumns = map[string]string{
+	"contact": "contact", "contact_id": "contact", "customer": "contact", "client": "contact",
+	"type": "type", "event": "type", "event_type": "type",
+	"at": "at", "date": "at", "time": "at", "datetime": "at", "occurred_at": "at",
+	"amount": "amount", "montant": "amount", "total": "amount",
+	"external_id": "external_id", "id": "external_id", "event_id": "external_id", "order_id": "external_id", "transaction_id": "external_id",
+}
+
+func (c *cli) cmdEventsImport(ctx context.Context, args []string) int {
+	return c.runImport(ctx, "events import", args, eventColumns, buildEventRows, "events")
+}
+
+func buildEventRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error) {
+	if err := requireColumns(t, "contact", "at"); err != nil {
+		return nil, err
+	}
+	if _, ok := t.columns["type"]; !ok && t.defaults["type"] == "" {
+		return nil, fmt.Errorf("%s line 1: no type column: add one, or give --type purchase", t.name)
+	}
+	loc := cfg.location()
+	var rows []pendingRow
+	for _, r := range t.rows {
+		ev, key, err := eventFromRow(t, r, loc)
+		if err != nil {
+			stats.rejected = append(stats.rejected, rowError{r.line, err})
+			continue
+		}
+		phone := phoneKey(key, cfg.Business.DefaultRegion)
+		rows = append(rows, pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			ct, err := tx.ContactByKey(key, phone)
+			if err != nil {
+				return store.Unchanged, err
+			}
+			ev := ev
+			ev.ContactID = ct.ID
+			_, created, err := tx.AddEvent(ev)
+			if created {
+				return store.Created, err
+			}
+			return store.Unchanged, err
+		}})
+	}
+	return rows, nil
+}
+
+func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, string, error) {
+	if len(r.fields) != len(t.header) {
+		return store.Event{}, "", fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
+	}
+	key := t.get(r, "contact")
+	if key == "" {
+		return store.Event{}, "", errors.New("contact is empty")
+	}
+	ev := store.Event{Type: t.get(r, "type"), ExternalID: t.get(r, "external_id")}
+	if ev.Type == "" {
+		ev.Type = t.defaults["type"]
+	}
+	if ev.Type == "" {
+		return store.Event{}, "", errors.New("type is empty")
+	}
+	at, err := parseWhen(t.get(r, "at"), loc)
+	if err != nil {
+		return store.Event{}, "", err
+	}
+	ev.At = at
+	if v := t.get(r, "amount"); v != "" {
+		a, err := parseAmount(v)
+		if err != nil {
+			return store.Event{}, "", err
+		}
+		ev.Amount = &a
+	}
+	return ev, key, nil
+}
+
+var responseColumns = map[string]string{
+	"contact": "contact", "contact_id": "contact", "customer": "contact", "client": "contact",
+	"score": "score", "note": "score", "nps": "score",
+	"comment": "comment", "commentaire": "comment", "verbatim": "comment",
+	"date": "date", "at": "date", "received": "date",
+}
+
+func (c *cli) cmdResponsesImport(ctx context.Context, args []string) int {
+	return c.runImport(ctx, "responses import", args, responseColumns, buildResponseRows, "responses")
+}
+
+func buildResponseRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error) {
+	if err := requireColumns(t, "contact", "score", "date"); err != nil {
+		return nil, err
+	}
+	loc := cfg.location()
+	var rows []pendingRow
+	for _, r := range t.rows {
+		resp, key, err := responseFromRow(t, r, loc)
+		if err != nil {
+			stats.rejected = append(stats.rejected, rowError{r.line, err})
+			continue
+		}
+		phone := phoneKey(key, cfg.Business.DefaultRegion)
+		rows = append(rows, pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			ct, err := tx.ContactByKey(key, phone)
+			if err != nil {
+				return store.Unchanged, err
+			}
+			resp := resp
+			resp.ContactID = ct.ID
+			resp.Key = historyKey(resp)
+			_, created, err := tx.AddResponse(resp)
+			if created {
+				return store.Created, err
+			}
+			return store.Unchanged, err
+		}})
+	}
+	return rows, nil
+}
+
+func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, string, error) {
+	if len(r.fields) != len(t.header) {
+		return store.Response{}, "", fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
+	}
+	key := t.get(r, "contact")
+	if key == "" {
+		return store.Response{}, "", errors.New("contact is empty")
+	}
+	raw := t.get(r, "score")
+	score, err := strconv.Atoi(raw)
+	if err != nil {
+		return store.Response{}, "", fmt.Errorf("score %q is not a whole number from 0 to 10", raw)
+	}
+	if score < 0 || score > 10 {
+		return store.Response{}, "", fmt.Errorf("score %d is outside 0-10", score)
+	}
+	at, err := parseWhen(t.get(r, "date"), loc)
+	if err != nil {
+		return store.Response{}, "", err
+	}
+	return store.Response{Score: score, Comment: t.get(r, "comment"), Received: at, Source: store.SourceImport}, key, nil
+}
+
+// historyKey identifies an imported answer by what it says, so importing
+// the same history file twice counts each answer once.
+func historyKey(r store.Response) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", r.ContactID, r.Received.UTC().Format(time.RFC3339Nano), r.Score, r.Comment)
+	return "import:" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func requireColumns(t *csvTable, cols ...string) error {
+	var missing []string
+	for _, c := range cols {
+		if _, ok := t.columns[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s line 1: missing column(s) %s (the header has %s)", t.name, strings.Join(missing, ", "), strings.Join(t.header, ", "))
+	}
+	return nil
+}
+
+// phoneKey normalizes a contact key that may be a phone number, so that
+// "06 12 34 56 78" finds +33612345678; "" when it is not one.
+func phoneKey(key, region string) string {
+	if strings.Contains(key, "@") {
+		return ""
+	}
+	p, err := normalizePhone(key, region)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// parseWhen reads a date or a time as people and exports write them. A date
+// or a time without a zone is in the business's time zone.
+func parseWhen(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("date is empty")
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", s)
+}
+
+// parseAmount accepts "12.50" and the French "12,50".
+func parseAmount(s string) (float64, error) {
+	v := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if !strings.Contains(v, ".") {
+		v = strings.Replace(v, ",", ".", 1)
+	}
+	a, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount %q is not a number", s)
+	}
+	return a, nil
+}
+
+// location is the business's time zone; validation has already checked it.
+func (c *Config) location() *time.Location {
+	loc, err := time.LoadLocation(c.Business.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
+	fs, config := c.flags("events add")
+	key := fs.String("contact", "", "the contact: id (c42), external id, email or phone (required)")
+	typ := fs.String("type", "", "event type, such as purchase (required)")
+	at := fs.String("at", "", "when it happened: YYYY-MM-DD[ HH:MM] in the business time zone, or RFC 3339 (default now)")
+	id := fs.String("id", "", "external id: the same id recorded twice is one event")
+	amount := fs.String("amount", "", "amount of the purchase")
+	if _, err := parse(fs, args); err != nil {
+		return exitUnusable
+	}
+	if *key == "" || *typ == "" {
+		fmt.Fprintln(c.stderr, "npsd events add: --contact and --type are required")
+		return exitUnusable
+	}
+	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
+		ev := store.Event{Type: *typ, ExternalID: *id, At: c.now()}
+		var err error
+		if *at != "" {
+			if ev.At, err = parseWhen(*at, cfg.location()); err != nil {
+				fmt.Fprintf(c.stderr, "npsd events add: --at: %v\n", err)
+				return exitUnusable
+			}
+		}
+		if *amount != "" {
+			a, err := parseAmount(*amount)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "npsd events add: --amount: %v\n", err)
+				return exitUnusable
+			}
+			ev.Amount = &a
+		}
+		var saved store.Event
+		var created bool
+		err = st.Update(ctx, func(tx *store.Tx) error {
+			ct, err := tx.ContactByKey(*key, phoneKey(*key, cfg.Business.DefaultRegion))
+			if err != nil {
+				return err
+			}
+			ev := ev
+			ev.ContactID = ct.ID
+			saved, created, err = tx.AddEvent(ev)
+			return err
+		})
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd events add: %v\n", err)
+			return exitPartial
+		}
+		if created {
+			fmt.Fprintf(c.stdout, "event %s recorded: %s for contact %s at %s\n", saved.ID, saved.Type, saved.ContactID, saved.At.In(cfg.location()).Format(time.RFC3339))
+		} else {
+			fmt.Fprintf(c.stdout, "event %s was already recorded with external id %s: nothing changed\n", saved.ID, saved.ExternalID)
+		}
+		return exitOK
+	})
+}

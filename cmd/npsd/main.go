@@ -1,0 +1,250 @@
+// Command npsd runs Net Promoter Score surveys for a small business by email
+// and SMS. This package is the composition root: flags and subcommands, the
+// config file mapped onto each package's options, the wiring, and signals.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Time zones must resolve on a minimal machine without tzdata.
+
+	"golang.org/x/term"
+
+	"npsd/store"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0
+	exitPartial  = 1 // the command ran but refused some of its input, or failed
+	exitUnusable = 2 // bad usage, a bad config or input that could not be read at all
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c := &cli{
+		stdin:    os.Stdin,
+		stdout:   os.Stdout,
+		stderr:   os.Stderr,
+		getenv:   os.Getenv,
+		terminal: term.IsTerminal(int(os.Stderr.Fd())),
+		now:      time.Now,
+	}
+	code := c.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// cli holds what a command may touch of the outside world, so that tests
+// run commands in-process with their own input, output and clock.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	terminal       bool // stderr is a terminal: progress bars and text logs
+	now            func() time.Time
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(c *cli, ctx context.Context, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run the daemon (the default)", (*cli).cmdRun},
+		{"check", "validate the config file and list every problem", (*cli).cmdCheck},
+		{"contacts import", "import or update contacts from a CSV file", (*cli).cmdContactsImport},
+		{"events import", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport},
+		{"events add", "record one event for a contact", (*cli).cmdEventsAdd},
+		{"responses import", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport},
+		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
+	}
+}
+
+func (c *cli) run(ctx context.Context, args []string) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+		return c.cmdRun(ctx, args)
+	}
+	for _, cmd := range commands() {
+		words := strings.Fields(cmd.name)
+		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			return cmd.run(c, ctx, args[len(words):])
+		}
+	}
+	if args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
+		fmt.Fprintf(c.stderr, "npsd: unknown command %q\n\n", strings.Join(args, " "))
+	}
+	c.usage()
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		return exitOK
+	}
+	return exitUnusable
+}
+
+func (c *cli) usage() {
+	fmt.Fprintln(c.stderr, "usage: npsd COMMAND [flags]   (each command takes --config FILE; --help lists its flags)")
+	fmt.Fprintln(c.stderr)
+	for _, cmd := range commands() {
+		fmt.Fprintf(c.stderr, "  %-18s %s\n", cmd.name, cmd.summary)
+	}
+}
+
+// flags starts a command's flag set with the --config flag every command has.
+func (c *cli) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("npsd "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	config := fs.String("config", "", "config file (default $NPSD_CONFIG, ./config.yaml, /etc/npsd/config.yaml, else built-in defaults)")
+	return fs, config
+}
+
+// parse parses flags placed before, between or after the positional
+// arguments, as people type them ("import file.csv --dry-run"), and checks
+// the number of positional arguments.
+func parse(fs *flag.FlagSet, args []string, positional ...string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != len(positional) {
+		want := "no argument"
+		if len(positional) > 0 {
+			want = strings.Join(positional, " ")
+		}
+		err := fmt.Errorf("%s takes %s, got %d argument(s)", fs.Name(), want, len(pos))
+		fmt.Fprintln(fs.Output(), err)
+		return nil, err
+	}
+	return pos, nil
+}
+
+// config loads the config named by the flag (or found by the usual search)
+// and reports problems on stderr.
+func (c *cli) config(flagValue string) (*Config, bool) {
+	path, err := findConfig(flagValue, c.getenv)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+		return nil, false
+	}
+	cfg, err := loadConfig(path, c.getenv)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// logger builds the slog logger the config asks for: text on a terminal,
+// JSON for the journal or a log collector, unless log.format says.
+func (c *cli) logger(cfg *Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" || (cfg.Log.Format == "auto" && !c.terminal) {
+		return slog.New(slog.NewJSONHandler(c.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(c.stderr, opts))
+}
+
+// openStore opens the configured store for a command.
+func (c *cli) openStore(cfg *Config, log *slog.Logger) (*store.Store, error) {
+	return store.Open(store.Options{
+		Path:      cfg.Store.Path,
+		CreateDir: cfg.storeDirIsDefault,
+		Logger:    log,
+		Now:       c.now,
+	})
+}
+
+// withStore loads the config and opens the store for a data command; the
+// logger only shows warnings, since the command prints its own results.
+func (c *cli) withStore(configFlag string, fn func(cfg *Config, st *store.Store) int) int {
+	cfg, ok := c.config(configFlag)
+	if !ok {
+		return exitUnusable
+	}
+	log := c.logger(cfg)
+	if cfg.Log.Level == "info" {
+		log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	st, err := c.openStore(cfg, log)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+		if errors.Is(err, store.ErrInUse) {
+			return exitPartial
+		}
+		return exitUnusable
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			fmt.Fprintf(c.stderr, "npsd: closing the store: %v\n", err)
+		}
+	}()
+	return fn(cfg, st)
+}
+
+func (c *cli) cmdCheck(ctx context.Context, args []string) int {
+	fs, config := c.flags("check")
+	if _, err := parse(fs, args); err != nil {
+		return exitUnusable
+	}
+	cfg, ok := c.config(*config)
+	if !ok {
+		return exitUnusable
+	}
+	name := cfg.File
+	if name == "" {
+		name = "built-in defaults (no config file found)"
+	}
+	fmt.Fprintf(c.stdout, "config OK: %s\n", name)
+	return exitOK
+}
+
+// cmdRun runs the daemon until a signal. Sending and receiving are wired in
+// as those parts land; today it holds the store open and ready.
+func (c *cli) cmdRun(ctx context.Context, args []string) int {
+	fs, config := c.flags("run")
+	if _, err := parse(fs, args); err != nil {
+		return exitUnusable
+	}
+	cfg, ok := c.config(*config)
+	if !ok {
+		return exitUnusable
+	}
+	log := c.logger(cfg)
+	st, err := c.openStore(cfg, log)
+	if err != nil {
+		log.Error("cannot open the store", "err", err)
+		return exitPartial
+	}
+	var contacts int
+	_ = st.View(func(tx *store.Tx) error { contacts = tx.CountContacts(); return nil })
+	log.Info("npsd running", "config", cfg.File, "store", st.Path(), "contacts", contacts,
+		"email_transport", cfg.Email.Transport, "sms_transport", cfg.SMS.Transport)
+	<-ctx.Done()
+	log.Info("npsd stopping")
+	if err := st.Close(); err != nil {
+		log.Error("closing the store", "err", err)
+		return exitPartial
+	}
+	return exitOK
+}
