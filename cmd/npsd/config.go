@@ -267,7 +267,18 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	cfg.resolvePaths(baseDir)
 	l.readSecretFiles(&cfg)
-	l.problems = append(l.problems, cfg.validate(l.lines)...)
+	// A key that failed to load (an unset variable, an unreadable file) is
+	// not reported again by the rules that read its empty value.
+	loadFailed := map[string]bool{}
+	for _, p := range l.problems {
+		loadFailed[p.Key] = true
+		loadFailed[strings.TrimSuffix(p.Key, "_file")] = true
+	}
+	for _, p := range cfg.validate(l.lines) {
+		if !loadFailed[p.Key] {
+			l.problems = append(l.problems, p)
+		}
+	}
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
 		return &cfg, &ConfigError{File: cfg.File, Problems: l.problems}
@@ -311,7 +322,9 @@ func (l *loader) decode(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	l.lines[path] = n.Line
+	if _, ok := l.lines[path]; !ok {
+		l.lines[path] = n.Line
+	}
 	switch {
 	case v.Kind() == reflect.Struct && v.Type() != reflect.TypeFor[time.Time]():
 		if n.Kind != yaml.MappingNode {
@@ -319,9 +332,16 @@ func (l *loader) decode(n *yaml.Node, path string, v reflect.Value) {
 			return
 		}
 		fields := yamlFields(v.Type())
+		firstLine := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			key := joinKey(path, k.Value)
+			if first, dup := firstLine[k.Value]; dup {
+				l.problem(k.Line, key, "set twice (first on line %d)", first)
+				continue
+			}
+			firstLine[k.Value] = k.Line
+			l.lines[key] = k.Line
 			idx, ok := fields[k.Value]
 			if !ok {
 				msg := "unknown key"
@@ -344,6 +364,11 @@ func (l *loader) decode(n *yaml.Node, path string, v reflect.Value) {
 		}
 		v.Set(s)
 	default:
+		if n.Kind == yaml.SequenceNode {
+			for i, item := range n.Content {
+				l.lines[fmt.Sprintf("%s[%d]", path, i)] = item.Line
+			}
+		}
 		l.expandEnv(n, path)
 		target := reflect.New(v.Type())
 		if err := n.Decode(target.Interface()); err != nil {

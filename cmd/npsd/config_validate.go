@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,7 +64,9 @@ func (c *Config) validate(lines map[string]int) []Problem {
 	default:
 		v.add("email.transport", "must be file or smtp, not %q", e.Transport)
 	}
-	v.email("email.from", e.From)
+	if _, err := mail.ParseAddress(e.From); err != nil {
+		v.add("email.from", "must be an address, optionally with a name (Name <address@example.com>), not %q", e.From)
+	}
 	if e.ReplyTo != "" {
 		v.email("email.reply_to", e.ReplyTo)
 	}
