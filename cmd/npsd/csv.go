@@ -111,11 +111,13 @@ func readCSV(name string, data []byte, encoding string, aliases map[string]strin
 func csvError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		hint := ""
-		if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-			hint = ": a quote is not closed or stands inside an unquoted field (the row started on line " + fmt.Sprint(pe.StartLine) + ")"
+		if errors.Is(pe.Err, csv.ErrQuote) {
+			// The reader notices an unclosed quote lines later, where the
+			// file ends or the field goes wrong; the row it opened is where
+			// the fix is.
+			return unusable("%s line %d: a quote opened in this row is never closed (or a field has a stray quote); nothing was imported", name, pe.StartLine)
 		}
-		return unusable("%s line %d: %v%s; nothing was imported", name, pe.Line, pe.Err, hint)
+		return unusable("%s line %d: %v; nothing was imported", name, pe.Line, pe.Err)
 	}
 	return unusable("%s: %v", name, err)
 }

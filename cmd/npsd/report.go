@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -175,7 +176,7 @@ func (r reportRow) cells(name string) []string {
 		strconv.Itoa(r.Promoters), fmt.Sprintf("%.1f", r.PromotersPct),
 		strconv.Itoa(r.Passives), fmt.Sprintf("%.1f", r.PassivesPct),
 		strconv.Itoa(r.Detractors), fmt.Sprintf("%.1f", r.DetractorsPct),
-		fmtOpt(r.NPS, "%+.1f"), fmtOpt(r.MarginOfError, "%.1f"),
+		fmtOpt(r.NPS, "%.1f"), fmtOpt(r.MarginOfError, "%.1f"),
 	}
 }
 
@@ -213,6 +214,10 @@ func writeReportTable(w io.Writer, rep report) error {
 	}
 	fmt.Fprintf(tw, "%s\tresponses\tpromoters\t%%\tpassives\t%%\tdetractors\t%%\tNPS\t±95%%\t\n", first)
 	for _, row := range rep.rows() {
+		// The sign is part of how an NPS is read: +25, not 25.
+		if nps := row[8]; nps != "-" && !strings.HasPrefix(nps, "-") {
+			row[8] = "+" + nps
+		}
 		for _, cell := range row {
 			fmt.Fprintf(tw, "%s\t", cell)
 		}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"npsd/store"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// env is a folder with a config file, in which commands run in-process.
+type env struct {
+	t   *testing.T
+	dir string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\n"
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, dir: dir}
+}
+
+func (e *env) file(name, content string) string {
+	e.t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) npsd(args ...string) result {
+	e.t.Helper()
+	var out, errb bytes.Buffer
+	c := &cli{
+		stdin:  strings.NewReader(""),
+		stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" },
+		now:    func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+	}
+	args = append(args, "--config", filepath.Join(e.dir, "config.yaml"))
+	code := c.run(context.Background(), args)
+	return result{code, out.String(), errb.String()}
+}
+
+func (e *env) want(r result, code int, stdout, stderr []string) {
+	e.t.Helper()
+	if r.code != code {
+		e.t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, code, r.stdout, r.stderr)
+	}
+	for _, s := range stdout {
+		if !strings.Contains(r.stdout, s) {
+			e.t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+		}
+	}
+	for _, s := range stderr {
+		if !strings.Contains(r.stderr, s) {
+			e.t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+		}
+	}
+}
+
+// contacts returns every stored contact by email (or phone when no email).
+func (e *env) contacts() map[string]store.Contact {
+	e.t.Helper()
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db")})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer st.Close()
+	out := map[string]store.Contact{}
+	st.View(func(tx *store.Tx) error {
+		return tx.ForEachContact(func(c store.Contact) error {
+			k := c.Email
+			if k == "" {
+				k = c.Phone
+			}
+			out[k] = c
+			return nil
+		})
+	})
+	return out
+}
+
+func TestContactsImportFormats(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		args    []string
+		check   func(t *testing.T, got map[string]store.Contact)
+	}{
+		{
+			name: "comma, BOM, quoted newline, accents, attributes",
+			content: "\xEF\xBB\xBFname,email,phone,language,City,external_id\n" +
+				"\"Zoé Lefèvre\",zoe@example.fr,06 12 34 56 78,fr-FR,Montréal,K-1\n" +
+				"\"Dupont, Jean\",jean@example.fr,,en,\"Saint-\nÉtienne\",K-2\n",
+			check: func(t *testing.T, got map[string]store.Contact) {
+				z := got["zoe@example.fr"]
+				if z.Name != "Zoé Lefèvre" || z.Phone != "+33612345678" || z.Language != "fr" || z.Attributes["city"] != "Montréal" || z.ExternalID != "K-1" {
+					t.Errorf("zoe = %+v", z)
+				}
+				if j := got["jean@example.fr"]; j.Name != "Dupont, Jean" || j.Attributes["city"] != "Saint-\nÉtienne" {
+					t.Errorf("jean = %+v", j)
+				}
+			},
+		},
+		{
+			name:    "semicolon export from French Excel",
+			content: "Nom;Courriel;Téléphone;Ville;Panier\nÉlise Brûlé;elise@example.fr;+33 6 98 76 54 32;Lyon;42,50\n",
+			check: func(t *testing.T, got map[string]store.Contact) {
+				e := got["elise@example.fr"]
+				if e.Name != "Élise Brûlé" || e.Phone != "+33698765432" || e.Attributes["ville"] != "Lyon" || e.Attributes["panier"] != "42,50" {
+					t.Errorf("elise = %+v", e)
+				}
+			},
+		},
+		{
+			name:    "windows-1252 with --encoding",
+			content: "name;email\n\xC9lodie;elodie@example.fr\n",
+			args:    []string{"--encoding", "windows-1252"},
+			check: func(t *testing.T, got map[string]store.Contact) {
+				if got["elodie@example.fr"].Name != "Élodie" {
+					t.Errorf("elodie = %+v", got["elodie@example.fr"])
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			f := e.file("contacts.csv", tt.content)
+			r := e.npsd(append([]string{"contacts", "import", f}, tt.args...)...)
+			e.want(r, exitOK, []string{"0 rejected"}, nil)
+			tt.check(t, e.contacts())
+		})
+	}
+}
+
+func TestContactsImportBadRows(t *testing.T) {
+	e := newEnv(t)
+	f := e.file("contacts.csv", "name,email,phone\n"+
+		"Ann,ann@example.com,\n"+ // line 2: fine
+		"Bad Phone,bp@example.com,12\n"+ // line 3
+		"Bad Mail,not-an-email,\n"+ // line 4
+		"Ann again,ANN@example.com,\n"+ // line 5: same email as line 2
+		"Nobody,,\n"+ // line 6
+		"Short,short@example.com\n"+ // line 7: a field missing
+		"Bob,bob@example.com,+1 416 555 0199\n") // line 8: fine
+	r := e.npsd("contacts", "import", f)
+	e.want(r, exitPartial, []string{"7 rows: 2 contacts created", "5 rejected"}, []string{
+		"contacts.csv line 3: invalid phone \"12\"",
+		"contacts.csv line 4: invalid email \"not-an-email\"",
+		"contacts.csv line 5: email ann@example.com is also on line 2",
+		"contacts.csv line 6: no email and no phone",
+		"contacts.csv line 7: has 2 fields, the header has 3",
+	})
+	got := e.contacts()
+	if len(got) != 2 || got["ann@example.com"].Name != "Ann" || got["bob@example.com"].Phone != "+14165550199" {
+		t.Errorf("stored = %+v; want exactly Ann and Bob, untouched by the bad rows", got)
+	}
+}
+
+func TestContactsImportUnusableInput(t *testing.T) {
+	tests := []struct {
+		name, content string
+		want          string
+	}{
+		{"broken quote", "name,email\nAnn,ann@example.com\n\"Bob,bob@example.com\nCid,cid@example.com\n", "line 3: a quote opened in this row is never closed"},
+		{"not UTF-8", "name,email\nAnn,ann@example.com\n\xC9lodie,elodie@example.fr\n", "line 3: the file is not UTF-8"},
+		{"UTF-16", "\xFF\xFEn\x00a\x00", "UTF-16"},
+		{"empty", "", "the file is empty"},
+		{"no address column", "name,city\nAnn,Paris\n", "no email or phone column"},
+		{"duplicate column", "email,courriel\na@example.com,b@example.com\n", "both mean email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			f := e.file("contacts.csv", tt.content)
+			r := e.npsd("contacts", "import", f)
+			e.want(r, exitUnusable, nil, []string{tt.want})
+			if n := len(e.contacts()); n != 0 {
+				t.Errorf("%d contacts written from unusable input, want none", n)
+			}
+		})
+	}
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", filepath.Join(e.dir, "missing.csv")), exitUnusable, nil, []string{"missing.csv"})
+	e.want(e.npsd("contacts", "import"), exitUnusable, nil, []string{"takes FILE.csv"})
+}
+
+func TestContactsImportDryRunAndUpsert(t *testing.T) {
+	e := newEnv(t)
+	f := e.file("contacts.csv", "external_id,name,email\nK1,Ann,ann@example.com\nK2,Bob,bob@example.com\n")
+	e.want(e.npsd("contacts", "import", f, "--dry-run"), exitOK, []string{"2 contacts created", "dry run: nothing written"}, nil)
+	if n := len(e.contacts()); n != 0 {
+		t.Fatalf("dry run wrote %d contacts", n)
+	}
+	e.want(e.npsd("contacts", "import", f), exitOK, []string{"2 contacts created"}, nil)
+	e.want(e.npsd("contacts", "import", f), exitOK, []string{"0 contacts created, 0 updated, 2 unchanged"}, nil)
+	// The shop's id K1 now has a new email: the same contact is updated.
+	g := e.file("update.csv", "external_id,email,plan\nK1,ann.new@example.com,gold\n")
+	e.want(e.npsd("contacts", "import", g), exitOK, []string{"1 updated"}, nil)
+	got := e.contacts()
+	if len(got) != 2 || got["ann.new@example.com"].Name != "Ann" || got["ann.new@example.com"].Attributes["plan"] != "gold" {
+		t.Errorf("after update: %+v", got)
+	}
+}
+
+func TestMissingStoreFolder(t *testing.T) {
+	e := newEnv(t)
+	e.file("config.yaml", "store:\n  path: nowhere/npsd.db\n")
+	r := e.npsd("report")
+	e.want(r, exitUnusable, nil, []string{"store.path: folder", "nowhere", "does not exist"})
+	e.want(e.npsd("check"), exitUnusable, nil, []string{"line 2: store.path"})
+}
+
+func TestEventsImportAndAdd(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,email,phone\nK1,ann@example.com,06 11 22 33 44\n")), exitOK, nil, nil)
+	f := e.file("events.csv", "contact;type;date;amount;order_id\n"+
+		"K1;purchase;2026-11-02 15:30;12,50;T-1\n"+
+		"ann@example.com;purchase;2026-11-03;8;T-2\n"+
+		"06 11 22 33 44;support_ticket_closed;2026-11-04T09:00:00Z;;T-3\n"+
+		"nobody@example.com;purchase;2026-11-04;;T-4\n"+
+		"K1;purchase;yesterday;;T-5\n")
+	e.want(e.npsd("events", "import", f), exitPartial, []string{"5 rows: 3 events created", "2 rejected"}, []string{
+		"events.csv line 5: contact \"nobody@example.com\": not found",
+		"events.csv line 6: date \"yesterday\"",
+	})
+	// The same file again changes nothing.
+	e.want(e.npsd("events", "import", f), exitPartial, []string{"0 events created, 0 updated, 3 unchanged"}, nil)
+	e.want(e.npsd("events", "add", "--contact", "+33611223344", "--type", "purchase", "--at", "2026-11-20 10:00", "--id", "T-9"), exitOK, []string{"recorded: purchase for contact c1 at 2026-11-20T10:00:00+01:00"}, nil)
+	e.want(e.npsd("events", "add", "--contact", "c1", "--type", "purchase", "--id", "T-9"), exitOK, []string{"already recorded"}, nil)
+	e.want(e.npsd("events", "add", "--contact", "zed@example.com", "--type", "purchase"), exitPartial, nil, []string{"not found"})
+	e.want(e.npsd("events", "add", "--type", "purchase"), exitUnusable, nil, []string{"--contact and --type are required"})
+
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.View(func(tx *store.Tx) error {
+		evs, err := tx.EventsOf(1)
+		if err != nil || len(evs) != 4 {
+			t.Fatalf("events = %d %v, want 4", len(evs), err)
+		}
+		if evs[0].Amount == nil || *evs[0].Amount != 12.5 || evs[0].At.Format(time.RFC3339) != "2026-11-02T14:30:00Z" {
+			t.Errorf("first event = %+v", evs[0])
+		}
+		return nil
+	})
+}
+
+func TestResponsesImportAndReport(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,email,city\n"+
+		"K1,a@example.com,Lyon\nK2,b@example.com,Lyon\nK3,c@example.com,Paris\nK4,d@example.com,\n")), exitOK, nil, nil)
+	f := e.file("history.csv", "contact,score,comment,date\n"+
+		"K1,10,\"Pain excellent, merci\",2026-01-10\n"+
+		"K2,9,,2026-01-11\n"+
+		"K3,6,Trop d'attente,2026-01-12\n"+
+		"K4,8,,2026-02-01T09:00:00+01:00\n"+
+		"K1,11,,2026-02-02\n"+
+		"K2,neuf,,2026-02-02\n"+
+		"K9,5,,2026-02-02\n")
+	e.want(e.npsd("responses", "import", f), exitPartial, []string{"7 rows: 4 responses created", "3 rejected"}, []string{
+		"history.csv line 6: score 11 is outside 0-10",
+		"history.csv line 7: score \"neuf\" is not a whole number",
+		"history.csv line 8: contact \"K9\": not found",
+	})
+	e.want(e.npsd("responses", "import", f), exitPartial, []string{"0 responses created, 0 updated, 4 unchanged"}, nil)
+
+	r := e.npsd("report", "--format", "json", "--by", "City")
+	e.want(r, exitOK, nil, nil)
+	var rep struct {
+		Responses, Promoters, Passives, Detractors int
+		NPS                                        *float64 `json:"nps"`
+		MarginOfError                              *float64 `json:"margin_of_error"`
+		Groups                                     []struct {
+			Group     string
+			Responses int
+			NPS       *float64 `json:"nps"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("report JSON: %v\n%s", err, r.stdout)
+	}
+	if rep.Responses != 4 || rep.Promoters != 2 || rep.Passives != 1 || rep.Detractors != 1 || rep.NPS == nil || *rep.NPS != 25 || rep.MarginOfError == nil {
+		t.Errorf("report = %+v", rep)
+	}
+	if len(rep.Groups) != 3 || rep.Groups[0].Group != "Lyon" || *rep.Groups[0].NPS != 100 || rep.Groups[2].Group != store.NoGroup {
+		t.Errorf("groups = %+v", rep.Groups)
+	}
+
+	// --to is inclusive of its day, in the business time zone.
+	r = e.npsd("report", "--from", "2026-01-11", "--to", "2026-01-12", "--format", "csv")
+	e.want(r, exitOK, []string{"group,responses,promoters", "all,2,1,50.0,0,0.0,1,50.0,0.0,"}, nil)
+	r = e.npsd("report", "--from", "2027-01-01")
+	e.want(r, exitOK, []string{"all          0"}, nil)
+	e.want(e.npsd("report", "--from", "janvier"), exitUnusable, nil, []string{"--from"})
+}
+
+func TestUnknownCommand(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "export"), exitUnusable, nil, []string{"unknown command", "contacts import"})
+}
