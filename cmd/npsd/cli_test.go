@@ -318,3 +318,13 @@ func TestUnknownCommand(t *testing.T) {
 	e := newEnv(t)
 	e.want(e.npsd("contacts", "export"), exitUnusable, nil, []string{"unknown command", "contacts import"})
 }
+
+func TestCommandWhileDaemonHoldsTheStore(t *testing.T) {
+	e := newEnv(t)
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), CreateDir: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e.want(e.npsd("report"), exitPartial, nil, []string{"database is in use by another npsd"})
+}
