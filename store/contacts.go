@@ -181,6 +181,16 @@ func (t *Tx) Contact(id ContactID) (Contact, error) {
 // names two different contacts (an external id that is also someone's phone)
 // is refused rather than guessed.
 func (t *Tx) ContactByKey(key, phone string) (Contact, error) {
+	id, err := t.ContactIDByKey(key, phone)
+	if err != nil {
+		return Contact{}, err
+	}
+	return t.Contact(id)
+}
+
+// ContactIDByKey is ContactByKey without reading the record, for writes that
+// only need to point at the contact.
+func (t *Tx) ContactIDByKey(key, phone string) (ContactID, error) {
 	key = strings.TrimSpace(key)
 	found := map[ContactID]string{}
 	if id, ok := ParseContactID(key); ok && t.bucket(bucketContacts).Get(idKey(uint64(id))) != nil {
@@ -208,17 +218,26 @@ func (t *Tx) ContactByKey(key, phone string) (Contact, error) {
 	}
 	switch len(found) {
 	case 0:
-		return Contact{}, fmt.Errorf("contact %q: %w", key, ErrNotFound)
+		return 0, fmt.Errorf("contact %q: %w", key, ErrNotFound)
 	case 1:
 		for id := range found {
-			return t.Contact(id)
+			return id, nil
 		}
 	}
 	var names []string
 	for _, id := range slices.Sorted(maps.Keys(found)) {
 		names = append(names, fmt.Sprintf("%s (by %s)", id, found[id]))
 	}
-	return Contact{}, fmt.Errorf("contact %q is ambiguous: it matches %s; use the id", key, strings.Join(names, " and "))
+	return 0, fmt.Errorf("contact %q is ambiguous: it matches %s; use the id", key, strings.Join(names, " and "))
+}
+
+// requireContact fails with ErrNotFound unless the contact exists, without
+// decoding it.
+func (t *Tx) requireContact(id ContactID) error {
+	if t.bucket(bucketContacts).Get(idKey(uint64(id))) == nil {
+		return fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // SetChannelStatus records that a channel became opted out, undeliverable or

@@ -30,7 +30,7 @@ func (t *Tx) AddEvent(e Event) (Event, bool, error) {
 			return old, false, nil
 		}
 	}
-	if _, err := t.Contact(e.ContactID); err != nil {
+	if err := t.requireContact(e.ContactID); err != nil {
 		return Event{}, false, err
 	}
 	events := t.bucket(bucketEvents)

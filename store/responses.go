@@ -62,7 +62,7 @@ func (t *Tx) AddResponse(r Response) (Response, bool, error) {
 			return old, false, nil
 		}
 	}
-	if _, err := t.Contact(r.ContactID); err != nil {
+	if err := t.requireContact(r.ContactID); err != nil {
 		return Response{}, false, err
 	}
 	if r.SurveyID != 0 {

@@ -11,7 +11,7 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 	b := t.bucket(bucketSurveys)
 	now := t.nowUTC()
 	if s.ID == 0 {
-		if _, err := t.Contact(s.ContactID); err != nil {
+		if err := t.requireContact(s.ContactID); err != nil {
 			return Survey{}, err
 		}
 		seq, err := b.NextSequence()

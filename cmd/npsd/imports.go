@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,11 @@ type pendingRow struct {
 	apply func(tx *store.Tx) (store.UpsertResult, error)
 }
 
+// rowBuilder checks one CSV row and turns it into a pending write, or says
+// why the row is refused. Builders may keep state across rows (duplicates
+// within the file).
+type rowBuilder func(r csvRow) (pendingRow, error)
+
 type rowError struct {
 	line int
 	err  error
@@ -33,32 +39,47 @@ type importStats struct {
 	rejected                    []rowError
 }
 
-// importChunk is how many rows are queued at once: large enough that the
-// group commit pays one fsync for many rows, small enough that the progress
-// bar moves.
-const importChunk = 500
+func (s *importStats) record(line int, res store.UpsertResult, err error) {
+	switch {
+	case err != nil:
+		s.rejected = append(s.rejected, rowError{line, err})
+	case res == store.Created:
+		s.created++
+	case res == store.Updated:
+		s.updated++
+	default:
+		s.unchanged++
+	}
+}
+
+// importChunk is how many rows are built and queued at once: large enough
+// that the group commit pays one fsync for many rows, small enough that
+// memory stays flat on a million-row file and the progress bar moves.
+const importChunk = 1000
+
+// build turns a chunk of rows into pending writes, recording refusals.
+func (s *importStats) build(rows []csvRow, build rowBuilder) []pendingRow {
+	pending := make([]pendingRow, 0, len(rows))
+	for _, r := range rows {
+		p, err := build(r)
+		if err != nil {
+			s.rejected = append(s.rejected, rowError{r.line, err})
+			continue
+		}
+		pending = append(pending, p)
+	}
+	return pending
+}
 
 // applyRows writes the rows, each on its own (a row the store refuses, say
 // an email that belongs to another contact, does not stop the others), or
 // with dryRun rehearses them in a transaction that is rolled back.
-func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, rows []pendingRow, dryRun bool, stats *importStats) error {
-	record := func(line int, res store.UpsertResult, err error) {
-		switch {
-		case err != nil:
-			stats.rejected = append(stats.rejected, rowError{line, err})
-		case res == store.Created:
-			stats.created++
-		case res == store.Updated:
-			stats.updated++
-		default:
-			stats.unchanged++
-		}
-	}
+func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, rows []csvRow, build rowBuilder, dryRun bool, stats *importStats) error {
 	if dryRun {
 		return st.Rehearse(func(tx *store.Tx) error {
-			for _, r := range rows {
-				res, err := r.apply(tx)
-				record(r.line, res, err)
+			for _, p := range stats.build(rows, build) {
+				res, err := p.apply(tx)
+				stats.record(p.line, res, err)
 			}
 			return nil
 		})
@@ -71,32 +92,30 @@ func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, rows 
 			progressbar.OptionShowCount(),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond))
+		defer bar.Finish()
 	}
 	for start := 0; start < len(rows); start += importChunk {
-		chunk := rows[start:min(start+importChunk, len(rows))]
+		chunk := stats.build(rows[start:min(start+importChunk, len(rows))], build)
 		results := make([]store.UpsertResult, len(chunk))
 		fns := make([]func(*store.Tx) error, len(chunk))
-		for i, r := range chunk {
+		for i, p := range chunk {
 			fns[i] = func(tx *store.Tx) (err error) {
-				results[i], err = r.apply(tx)
+				results[i], err = p.apply(tx)
 				return err
 			}
 		}
-		errs := st.UpdateAll(ctx, fns)
-		for i, err := range errs {
+		for i, err := range st.UpdateAll(ctx, fns) {
 			if err != nil && (errors.Is(err, context.Canceled) || isTemporary(err)) {
-				// Rows already committed stay; the rest are not rejected
-				// rows but an interrupted import, which can be run again.
+				// Rows already committed stay; the rest are not refused
+				// rows but an interrupted import, which can be run again:
+				// every import is idempotent.
 				return fmt.Errorf("%s line %d: %w (rows before it are imported; run the same import again to finish)", what, chunk[i].line, err)
 			}
-			record(chunk[i].line, results[i], err)
+			stats.record(chunk[i].line, results[i], err)
 		}
 		if bar != nil {
-			_ = bar.Add(len(chunk))
+			_ = bar.Add(min(importChunk, len(rows)-start))
 		}
-	}
-	if bar != nil {
-		_ = bar.Finish()
 	}
 	return nil
 }
@@ -108,6 +127,7 @@ func isTemporary(err error) bool {
 
 // report prints the outcome of an import and returns its exit code.
 func (c *cli) report(name, noun string, stats *importStats, dryRun bool) int {
+	slices.SortFunc(stats.rejected, func(a, b rowError) int { return a.line - b.line })
 	for _, r := range stats.rejected {
 		fmt.Fprintf(c.stderr, "%s line %d: %v\n", name, r.line, r.err)
 	}
@@ -123,16 +143,16 @@ func (c *cli) report(name, noun string, stats *importStats, dryRun bool) int {
 	return exitOK
 }
 
-// runImport is the shape every CSV import shares: read the whole file, turn
-// each row into a pending write or a rejection, write, report.
+// runImport is the shape every CSV import shares: read and check the whole
+// file, then build and write its rows chunk by chunk, then report.
 func (c *cli) runImport(ctx context.Context, name string, args []string, aliases map[string]string,
-	build func(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error), noun string) int {
+	newBuilder func(cfg *Config, t *csvTable) (rowBuilder, error), noun string) int {
 	fs, config := c.flags(name)
 	dryRun := fs.Bool("dry-run", false, "check and report without writing anything")
 	encoding := fs.String("encoding", "utf-8", "text encoding of the file: utf-8, windows-1252, latin1 or iso-8859-15")
-	extra := map[string]*string{}
+	var defaultType *string
 	if name == "events import" {
-		extra["type"] = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
+		defaultType = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
 	}
 	pos, err := parse(fs, args, "FILE.csv")
 	if err != nil {
@@ -144,22 +164,43 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, aliases
 			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
 			return exitUnusable
 		}
-		if v := extra["type"]; v != nil && *v != "" {
-			t.defaults = map[string]string{"type": *v}
+		if defaultType != nil && *defaultType != "" {
+			t.defaults = map[string]string{"type": *defaultType}
 		}
-		stats := &importStats{rows: len(t.rows)}
-		rows, err := build(cfg, t, stats)
+		build, err := newBuilder(cfg, t)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
 			return exitUnusable
 		}
-		if err := c.applyRows(ctx, st, noun, rows, *dryRun, stats); err != nil {
+		stats := &importStats{rows: len(t.rows)}
+		if err := c.applyRows(ctx, st, noun, t.rows, build, *dryRun, stats); err != nil {
 			c.report(pos[0], noun, stats, *dryRun)
 			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
 			return exitPartial
 		}
 		return c.report(pos[0], noun, stats, *dryRun)
 	})
+}
+
+// contactKeys resolves the contact column of event and history rows. Phone
+// parsing is the costly part of a lookup and a history names the same
+// contacts again and again, so each distinct key is parsed once.
+type contactKeys struct {
+	region string
+	phones map[string]string
+}
+
+func newContactKeys(region string) *contactKeys {
+	return &contactKeys{region: region, phones: map[string]string{}}
+}
+
+func (k *contactKeys) phone(key string) string {
+	p, ok := k.phones[key]
+	if !ok {
+		p = phoneKey(key, k.region)
+		k.phones[key] = p
+	}
+	return p
 }
 
 var contactColumns = map[string]string{
@@ -175,29 +216,26 @@ func (c *cli) cmdContactsImport(ctx context.Context, args []string) int {
 	return c.runImport(ctx, "contacts import", args, contactColumns, buildContactRows, "contacts")
 }
 
-func buildContactRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error) {
+func buildContactRows(cfg *Config, t *csvTable) (rowBuilder, error) {
 	_, hasEmail := t.columns["email"]
 	_, hasPhone := t.columns["phone"]
 	if !hasEmail && !hasPhone {
 		return nil, fmt.Errorf("%s line 1: no email or phone column (the header has %s)", t.name, strings.Join(t.header, ", "))
 	}
 	firstLine := map[string]int{} // "email:x", "phone:+33…", "external_id:…" → line
-	var rows []pendingRow
-	for _, r := range t.rows {
+	return func(r csvRow) (pendingRow, error) {
 		ct, err := contactFromRow(cfg, t, r)
 		if err == nil {
 			err = claimUnique(firstLine, r.line, "email", strings.ToLower(ct.Email), "phone", ct.Phone, "external_id", ct.ExternalID)
 		}
 		if err != nil {
-			stats.rejected = append(stats.rejected, rowError{r.line, err})
-			continue
+			return pendingRow{}, err
 		}
-		rows = append(rows, pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
 			_, res, err := tx.UpsertContact(ct)
 			return res, err
-		}})
-	}
-	return rows, nil
+		}}, nil
+	}, nil
 }
 
 // claimUnique records each non-empty (field, value) pair as seen on line, or
@@ -280,7 +318,7 @@ func (c *cli) cmdEventsImport(ctx context.Context, args []string) int {
 	return c.runImport(ctx, "events import", args, eventColumns, buildEventRows, "events")
 }
 
-func buildEventRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error) {
+func buildEventRows(cfg *Config, t *csvTable) (rowBuilder, error) {
 	if err := requireColumns(t, "contact", "at"); err != nil {
 		return nil, err
 	}
@@ -288,29 +326,27 @@ func buildEventRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow,
 		return nil, fmt.Errorf("%s line 1: no type column: add one, or give --type purchase", t.name)
 	}
 	loc := cfg.location()
-	var rows []pendingRow
-	for _, r := range t.rows {
+	keys := newContactKeys(cfg.Business.DefaultRegion)
+	return func(r csvRow) (pendingRow, error) {
 		ev, key, err := eventFromRow(t, r, loc)
 		if err != nil {
-			stats.rejected = append(stats.rejected, rowError{r.line, err})
-			continue
+			return pendingRow{}, err
 		}
-		phone := phoneKey(key, cfg.Business.DefaultRegion)
-		rows = append(rows, pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
-			ct, err := tx.ContactByKey(key, phone)
+		phone := keys.phone(key)
+		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			id, err := tx.ContactIDByKey(key, phone)
 			if err != nil {
 				return store.Unchanged, err
 			}
 			ev := ev
-			ev.ContactID = ct.ID
+			ev.ContactID = id
 			_, created, err := tx.AddEvent(ev)
 			if created {
 				return store.Created, err
 			}
 			return store.Unchanged, err
-		}})
-	}
-	return rows, nil
+		}}, nil
+	}, nil
 }
 
 func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, string, error) {
@@ -354,35 +390,33 @@ func (c *cli) cmdResponsesImport(ctx context.Context, args []string) int {
 	return c.runImport(ctx, "responses import", args, responseColumns, buildResponseRows, "responses")
 }
 
-func buildResponseRows(cfg *Config, t *csvTable, stats *importStats) ([]pendingRow, error) {
+func buildResponseRows(cfg *Config, t *csvTable) (rowBuilder, error) {
 	if err := requireColumns(t, "contact", "score", "date"); err != nil {
 		return nil, err
 	}
 	loc := cfg.location()
-	var rows []pendingRow
-	for _, r := range t.rows {
+	keys := newContactKeys(cfg.Business.DefaultRegion)
+	return func(r csvRow) (pendingRow, error) {
 		resp, key, err := responseFromRow(t, r, loc)
 		if err != nil {
-			stats.rejected = append(stats.rejected, rowError{r.line, err})
-			continue
+			return pendingRow{}, err
 		}
-		phone := phoneKey(key, cfg.Business.DefaultRegion)
-		rows = append(rows, pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
-			ct, err := tx.ContactByKey(key, phone)
+		phone := keys.phone(key)
+		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			id, err := tx.ContactIDByKey(key, phone)
 			if err != nil {
 				return store.Unchanged, err
 			}
 			resp := resp
-			resp.ContactID = ct.ID
+			resp.ContactID = id
 			resp.Key = historyKey(resp)
 			_, created, err := tx.AddResponse(resp)
 			if created {
 				return store.Created, err
 			}
 			return store.Unchanged, err
-		}})
-	}
-	return rows, nil
+		}}, nil
+	}, nil
 }
 
 func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, string, error) {
@@ -409,11 +443,13 @@ func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response,
 }
 
 // historyKey identifies an imported answer by what it says, so importing
-// the same history file twice counts each answer once.
+// the same history file twice counts each answer once. It starts with the
+// time so that a history sorted by date, as exports are, appends to the key
+// index instead of scattering writes across it.
 func historyKey(r store.Response) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", r.ContactID, r.Received.UTC().Format(time.RFC3339Nano), r.Score, r.Comment)
-	return "import:" + hex.EncodeToString(h.Sum(nil))[:32]
+	return "import:" + r.Received.UTC().Format("20060102T150405.000000000") + ":" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 
 func requireColumns(t *csvTable, cols ...string) error {
@@ -516,12 +552,12 @@ func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
 		var saved store.Event
 		var created bool
 		err = st.Update(ctx, func(tx *store.Tx) error {
-			ct, err := tx.ContactByKey(*key, phoneKey(*key, cfg.Business.DefaultRegion))
+			id, err := tx.ContactIDByKey(*key, phoneKey(*key, cfg.Business.DefaultRegion))
 			if err != nil {
 				return err
 			}
 			ev := ev
-			ev.ContactID = ct.ID
+			ev.ContactID = id
 			saved, created, err = tx.AddEvent(ev)
 			return err
 		})
