@@ -192,7 +192,27 @@ type Tx struct {
 	now func() time.Time
 }
 
-func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *Tx) bucket(name []byte) *bolt.Bucket {
+	b := t.tx.Bucket(name)
+	if appendMostly[string(name)] {
+		// bbolt splits a full page in half by default, which leaves every
+		// page of a bucket written in key order half empty: twice the file
+		// for nothing.
+		b.FillPercent = 0.9
+	}
+	return b
+}
+
+// appendMostly are the buckets whose keys grow with time or sequence, so
+// new entries land at the end.
+var appendMostly = map[string]bool{
+	string(bucketContacts):        true,
+	string(bucketEvents):          true,
+	string(bucketSurveys):         true,
+	string(bucketResponses):       true,
+	string(bucketResponsesByTime): true,
+	string(bucketResponsesByKey):  true,
+}
 
 func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
 

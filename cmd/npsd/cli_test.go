@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -327,4 +328,34 @@ func TestCommandWhileDaemonHoldsTheStore(t *testing.T) {
 	}
 	defer st.Close()
 	e.want(e.npsd("report"), exitPartial, nil, []string{"database is in use by another npsd"})
+}
+
+func TestImportLineNumbersAfterQuotedNewlines(t *testing.T) {
+	e := newEnv(t)
+	f := e.file("contacts.csv", "name,email,note\n"+
+		"Ann,ann@example.com,\"first line\nsecond line\"\n"+ // lines 2-3
+		"Bad,bad-address,\n") // line 4
+	e.want(e.npsd("contacts", "import", f), exitPartial, nil, []string{"contacts.csv line 4: invalid email"})
+	if got := e.contacts()["ann@example.com"].Attributes["note"]; got != "first line\nsecond line" {
+		t.Errorf("note = %q", got)
+	}
+}
+
+func TestImportProgressOnATerminal(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("email\n")
+	for i := range 2*importChunk + 1 {
+		fmt.Fprintf(&b, "c%d@example.com\n", i)
+	}
+	f := e.file("contacts.csv", b.String())
+	var out, errb bytes.Buffer
+	c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, terminal: true, now: time.Now}
+	code := c.run(context.Background(), []string{"contacts", "import", f, "--config", filepath.Join(e.dir, "config.yaml")})
+	if code != exitOK || !strings.Contains(errb.String(), "importing contacts") {
+		t.Errorf("exit %d; stderr shows no progress bar: %q", code, errb.String())
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("%d contacts created", 2*importChunk+1)) {
+		t.Errorf("stdout = %s", out.String())
+	}
 }
