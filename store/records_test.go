@@ -217,3 +217,30 @@ func TestResponsesTally(t *testing.T) {
 		t.Errorf("ScanResponses to day 3 = %v, want [9 10 3]", scanned)
 	}
 }
+
+func TestChannelStatus(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	c, _, _ := s.UpsertContact(ctx, Contact{Email: "a@example.com", Phone: "+33612345678"})
+	if st := c.ChannelStatus(ChannelSMS); st.State != ChannelOK {
+		t.Fatalf("new contact's SMS status = %+v, want ok", st)
+	}
+	err := s.Update(ctx, func(tx *Tx) error {
+		return tx.SetChannelStatus(c.ID, ChannelSMS, ChannelStatus{State: ChannelOptedOut, Reason: "replied STOP"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later import of the same contact must not bring the channel back.
+	if _, _, err := s.UpsertContact(ctx, Contact{Email: "a@example.com", Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ContactByKey(c.ID.String(), "")
+	st := got.ChannelStatus(ChannelSMS)
+	if st.State != ChannelOptedOut || st.Reason != "replied STOP" || st.Since.IsZero() || got.Name != "Ann" {
+		t.Errorf("after opt-out and re-import: %+v, status %+v", got, st)
+	}
+	if got.ChannelStatus(ChannelEmail).State != ChannelOK {
+		t.Errorf("opting out of SMS changed email")
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"npsd/nps"
 	"npsd/store"
 )
 
@@ -58,10 +59,16 @@ func (s *importStats) record(line int, res store.UpsertResult, err error) {
 const importChunk = 1000
 
 // build turns a chunk of rows into pending writes, recording refusals.
-func (s *importStats) build(rows []csvRow, build rowBuilder) []pendingRow {
+func (s *importStats) build(t *csvTable, rows []csvRow, build rowBuilder) []pendingRow {
 	pending := make([]pendingRow, 0, len(rows))
 	for _, r := range rows {
-		p, err := build(r)
+		var p pendingRow
+		var err error
+		if len(r.fields) != len(t.header) {
+			err = fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
+		} else {
+			p, err = build(r)
+		}
 		if err != nil {
 			s.rejected = append(s.rejected, rowError{r.line, err})
 			continue
@@ -74,10 +81,11 @@ func (s *importStats) build(rows []csvRow, build rowBuilder) []pendingRow {
 // applyRows writes the rows, each on its own (a row the store refuses, say
 // an email that belongs to another contact, does not stop the others), or
 // with dryRun rehearses them in a transaction that is rolled back.
-func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, rows []csvRow, build rowBuilder, dryRun bool, stats *importStats) error {
+func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, t *csvTable, build rowBuilder, dryRun bool, stats *importStats) error {
+	rows := t.rows
 	if dryRun {
 		return st.Rehearse(func(tx *store.Tx) error {
-			for _, p := range stats.build(rows, build) {
+			for _, p := range stats.build(t, rows, build) {
 				res, err := p.apply(tx)
 				stats.record(p.line, res, err)
 			}
@@ -95,7 +103,7 @@ func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, rows 
 		defer bar.Finish()
 	}
 	for start := 0; start < len(rows); start += importChunk {
-		chunk := stats.build(rows[start:min(start+importChunk, len(rows))], build)
+		chunk := stats.build(t, rows[start:min(start+importChunk, len(rows))], build)
 		results := make([]store.UpsertResult, len(chunk))
 		fns := make([]func(*store.Tx) error, len(chunk))
 		for i, p := range chunk {
@@ -173,7 +181,7 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, aliases
 			return exitUnusable
 		}
 		stats := &importStats{rows: len(t.rows)}
-		if err := c.applyRows(ctx, st, noun, t.rows, build, *dryRun, stats); err != nil {
+		if err := c.applyRows(ctx, st, noun, t, build, *dryRun, stats); err != nil {
 			c.report(pos[0], noun, stats, *dryRun)
 			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
 			return exitPartial
@@ -259,9 +267,6 @@ func claimUnique(seen map[string]int, line int, pairs ...string) error {
 }
 
 func contactFromRow(cfg *Config, t *csvTable, r csvRow) (store.Contact, error) {
-	if len(r.fields) != len(t.header) {
-		return store.Contact{}, fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
-	}
 	ct := store.Contact{
 		Name:       t.get(r, "name"),
 		ExternalID: t.get(r, "external_id"),
@@ -326,9 +331,50 @@ func buildEventRows(cfg *Config, t *csvTable) (rowBuilder, error) {
 		return nil, fmt.Errorf("%s line 1: no type column: add one, or give --type purchase", t.name)
 	}
 	loc := cfg.location()
+	return contactRows(cfg, t,
+		func(r csvRow) (store.Event, error) { return eventFromRow(t, r, loc) },
+		func(tx *store.Tx, id store.ContactID, ev store.Event) (bool, error) {
+			ev.ContactID = id
+			_, created, err := tx.AddEvent(ev)
+			return created, err
+		}), nil
+}
+
+func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, error) {
+	ev := store.Event{Type: t.get(r, "type"), ExternalID: t.get(r, "external_id")}
+	if ev.Type == "" {
+		ev.Type = t.defaults["type"]
+	}
+	if ev.Type == "" {
+		return store.Event{}, errors.New("type is empty")
+	}
+	at, err := parseWhen(t.get(r, "at"), loc)
+	if err != nil {
+		return store.Event{}, err
+	}
+	ev.At = at
+	if v := t.get(r, "amount"); v != "" {
+		a, err := parseAmount(v)
+		if err != nil {
+			return store.Event{}, err
+		}
+		ev.Amount = &a
+	}
+	return ev, nil
+}
+
+// contactRows builds the rows of a file whose "contact" column names an
+// existing contact by any key: parse reads the rest of the row, add writes
+// it for the contact found inside the transaction. The import reports a
+// row add found already stored (created false) as unchanged.
+func contactRows[T any](cfg *Config, t *csvTable, parse func(csvRow) (T, error), add func(tx *store.Tx, id store.ContactID, v T) (bool, error)) rowBuilder {
 	keys := newContactKeys(cfg.Business.DefaultRegion)
 	return func(r csvRow) (pendingRow, error) {
-		ev, key, err := eventFromRow(t, r, loc)
+		key := t.get(r, "contact")
+		if key == "" {
+			return pendingRow{}, errors.New("contact is empty")
+		}
+		v, err := parse(r)
 		if err != nil {
 			return pendingRow{}, err
 		}
@@ -338,45 +384,13 @@ func buildEventRows(cfg *Config, t *csvTable) (rowBuilder, error) {
 			if err != nil {
 				return store.Unchanged, err
 			}
-			ev := ev
-			ev.ContactID = id
-			_, created, err := tx.AddEvent(ev)
+			created, err := add(tx, id, v)
 			if created {
 				return store.Created, err
 			}
 			return store.Unchanged, err
 		}}, nil
-	}, nil
-}
-
-func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, string, error) {
-	if len(r.fields) != len(t.header) {
-		return store.Event{}, "", fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
 	}
-	key := t.get(r, "contact")
-	if key == "" {
-		return store.Event{}, "", errors.New("contact is empty")
-	}
-	ev := store.Event{Type: t.get(r, "type"), ExternalID: t.get(r, "external_id")}
-	if ev.Type == "" {
-		ev.Type = t.defaults["type"]
-	}
-	if ev.Type == "" {
-		return store.Event{}, "", errors.New("type is empty")
-	}
-	at, err := parseWhen(t.get(r, "at"), loc)
-	if err != nil {
-		return store.Event{}, "", err
-	}
-	ev.At = at
-	if v := t.get(r, "amount"); v != "" {
-		a, err := parseAmount(v)
-		if err != nil {
-			return store.Event{}, "", err
-		}
-		ev.Amount = &a
-	}
-	return ev, key, nil
 }
 
 var responseColumns = map[string]string{
@@ -395,51 +409,30 @@ func buildResponseRows(cfg *Config, t *csvTable) (rowBuilder, error) {
 		return nil, err
 	}
 	loc := cfg.location()
-	keys := newContactKeys(cfg.Business.DefaultRegion)
-	return func(r csvRow) (pendingRow, error) {
-		resp, key, err := responseFromRow(t, r, loc)
-		if err != nil {
-			return pendingRow{}, err
-		}
-		phone := keys.phone(key)
-		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
-			id, err := tx.ContactIDByKey(key, phone)
-			if err != nil {
-				return store.Unchanged, err
-			}
-			resp := resp
+	return contactRows(cfg, t,
+		func(r csvRow) (store.Response, error) { return responseFromRow(t, r, loc) },
+		func(tx *store.Tx, id store.ContactID, resp store.Response) (bool, error) {
 			resp.ContactID = id
 			resp.Key = historyKey(resp)
 			_, created, err := tx.AddResponse(resp)
-			if created {
-				return store.Created, err
-			}
-			return store.Unchanged, err
-		}}, nil
-	}, nil
+			return created, err
+		}), nil
 }
 
-func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, string, error) {
-	if len(r.fields) != len(t.header) {
-		return store.Response{}, "", fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
-	}
-	key := t.get(r, "contact")
-	if key == "" {
-		return store.Response{}, "", errors.New("contact is empty")
-	}
+func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, error) {
 	raw := t.get(r, "score")
 	score, err := strconv.Atoi(raw)
 	if err != nil {
-		return store.Response{}, "", fmt.Errorf("score %q is not a whole number from 0 to 10", raw)
+		return store.Response{}, fmt.Errorf("score %q is not a whole number from 0 to 10", raw)
 	}
-	if score < 0 || score > 10 {
-		return store.Response{}, "", fmt.Errorf("score %d is outside 0-10", score)
+	if !nps.ValidScore(score) {
+		return store.Response{}, fmt.Errorf("score %d is outside 0-10", score)
 	}
 	at, err := parseWhen(t.get(r, "date"), loc)
 	if err != nil {
-		return store.Response{}, "", err
+		return store.Response{}, err
 	}
-	return store.Response{Score: score, Comment: t.get(r, "comment"), Received: at, Source: store.SourceImport}, key, nil
+	return store.Response{Score: score, Comment: t.get(r, "comment"), Received: at, Source: store.SourceImport}, nil
 }
 
 // historyKey identifies an imported answer by what it says, so importing
