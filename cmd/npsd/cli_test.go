@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -358,4 +360,44 @@ func TestImportProgressOnATerminal(t *testing.T) {
 	if !strings.Contains(out.String(), fmt.Sprintf("%d contacts created", 2*importChunk+1)) {
 		t.Errorf("stdout = %s", out.String())
 	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	e := newEnv(t)
+	var out, errb bytes.Buffer
+	c := &cli{stdout: &out, stderr: &syncWriter{w: &errb}, getenv: func(string) string { return "" }, now: time.Now}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
+	// The store is held while the daemon runs: the database is in use.
+	for i := 0; ; i++ {
+		st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), LockTimeout: 10 * time.Millisecond})
+		if err == nil {
+			st.Close()
+		} else if strings.Contains(err.Error(), "in use") {
+			break
+		}
+		if i > 500 {
+			t.Fatalf("daemon never took the store: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("run exited %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), `"msg":"npsd running"`) || !strings.Contains(errb.String(), `"msg":"npsd stopping"`) {
+		t.Errorf("log lacks start and stop lines (JSON when not on a terminal):\n%s", errb.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -155,10 +155,12 @@ func (c *cli) config(flagValue string) (*Config, bool) {
 
 // logger builds the slog logger the config asks for: text on a terminal,
 // JSON for the journal or a log collector, unless log.format says.
-func (c *cli) logger(cfg *Config) *slog.Logger {
+// Data commands pass minLevel warn: they print their own results, and an
+// info line about the store would only be noise around them.
+func (c *cli) logger(cfg *Config, minLevel slog.Level) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: max(level, minLevel)}
 	if cfg.Log.Format == "json" || (cfg.Log.Format == "auto" && !c.terminal) {
 		return slog.New(slog.NewJSONHandler(c.stderr, opts))
 	}
@@ -182,10 +184,7 @@ func (c *cli) withStore(configFlag string, fn func(cfg *Config, st *store.Store)
 	if !ok {
 		return exitUnusable
 	}
-	log := c.logger(cfg)
-	if cfg.Log.Level == "info" {
-		log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
+	log := c.logger(cfg, slog.LevelWarn)
 	st, err := c.openStore(cfg, log)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
@@ -230,7 +229,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUnusable
 	}
-	log := c.logger(cfg)
+	log := c.logger(cfg, slog.LevelDebug)
 	st, err := c.openStore(cfg, log)
 	if err != nil {
 		log.Error("cannot open the store", "err", err)
