@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -345,7 +346,7 @@ func (l *loader) decode(n *yaml.Node, path string, v reflect.Value) {
 			idx, ok := fields[k.Value]
 			if !ok {
 				msg := "unknown key"
-				if s := closest(k.Value, slices.Collect(mapKeys(fields))); s != "" {
+				if s := closest(k.Value, slices.Collect(maps.Keys(fields))); s != "" {
 					msg += fmt.Sprintf(" (did you mean %s?)", s)
 				}
 				l.problem(k.Line, key, "%s", msg)
@@ -470,16 +471,6 @@ func yamlFields(t reflect.Type) map[string]int {
 	return m
 }
 
-func mapKeys(m map[string]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 func joinKey(path, key string) string {
 	if path == "" {
 		return key
@@ -545,4 +536,13 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// location is the business's time zone; validation has already checked it.
+func (c *Config) location() *time.Location {
+	loc, err := time.LoadLocation(c.Business.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

@@ -502,15 +502,6 @@ func parseAmount(s string) (float64, error) {
 	return a, nil
 }
 
-// location is the business's time zone; validation has already checked it.
-func (c *Config) location() *time.Location {
-	loc, err := time.LoadLocation(c.Business.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
-
 func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
 	fs, config := c.flags("events add")
 	key := fs.String("contact", "", "the contact: id (c42), external id, email or phone (required)")
