@@ -1,0 +1,149 @@
+package templates
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Data is everything a template may use. Callers fill what the kind needs;
+// a template that reads a field left empty gets "" (and can test it with
+// {{with}}), never an error half-way through a customer's message.
+type Data struct {
+	Business Business
+	Contact  Contact
+	// Language is set by Render to the language being written.
+	Language string
+
+	// Survey messages.
+	ScoreLinks []ScoreLink // eleven links, 0 to 10, for the email scale
+	SurveyURL  string      // the survey page
+	// UnsubscribeURL is the one-click unsubscribe page.
+	UnsubscribeURL string
+
+	// Follow-ups and owner alerts.
+	Score    int
+	Category string // promoter, passive or detractor
+	Comment  string
+	CaseURL  string
+
+	// Summary carries the weekly summary's figures, whatever their shape.
+	Summary any
+}
+
+// Business is what a message says about the sender.
+type Business struct {
+	Name      string
+	ReviewURL string
+}
+
+// Contact is what a message may say about the person it is written to (or,
+// in an owner alert, about the customer).
+type Contact struct {
+	Name       string
+	Email      string
+	Phone      string
+	Attributes map[string]string
+}
+
+// FirstName is the first word of the name: "Bonjour Marie" reads warmer
+// than "Bonjour Marie-Claire Dubois-Lefèvre".
+func (c Contact) FirstName() string {
+	f := strings.Fields(c.Name)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+// Attr returns a segment attribute ("city", "plan"…), "" when absent.
+func (c Contact) Attr(name string) string { return c.Attributes[strings.ToLower(name)] }
+
+// ScoreLink is one of the eleven answers of the email scale.
+type ScoreLink struct {
+	Score int
+	URL   string
+}
+
+// PlaceholderScoreLinks builds the scale's links on a base URL as
+// BASE?score=N. The inbound side replaces it with signed tokens; until then
+// it keeps previews and tests honest about what the email looks like.
+func PlaceholderScoreLinks(base string) []ScoreLink {
+	links := make([]ScoreLink, 11)
+	for i := range links {
+		links[i] = ScoreLink{Score: i, URL: fmt.Sprintf("%s?score=%d", base, i)}
+	}
+	return links
+}
+
+var funcs = map[string]any{
+	// scoreColor shades the scale the way NPS reads it: red detractors,
+	// amber passives, green promoters.
+	"scoreColor": func(score int) string {
+		switch {
+		case score >= 9:
+			return "#2e7d32"
+		case score >= 7:
+			return "#f9a825"
+		default:
+			return "#c62828"
+		}
+	},
+}
+
+// SMSInfo is how a text travels as SMS.
+type SMSInfo struct {
+	Chars    int    // characters as the phone counts them (GSM-7 escapes count 2)
+	Segments int    // messages it is split into, each billed
+	Encoding string // "GSM-7" or "UCS-2"
+}
+
+// gsm7 is the GSM 03.38 basic character set; gsm7Ext the characters sent
+// with an escape, which take two of the 160.
+const (
+	gsm7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+		"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+	gsm7Ext = "^{}\\[~]|€\f"
+)
+
+// SMSLength counts a text the way the network will: in GSM-7 when every
+// character is in that alphabet (160 per message, 153 per part when split),
+// else in UCS-2 (70, then 67). One "ê" turns a 150-character message into
+// three parts, which is why `npsd check` prints these numbers.
+func SMSLength(text string) SMSInfo {
+	septets := 0
+	gsm := true
+	for _, r := range text {
+		switch {
+		case strings.ContainsRune(gsm7, r):
+			septets++
+		case strings.ContainsRune(gsm7Ext, r):
+			septets += 2
+		default:
+			gsm = false
+		}
+	}
+	if gsm {
+		return SMSInfo{Chars: septets, Segments: segments(septets, 160, 153), Encoding: "GSM-7"}
+	}
+	// UCS-2 counts UTF-16 code units: an emoji takes two.
+	units := 0
+	for _, r := range text {
+		if r > 0xFFFF {
+			units += 2
+		} else {
+			units++
+		}
+	}
+	return SMSInfo{Chars: units, Segments: segments(units, 70, 67), Encoding: "UCS-2"}
+}
+
+func segments(n, single, part int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= single:
+		return 1
+	default:
+		return (n + part - 1) / part
+	}
+}

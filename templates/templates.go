@@ -1,0 +1,303 @@
+// Package templates owns every message npsd writes to a person: the
+// default French and English texts embedded in the binary, the owner's
+// overrides read file by file from a folder, the choice of language, and
+// rendering — text/template for SMS and plain text, html/template (which
+// escapes customer data) for HTML email.
+//
+// Layout, in the embedded default/ folder and in an override folder alike:
+//
+//	LANG/KIND.sms.tmpl     the SMS body
+//	LANG/KIND.email.tmpl   blocks "subject", "text" and "html"
+//	partials.email.tmpl    blocks shared by every email ("scale", "footer"…)
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+)
+
+// Kind is what a message is for.
+type Kind string
+
+const (
+	Survey           Kind = "survey"            // the question, 0 to 10
+	Reminder         Kind = "reminder"          // the question again, once, to non-responders
+	FollowUp         Kind = "followup"          // "what is the main reason for your score?"
+	ThanksPromoter   Kind = "thanks_promoter"   // thanks, and the review link
+	ThanksPassive    Kind = "thanks_passive"    // thanks, and "what would make it a 10?"
+	ApologyDetractor Kind = "apology_detractor" // sorry, the owner will call
+	Reask            Kind = "reask"             // the reply was not a score: ask once more
+	OptOutConfirm    Kind = "optout_confirm"    // "you will not hear from us again"
+	Help             Kind = "help"              // answer to HELP/INFO/AIDE
+	OwnerAlert       Kind = "owner_alert"       // to the owners: a detractor answered
+	WeeklySummary    Kind = "weekly_summary"    // to the owners: the week in numbers
+)
+
+// Channel is how a message travels.
+type Channel string
+
+const (
+	Email Channel = "email"
+	SMS   Channel = "sms"
+)
+
+// channelsOf says which channels each kind is written for. Owner messages
+// are email only; HELP is a keyword of text messaging.
+var channelsOf = map[Kind][]Channel{
+	Survey:           {Email, SMS},
+	Reminder:         {Email, SMS},
+	FollowUp:         {Email, SMS},
+	ThanksPromoter:   {Email, SMS},
+	ThanksPassive:    {Email, SMS},
+	ApologyDetractor: {Email, SMS},
+	Reask:            {Email, SMS},
+	OptOutConfirm:    {Email, SMS},
+	Help:             {SMS},
+	OwnerAlert:       {Email},
+	WeeklySummary:    {Email},
+}
+
+// Languages npsd ships texts for; the first is used when nothing else fits.
+var shipped = []string{"en", "fr"}
+
+// Languages returns the languages npsd has texts for.
+func Languages() []string { return slices.Clone(shipped) }
+
+// Template names one template: a kind in a channel.
+type Template struct {
+	Kind    Kind
+	Channel Channel
+}
+
+// All lists every kind and channel npsd renders, in a stable order.
+func All() []Template {
+	var out []Template
+	for _, k := range []Kind{Survey, Reminder, FollowUp, ThanksPromoter, ThanksPassive, ApologyDetractor, Reask, OptOutConfirm, Help, OwnerAlert, WeeklySummary} {
+		for _, ch := range channelsOf[k] {
+			out = append(out, Template{k, ch})
+		}
+	}
+	return out
+}
+
+//go:embed default
+var embedded embed.FS
+
+// Options configures Load.
+type Options struct {
+	// OverrideDir holds files laid out like the embedded defaults; each file
+	// found there replaces the default of the same name. Empty: defaults only.
+	OverrideDir string
+	// DefaultLanguage is the business's language, used for contacts whose
+	// own language has no texts. Default "en".
+	DefaultLanguage string
+}
+
+// Set is a loaded, parsed set of templates. It is safe for concurrent use.
+type Set struct {
+	defaultLang string
+	sms         map[string]*texttemplate.Template // key: lang/kind
+	emailText   map[string]*texttemplate.Template
+	emailHTML   map[string]*htmltemplate.Template
+	sources     map[string]string // file name → "default" or the override path, for messages
+}
+
+// Load parses every template, defaults and overrides, and reports every
+// broken file at once.
+func Load(opts Options) (*Set, error) {
+	if opts.DefaultLanguage == "" {
+		opts.DefaultLanguage = "en"
+	}
+	if !slices.Contains(shipped, opts.DefaultLanguage) {
+		return nil, fmt.Errorf("templates: no texts for language %q (have %s)", opts.DefaultLanguage, strings.Join(shipped, ", "))
+	}
+	defaults, err := fs.Sub(embedded, "default")
+	if err != nil {
+		return nil, err
+	}
+	var override fs.FS
+	if opts.OverrideDir != "" {
+		fi, err := os.Stat(opts.OverrideDir)
+		if err != nil {
+			return nil, fmt.Errorf("templates: override folder: %w", err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("templates: override folder %s is not a folder", opts.OverrideDir)
+		}
+		override = os.DirFS(opts.OverrideDir)
+	}
+	s := &Set{
+		defaultLang: opts.DefaultLanguage,
+		sms:         map[string]*texttemplate.Template{},
+		emailText:   map[string]*texttemplate.Template{},
+		emailHTML:   map[string]*htmltemplate.Template{},
+		sources:     map[string]string{},
+	}
+	read := func(name string) (string, error) {
+		if override != nil {
+			data, err := fs.ReadFile(override, name)
+			if err == nil {
+				s.sources[name] = path.Join(opts.OverrideDir, name)
+				return string(data), nil
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return "", fmt.Errorf("%s: %w", path.Join(opts.OverrideDir, name), err)
+			}
+		}
+		data, err := fs.ReadFile(defaults, name)
+		if err != nil {
+			return "", fmt.Errorf("default %s: %w", name, err)
+		}
+		s.sources[name] = "default " + name
+		return string(data), nil
+	}
+	var errs []error
+	partials, err := read("partials.email.tmpl")
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, lang := range shipped {
+		for _, t := range All() {
+			name := fileName(lang, t)
+			src, err := read(name)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			key := lang + "/" + string(t.Kind)
+			switch t.Channel {
+			case SMS:
+				tt, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=zero").Parse(src)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.sources[name], err))
+					continue
+				}
+				s.sms[key] = tt
+			case Email:
+				tt, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=zero").Parse(partials + src)
+				if err == nil {
+					err = requireBlocks(tt.Lookup, "subject", "text", "html")
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.sources[name], err))
+					continue
+				}
+				ht, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs)).Option("missingkey=zero").Parse(partials + src)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.sources[name], err))
+					continue
+				}
+				s.emailText[key], s.emailHTML[key] = tt, ht
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("templates: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+func requireBlocks(lookup func(string) *texttemplate.Template, names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if lookup(n) == nil {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing block(s) %s: an email template defines subject, text and html", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func fileName(lang string, t Template) string {
+	return fmt.Sprintf("%s/%s.%s.tmpl", lang, t.Kind, t.Channel)
+}
+
+// Language picks the language to write to a contact in: theirs when npsd
+// has texts for it, else the business's.
+func (s *Set) Language(contactLang string) string {
+	if slices.Contains(shipped, contactLang) {
+		return contactLang
+	}
+	return s.defaultLang
+}
+
+// Message is a rendered message. An SMS has only Text.
+type Message struct {
+	Language string
+	Subject  string
+	Text     string
+	HTML     string
+}
+
+// Render writes one message in the contact's language (see Language).
+func (s *Set) Render(t Template, contactLang string, d Data) (Message, error) {
+	if !slices.Contains(channelsOf[t.Kind], t.Channel) {
+		return Message{}, fmt.Errorf("templates: no %s template for %s", t.Channel, t.Kind)
+	}
+	lang := s.Language(contactLang)
+	key := lang + "/" + string(t.Kind)
+	name := fileName(lang, t)
+	d.Language = lang
+	m := Message{Language: lang}
+	var err error
+	switch t.Channel {
+	case SMS:
+		m.Text, err = execText(s.sms[key], "", d)
+	case Email:
+		if m.Subject, err = execText(s.emailText[key], "subject", d); err == nil {
+			// A subject is one line: a template's stray newline must not
+			// turn into a header injection or a broken header.
+			m.Subject = strings.Join(strings.Fields(m.Subject), " ")
+			if m.Text, err = execText(s.emailText[key], "text", d); err == nil {
+				var b bytes.Buffer
+				if err = s.emailHTML[key].ExecuteTemplate(&b, "html", d); err == nil {
+					m.HTML = strings.TrimSpace(b.String()) + "\n"
+				}
+			}
+		}
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("templates: render %s: %w", s.sources[name], err)
+	}
+	return m, nil
+}
+
+func execText(t *texttemplate.Template, block string, d Data) (string, error) {
+	var b bytes.Buffer
+	var err error
+	if block == "" {
+		err = t.Execute(&b, d)
+	} else {
+		err = t.ExecuteTemplate(&b, block, d)
+	}
+	if err != nil {
+		return "", err
+	}
+	return tidy(b.String()), nil
+}
+
+// tidy trims each line's trailing spaces and the message's outer blank
+// lines, which template actions leave behind. A "--" line becomes the
+// signature separator "-- ", which mail programs (and npsd's own reply
+// reader) use to cut the footer from a reply.
+func tidy(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t\r")
+		if lines[i] == "--" {
+			lines[i] = "-- "
+		}
+	}
+	return strings.Join(lines, "\n")
+}
