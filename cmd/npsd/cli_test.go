@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,7 +81,7 @@ func (e *env) want(r result, code int, stdout, stderr []string) {
 // contacts returns every stored contact by email (or phone when no email).
 func (e *env) contacts() map[string]store.Contact {
 	e.t.Helper()
-	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db")})
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -400,4 +401,21 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func TestCheckRendersTemplates(t *testing.T) {
+	e := newEnv(t)
+	r := e.npsd("check")
+	e.want(r, exitOK, []string{"config OK", "survey             fr", "GSM-7", "templates OK: built-in"}, nil)
+
+	os.MkdirAll(filepath.Join(e.dir, "tpl", "fr"), 0o700)
+	e.file("tpl/fr/survey.sms.tmpl", "{{.Business.Name}} : votre avis compte ! Notez-nous de 0 à 10, même s'il pleut, ça ne coûte rien.")
+	e.file("config.yaml", "business:\n  name: Garage Dupont\ntemplates:\n  dir: tpl\n")
+	r = e.npsd("check")
+	// The override's "ç" and "û" take it out of GSM-7: check must show it.
+	e.want(r, exitOK, []string{"with overrides from " + filepath.Join(e.dir, "tpl"), "UCS-2"}, nil)
+
+	e.file("tpl/fr/help.sms.tmpl", "{{.Business.Name")
+	r = e.npsd("check")
+	e.want(r, exitUnusable, nil, []string{filepath.Join(e.dir, "tpl", "fr", "help.sms.tmpl")})
 }

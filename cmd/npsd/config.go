@@ -33,6 +33,7 @@ type Config struct {
 	Surveys   SurveysConfig    `yaml:"surveys"`
 	Campaigns []CampaignConfig `yaml:"campaigns"`
 	Summary   SummaryConfig    `yaml:"summary"`
+	Templates TemplatesConfig  `yaml:"templates"`
 	Log       LogConfig        `yaml:"log"`
 
 	// File is the file the config was read from; "" for the built-in defaults.
@@ -121,6 +122,10 @@ type SummaryConfig struct {
 	Schedule string   `yaml:"schedule"`
 	To       []string `yaml:"to"`
 	Segments []string `yaml:"segments"`
+}
+
+type TemplatesConfig struct {
+	Dir string `yaml:"dir"`
 }
 
 type LogConfig struct {
@@ -326,6 +331,10 @@ func (l *loader) decode(n *yaml.Node, path string, v reflect.Value) {
 	if _, ok := l.lines[path]; !ok {
 		l.lines[path] = n.Line
 	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		// "section:" with every key commented out keeps the defaults.
+		return
+	}
 	switch {
 	case v.Kind() == reflect.Struct && v.Type() != reflect.TypeFor[time.Time]():
 		if n.Kind != yaml.MappingNode {
@@ -451,7 +460,7 @@ func (l *loader) readSecretFiles(cfg *Config) {
 // started from / finds the same files as the installer who tested by hand.
 func (c *Config) resolvePaths(dir string) {
 	for _, p := range []*string{
-		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir,
+		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir, &c.Templates.Dir,
 		&c.Email.SMTP.PasswordFile, &c.IMAP.PasswordFile, &c.SMS.Twilio.AuthTokenFile,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {

@@ -139,6 +139,14 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.check(strings.TrimSpace(s) != "", fmt.Sprintf("summary.segments[%d]", i), "must not be empty")
 	}
 
+	if d := c.Templates.Dir; d != "" {
+		if fi, err := os.Stat(d); err != nil {
+			v.add("templates.dir", "%v", err)
+		} else if !fi.IsDir() {
+			v.add("templates.dir", "%s is not a folder", d)
+		}
+	}
+
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	return v.problems

@@ -201,23 +201,6 @@ func (c *cli) withStore(configFlag string, fn func(cfg *Config, st *store.Store)
 	return fn(cfg, st)
 }
 
-func (c *cli) cmdCheck(ctx context.Context, args []string) int {
-	fs, config := c.flags("check")
-	if _, err := parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	cfg, ok := c.config(*config)
-	if !ok {
-		return exitUnusable
-	}
-	name := cfg.File
-	if name == "" {
-		name = "built-in defaults (no config file found)"
-	}
-	fmt.Fprintf(c.stdout, "config OK: %s\n", name)
-	return exitOK
-}
-
 // cmdRun runs the daemon until a signal. Sending and receiving are wired in
 // as those parts land; today it holds the store open and ready.
 func (c *cli) cmdRun(ctx context.Context, args []string) int {
