@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,6 +23,12 @@ var (
 	bucketResponses          = []byte("responses")
 	bucketResponsesByTime    = []byte("responses_by_time")
 	bucketResponsesByKey     = []byte("responses_by_key")
+
+	bucketSurveysByContact = []byte("surveys_by_contact")
+	bucketJobs             = []byte("jobs")
+	bucketJobsDue          = []byte("jobs_due")
+	bucketJobsInflight     = []byte("jobs_inflight")
+	bucketCampaignPeriods  = []byte("campaign_periods")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -48,6 +55,23 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	}},
+	{2, "add the outbox, surveys by contact and campaign periods", func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSurveysByContact, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+		}
+		// Surveys written before this version get their contact index.
+		surveys := tx.Bucket(bucketSurveys)
+		byContact := tx.Bucket(bucketSurveysByContact)
+		return surveys.ForEach(func(k, v []byte) error {
+			var s Survey
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("survey %x: %w", k, err)
+			}
+			return byContact.Put(surveyContactKey(s), nil)
+		})
 	}},
 }
 

@@ -1,9 +1,25 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 )
+
+// Open reports whether a survey still waits for something: to be sent, or
+// to be answered. A contact with an open survey is not asked again.
+func (s SurveyState) Open() bool {
+	return s == SurveyPending || s == SurveyInflight || s == SurveySent
+}
+
+// surveyContactKey orders a contact's surveys by creation: contact id,
+// creation time, survey id.
+func surveyContactKey(s Survey) []byte {
+	k := make([]byte, 0, 24)
+	k = binary.BigEndian.AppendUint64(k, uint64(s.ContactID))
+	k = binary.BigEndian.AppendUint64(k, timeKey(s.Created))
+	return binary.BigEndian.AppendUint64(k, uint64(s.ID))
+}
 
 // PutSurvey creates a survey (ID zero) or replaces a stored one, stamping
 // Created and Updated.
@@ -20,8 +36,18 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 		}
 		s.ID = SurveyID(seq)
 		s.Created = now
-	} else if b.Get(idKey(uint64(s.ID))) == nil {
-		return Survey{}, fmt.Errorf("survey %s: %w", s.ID, ErrNotFound)
+		if err := t.bucket(bucketSurveysByContact).Put(surveyContactKey(s), nil); err != nil {
+			return Survey{}, err
+		}
+	} else {
+		old, err := t.Survey(s.ID)
+		if err != nil {
+			return Survey{}, err
+		}
+		if old.ContactID != s.ContactID {
+			return Survey{}, fmt.Errorf("%w: survey %s belongs to %s, not %s", ErrInvalid, s.ID, old.ContactID, s.ContactID)
+		}
+		s.Created = old.Created
 	}
 	if s.State == "" {
 		s.State = SurveyPending
@@ -37,6 +63,22 @@ func (t *Tx) Survey(id SurveyID) (Survey, error) {
 		return Survey{}, fmt.Errorf("survey %s: %w", id, err)
 	}
 	return s, nil
+}
+
+// SurveysOf returns a contact's surveys, oldest first, reading only that
+// contact's part of the index.
+func (t *Tx) SurveysOf(id ContactID) ([]Survey, error) {
+	prefix := idKey(uint64(id))
+	var out []Survey
+	c := t.bucket(bucketSurveysByContact).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && len(k) == 24 && string(k[:8]) == string(prefix); k, _ = c.Next() {
+		s, err := t.Survey(SurveyID(binary.BigEndian.Uint64(k[16:])))
+		if err != nil {
+			return nil, fmt.Errorf("surveys index: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // ForEachSurvey calls fn for every survey in id order until fn returns an error.

@@ -1,0 +1,263 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// JobID numbers outbox jobs; its text form is j42.
+type JobID uint64
+
+func (id JobID) String() string { return "j" + strconv.FormatUint(uint64(id), 10) }
+
+// JobState is where a job is in the outbox.
+type JobState string
+
+const (
+	// JobPending waits for its due time.
+	JobPending JobState = "pending"
+	// JobInflight was handed to a transport and its outcome is not yet
+	// recorded. A job still inflight at start-up was interrupted by a crash.
+	JobInflight JobState = "inflight"
+	JobSent     JobState = "sent"
+	JobFailed   JobState = "failed"
+	// JobCanceled will not be sent: the contact opted out, answered, or the
+	// survey expired before its turn.
+	JobCanceled JobState = "canceled"
+)
+
+// Job is one message to send: everything that leaves npsd leaves as a job.
+type Job struct {
+	ID JobID `json:"id"`
+	// Kind is the template kind: survey, reminder, followup…
+	Kind      string    `json:"kind"`
+	SurveyID  SurveyID  `json:"survey_id,omitempty"`
+	ContactID ContactID `json:"contact_id,omitempty"`
+	Channel   Channel   `json:"channel"`
+	// To is a fixed recipient (an owner). Empty: the contact's address, read
+	// when the job is sent so that a corrected address is used.
+	To    string    `json:"to,omitempty"`
+	State JobState  `json:"state"`
+	Due   time.Time `json:"due"`
+	// MessageID is the email Message-ID, chosen when the job is created and
+	// kept across retries, so a message resent after a crash is recognisable
+	// as the same one.
+	MessageID string    `json:"message_id,omitempty"`
+	Attempts  []Attempt `json:"attempts,omitempty"`
+	// Reason says why a job failed or was canceled.
+	Reason string `json:"reason,omitempty"`
+	// Data carries values for the template (score, comment…).
+	Data    map[string]string `json:"data,omitempty"`
+	Created time.Time         `json:"created"`
+	Updated time.Time         `json:"updated"`
+}
+
+func jobDueKey(j Job) []byte {
+	k := make([]byte, 0, 16)
+	k = binary.BigEndian.AppendUint64(k, timeKey(j.Due))
+	return binary.BigEndian.AppendUint64(k, uint64(j.ID))
+}
+
+// EnqueueJob adds a pending job to the outbox.
+func (t *Tx) EnqueueJob(j Job) (Job, error) {
+	if j.Kind == "" || j.Channel == "" || j.Due.IsZero() {
+		return Job{}, fmt.Errorf("%w: a job needs a kind, a channel and a due time", ErrInvalid)
+	}
+	if j.ContactID == 0 && j.To == "" {
+		return Job{}, fmt.Errorf("%w: a job needs a contact or a recipient", ErrInvalid)
+	}
+	if j.ContactID != 0 {
+		if err := t.requireContact(j.ContactID); err != nil {
+			return Job{}, err
+		}
+	}
+	seq, err := t.bucket(bucketJobs).NextSequence()
+	if err != nil {
+		return Job{}, err
+	}
+	j.ID = JobID(seq)
+	j.State = JobPending
+	j.Due = j.Due.UTC()
+	j.Created = t.nowUTC()
+	return j, t.putJob(j, nil)
+}
+
+// UpdateJob stores a changed job and moves its index entries: the due
+// index holds pending jobs only, the inflight index inflight ones only.
+func (t *Tx) UpdateJob(j Job) (Job, error) {
+	old, err := t.Job(j.ID)
+	if err != nil {
+		return Job{}, err
+	}
+	j.Created = old.Created
+	j.Due = j.Due.UTC()
+	return j, t.putJob(j, &old)
+}
+
+func (t *Tx) putJob(j Job, old *Job) error {
+	due, inflight := t.bucket(bucketJobsDue), t.bucket(bucketJobsInflight)
+	id := idKey(uint64(j.ID))
+	if old != nil {
+		switch old.State {
+		case JobPending:
+			if err := due.Delete(jobDueKey(*old)); err != nil {
+				return err
+			}
+		case JobInflight:
+			if err := inflight.Delete(id); err != nil {
+				return err
+			}
+		}
+	}
+	switch j.State {
+	case JobPending:
+		if err := due.Put(jobDueKey(j), nil); err != nil {
+			return err
+		}
+	case JobInflight:
+		if err := inflight.Put(id, nil); err != nil {
+			return err
+		}
+	}
+	j.Updated = t.nowUTC()
+	return putJSON(t.bucket(bucketJobs), id, j)
+}
+
+// Job returns the job with that id.
+func (t *Tx) Job(id JobID) (Job, error) {
+	var j Job
+	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(id)), &j); err != nil {
+		return Job{}, fmt.Errorf("job %s: %w", id, err)
+	}
+	return j, nil
+}
+
+// DueJobs returns up to limit pending jobs due at or before now, earliest
+// first, reading only the due part of the index.
+func (t *Tx) DueJobs(now time.Time, limit int) ([]Job, error) {
+	end := timeKey(now)
+	var out []Job
+	c := t.bucket(bucketJobsDue).Cursor()
+	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		if binary.BigEndian.Uint64(k[:8]) > end {
+			break
+		}
+		j, err := t.Job(JobID(binary.BigEndian.Uint64(k[8:])))
+		if err != nil {
+			return nil, fmt.Errorf("due index: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// NextDue returns the due time of the earliest pending job.
+func (t *Tx) NextDue() (time.Time, bool) {
+	k, _ := t.bucket(bucketJobsDue).Cursor().First()
+	if k == nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])^1<<63)).UTC(), true
+}
+
+// InflightJobs returns the jobs whose outcome was never recorded.
+func (t *Tx) InflightJobs() ([]Job, error) {
+	var out []Job
+	err := t.bucket(bucketJobsInflight).ForEach(func(k, _ []byte) error {
+		j, err := t.Job(JobID(keyID(k)))
+		if err != nil {
+			return fmt.Errorf("inflight index: %w", err)
+		}
+		out = append(out, j)
+		return nil
+	})
+	return out, err
+}
+
+// ForEachJob calls fn for every job in id order until fn returns an error.
+func (t *Tx) ForEachJob(fn func(Job) error) error {
+	return t.bucket(bucketJobs).ForEach(func(k, v []byte) error {
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			return fmt.Errorf("decode job %s: %w", JobID(keyID(k)), err)
+		}
+		return fn(j)
+	})
+}
+
+// CountJobs returns how many jobs are in each state.
+func (t *Tx) CountJobs() (map[JobState]int, error) {
+	counts := map[JobState]int{}
+	err := t.ForEachJob(func(j Job) error {
+		counts[j.State]++
+		return nil
+	})
+	return counts, err
+}
+
+// CampaignPeriod records that a campaign planned one period (a cron wave,
+// or one triggering event), so that planning the same period again — a
+// double cron run at a DST fall-back, a restart, a manual run — plans
+// nothing.
+type CampaignPeriod struct {
+	Campaign string         `json:"campaign"`
+	Period   string         `json:"period"`
+	Planned  time.Time      `json:"planned"`
+	Queued   int            `json:"queued"`
+	Skipped  map[string]int `json:"skipped,omitempty"`
+}
+
+func periodKey(campaign, period string) []byte { return []byte(campaign + "\x00" + period) }
+
+// CampaignPeriod returns the record of a planned period; ok is false when
+// the period was never planned.
+func (t *Tx) CampaignPeriod(campaign, period string) (p CampaignPeriod, ok bool, err error) {
+	err = getJSON(t.bucket(bucketCampaignPeriods), periodKey(campaign, period), &p)
+	if errors.Is(err, ErrNotFound) {
+		return CampaignPeriod{}, false, nil
+	}
+	return p, err == nil, err
+}
+
+// PutCampaignPeriod records a planned period.
+func (t *Tx) PutCampaignPeriod(p CampaignPeriod) error {
+	if p.Planned.IsZero() {
+		p.Planned = t.nowUTC()
+	}
+	return putJSON(t.bucket(bucketCampaignPeriods), periodKey(p.Campaign, p.Period), p)
+}
+
+// Cursor returns a named position kept in the meta bucket (the last event a
+// campaign has looked at), 0 when never set.
+func (t *Tx) Cursor(name string) uint64 {
+	v := t.bucket(bucketMeta).Get([]byte("cursor/" + name))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// SetCursor stores a named position.
+func (t *Tx) SetCursor(name string, v uint64) error {
+	return t.bucket(bucketMeta).Put([]byte("cursor/"+name), idKey(v))
+}
+
+// EventsAfter calls fn for each event with an id above after, in id (that
+// is, arrival) order, until fn returns an error.
+func (t *Tx) EventsAfter(after EventID, fn func(Event) error) error {
+	c := t.bucket(bucketEvents).Cursor()
+	for k, v := c.Seek(idKey(uint64(after) + 1)); k != nil; k, v = c.Next() {
+		var e Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("decode event %s: %w", EventID(keyID(k)), err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
