@@ -25,6 +25,7 @@ var (
 	bucketResponsesByKey     = []byte("responses_by_key")
 
 	bucketSurveysByContact = []byte("surveys_by_contact")
+	bucketSurveysSent      = []byte("surveys_sent")
 	bucketJobs             = []byte("jobs")
 	bucketJobsDue          = []byte("jobs_due")
 	bucketJobsInflight     = []byte("jobs_inflight")
@@ -57,18 +58,23 @@ var migrations = []migration{
 		return nil
 	}},
 	{2, "add the outbox, surveys by contact and campaign periods", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSurveysByContact, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods} {
+		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
 		}
-		// Surveys written before this version get their contact index.
+		// Surveys written before this version get their indexes.
 		surveys := tx.Bucket(bucketSurveys)
-		byContact := tx.Bucket(bucketSurveysByContact)
+		byContact, sent := tx.Bucket(bucketSurveysByContact), tx.Bucket(bucketSurveysSent)
 		return surveys.ForEach(func(k, v []byte) error {
 			var s Survey
 			if err := json.Unmarshal(v, &s); err != nil {
 				return fmt.Errorf("survey %x: %w", k, err)
+			}
+			if s.State == SurveySent {
+				if err := sent.Put(surveySentKey(s), nil); err != nil {
+					return err
+				}
 			}
 			return byContact.Put(surveyContactKey(s), nil)
 		})

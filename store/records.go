@@ -151,9 +151,13 @@ type Survey struct {
 	Planned   time.Time   `json:"planned"`
 	Due       time.Time   `json:"due"`
 	Sent      time.Time   `json:"sent,omitzero"`
-	Attempts  []Attempt   `json:"attempts,omitempty"`
-	Created   time.Time   `json:"created"`
-	Updated   time.Time   `json:"updated"`
+	// Reminded is when the one reminder was queued; zero before.
+	Reminded time.Time `json:"reminded,omitzero"`
+	// Answered is when the first score arrived.
+	Answered time.Time `json:"answered,omitzero"`
+	Attempts []Attempt `json:"attempts,omitempty"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 // Response source values.

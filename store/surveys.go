@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Open reports whether a survey still waits for something: to be sent, or
@@ -18,6 +19,14 @@ func surveyContactKey(s Survey) []byte {
 	k := make([]byte, 0, 24)
 	k = binary.BigEndian.AppendUint64(k, uint64(s.ContactID))
 	k = binary.BigEndian.AppendUint64(k, timeKey(s.Created))
+	return binary.BigEndian.AppendUint64(k, uint64(s.ID))
+}
+
+// surveySentKey orders sent, unanswered surveys by when they were sent, for
+// the reminder and expiry sweeps.
+func surveySentKey(s Survey) []byte {
+	k := make([]byte, 0, 16)
+	k = binary.BigEndian.AppendUint64(k, timeKey(s.Sent))
 	return binary.BigEndian.AppendUint64(k, uint64(s.ID))
 }
 
@@ -48,6 +57,20 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 			return Survey{}, fmt.Errorf("%w: survey %s belongs to %s, not %s", ErrInvalid, s.ID, old.ContactID, s.ContactID)
 		}
 		s.Created = old.Created
+		if old.State == SurveySent {
+			if err := t.bucket(bucketSurveysSent).Delete(surveySentKey(old)); err != nil {
+				return Survey{}, err
+			}
+		}
+	}
+	if s.State == SurveySent {
+		if s.Sent.IsZero() {
+			return Survey{}, fmt.Errorf("%w: survey %s is sent but has no sent time", ErrInvalid, s.ID)
+		}
+		s.Sent = s.Sent.UTC()
+		if err := t.bucket(bucketSurveysSent).Put(surveySentKey(s), nil); err != nil {
+			return Survey{}, err
+		}
 	}
 	if s.State == "" {
 		s.State = SurveyPending
@@ -79,6 +102,29 @@ func (t *Tx) SurveysOf(id ContactID) ([]Survey, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// SentSurveysBefore calls fn for each survey still in the sent state (sent,
+// not answered, not expired) that was sent before t, oldest first.
+func (t *Tx) SentSurveysBefore(before time.Time, fn func(Survey) error) error {
+	end := timeKey(before)
+	var ids []SurveyID
+	c := t.bucket(bucketSurveysSent).Cursor()
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k[:8]) < end; k, _ = c.Next() {
+		ids = append(ids, SurveyID(binary.BigEndian.Uint64(k[8:])))
+	}
+	// The ids are collected first so that fn may change the surveys (and
+	// with them this index) as it goes.
+	for _, id := range ids {
+		s, err := t.Survey(id)
+		if err != nil {
+			return fmt.Errorf("sent surveys index: %w", err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ForEachSurvey calls fn for every survey in id order until fn returns an error.

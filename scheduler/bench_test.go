@@ -1,0 +1,44 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"npsd/store"
+)
+
+// BenchmarkPlanWave100k plans one wave over 100,000 contacts (half with a
+// phone, half email only), from loading the contacts to committing 100,000
+// surveys and jobs.
+func BenchmarkPlanWave100k(b *testing.B) {
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	for b.Loop() {
+		b.StopTimer()
+		clk := &clock{t: at(paris, 2026, 10, 1, 10, 0)}
+		st := openStore(b, clk.now)
+		err := st.Update(ctx, func(tx *store.Tx) error {
+			for i := range 100_000 {
+				c := store.Contact{Email: fmt.Sprintf("c%d@example.com", i), Attributes: map[string]string{"city": "Lyon"}}
+				if i%2 == 0 {
+					c.Phone = fmt.Sprintf("+336%08d", i)
+				}
+				if _, _, err := tx.UpsertContact(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := newScheduler(b, st, clk, paris, Campaign{Name: "quarterly", Schedule: "0 10 1 1,4,7,10 *", Spread: 72 * time.Hour})
+		b.StartTimer()
+		p, err := s.Plan(ctx, "quarterly", false)
+		if err != nil || p.Queued != 100_000 {
+			b.Fatalf("%+v %v", p.Skipped, err)
+		}
+	}
+}

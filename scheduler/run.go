@@ -1,0 +1,143 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"npsd/store"
+)
+
+// SweepResult counts what one sweep of sent surveys did.
+type SweepResult struct {
+	Reminded int
+	Expired  int
+}
+
+// SweepSurveys queues the one reminder of each sent survey that waited
+// ReminderAfter without an answer, and expires those that waited
+// ExpireAfter. It reads only the index of sent, unanswered surveys.
+func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
+	now := s.opts.Now()
+	var res SweepResult
+	err := s.st.Update(ctx, func(tx *store.Tx) error {
+		res = SweepResult{}
+		expireBefore := now.Add(-s.opts.ExpireAfter)
+		remindBefore := now.Add(-s.opts.ReminderAfter)
+		if s.opts.ReminderAfter <= 0 {
+			remindBefore = time.Time{}
+		}
+		return tx.SentSurveysBefore(latest(expireBefore, remindBefore), func(sv store.Survey) error {
+			if sv.Sent.Before(expireBefore) {
+				sv.State = store.SurveyExpired
+				if _, err := tx.PutSurvey(sv); err != nil {
+					return err
+				}
+				res.Expired++
+				return nil
+			}
+			if !sv.Reminded.IsZero() || remindBefore.IsZero() || !sv.Sent.Before(remindBefore) {
+				return nil
+			}
+			ct, err := tx.Contact(sv.ContactID)
+			if err != nil {
+				return err
+			}
+			due, _, err := s.opts.Rules.Timing.Next(now, ContactLocation(ct, s.opts.Rules.Timing.Business), sv.Channel)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.EnqueueJob(store.Job{Kind: KindReminder, SurveyID: sv.ID, ContactID: sv.ContactID, Channel: sv.Channel, Due: due}); err != nil {
+				return err
+			}
+			sv.Reminded = now
+			if _, err := tx.PutSurvey(sv); err != nil {
+				return err
+			}
+			res.Reminded++
+			return nil
+		})
+	})
+	return res, err
+}
+
+// Run plans waves at their cron times and sweeps events, reminders and
+// expiries every Tick, until ctx ends. Each run is logged; a failed run is
+// logged and retried at the next time rather than stopping the daemon.
+func (s *Scheduler) Run(ctx context.Context) error {
+	loc := s.opts.Rules.Timing.Business
+	c := cron.New(
+		cron.WithLocation(loc),
+		// The default chain does not recover panics: one bad wave would take
+		// the daemon down with it.
+		cron.WithChain(cron.Recover(cronLogger{s.log})),
+	)
+	for _, name := range s.order {
+		sched, ok := s.schedules[name]
+		if !ok {
+			continue
+		}
+		camp := s.campaigns[name]
+		c.Schedule(sched, cron.FuncJob(func() {
+			s.logPlan(s.planWave(ctx, camp, s.opts.Now(), false))
+		}))
+	}
+	c.Start()
+	defer func() { <-c.Stop().Done() }()
+
+	tick := time.NewTicker(s.opts.Tick)
+	defer tick.Stop()
+	for {
+		s.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// sweep runs the periodic work once.
+func (s *Scheduler) sweep(ctx context.Context) {
+	for _, name := range s.order {
+		if c := s.campaigns[name]; c.Event != "" {
+			s.logPlan(s.planEvents(ctx, c, s.opts.Now(), false))
+		}
+	}
+	res, err := s.SweepSurveys(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Error("survey sweep failed", "err", err)
+	case res.Reminded > 0 || res.Expired > 0:
+		s.log.Info("survey sweep", "reminders_queued", res.Reminded, "expired", res.Expired)
+	}
+}
+
+func (s *Scheduler) logPlan(p Plan, err error) {
+	switch {
+	case err != nil:
+		s.log.Error("campaign planning failed", "err", err)
+	case p.AlreadyPlanned:
+		s.log.Info("campaign period already planned", "campaign", p.Campaign, "period", p.Period)
+	case p.Queued > 0 || len(p.Skipped) > 0:
+		args := []any{"campaign", p.Campaign, "period", p.Period, "queued", p.Queued}
+		for reason, n := range p.Skipped {
+			args = append(args, "skipped_"+reason, n)
+		}
+		if p.Queued > 0 {
+			args = append(args, "first_due", p.FirstDue, "last_due", p.LastDue)
+		}
+		s.log.Info("campaign planned", args...)
+	}
+}
+
+// cronLogger adapts slog to robfig/cron's logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error(fmt.Sprintf("cron: %s", msg), append(kv, "err", err)...)
+}
