@@ -252,7 +252,7 @@ func TestEventsImportAndAdd(t *testing.T) {
 	e.want(e.npsd("events", "add", "--contact", "zed@example.com", "--type", "purchase"), exitPartial, nil, []string{"not found"})
 	e.want(e.npsd("events", "add", "--type", "purchase"), exitUnusable, nil, []string{"--contact and --type are required"})
 
-	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db")})
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestUnknownCommand(t *testing.T) {
 
 func TestCommandWhileDaemonHoldsTheStore(t *testing.T) {
 	e := newEnv(t)
-	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), CreateDir: true})
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), CreateDir: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
 	// The store is held while the daemon runs: the database is in use.
 	for i := 0; ; i++ {
-		st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), LockTimeout: 10 * time.Millisecond})
+		st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), LockTimeout: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 		if err == nil {
 			st.Close()
 		} else if strings.Contains(err.Error(), "in use") {
@@ -418,4 +418,37 @@ func TestCheckRendersTemplates(t *testing.T) {
 	e.file("tpl/fr/help.sms.tmpl", "{{.Business.Name")
 	r = e.npsd("check")
 	e.want(r, exitUnusable, nil, []string{filepath.Join(e.dir, "tpl", "fr", "help.sms.tmpl")})
+}
+
+func TestCampaignPlanAndOutbox(t *testing.T) {
+	e := newEnv(t)
+	// The clock is Sunday 2026-11-22 10:00 UTC; the default quarterly wave's
+	// current period began on 2026-10-01 10:00.
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,email,phone\n"+
+		"Ann,ann@example.fr,06 12 34 56 78\n"+
+		"Bob,bob@example.fr,\n"+
+		"Cid,,+1 212 555 0100\n")), exitOK, nil, nil)
+
+	r := e.npsd("campaign", "plan", "quarterly", "--dry-run")
+	e.want(r, exitOK, []string{"campaign quarterly, period 2026-10-01T10:00: 3 surveys queued (dry run: nothing written)", "outside_send_window"}, nil)
+	e.want(e.npsd("outbox"), exitOK, []string{"outbox: 0 pending"}, nil)
+
+	r = e.npsd("campaign", "plan", "quarterly")
+	e.want(r, exitOK, []string{"3 surveys queued", "first due  2026-11-23 09:00 CET"}, nil)
+	r = e.npsd("outbox")
+	e.want(r, exitOK, []string{"outbox: 3 pending, 0 inflight", "survey  pending  email", "survey  pending  sms"}, nil)
+	// The wave is spread over 72h: Cid's turn comes on Tuesday at 05:00 in
+	// New York, where his number is, so 09:00 there, 15:00 in Paris.
+	if !strings.Contains(r.stdout, "c3       s3      2026-11-24 15:00") {
+		t.Errorf("Cid's survey is not due at 09:00 New York time:\n%s", r.stdout)
+	}
+	e.want(e.npsd("campaign", "plan", "quarterly"), exitOK, []string{"period 2026-10-01T10:00 was already planned: nothing queued"}, nil)
+	e.want(e.npsd("outbox", "--state", "sent"), exitOK, []string{"outbox: 3 pending"}, nil)
+	e.want(e.npsd("outbox", "--state", "lost"), exitUnusable, nil, []string{"--state must be"})
+	e.want(e.npsd("campaign", "plan", "monthly"), exitUnusable, nil, []string{`no campaign named "monthly"`, "quarterly, first-purchase"})
+
+	// Event campaign: a first purchase queues a survey three days later.
+	e.want(e.npsd("events", "add", "--contact", "bob@example.fr", "--type", "purchase", "--at", "2026-11-22 09:30"), exitOK, nil, nil)
+	r = e.npsd("campaign", "plan", "first-purchase")
+	e.want(r, exitOK, []string{"0 surveys queued", "survey_open"}, nil)
 }

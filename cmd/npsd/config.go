@@ -104,8 +104,24 @@ type TwilioConfig struct {
 }
 
 type SurveysConfig struct {
-	Channels       []string `yaml:"channels"`
-	MinDaysBetween int      `yaml:"min_days_between"`
+	Channels       []string         `yaml:"channels"`
+	MinDaysBetween int              `yaml:"min_days_between"`
+	SendWindow     SendWindowConfig `yaml:"send_window"`
+	Blackout       []BlackoutConfig `yaml:"blackout"`
+	ReminderAfter  Duration         `yaml:"reminder_after"`
+	ExpireAfter    Duration         `yaml:"expire_after"`
+}
+
+type SendWindowConfig struct {
+	Days  []string `yaml:"days"`
+	Start string   `yaml:"start"`
+	End   string   `yaml:"end"`
+}
+
+type BlackoutConfig struct {
+	From   string `yaml:"from"`
+	To     string `yaml:"to"`
+	Reason string `yaml:"reason"`
 }
 
 type CampaignConfig struct {
@@ -113,9 +129,43 @@ type CampaignConfig struct {
 	Schedule  string            `yaml:"schedule"`
 	Event     string            `yaml:"event"`
 	FirstOnly *bool             `yaml:"first_only"`
-	Delay     time.Duration     `yaml:"delay"`
-	Spread    time.Duration     `yaml:"spread"`
+	Delay     *Duration         `yaml:"delay"`
+	Spread    *Duration         `yaml:"spread"`
 	Segment   map[string]string `yaml:"segment"`
+}
+
+// Duration is a length of time as people write it in a config: Go's 72h or
+// 90m, or a number of days, 14d.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: write it as 72h, 90m or 14d", s)
+	}
+	return v, nil
 }
 
 type SummaryConfig struct {
@@ -176,7 +226,17 @@ func defaultConfig() Config {
 			FileDir:   "npsd-data/outbox/sms",
 			Twilio:    TwilioConfig{APIURL: "https://api.twilio.com"},
 		},
-		Surveys:           SurveysConfig{Channels: []string{"email", "sms"}, MinDaysBetween: 90},
+		Surveys: SurveysConfig{
+			Channels:       []string{"email", "sms"},
+			MinDaysBetween: 90,
+			SendWindow:     SendWindowConfig{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat"}, Start: "09:00", End: "19:00"},
+			ReminderAfter:  Duration(72 * time.Hour),
+			ExpireAfter:    Duration(14 * 24 * time.Hour),
+		},
+		Campaigns: []CampaignConfig{
+			{Name: "quarterly", Schedule: "0 10 1 1,4,7,10 *"},
+			{Name: "first-purchase", Event: "purchase"},
+		},
 		Summary:           SummaryConfig{Schedule: "0 8 * * 1"},
 		Log:               LogConfig{Format: "auto", Level: "info"},
 		storeDirIsDefault: true,

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -106,7 +107,7 @@ func TestConfigExampleIsValid(t *testing.T) {
 	if cfg.Email.SMTP.Password.Reveal() != "smtp-pass" || cfg.SMS.Twilio.AuthToken.Reveal() != "tok" {
 		t.Errorf("secrets not expanded from the environment")
 	}
-	if len(cfg.Campaigns) != 2 || cfg.Campaigns[1].Delay.Hours() != 72 {
+	if len(cfg.Campaigns) != 2 || cfg.Campaigns[1].Delay == nil || time.Duration(*cfg.Campaigns[1].Delay) != 72*time.Hour {
 		t.Errorf("campaigns = %+v", cfg.Campaigns)
 	}
 }

@@ -112,6 +112,17 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		seen[ch] = true
 	}
 	v.check(sv.MinDaysBetween >= 0, "surveys.min_days_between", "must be 0 or more")
+	if _, err := sendWindow(sv.SendWindow); err != nil {
+		v.add("surveys.send_window", "%v", err)
+	}
+	for i, b := range sv.Blackout {
+		if _, err := blackout(b); err != nil {
+			v.add(fmt.Sprintf("surveys.blackout[%d]", i), "%v", err)
+		}
+	}
+	v.check(sv.ReminderAfter >= 0, "surveys.reminder_after", "must not be negative (0 disables reminders)")
+	v.check(sv.ExpireAfter > 0, "surveys.expire_after", "must be more than 0")
+	v.check(sv.ReminderAfter == 0 || sv.ReminderAfter < sv.ExpireAfter, "surveys.reminder_after", "must be shorter than surveys.expire_after, or the reminder would never go")
 
 	names := map[string]bool{}
 	for i, cp := range c.Campaigns {
@@ -129,8 +140,10 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		case cp.Schedule != "":
 			v.cron(key+".schedule", cp.Schedule)
 		}
-		v.check(cp.Delay >= 0, key+".delay", "must not be negative")
-		v.check(cp.Spread >= 0, key+".spread", "must not be negative")
+		v.check(cp.Delay == nil || *cp.Delay >= 0, key+".delay", "must not be negative")
+		v.check(cp.Spread == nil || *cp.Spread >= 0, key+".spread", "must not be negative")
+		v.check(cp.Event != "" || cp.FirstOnly == nil, key+".first_only", "applies to event campaigns only")
+		v.check(cp.Event != "" || cp.Delay == nil, key+".delay", "applies to event campaigns only: a scheduled wave starts at its cron time")
 	}
 
 	v.cron("summary.schedule", c.Summary.Schedule)

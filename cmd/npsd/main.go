@@ -71,6 +71,8 @@ func commands() []command {
 		{"events add", "record one event for a contact", (*cli).cmdEventsAdd},
 		{"responses import", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport},
 		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
+		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
+		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},
 	}
 }
 
@@ -218,12 +220,23 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		log.Error("cannot open the store", "err", err)
 		return exitPartial
 	}
+	sched, err := c.newScheduler(cfg, st, log)
+	if err != nil {
+		log.Error("cannot start the scheduler", "err", err)
+		st.Close()
+		return exitUnusable
+	}
 	var contacts int
 	_ = st.View(func(tx *store.Tx) error { contacts = tx.CountContacts(); return nil })
 	log.Info("npsd running", "config", cfg.File, "store", st.Path(), "contacts", contacts,
-		"email_transport", cfg.Email.Transport, "sms_transport", cfg.SMS.Transport)
+		"campaigns", len(sched.Campaigns()), "email_transport", cfg.Email.Transport, "sms_transport", cfg.SMS.Transport)
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
 	<-ctx.Done()
 	log.Info("npsd stopping")
+	if err := <-done; err != nil {
+		log.Error("scheduler", "err", err)
+	}
 	if err := st.Close(); err != nil {
 		log.Error("closing the store", "err", err)
 		return exitPartial

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"npsd/scheduler"
+	"npsd/store"
+)
+
+// weekdays accepts English and French day names, short or whole.
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+	"dim": time.Sunday, "lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday,
+	"jeu": time.Thursday, "ven": time.Friday, "sam": time.Saturday,
+	"dimanche": time.Sunday, "lundi": time.Monday, "mardi": time.Tuesday, "mercredi": time.Wednesday,
+	"jeudi": time.Thursday, "vendredi": time.Friday, "samedi": time.Saturday,
+}
+
+// sendWindow reads surveys.send_window.
+func sendWindow(c SendWindowConfig) (scheduler.Window, error) {
+	var w scheduler.Window
+	if len(c.Days) == 0 {
+		return w, errors.New("days must list at least one day (mon, tue, wed, thu, fri, sat, sun)")
+	}
+	for _, d := range c.Days {
+		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))]
+		if !ok {
+			return w, fmt.Errorf("unknown day %q (use mon, tue, wed, thu, fri, sat, sun)", d)
+		}
+		w.Days[wd] = true
+	}
+	var err error
+	if w.Start, err = clockTime(c.Start); err != nil {
+		return w, fmt.Errorf("start: %w", err)
+	}
+	if w.End, err = clockTime(c.End); err != nil {
+		return w, fmt.Errorf("end: %w", err)
+	}
+	if w.Start >= w.End {
+		return w, fmt.Errorf("start %s must be before end %s", c.Start, c.End)
+	}
+	return w, nil
+}
+
+// clockTime reads a time of day, HH:MM, as an offset from midnight.
+func clockTime(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		if s == "24:00" {
+			return 24 * time.Hour, nil
+		}
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+func blackout(c BlackoutConfig) (scheduler.Blackout, error) {
+	from, err := scheduler.ParseDate(c.From)
+	if err != nil {
+		return scheduler.Blackout{}, fmt.Errorf("from: %w", err)
+	}
+	to, err := scheduler.ParseDate(c.To)
+	if err != nil {
+		return scheduler.Blackout{}, fmt.Errorf("to: %w", err)
+	}
+	if to.String() < from.String() {
+		return scheduler.Blackout{}, fmt.Errorf("to (%s) is before from (%s)", to, from)
+	}
+	return scheduler.Blackout{From: from, To: to, Reason: c.Reason}, nil
+}
+
+// Defaults of campaign keys left out of the config.
+const (
+	defaultEventDelay = 72 * time.Hour // "not the next day, not weeks later"
+	defaultWaveSpread = 72 * time.Hour
+)
+
+// schedulerOptions maps the config onto the scheduler's options. The config
+// has been validated, so errors here are not expected.
+func (c *Config) schedulerOptions(log *slog.Logger, now func() time.Time) (scheduler.Options, error) {
+	window, err := sendWindow(c.Surveys.SendWindow)
+	if err != nil {
+		return scheduler.Options{}, fmt.Errorf("surveys.send_window: %w", err)
+	}
+	timing := scheduler.Timing{Window: window, Business: c.location()}
+	for i, b := range c.Surveys.Blackout {
+		bo, err := blackout(b)
+		if err != nil {
+			return scheduler.Options{}, fmt.Errorf("surveys.blackout[%d]: %w", i, err)
+		}
+		timing.Blackouts = append(timing.Blackouts, bo)
+	}
+	opts := scheduler.Options{
+		Rules: scheduler.Rules{
+			MinDaysBetween: c.Surveys.MinDaysBetween,
+			Timing:         timing,
+		},
+		ReminderAfter: time.Duration(c.Surveys.ReminderAfter),
+		ExpireAfter:   time.Duration(c.Surveys.ExpireAfter),
+		Now:           now,
+		Logger:        log,
+	}
+	for _, ch := range c.Surveys.Channels {
+		opts.Rules.Channels = append(opts.Rules.Channels, store.Channel(ch))
+	}
+	for _, cc := range c.Campaigns {
+		camp := scheduler.Campaign{Name: cc.Name, Schedule: cc.Schedule, Event: cc.Event, Segment: cc.Segment}
+		if cc.Event != "" {
+			camp.FirstOnly = cc.FirstOnly == nil || *cc.FirstOnly
+			camp.Delay = defaultEventDelay
+			if cc.Delay != nil {
+				camp.Delay = time.Duration(*cc.Delay)
+			}
+		} else {
+			camp.Spread = defaultWaveSpread
+		}
+		if cc.Spread != nil {
+			camp.Spread = time.Duration(*cc.Spread)
+		}
+		opts.Campaigns = append(opts.Campaigns, camp)
+	}
+	return opts, nil
+}
