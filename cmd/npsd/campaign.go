@@ -144,4 +144,3 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 		return exitOK
 	})
 }
-
