@@ -138,6 +138,9 @@ type Attempt struct {
 	Temporary bool      `json:"temporary,omitempty"`
 	// MessageID is the email Message-ID or the Twilio MessageSid.
 	MessageID string `json:"message_id,omitempty"`
+	// Uncertain marks an attempt whose outcome is unknown: npsd stopped,
+	// or the connection broke, after the message may have left.
+	Uncertain bool `json:"uncertain,omitempty"`
 }
 
 // Survey is one question put to one contact by one campaign.

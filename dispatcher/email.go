@@ -1,0 +1,307 @@
+package dispatcher
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"npsd/store"
+)
+
+// Email is one message to send by email.
+type Email struct {
+	// MessageID is the bare id, without angle brackets: npsd.j42.xxxx@host.
+	MessageID string
+	From      string
+	To        string
+	ReplyTo   string
+	// InReplyTo threads a follow-up under the customer's reply.
+	InReplyTo string
+	Subject   string
+	Text      string
+	HTML      string
+	// Unsubscribe is the one-click https URL (RFC 8058); UnsubscribeMailto
+	// the mailto: alternative. Both empty for messages to owners.
+	Unsubscribe       string
+	UnsubscribeMailto string
+	Date              time.Time
+}
+
+// buildMessage writes an Email as a MIME message: plain text with an HTML
+// alternative, a stable Message-ID and the List-Unsubscribe headers that
+// Gmail and Yahoo require of bulk senders.
+func buildMessage(e Email) (*mail.Msg, error) {
+	m := mail.NewMsg()
+	if err := m.From(e.From); err != nil {
+		return nil, permanent(fmt.Errorf("from %q: %w", e.From, err), "", "")
+	}
+	if err := m.To(e.To); err != nil {
+		return nil, permanent(fmt.Errorf("to %q: %w", e.To, err), "", store.ChannelUndeliverable)
+	}
+	if e.ReplyTo != "" {
+		if err := m.ReplyTo(e.ReplyTo); err != nil {
+			return nil, permanent(fmt.Errorf("reply-to %q: %w", e.ReplyTo, err), "", "")
+		}
+	}
+	m.SetMessageIDWithValue(e.MessageID)
+	if e.InReplyTo != "" {
+		m.SetGenHeader(mail.HeaderInReplyTo, "<"+e.InReplyTo+">")
+		m.SetGenHeader(mail.HeaderReferences, "<"+e.InReplyTo+">")
+	}
+	m.Subject(e.Subject)
+	if e.Date.IsZero() {
+		m.SetDate()
+	} else {
+		m.SetDateWithValue(e.Date)
+	}
+	m.SetUserAgent("npsd")
+	if e.Unsubscribe != "" {
+		var more []string
+		if e.UnsubscribeMailto != "" {
+			more = append(more, e.UnsubscribeMailto)
+		}
+		if strings.HasPrefix(e.Unsubscribe, "https://") {
+			if err := m.SetListUnsubscribeOneClick(e.Unsubscribe, more...); err != nil {
+				return nil, permanent(err, "", "")
+			}
+		} else {
+			// A plain-http public URL (a test install): the header still
+			// works, one-click does not.
+			m.SetListUnsubscribe(append([]string{e.Unsubscribe}, more...)...)
+		}
+	}
+	m.SetBodyString(mail.TypeTextPlain, e.Text)
+	if e.HTML != "" {
+		m.AddAlternativeString(mail.TypeTextHTML, e.HTML)
+	}
+	return m, nil
+}
+
+// SMTPOptions configures an SMTP sender.
+type SMTPOptions struct {
+	Host string
+	Port int
+	// TLS is starttls (required, not opportunistic), tls (implicit, port
+	// 465) or none (a relay on localhost).
+	TLS      string
+	Username string
+	Password string
+	// Timeout bounds each dial and each command. Default 30s.
+	Timeout time.Duration
+	// TLSConfig overrides the TLS settings (tests with their own CA).
+	TLSConfig *tls.Config
+	// HELO is the name npsd gives the server. Default: the host name.
+	HELO string
+}
+
+// SMTPSender sends over one reused SMTP connection, redialling when the
+// server dropped it. Sends are serialized on the connection.
+type SMTPSender struct {
+	mu        sync.Mutex
+	client    *mail.Client
+	connected bool
+}
+
+// NewSMTPSender prepares a sender; it connects on the first send.
+func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	opts := []mail.Option{mail.WithPort(o.Port), mail.WithTimeout(o.Timeout)}
+	switch o.TLS {
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	case "starttls", "":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		return nil, fmt.Errorf("smtp: tls must be starttls, tls or none, not %q", o.TLS)
+	}
+	if o.TLSConfig != nil {
+		opts = append(opts, mail.WithTLSConfig(o.TLSConfig))
+	} else {
+		opts = append(opts, mail.WithTLSConfig(&tls.Config{ServerName: o.Host, MinVersion: tls.VersionTLS12}))
+	}
+	if o.Username != "" {
+		// Over TLS, the strongest mechanism the server offers. Without TLS
+		// (a relay on localhost) PLAIN is the one that works, and the
+		// password crosses the connection in clear: config validation
+		// allows tls: none only for that.
+		auth := mail.SMTPAuthAutoDiscover
+		if o.TLS == "none" {
+			auth = mail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(o.Username), mail.WithPassword(o.Password))
+	}
+	if o.HELO != "" {
+		opts = append(opts, mail.WithHELO(o.HELO))
+	}
+	c, err := mail.NewClient(o.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp: %w", err)
+	}
+	return &SMTPSender{client: c}, nil
+}
+
+// SendEmail sends one message. A connection found dead before the message
+// went out is redialled once at once: nothing was sent on it.
+func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
+	msg, err := buildMessage(e)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for try := 0; ; try++ {
+		if !s.connected {
+			if err := s.client.DialWithContext(ctx); err != nil {
+				return classifySMTP(fmt.Errorf("smtp connect: %w", err))
+			}
+			s.connected = true
+		}
+		err := s.client.Send(msg)
+		if err == nil {
+			return nil
+		}
+		var se *mail.SendError
+		if errors.As(err, &se) && se.Reason == mail.ErrConnCheck && try == 0 {
+			s.drop()
+			continue
+		}
+		if !errors.As(err, &se) || isNetwork(err) || se.Reason == mail.ErrConnCheck {
+			s.drop()
+		} else if rerr := s.client.Reset(); rerr != nil {
+			// The server refused this message; the next one starts on a
+			// clean transaction, or a new connection.
+			s.drop()
+		}
+		return classifySMTP(err)
+	}
+}
+
+func (s *SMTPSender) drop() {
+	_ = s.client.Close()
+	s.connected = false
+}
+
+// Close ends the connection.
+func (s *SMTPSender) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.connected {
+		return nil
+	}
+	s.connected = false
+	return s.client.Close()
+}
+
+// classifySMTP decides what an SMTP failure means for the job. Only a
+// refusal of this message or recipient (5xx after MAIL FROM) ends it; a
+// refused login or TLS handshake is the installer's to fix, and the job
+// waits for that with backoff.
+func classifySMTP(err error) error {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return temporary(err, "")
+	}
+	code := ""
+	if c := se.ErrorCode(); c > 0 {
+		code = strconv.Itoa(c)
+		if esc := se.EnhancedStatusCode(); esc != "" && esc != "0.0.0" {
+			code += " " + esc
+		}
+	}
+	if se.IsTemp() || se.ErrorCode() < 500 || isNetwork(err) {
+		return temporary(err, code)
+	}
+	switch se.Reason {
+	case mail.ErrSMTPRcptTo:
+		return permanent(err, code, rcptState(se.ErrorCode(), se.EnhancedStatusCode()))
+	case mail.ErrSMTPMailFrom, mail.ErrSMTPData, mail.ErrSMTPDataClose, mail.ErrWriteContent:
+		return permanent(err, code, "")
+	}
+	return temporary(err, code)
+}
+
+// rcptState says whether a refused recipient means the address is dead:
+// 5.1.x (no such mailbox, bad domain) does; a policy refusal (5.7.x) says
+// nothing about the address. Without enhanced codes, 550/551/553 do.
+func rcptState(code int, enhanced string) store.ChannelState {
+	if enhanced != "" && enhanced != "0.0.0" {
+		if strings.HasPrefix(enhanced, "5.1.") {
+			return store.ChannelUndeliverable
+		}
+		return ""
+	}
+	if code == 550 || code == 551 || code == 553 {
+		return store.ChannelUndeliverable
+	}
+	return ""
+}
+
+// FileEmailSender writes each message as an .eml file into a folder, for
+// trying npsd without a mail account.
+type FileEmailSender struct{ Dir string }
+
+// SendEmail writes the message durably (fsync, then rename into place).
+func (f FileEmailSender) SendEmail(ctx context.Context, e Email) error {
+	msg, err := buildMessage(e)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("%s-%s.eml", time.Now().UTC().Format("20060102T150405.000000000"), safeName(e.MessageID))
+	return writeFileDurably(f.Dir, name, func(w *os.File) error {
+		_, err := msg.WriteTo(w)
+		return err
+	})
+}
+
+// safeName keeps a file name to letters, digits, dots and dashes.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// writeFileDurably writes a file under a temporary name, syncs it and
+// renames it, so a reader never sees half a message and a crash never
+// leaves one.
+func writeFileDurably(dir, name string, write func(*os.File) error) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return temporary(err, "")
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return temporary(err, "")
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return temporary(err, "")
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return temporary(err, "")
+	}
+	if err := tmp.Close(); err != nil {
+		return temporary(err, "")
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return temporary(err, "")
+	}
+	return nil
+}

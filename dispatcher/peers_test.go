@@ -1,0 +1,272 @@
+package dispatcher
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// smtpPeer is a real SMTP server (go-smtp) on loopback that keeps what it
+// accepts and refuses recipients as told: an address whose local part
+// contains "550" gets 550 5.1.1, "451" gets 451 4.3.0, "policy" gets
+// 554 5.7.1, and "drop" loses the connection in the middle of RCPT.
+type smtpPeer struct {
+	addr     string
+	user     string
+	password string
+
+	mu       sync.Mutex
+	messages []string // whole messages as received
+	rcpts    []string
+	sessions int
+}
+
+func newSMTPPeer(t *testing.T) *smtpPeer {
+	t.Helper()
+	p := &smtpPeer{user: "npsd", password: "s3cret"}
+	s := smtp.NewServer(p)
+	s.Domain = "localhost"
+	s.AllowInsecureAuth = true
+	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = l.Addr().String()
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return p
+}
+
+func (p *smtpPeer) port() int {
+	_, port, _ := net.SplitHostPort(p.addr)
+	var n int
+	fmt.Sscan(port, &n)
+	return n
+}
+
+func (p *smtpPeer) received() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.messages...)
+}
+
+func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	p.mu.Lock()
+	p.sessions++
+	p.mu.Unlock()
+	return &smtpSession{peer: p, conn: c}, nil
+}
+
+type smtpSession struct {
+	peer   *smtpPeer
+	conn   *smtp.Conn
+	authed bool
+	rcpt   string
+}
+
+func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if username != s.peer.user || password != s.peer.password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if !s.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
+	return nil
+}
+
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	local := strings.Split(to, "@")[0]
+	switch {
+	case strings.Contains(local, "550"):
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	case strings.Contains(local, "451"):
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	case strings.Contains(local, "policy"):
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected by policy"}
+	case strings.Contains(local, "drop"):
+		s.conn.Conn().Close()
+		return errors.New("connection dropped")
+	}
+	s.rcpt = to
+	return nil
+}
+
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.peer.mu.Lock()
+	s.peer.messages = append(s.peer.messages, string(b))
+	s.peer.rcpts = append(s.peer.rcpts, s.rcpt)
+	s.peer.mu.Unlock()
+	return nil
+}
+
+func (s *smtpSession) Reset()        { s.rcpt = "" }
+func (s *smtpSession) Logout() error { return nil }
+
+// twilioPeer is an httptest server that speaks the part of Twilio's REST
+// API npsd uses, checks Basic auth and the form fields, and fails as told
+// by the destination number's last digits: ...0001 → 21211 invalid number,
+// ...0002 → 21610 unsubscribed, ...0003 → 21614 not a mobile, ...0429 →
+// 429, ...0500 → 500, ...0408 → no answer (the request hangs up).
+type twilioPeer struct {
+	srv        *httptest.Server
+	accountSID string
+	authToken  string
+	from       string
+
+	mu       sync.Mutex
+	sent     []twilioMessage
+	requests int
+	problems []string
+}
+
+type twilioMessage struct {
+	Sid, To, From, Body, StatusCallback, MessagingServiceSid string
+	Created                                                  time.Time
+}
+
+func newTwilioPeer(t *testing.T) *twilioPeer {
+	t.Helper()
+	p := &twilioPeer{accountSID: "AC" + strings.Repeat("0", 31) + "1", authToken: "tok3n", from: "+15005550006"}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(p.srv.Close)
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, pr := range p.problems {
+			t.Errorf("twilio peer: %s", pr)
+		}
+	})
+	return p
+}
+
+func (p *twilioPeer) problem(format string, args ...any) {
+	p.mu.Lock()
+	p.problems = append(p.problems, fmt.Sprintf(format, args...))
+	p.mu.Unlock()
+}
+
+func (p *twilioPeer) messages() []twilioMessage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]twilioMessage(nil), p.sent...)
+}
+
+func twilioError(w http.ResponseWriter, status, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"code": code, "message": msg, "more_info": "https://www.twilio.com/docs/errors/" + fmt.Sprint(code), "status": status})
+}
+
+func (p *twilioPeer) serve(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.requests++
+	p.mu.Unlock()
+	user, pass, ok := r.BasicAuth()
+	if !ok || user != p.accountSID || pass != p.authToken {
+		p.problem("request without the account's Basic auth: %q", user)
+		twilioError(w, 401, 20003, "Authenticate")
+		return
+	}
+	path := "/2010-04-01/Accounts/" + p.accountSID + "/Messages.json"
+	if r.URL.Path != path {
+		p.problem("unexpected path %s", r.URL.Path)
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodPost:
+		p.create(w, r)
+	case http.MethodGet:
+		p.list(w, r)
+	default:
+		p.problem("unexpected method %s", r.Method)
+		w.WriteHeader(405)
+	}
+}
+
+func (p *twilioPeer) create(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.problem("bad form: %v", err)
+		return
+	}
+	m := twilioMessage{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"),
+		StatusCallback: r.PostForm.Get("StatusCallback"), MessagingServiceSid: r.PostForm.Get("MessagingServiceSid"), Created: time.Now().UTC()}
+	if m.To == "" || m.Body == "" || (m.From == "" && m.MessagingServiceSid == "") {
+		p.problem("message without To, Body or a sender: %+v", m)
+		twilioError(w, 400, 21604, "missing field")
+		return
+	}
+	switch {
+	case strings.HasSuffix(m.To, "0001"):
+		twilioError(w, 400, 21211, "The 'To' number is not a valid phone number.")
+		return
+	case strings.HasSuffix(m.To, "0002"):
+		twilioError(w, 400, 21610, "Attempt to send to unsubscribed recipient")
+		return
+	case strings.HasSuffix(m.To, "0003"):
+		twilioError(w, 400, 21614, "'To' number is not a valid mobile number")
+		return
+	case strings.HasSuffix(m.To, "0429"):
+		twilioError(w, 429, 20429, "Too Many Requests")
+		return
+	case strings.HasSuffix(m.To, "0500"):
+		twilioError(w, 500, 20500, "Internal Server Error")
+		return
+	case strings.HasSuffix(m.To, "0408"):
+		// Accept the message, then lose the answer: the sender cannot know.
+		p.mu.Lock()
+		m.Sid = fmt.Sprintf("SM%032d", len(p.sent)+1)
+		p.sent = append(p.sent, m)
+		p.mu.Unlock()
+		hj, _ := w.(http.Hijacker)
+		conn, _, _ := hj.Hijack()
+		conn.Close()
+		return
+	}
+	p.mu.Lock()
+	m.Sid = fmt.Sprintf("SM%032d", len(p.sent)+1)
+	p.sent = append(p.sent, m)
+	p.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	json.NewEncoder(w).Encode(map[string]any{
+		"sid": m.Sid, "to": m.To, "from": m.From, "body": m.Body, "status": "queued",
+		"account_sid": p.accountSID, "date_created": m.Created.Format(time.RFC1123Z),
+	})
+}
+
+func (p *twilioPeer) list(w http.ResponseWriter, r *http.Request) {
+	to := r.URL.Query().Get("To")
+	var out []map[string]any
+	for _, m := range p.messages() {
+		if m.To == to {
+			out = append(out, map[string]any{"sid": m.Sid, "to": m.To, "body": m.Body, "date_created": m.Created.Format(time.RFC1123Z), "date_sent": m.Created.Format(time.RFC1123Z)})
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"messages": out, "page": 0, "page_size": 50, "next_page_uri": nil})
+}
