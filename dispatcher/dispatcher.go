@@ -287,7 +287,9 @@ func customerFacing(j store.Job) bool { return j.To == "" }
 
 // surveyKinds are the jobs that ask the question; they depend on their
 // survey's state.
-func isSurveyKind(kind string) bool { return kind == string(templates.Survey) || kind == string(templates.Reminder) }
+func isSurveyKind(kind string) bool {
+	return kind == string(templates.Survey) || kind == string(templates.Reminder)
+}
 
 // claimed is a job taken for sending, with what rendering needs.
 type claimed struct {
