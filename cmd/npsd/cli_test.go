@@ -387,7 +387,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Fatalf("run exited %d: %s", code, errb.String())
 	}
-	if !strings.Contains(errb.String(), `"msg":"npsd running"`) || !strings.Contains(errb.String(), `"msg":"npsd stopping"`) {
+	if !strings.Contains(errb.String(), `"msg":"npsd running"`) || !strings.Contains(errb.String(), `"msg":"npsd stopping: finishing the sends in progress"`) {
 		t.Errorf("log lacks start and stop lines (JSON when not on a terminal):\n%s", errb.String())
 	}
 }
@@ -451,4 +451,53 @@ func TestCampaignPlanAndOutbox(t *testing.T) {
 	e.want(e.npsd("events", "add", "--contact", "bob@example.fr", "--type", "purchase", "--at", "2026-11-22 09:30"), exitOK, nil, nil)
 	r = e.npsd("campaign", "plan", "first-purchase")
 	e.want(r, exitOK, []string{"0 surveys queued", "survey_open"}, nil)
+}
+
+// TestRunSendsThePlannedWave plans a wave, then runs the daemon on the file
+// transports until the surveys are written out.
+func TestRunSendsThePlannedWave(t *testing.T) {
+	e := newEnv(t)
+	// Any hour of any day, so the test does not depend on when it runs.
+	e.file("config.yaml", "business:\n  name: Garage Dupont\n  default_region: FR\n  timezone: Europe/Paris\n"+
+		"email:\n  from: Garage Dupont <avis@garage-dupont.fr>\n"+
+		"surveys:\n  channels: [email]\n  send_window:\n    days: [mon, tue, wed, thu, fri, sat, sun]\n    start: \"00:00\"\n    end: \"24:00\"\n"+
+		"campaigns:\n  - name: now\n    schedule: \"* * * * *\"\n    spread: 0s\n")
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,email,language\nAnn,ann@example.fr,fr\nBob,bob@example.com,en\n")), exitOK, nil, nil)
+
+	var errb bytes.Buffer
+	c := &cli{stdout: io.Discard, stderr: &syncWriter{w: &errb}, getenv: func(string) string { return "" }, now: time.Now}
+	cfgArgs := []string{"--config", filepath.Join(e.dir, "config.yaml")}
+	if code := c.run(context.Background(), append([]string{"campaign", "plan", "now"}, cfgArgs...)); code != exitOK {
+		t.Fatalf("plan: %d %s", code, errb.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- c.run(ctx, append([]string{"run"}, cfgArgs...)) }()
+	outbox := filepath.Join(e.dir, "npsd-data", "outbox", "email")
+	var files []string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		files, _ = filepath.Glob(filepath.Join(outbox, "*.eml"))
+		if len(files) == 2 {
+			break
+		}
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("run exited %d:\n%s", code, errb.String())
+	}
+	if len(files) != 2 {
+		t.Fatalf("%d emails written, want 2:\n%s", len(files), errb.String())
+	}
+	var all string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		all += string(b)
+	}
+	for _, want := range []string{"To: <ann@example.fr>", "To: <bob@example.com>", "List-Unsubscribe: <http://127.0.0.1:8425/u/c1-email>", "@garage-dupont.fr>"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("written emails lack %q", want)
+		}
+	}
+	r := e.npsd("outbox", "--state", "sent")
+	e.want(r, exitOK, []string{"outbox: 0 pending, 0 inflight, 2 sent"}, nil)
 }

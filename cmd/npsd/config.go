@@ -34,6 +34,7 @@ type Config struct {
 	Campaigns []CampaignConfig `yaml:"campaigns"`
 	Summary   SummaryConfig    `yaml:"summary"`
 	Templates TemplatesConfig  `yaml:"templates"`
+	Outbox    OutboxConfig     `yaml:"outbox"`
 	Log       LogConfig        `yaml:"log"`
 
 	// File is the file the config was read from; "" for the built-in defaults.
@@ -62,11 +63,12 @@ type HTTPConfig struct {
 }
 
 type EmailConfig struct {
-	Transport string     `yaml:"transport"`
-	From      string     `yaml:"from"`
-	ReplyTo   string     `yaml:"reply_to"`
-	FileDir   string     `yaml:"file_dir"`
-	SMTP      SMTPConfig `yaml:"smtp"`
+	Transport     string     `yaml:"transport"`
+	From          string     `yaml:"from"`
+	ReplyTo       string     `yaml:"reply_to"`
+	FileDir       string     `yaml:"file_dir"`
+	RatePerSecond float64    `yaml:"rate_per_second"`
+	SMTP          SMTPConfig `yaml:"smtp"`
 }
 
 type SMTPConfig struct {
@@ -89,9 +91,10 @@ type IMAPConfig struct {
 }
 
 type SMSConfig struct {
-	Transport string       `yaml:"transport"`
-	FileDir   string       `yaml:"file_dir"`
-	Twilio    TwilioConfig `yaml:"twilio"`
+	Transport     string       `yaml:"transport"`
+	FileDir       string       `yaml:"file_dir"`
+	RatePerSecond float64      `yaml:"rate_per_second"`
+	Twilio        TwilioConfig `yaml:"twilio"`
 }
 
 type TwilioConfig struct {
@@ -174,6 +177,12 @@ type SummaryConfig struct {
 	Segments []string `yaml:"segments"`
 }
 
+type OutboxConfig struct {
+	Workers     int      `yaml:"workers"`
+	MaxAttempts int      `yaml:"max_attempts"`
+	BackoffMax  Duration `yaml:"backoff_max"`
+}
+
 type TemplatesConfig struct {
 	Dir string `yaml:"dir"`
 }
@@ -215,16 +224,18 @@ func defaultConfig() Config {
 		Store: StoreConfig{Path: "npsd-data/npsd.db"},
 		HTTP:  HTTPConfig{Listen: "127.0.0.1:8425", PublicURL: "http://127.0.0.1:8425"},
 		Email: EmailConfig{
-			Transport: "file",
-			From:      "npsd@localhost",
-			FileDir:   "npsd-data/outbox/email",
-			SMTP:      SMTPConfig{Port: 587, TLS: "starttls"},
+			Transport:     "file",
+			From:          "npsd@localhost",
+			FileDir:       "npsd-data/outbox/email",
+			RatePerSecond: 5,
+			SMTP:          SMTPConfig{Port: 587, TLS: "starttls"},
 		},
 		IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX"},
 		SMS: SMSConfig{
-			Transport: "file",
-			FileDir:   "npsd-data/outbox/sms",
-			Twilio:    TwilioConfig{APIURL: "https://api.twilio.com"},
+			Transport:     "file",
+			FileDir:       "npsd-data/outbox/sms",
+			RatePerSecond: 1,
+			Twilio:        TwilioConfig{APIURL: "https://api.twilio.com"},
 		},
 		Surveys: SurveysConfig{
 			Channels:       []string{"email", "sms"},
@@ -238,6 +249,7 @@ func defaultConfig() Config {
 			{Name: "first-purchase", Event: "purchase"},
 		},
 		Summary:           SummaryConfig{Schedule: "0 8 * * 1"},
+		Outbox:            OutboxConfig{Workers: 4, MaxAttempts: 10, BackoffMax: Duration(6 * time.Hour)},
 		Log:               LogConfig{Format: "auto", Level: "info"},
 		storeDirIsDefault: true,
 	}

@@ -12,8 +12,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/robfig/cron/v3"
+	"npsd/scheduler"
 )
 
 // validate checks every value and returns every problem, each with the line
@@ -61,6 +62,8 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.portNumber("email.smtp.port", e.SMTP.Port)
 		v.oneOf("email.smtp.tls", e.SMTP.TLS, "starttls", "tls", "none")
 		v.check((e.SMTP.Username == "") == (e.SMTP.Password == ""), "email.smtp.password", "username and password go together: set both or neither")
+		v.check(e.SMTP.TLS != "none" || e.SMTP.Username == "" || isLoopback(e.SMTP.Host), "email.smtp.tls",
+			"none would send the password in clear to %s: use starttls or tls (none is for a relay on this machine)", e.SMTP.Host)
 	default:
 		v.add("email.transport", "must be file or smtp, not %q", e.Transport)
 	}
@@ -160,6 +163,12 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		}
 	}
 
+	v.check(c.Email.RatePerSecond >= 0, "email.rate_per_second", "must be 0 (no limit) or more")
+	v.check(c.SMS.RatePerSecond >= 0, "sms.rate_per_second", "must be 0 (no limit) or more")
+	v.check(c.Outbox.Workers >= 1 && c.Outbox.Workers <= 64, "outbox.workers", "must be 1-64")
+	v.check(c.Outbox.MaxAttempts >= 1, "outbox.max_attempts", "must be 1 or more")
+	v.check(c.Outbox.BackoffMax >= Duration(time.Minute), "outbox.backoff_max", "must be 1m or more")
+
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	return v.problems
@@ -214,6 +223,15 @@ func (v *validator) portNumber(key string, port int) {
 	v.check(port >= 1 && port <= 65535, key, "must be 1-65535")
 }
 
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // port checks the port of a listen address; 0 asks the kernel for a free
 // one, which tests use.
 func (v *validator) port(key, port string) {
@@ -242,22 +260,9 @@ func (v *validator) emails(key string, list []string) {
 	}
 }
 
-// cron checks a five-field spec. robfig/cron panics on some malformed specs
-// instead of returning an error, so the parse is guarded.
+// cron checks a five-field spec the way the scheduler will parse it.
 func (v *validator) cron(key, spec string) {
-	if err := parseCron(spec); err != nil {
+	if _, err := scheduler.ParseSchedule(spec); err != nil {
 		v.add(key, "%v", err)
 	}
-}
-
-func parseCron(spec string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("invalid cron spec %q: %v", spec, r)
-		}
-	}()
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return fmt.Errorf("invalid cron spec %q: %v (five fields: minute hour day-of-month month day-of-week)", spec, err)
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Time zones must resolve on a minimal machine without tzdata.
@@ -226,16 +227,32 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		st.Close()
 		return exitUnusable
 	}
+	disp, closeTransports, err := c.newDispatcher(cfg, st, log)
+	if err != nil {
+		log.Error("cannot start the dispatcher", "err", err)
+		st.Close()
+		return exitUnusable
+	}
 	var contacts int
 	_ = st.View(func(tx *store.Tx) error { contacts = tx.CountContacts(); return nil })
 	log.Info("npsd running", "config", cfg.File, "store", st.Path(), "contacts", contacts,
 		"campaigns", len(sched.Campaigns()), "email_transport", cfg.Email.Transport, "sms_transport", cfg.SMS.Transport)
-	done := make(chan error, 1)
-	go func() { done <- sched.Run(ctx) }()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := sched.Run(ctx); err != nil {
+			log.Error("scheduler stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := disp.Run(ctx); err != nil {
+			log.Error("dispatcher stopped", "err", err)
+		}
+	})
 	<-ctx.Done()
-	log.Info("npsd stopping")
-	if err := <-done; err != nil {
-		log.Error("scheduler", "err", err)
+	log.Info("npsd stopping: finishing the sends in progress")
+	wg.Wait()
+	if err := closeTransports(); err != nil {
+		log.Warn("closing the SMTP connection", "err", err)
 	}
 	if err := st.Close(); err != nil {
 		log.Error("closing the store", "err", err)

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"strings"
 	"time"
 
+	"npsd/dispatcher"
 	"npsd/scheduler"
 	"npsd/store"
+	"npsd/templates"
 )
 
 // weekdays accepts English and French day names, short or whole.
@@ -127,4 +130,90 @@ func (c *Config) schedulerOptions(log *slog.Logger, now func() time.Time) (sched
 		opts.Campaigns = append(opts.Campaigns, camp)
 	}
 	return opts, nil
+}
+
+// contactWindow adapts the scheduler's timing to the dispatcher's Window:
+// the window is read in the contact's own time zone.
+type contactWindow struct{ timing scheduler.Timing }
+
+func (w contactWindow) Next(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) {
+	next, _, err := w.timing.Next(t, scheduler.ContactLocation(c, w.timing.Business), ch)
+	return next, err
+}
+
+// addressOf returns the bare address of "Name <addr>" or "addr".
+func addressOf(s string) string {
+	if a, err := mail.ParseAddress(s); err == nil {
+		return a.Address
+	}
+	return s
+}
+
+// newDispatcher builds the dispatcher the config describes, with its
+// transports. The returned closer ends the SMTP connection.
+func (c *cli) newDispatcher(cfg *Config, st *store.Store, log *slog.Logger) (*dispatcher.Dispatcher, func() error, error) {
+	tpl, err := loadTemplates(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sched, err := cfg.schedulerOptions(log, c.now)
+	if err != nil {
+		return nil, nil, err
+	}
+	closer := func() error { return nil }
+	var email dispatcher.EmailSender
+	switch cfg.Email.Transport {
+	case "smtp":
+		s := cfg.Email.SMTP
+		sender, err := dispatcher.NewSMTPSender(dispatcher.SMTPOptions{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password.Reveal()})
+		if err != nil {
+			return nil, nil, err
+		}
+		email, closer = sender, sender.Close
+	default:
+		email = dispatcher.FileEmailSender{Dir: cfg.Email.FileDir}
+	}
+	var sms dispatcher.SMSSender
+	switch cfg.SMS.Transport {
+	case "twilio":
+		t := cfg.SMS.Twilio
+		sender, err := dispatcher.NewTwilioSender(dispatcher.TwilioOptions{AccountSID: t.AccountSID, AuthToken: t.AuthToken.Reveal(), From: t.From, MessagingServiceSID: t.MessagingServiceSID, APIURL: t.APIURL})
+		if err != nil {
+			return nil, nil, err
+		}
+		sms = sender
+	default:
+		sms = dispatcher.FileSMSSender{Dir: cfg.SMS.FileDir}
+	}
+	replyTo := addressOf(cfg.Email.From)
+	if cfg.Email.ReplyTo != "" {
+		replyTo = addressOf(cfg.Email.ReplyTo)
+	}
+	public := strings.TrimRight(cfg.HTTP.PublicURL, "/")
+	_, domain, _ := strings.Cut(addressOf(cfg.Email.From), "@")
+	d, err := dispatcher.New(st, dispatcher.Options{
+		Email:             email,
+		SMS:               sms,
+		Templates:         tpl,
+		Window:            contactWindow{sched.Rules.Timing},
+		Links:             dispatcher.PlainLinks{PublicURL: public, ReplyAddress: replyTo},
+		Business:          templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
+		From:              cfg.Email.From,
+		ReplyTo:           cfg.Email.ReplyTo,
+		UnsubscribeMailto: "mailto:" + replyTo + "?subject=unsubscribe",
+		StatusCallback:    public + "/hooks/twilio/status",
+		MessageIDDomain:   domain,
+		Workers:           cfg.Outbox.Workers,
+		EmailRate:         cfg.Email.RatePerSecond,
+		SMSRate:           cfg.SMS.RatePerSecond,
+		MaxAttempts:       cfg.Outbox.MaxAttempts,
+		BackoffMax:        time.Duration(cfg.Outbox.BackoffMax),
+		Now:               c.now,
+		Logger:            log,
+	})
+	if err != nil {
+		closer()
+		return nil, nil, err
+	}
+	return d, closer, nil
 }
