@@ -57,7 +57,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.st.Close() })
-	r.smtp = newSMTPPeer(t)
+	r.smtp = newSMTPPeer(t, "none")
 	r.tw = newTwilioPeer(t)
 	tpl, err := templates.Load(templates.Options{DefaultLanguage: "fr"})
 	if err != nil {

@@ -1,15 +1,23 @@
 package dispatcher
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,23 +33,46 @@ type smtpPeer struct {
 	addr     string
 	user     string
 	password string
+	// tlsConfig is set when the peer speaks TLS (STARTTLS, or implicit
+	// TLS when implicit is set); clientTLS trusts its certificate.
+	tlsConfig *tls.Config
+	clientTLS *tls.Config
+	implicit  bool
+	// refuse makes the server greet new connections with 421; oneShot makes
+	// it drop each connection just after accepting a message.
+	refuse  atomic.Bool
+	oneShot atomic.Bool
 
 	mu       sync.Mutex
 	messages []string // whole messages as received
 	rcpts    []string
+	// sessions counts connections; go-smtp starts a new session on the
+	// same connection after STARTTLS, which is not a new connection.
 	sessions int
+	conns    map[*smtp.Conn]bool
 }
 
-func newSMTPPeer(t *testing.T) *smtpPeer {
+// newSMTPPeer starts a server; mode is "none", "starttls" or "tls".
+func newSMTPPeer(t *testing.T, mode string) *smtpPeer {
 	t.Helper()
 	p := &smtpPeer{user: "npsd", password: "s3cret"}
 	s := smtp.NewServer(p)
 	s.Domain = "localhost"
-	s.AllowInsecureAuth = true
+	s.AllowInsecureAuth = mode == "none"
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var l net.Listener
+	var err error
+	l, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if mode != "none" {
+		p.tlsConfig, p.clientTLS = selfSignedTLS(t)
+		s.TLSConfig = p.tlsConfig
+		if mode == "tls" {
+			p.implicit = true
+			l = tls.NewListener(l, p.tlsConfig)
+		}
 	}
 	p.addr = l.Addr().String()
 	go s.Serve(l)
@@ -63,8 +94,17 @@ func (p *smtpPeer) received() []string {
 }
 
 func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	if p.refuse.Load() {
+		return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "service not available, closing"}
+	}
 	p.mu.Lock()
-	p.sessions++
+	if p.conns == nil {
+		p.conns = map[*smtp.Conn]bool{}
+	}
+	if !p.conns[c] {
+		p.conns[c] = true
+		p.sessions++
+	}
 	p.mu.Unlock()
 	return &smtpSession{peer: p, conn: c}, nil
 }
@@ -120,7 +160,45 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.peer.messages = append(s.peer.messages, string(b))
 	s.peer.rcpts = append(s.peer.rcpts, s.rcpt)
 	s.peer.mu.Unlock()
+	if s.peer.oneShot.Load() {
+		// Hang up once the 250 is on its way, as servers with idle
+		// timeouts do between two messages.
+		conn := s.conn.Conn()
+		time.AfterFunc(50*time.Millisecond, func() { conn.Close() })
+	}
 	return nil
+}
+
+// selfSignedTLS makes a certificate for 127.0.0.1 and a client config that
+// trusts it and nothing else.
+func selfSignedTLS(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "npsd test SMTP"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	client = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	return server, client
 }
 
 func (s *smtpSession) Reset()        { s.rcpt = "" }
