@@ -1,0 +1,140 @@
+package dispatcher
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"npsd/store"
+)
+
+// emailFunc adapts a function to EmailSender.
+type emailFunc func(context.Context, Email) error
+
+func (f emailFunc) SendEmail(ctx context.Context, e Email) error { return f(ctx, e) }
+
+// TestRunFinishesSendsInProgressOnStop: a stop during a send lets the send
+// finish and records it; no job is left inflight, and the jobs not yet
+// started stay pending for the next start.
+func TestRunFinishesSendsInProgressOnStop(t *testing.T) {
+	r := newRig(t)
+	started := make(chan struct{}, 10)
+	release := make(chan struct{})
+	var sends atomic.Int32
+	r.opts.Email = emailFunc(func(ctx context.Context, e Email) error {
+		sends.Add(1)
+		started <- struct{}{}
+		<-release
+		return ctx.Err() // a send cut short by the stop would fail here
+	})
+	r.opts.Workers = 1
+	r.opts.Poll = 10 * time.Millisecond
+	var jobs []store.JobID
+	for _, addr := range []string{"a@example.fr", "b@example.fr", "c@example.fr"} {
+		_, j := r.survey(store.Contact{Email: addr}, store.ChannelEmail)
+		jobs = append(jobs, j.ID)
+	}
+	d := r.dispatcher()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	<-started
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	states := map[store.JobState]int{}
+	for _, id := range jobs {
+		j, _, _ := r.job(id)
+		states[j.State]++
+	}
+	if sends.Load() != 1 || states[store.JobSent] != 1 || states[store.JobPending] != 2 || states[store.JobInflight] != 0 {
+		t.Errorf("after stop: %d sends, states %v; want 1 sent, 2 pending, none inflight", sends.Load(), states)
+	}
+	// Run may be started again on the same outbox, and sends the rest.
+	r.opts.Email = emailFunc(func(context.Context, Email) error { return nil })
+	r.runOnce()
+	for _, id := range jobs {
+		if j, _, _ := r.job(id); j.State != store.JobSent {
+			t.Errorf("job %s is %s after the restart", id, j.State)
+		}
+	}
+}
+
+func TestRunSendsConcurrently(t *testing.T) {
+	r := newRig(t)
+	r.opts.Workers = 4
+	r.opts.Poll = 10 * time.Millisecond
+	var inFlight, peak atomic.Int32
+	r.opts.Email = emailFunc(func(ctx context.Context, e Email) error {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		inFlight.Add(-1)
+		return nil
+	})
+	const n = 12
+	for i := range n {
+		r.survey(store.Contact{Email: string(rune('a'+i)) + "@example.fr"}, store.ChannelEmail)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.dispatcher().Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var counts map[store.JobState]int
+		r.st.View(func(tx *store.Tx) (err error) { counts, err = tx.CountJobs(); return err })
+		if counts[store.JobSent] == n {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	var counts map[store.JobState]int
+	r.st.View(func(tx *store.Tx) (err error) { counts, err = tx.CountJobs(); return err })
+	if counts[store.JobSent] != n {
+		t.Fatalf("sent %v, want %d", counts, n)
+	}
+	if peak.Load() < 2 {
+		t.Errorf("at most %d send at a time with 4 workers", peak.Load())
+	}
+}
+
+func TestTwilioMessagingService(t *testing.T) {
+	r := newRig(t)
+	sms, err := NewTwilioSender(TwilioOptions{AccountSID: r.tw.accountSID, AuthToken: r.tw.authToken, MessagingServiceSID: "MG" + "0123456789abcdef0123456789abcdef", APIURL: r.tw.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, err := sms.SendSMS(context.Background(), SMS{To: "+15145550100", Body: "Bonjour"})
+	if err != nil || sid == "" {
+		t.Fatalf("send = %q, %v", sid, err)
+	}
+	got := r.tw.messages()
+	if len(got) != 1 || got[0].MessagingServiceSid != "MG0123456789abcdef0123456789abcdef" || got[0].From != "" {
+		t.Errorf("twilio got %+v", got)
+	}
+	// A wrong token is refused by the API: the job waits for the fix.
+	bad, _ := NewTwilioSender(TwilioOptions{AccountSID: r.tw.accountSID, AuthToken: "wrong", From: r.tw.from, APIURL: r.tw.srv.URL})
+	_, err = bad.SendSMS(context.Background(), SMS{To: "+15145550100", Body: "x"})
+	if err == nil || !IsTemporary(err) {
+		t.Errorf("wrong token = %v, want a temporary error", err)
+	}
+	r.tw.mu.Lock()
+	r.tw.problems = nil // the peer rightly complained about the wrong token
+	r.tw.mu.Unlock()
+}
