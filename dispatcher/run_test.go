@@ -82,7 +82,12 @@ func TestRunSendsConcurrently(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		// Hold the send until a second one is in flight (or give up after a
+		// while, which the assertion below then catches), so the test does
+		// not depend on how fast this machine schedules the workers.
+		for wait := time.Now().Add(5 * time.Second); peak.Load() < 2 && time.Now().Before(wait); {
+			time.Sleep(time.Millisecond)
+		}
 		inFlight.Add(-1)
 		return nil
 	})
