@@ -24,7 +24,9 @@ func bad(text string) parseCase {
 func note(text string) parseCase {
 	return parseCase{text: text, intent: IntentNone, score: -1, comment: "="}
 }
-func kw(text string, intent Intent) parseCase { return parseCase{text: text, intent: intent, score: -1} }
+func kw(text string, intent Intent) parseCase {
+	return parseCase{text: text, intent: intent, score: -1}
+}
 
 var smsCases = []parseCase{
 	// Plain scores.
