@@ -20,7 +20,7 @@ var (
 	// "On Tue, 3 Nov 2026 at 10:02, Boulangerie <avis@…> wrote:", which
 	// Gmail and Apple Mail may wrap over two lines.
 	wroteLine  = regexp.MustCompile(`(?i)^(on|le)\s.*`)
-	wroteEnd   = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit)\s*:\s*$`)
+	wroteEnd   = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit)[\s\x{00a0}]*:\s*$`)
 	headerLine = regexp.MustCompile(`(?i)^\*?(from|de|sent|envoyé|date|to|à|a|cc|subject|objet)\s*:`)
 )
 
