@@ -174,7 +174,7 @@ func failedRecipients(body []byte) []string {
 func htmlToText(body []byte) string {
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var b strings.Builder
-	skip := 0      // depth inside script, style or a quote
+	skip := 0 // depth inside script, style or a quote
 	type element struct {
 		tag    string
 		quoted bool // it started a skip
