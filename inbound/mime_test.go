@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,4 +66,23 @@ func TestReadFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzReadMessage: no message, however broken, makes the MIME path panic.
+func FuzzReadMessage(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "eml", "*.eml"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			return
+		}
+		_ = ParseMessage(m)
+	})
 }

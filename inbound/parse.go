@@ -386,7 +386,8 @@ func commentAround(text string, toks []token, pick int) string {
 // score from its comment: "7, service rapide", "9 - super", "10 ! 👍 top".
 func trimComment(s string) string {
 	s = strings.TrimLeftFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '(' && r != '"' && r != '«'
+		return unicode.IsSpace(r) || strings.ContainsRune(",.;:!?-–—/*|~", r) ||
+			unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r) || r == '\uFE0F' || r == '\u200D'
 	})
 	s = strings.TrimSpace(s)
 	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {

@@ -148,3 +148,21 @@ func trimSpace(s string) string {
 	}
 	return s
 }
+
+// FuzzParseText: no reply makes the parser panic, and a score it returns is
+// always 0-10.
+func FuzzParseText(f *testing.F) {
+	for _, c := range smsCases {
+		f.Add(c.text)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		r := ParseText(text)
+		if r.Score != nil && (*r.Score < 0 || *r.Score > 10) {
+			t.Fatalf("score %d from %q", *r.Score, text)
+		}
+		if r.Intent == IntentScore && r.Score == nil {
+			t.Fatalf("score intent without a score from %q", text)
+		}
+		_ = ParseEmailText(text)
+	})
+}

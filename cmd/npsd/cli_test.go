@@ -501,3 +501,30 @@ func TestRunSendsThePlannedWave(t *testing.T) {
 	r := e.npsd("outbox", "--state", "sent")
 	e.want(r, exitOK, []string{"outbox: 0 pending, 0 inflight, 2 sent"}, nil)
 }
+
+func TestParseReply(t *testing.T) {
+	run := func(stdin string, args ...string) result {
+		var out, errb bytes.Buffer
+		c := &cli{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, now: time.Now}
+		return result{c.run(context.Background(), append([]string{"parse-reply"}, args...)), out.String(), errb.String()}
+	}
+	tests := []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"7, service rapide", nil, `{"intent":"score","score":7,"comment":"service rapide"}`},
+		{"ARRÊT", []string{"--channel", "sms"}, `{"intent":"stop","score":null,"comment":""}`},
+		{"7 ou 8", nil, `{"intent":"none","score":null,"comment":"7 ou 8","unreadable":true}`},
+		{"From: a@example.com\r\nSubject: Re: x\r\n\r\n9 <merci>\r\n\r\nOn Tue, Nov 24, 2026 at 10:02 AM B <b@example.fr> wrote:\r\n> 0 1 2 10\r\n", []string{"--channel", "email"}, `{"intent":"score","score":9,"comment":"<merci>"}`},
+	}
+	for _, tt := range tests {
+		r := run(tt.stdin, tt.args...)
+		if r.code != exitOK || strings.TrimSpace(r.stdout) != tt.want {
+			t.Errorf("parse-reply %v < %q = %d %s %s; want %s", tt.args, tt.stdin, r.code, r.stdout, r.stderr, tt.want)
+		}
+	}
+	if r := run("x", "--channel", "fax"); r.code != exitUnusable {
+		t.Errorf("--channel fax accepted")
+	}
+}

@@ -74,6 +74,7 @@ func commands() []command {
 		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
 		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
 		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},
+		{"parse-reply", "show how a reply (SMS on stdin, or a raw email) is read", (*cli).cmdParseReply},
 	}
 }
 

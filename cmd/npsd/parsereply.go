@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"npsd/inbound"
+)
+
+// cmdParseReply shows how npsd reads one reply: an owner pastes a text
+// message, or pipes a raw email, and sees the intent, score and comment.
+func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
+	fs, _ := c.flags("parse-reply")
+	channel := fs.String("channel", "sms", "sms (the message body) or email (a raw RFC 5322 message)")
+	if _, err := parse(fs, args); err != nil {
+		return exitUnusable
+	}
+	var reply inbound.Reply
+	switch *channel {
+	case "sms":
+		body, err := io.ReadAll(io.LimitReader(c.stdin, 64<<10))
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd parse-reply: %v\n", err)
+			return exitUnusable
+		}
+		reply = inbound.ParseText(string(body))
+	case "email":
+		m, err := inbound.ReadMessage(c.stdin)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd parse-reply: %v\n", err)
+			return exitUnusable
+		}
+		reply = inbound.ParseMessage(m)
+	default:
+		fmt.Fprintf(c.stderr, "npsd parse-reply: --channel must be sms or email, not %q\n", *channel)
+		return exitUnusable
+	}
+	out := struct {
+		Intent     inbound.Intent `json:"intent"`
+		Score      *int           `json:"score"`
+		Comment    string         `json:"comment"`
+		Unreadable bool           `json:"unreadable,omitempty"`
+	}{reply.Intent, reply.Score, reply.Comment, reply.Unreadable}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return exitPartial
+	}
+	return exitOK
+}
