@@ -551,6 +551,12 @@ func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, pr
 		if _, err := tx.UpdateJob(j); err != nil {
 			return err
 		}
+		if j.State == store.JobSent {
+			// Delivery callbacks and replies name the message by this id.
+			if err := tx.IndexProviderID(providerID, j.ID); err != nil {
+				return err
+			}
+		}
 		return d.recordSurvey(tx, j, now)
 	})
 	if err != nil {
@@ -665,6 +671,9 @@ func (d *Dispatcher) recoverOne(ctx context.Context, orphan store.Job) {
 		case len(sids) > 0:
 			last.Error, last.Uncertain, last.MessageID = "", false, sids[0]
 			j.State = store.JobSent
+			if err := tx.IndexProviderID(sids[0], j.ID); err != nil {
+				return err
+			}
 			log.Info("interrupted SMS had been sent", "sid", sids[0])
 		case j.Channel == store.ChannelEmail && uncertainAttempts(j) > maxEmailResends:
 			j.State = store.JobFailed
@@ -721,6 +730,10 @@ func (d *Dispatcher) data(c claimed) templates.Data {
 	data.Category = c.job.Data["category"]
 	data.Comment = c.job.Data["comment"]
 	data.CaseURL = c.job.Data["case_url"]
+	if c.job.Data["review"] == "no" {
+		// followup.review_request keeps this customer out of the invitation.
+		data.Business.ReviewURL = ""
+	}
 	if s, ok := c.job.Data["summary"]; ok {
 		data.Summary = s
 	}

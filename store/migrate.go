@@ -30,6 +30,8 @@ var (
 	bucketJobsDue          = []byte("jobs_due")
 	bucketJobsInflight     = []byte("jobs_inflight")
 	bucketCampaignPeriods  = []byte("campaign_periods")
+	bucketInbound          = []byte("inbound")
+	bucketJobsByProvider   = []byte("jobs_by_provider")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -57,8 +59,8 @@ var migrations = []migration{
 		}
 		return nil
 	}},
-	{2, "add the outbox, surveys by contact and campaign periods", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods} {
+	{2, "add the outbox, surveys by contact, campaign periods and inbound messages", func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

@@ -156,8 +156,14 @@ type Survey struct {
 	Sent      time.Time   `json:"sent,omitzero"`
 	// Reminded is when the one reminder was queued; zero before.
 	Reminded time.Time `json:"reminded,omitzero"`
-	// Answered is when the first score arrived.
-	Answered time.Time `json:"answered,omitzero"`
+	// Answered is when the first score arrived; ResponseID is that answer.
+	Answered   time.Time  `json:"answered,omitzero"`
+	ResponseID ResponseID `json:"response_id,omitempty"`
+	// Reasked is set once the customer was asked again after a reply npsd
+	// could not read: they are asked once, never twice.
+	Reasked bool `json:"reasked,omitempty"`
+	// Alerted is set once the owners were told of a detractor answer.
+	Alerted  bool      `json:"alerted,omitempty"`
 	Attempts []Attempt `json:"attempts,omitempty"`
 	Created  time.Time `json:"created"`
 	Updated  time.Time `json:"updated"`

@@ -97,6 +97,31 @@ func (t *Tx) AddResponse(r Response) (Response, bool, error) {
 	return r, true, nil
 }
 
+// UpdateResponse replaces a stored response's score, comment and received
+// time (a customer who changes their mind), moving its time index entry.
+func (t *Tx) UpdateResponse(r Response) (Response, error) {
+	old, err := t.Response(r.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	if !nps.ValidScore(r.Score) {
+		return Response{}, fmt.Errorf("%w: score %d is outside 0-10", ErrInvalid, r.Score)
+	}
+	if r.ContactID != old.ContactID || r.SurveyID != old.SurveyID {
+		return Response{}, fmt.Errorf("%w: response %s cannot move to another contact or survey", ErrInvalid, r.ID)
+	}
+	r.Received = r.Received.UTC()
+	r.Created, r.Key, r.Campaign = old.Created, old.Key, old.Campaign
+	byTime := t.bucket(bucketResponsesByTime)
+	if err := byTime.Delete(responseTimeKey(old)); err != nil {
+		return Response{}, err
+	}
+	if err := byTime.Put(responseTimeKey(r), responseTimeValue(r)); err != nil {
+		return Response{}, err
+	}
+	return r, putJSON(t.bucket(bucketResponses), idKey(uint64(r.ID)), r)
+}
+
 // Response returns the response with that id.
 func (t *Tx) Response(id ResponseID) (Response, error) {
 	var r Response

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// InboundMessage is a message that came in (an SMS, an email reply), kept
+// whatever it said and whoever sent it: its key makes a replayed webhook or
+// a refetched email a no-op, and an unknown sender's message is never lost.
+type InboundMessage struct {
+	// Key is the message's identity: "twilio:SM…", "imap:INBOX:1700000000:42".
+	Key       string    `json:"key"`
+	Channel   Channel   `json:"channel"`
+	From      string    `json:"from"`
+	Body      string    `json:"body"`
+	Received  time.Time `json:"received"`
+	ContactID ContactID `json:"contact_id,omitempty"`
+	SurveyID  SurveyID  `json:"survey_id,omitempty"`
+	Intent    string    `json:"intent,omitempty"`
+	// Outcome says what npsd did with it.
+	Outcome string `json:"outcome"`
+	// Answer is the reply sent back at once (TwiML), so a replayed webhook
+	// gets the same answer.
+	Answer string `json:"answer,omitempty"`
+}
+
+// Inbound returns the message stored under key; ok is false when it is new.
+func (t *Tx) Inbound(key string) (m InboundMessage, ok bool, err error) {
+	err = getJSON(t.bucket(bucketInbound), []byte(key), &m)
+	if errors.Is(err, ErrNotFound) {
+		return InboundMessage{}, false, nil
+	}
+	return m, err == nil, err
+}
+
+// PutInbound stores an incoming message.
+func (t *Tx) PutInbound(m InboundMessage) error {
+	if m.Key == "" {
+		return fmt.Errorf("%w: an inbound message needs a key", ErrInvalid)
+	}
+	m.Received = m.Received.UTC()
+	return putJSON(t.bucket(bucketInbound), []byte(m.Key), m)
+}
+
+// ForEachInbound calls fn for every stored incoming message.
+func (t *Tx) ForEachInbound(fn func(InboundMessage) error) error {
+	return t.bucket(bucketInbound).ForEach(func(k, v []byte) error {
+		var m InboundMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("decode inbound %q: %w", k, err)
+		}
+		return fn(m)
+	})
+}
+
+// IndexProviderID remembers which job a provider's message id (a Twilio
+// MessageSid, an email Message-ID) belongs to, for delivery callbacks and
+// for matching replies.
+func (t *Tx) IndexProviderID(providerID string, job JobID) error {
+	if providerID == "" {
+		return nil
+	}
+	return t.bucket(bucketJobsByProvider).Put([]byte(providerID), idKey(uint64(job)))
+}
+
+// JobByProviderID returns the job a provider's message id belongs to.
+func (t *Tx) JobByProviderID(providerID string) (Job, error) {
+	v := t.bucket(bucketJobsByProvider).Get([]byte(providerID))
+	if v == nil {
+		return Job{}, fmt.Errorf("message %q: %w", providerID, ErrNotFound)
+	}
+	return t.Job(JobID(keyID(v)))
+}
