@@ -144,6 +144,7 @@ func tokenize(text string) []token {
 // cues introduce a score in a sentence: "je dirais 7", "I'd give you a 9".
 var cues = []string{
 	"JE DIRAIS", "JE DIRAI", "JE METS", "JE MET", "JE DONNE", "JE VOUS DONNE", "JE VOUS METS", "JE NOTE", "MA NOTE", "NOTE", "NOTE DE",
+	"EN FAIT", "FINALEMENT", "PLUTOT", "CORRECTION", "ACTUALLY", "RATHER", "ON SECOND THOUGHT",
 	"I'D SAY", "ID SAY", "I WOULD SAY", "I SAY", "I'D GIVE YOU A", "I'D GIVE YOU", "I'D GIVE IT A", "I'D GIVE", "I WOULD GIVE YOU A", "I WOULD GIVE", "I GIVE YOU A", "I GIVE IT A", "I GIVE", "MY SCORE IS", "SCORE", "RATING", "DEFINITELY A", "SOLID", "A SOLID",
 }
 

@@ -80,6 +80,7 @@ var smsCases = []parseCase{
 	sc("Honestly a solid 8", 8, "="),
 	sc("c'est un 10 sans hésiter", 10, "="),
 	sc("I would say 9 because you fixed my car fast", 9, "because you fixed my car fast"),
+	sc("En fait 3, trop d'attente", 3, "trop d'attente"), sc("Finalement 8", 8, ""), sc("Actually a 6, the coffee was cold", 6, "the coffee was cold"),
 	// Unreadable: out of range, ranges, fractions, several numbers.
 	bad("11"), bad("100"), bad("12/10"), bad("1000"), bad("Onze"),
 	bad("7 ou 8"), bad("7 or 8"), bad("5-6"), bad("5 - 6"), bad("8–9"), bad("7 à 8"), bad("7 to 8"),

@@ -32,6 +32,7 @@ var (
 	bucketCampaignPeriods  = []byte("campaign_periods")
 	bucketInbound          = []byte("inbound")
 	bucketJobsByProvider   = []byte("jobs_by_provider")
+	bucketJobsByContact    = []byte("jobs_by_contact")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -60,7 +61,7 @@ var migrations = []migration{
 		return nil
 	}},
 	{2, "add the outbox, surveys by contact, campaign periods and inbound messages", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider} {
+		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider, bucketJobsByContact} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

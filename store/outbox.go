@@ -83,7 +83,28 @@ func (t *Tx) EnqueueJob(j Job) (Job, error) {
 	j.State = JobPending
 	j.Due = j.Due.UTC()
 	j.Created = t.nowUTC()
+	if j.ContactID != 0 {
+		if err := t.bucket(bucketJobsByContact).Put(append(idKey(uint64(j.ContactID)), idKey(seq)...), nil); err != nil {
+			return Job{}, err
+		}
+	}
 	return j, t.putJob(j, nil)
+}
+
+// JobsOf returns the jobs about a contact, oldest first, reading only that
+// contact's part of the index.
+func (t *Tx) JobsOf(id ContactID) ([]Job, error) {
+	prefix := idKey(uint64(id))
+	var out []Job
+	c := t.bucket(bucketJobsByContact).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && len(k) == 16 && string(k[:8]) == string(prefix); k, _ = c.Next() {
+		j, err := t.Job(JobID(binary.BigEndian.Uint64(k[8:])))
+		if err != nil {
+			return nil, fmt.Errorf("jobs by contact index: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, nil
 }
 
 // UpdateJob stores a changed job and moves its index entries: the due

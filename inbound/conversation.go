@@ -1,0 +1,503 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"npsd/nps"
+	"npsd/store"
+	"npsd/templates"
+)
+
+// Store is what the inbound side needs of the store.
+type Store interface {
+	View(fn func(*store.Tx) error) error
+	Update(ctx context.Context, fn func(*store.Tx) error) error
+}
+
+// Renderer renders an answer sent back at once; *templates.Set is one.
+type Renderer interface {
+	Render(t templates.Template, contactLang string, d templates.Data) (templates.Message, error)
+}
+
+// Window says when a message may reach a contact (see dispatcher.Window).
+type Window interface {
+	Next(t time.Time, c store.Contact, ch store.Channel) (time.Time, error)
+}
+
+// Review request policies (followup.review_request).
+const (
+	ReviewPromoters = "promoters"
+	ReviewAll       = "all"
+	ReviewOff       = "off"
+)
+
+// ConversationOptions configures a Conversation.
+type ConversationOptions struct {
+	// CommentWindow is how long after a score the next message is taken as
+	// its comment. Default 48h.
+	CommentWindow time.Duration
+	// ReviewRequest says who is invited to leave a public review.
+	ReviewRequest string
+	// Owners get an alert email for each detractor.
+	Owners    []string
+	Business  templates.Business
+	Templates Renderer
+	Window    Window
+	// AnswerWindow is how long after a survey was sent an answer still
+	// counts. Default 60 days.
+	AnswerWindow time.Duration
+	// Wake tells the dispatcher that jobs are due now.
+	Wake   func()
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Conversation turns what customers send into responses, comments, opt-outs
+// and the answers that follow. It is the one handler behind every way in.
+type Conversation struct {
+	st  Store
+	o   ConversationOptions
+	log *slog.Logger
+}
+
+// NewConversation returns a conversation handler.
+func NewConversation(st Store, o ConversationOptions) (*Conversation, error) {
+	if o.Templates == nil {
+		return nil, errors.New("inbound: templates are required")
+	}
+	if o.CommentWindow <= 0 {
+		o.CommentWindow = 48 * time.Hour
+	}
+	if o.AnswerWindow <= 0 {
+		o.AnswerWindow = 60 * 24 * time.Hour
+	}
+	switch o.ReviewRequest {
+	case "":
+		o.ReviewRequest = ReviewPromoters
+	case ReviewPromoters, ReviewAll, ReviewOff:
+	default:
+		return nil, fmt.Errorf("inbound: review request must be promoters, all or off, not %q", o.ReviewRequest)
+	}
+	if o.Wake == nil {
+		o.Wake = func() {}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Conversation{st: st, o: o, log: o.Logger}, nil
+}
+
+// Incoming is one message that came in.
+type Incoming struct {
+	// Key identifies the message for good: a second delivery of the same
+	// key changes nothing.
+	Key     string
+	Channel store.Channel
+	// From is the sender: an E.164 number or an email address.
+	From  string
+	Text  string
+	Reply Reply
+	// Survey is the survey the message answers when the way in tells
+	// (a reply-to token, In-Reply-To); zero to take the contact's latest.
+	Survey store.SurveyID
+	// Bounced lists addresses a delivery report says failed.
+	Bounced []string
+	// InReplyTo is the Message-ID to thread email answers under.
+	InReplyTo string
+}
+
+// Outcome is what Handle did.
+type Outcome struct {
+	// Duplicate is set when the message had been handled before.
+	Duplicate bool
+	// Answer is text to send back at once (as TwiML), "" for none.
+	Answer  string
+	Contact store.ContactID
+	Survey  store.SurveyID
+	// Note says what happened, for the log and the inbound record.
+	Note string
+}
+
+// Handle stores what a message says and queues what follows, in one
+// durable write: when it returns, the answer is on disk.
+func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error) {
+	now := cv.o.Now().UTC()
+	var out Outcome
+	queued := false
+	err := cv.st.Update(ctx, func(tx *store.Tx) error {
+		out, queued = Outcome{}, false
+		if prev, seen, err := tx.Inbound(in.Key); err != nil {
+			return err
+		} else if seen {
+			out = Outcome{Duplicate: true, Answer: prev.Answer, Contact: prev.ContactID, Survey: prev.SurveyID, Note: "already handled: " + prev.Outcome}
+			return nil
+		}
+		h := &handling{cv: cv, tx: tx, in: in, now: now}
+		if err := h.run(); err != nil {
+			return err
+		}
+		out, queued = h.out, h.queued
+		return tx.PutInbound(store.InboundMessage{
+			Key: in.Key, Channel: in.Channel, From: in.From, Body: in.Text, Received: now,
+			ContactID: out.Contact, SurveyID: out.Survey, Intent: string(in.Reply.Intent),
+			Outcome: out.Note, Answer: out.Answer,
+		})
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if queued {
+		cv.o.Wake()
+	}
+	cv.log.Info("message handled", "channel", in.Channel, "contact", out.Contact, "survey", out.Survey,
+		"intent", in.Reply.Intent, "outcome", out.Note, "duplicate", out.Duplicate)
+	return out, nil
+}
+
+// handling is one message being handled inside its transaction.
+type handling struct {
+	cv      *Conversation
+	tx      *store.Tx
+	in      Incoming
+	now     time.Time
+	contact store.Contact
+	out     Outcome
+	queued  bool
+}
+
+func (h *handling) note(format string, args ...any) { h.out.Note = fmt.Sprintf(format, args...) }
+
+func (h *handling) run() error {
+	if h.in.Reply.Intent == IntentBounce {
+		return h.bounce()
+	}
+	id, err := h.tx.ContactIDByKey(h.in.From, phoneOf(h.in))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			h.note("unknown sender: kept, nothing else done")
+			return nil
+		}
+		// Two contacts share this address: keep the message for a person.
+		h.note("sender matches more than one contact: kept, nothing else done (%v)", err)
+		return nil
+	}
+	if h.contact, err = h.tx.Contact(id); err != nil {
+		return err
+	}
+	h.out.Contact = h.contact.ID
+	switch h.in.Reply.Intent {
+	case IntentStop:
+		return h.stop()
+	case IntentStart:
+		if err := h.tx.SetChannelStatus(h.contact.ID, h.in.Channel, store.ChannelStatus{State: store.ChannelOK, Reason: "replied START"}); err != nil {
+			return err
+		}
+		h.note("opted back in on %s", h.in.Channel)
+		return nil
+	case IntentHelp:
+		h.note("asked for help")
+		return h.answer(templates.Help, nil)
+	case IntentAutoReply:
+		h.note("automatic reply: ignored")
+		return nil
+	}
+	sv, ok, err := h.survey()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		h.note("no survey to answer: kept")
+		return nil
+	}
+	h.out.Survey = sv.ID
+	r := h.in.Reply
+	answered := sv.ResponseID != 0
+	switch {
+	case r.Intent == IntentScore && (!answered || r.Leading):
+		return h.score(sv, *r.Score, r.Comment)
+	case answered && h.now.Sub(sv.Answered) <= h.cv.o.CommentWindow && strings.TrimSpace(h.in.Text) != "":
+		return h.comment(sv, strings.TrimSpace(commentText(h.in)))
+	case answered:
+		h.note("message after the comment window: kept")
+		return nil
+	case !sv.Reasked:
+		sv.Reasked = true
+		if _, err := h.tx.PutSurvey(sv); err != nil {
+			return err
+		}
+		h.note("no score read: asked once more")
+		return h.answer(templates.Reask, nil)
+	}
+	h.note("no score read, already asked again: kept")
+	return nil
+}
+
+// commentText is the comment a plain message carries: the parsed comment,
+// or the whole text when the parser saw none (an unreadable reply).
+func commentText(in Incoming) string {
+	if in.Reply.Comment != "" {
+		return in.Reply.Comment
+	}
+	return in.Text
+}
+
+func phoneOf(in Incoming) string {
+	if in.Channel == store.ChannelSMS {
+		return in.From
+	}
+	return ""
+}
+
+// survey finds the survey a message answers: the one the way in named,
+// else the contact's latest survey sent within the answer window.
+func (h *handling) survey() (store.Survey, bool, error) {
+	if h.in.Survey != 0 {
+		sv, err := h.tx.Survey(h.in.Survey)
+		if err == nil && sv.ContactID == h.contact.ID {
+			return sv, true, nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Survey{}, false, err
+		}
+	}
+	surveys, err := h.tx.SurveysOf(h.contact.ID)
+	if err != nil {
+		return store.Survey{}, false, err
+	}
+	for i := len(surveys) - 1; i >= 0; i-- {
+		sv := surveys[i]
+		switch sv.State {
+		case store.SurveySent, store.SurveyAnswered, store.SurveyExpired:
+			if h.now.Sub(sv.Sent) <= h.cv.o.AnswerWindow {
+				return sv, true, nil
+			}
+		}
+	}
+	return store.Survey{}, false, nil
+}
+
+// score records a score (or replaces an earlier one) and queues what
+// follows: the question why when no comment came with it, the message for
+// the category once the comment is in (or the comment window has passed),
+// and the owners' alert for a detractor.
+func (h *handling) score(sv store.Survey, score int, comment string) error {
+	cat, err := nps.CategoryOf(score)
+	if err != nil {
+		return err
+	}
+	if sv.ResponseID == 0 {
+		r, _, err := h.tx.AddResponse(store.Response{
+			SurveyID: sv.ID, ContactID: h.contact.ID, Score: score, Comment: comment,
+			Channel: h.in.Channel, Received: h.now, Source: string(h.in.Channel), Key: h.in.Key,
+		})
+		if err != nil {
+			return err
+		}
+		sv.ResponseID, sv.Answered, sv.State = r.ID, h.now, store.SurveyAnswered
+		h.note("score %d recorded", score)
+	} else {
+		r, err := h.tx.Response(sv.ResponseID)
+		if err != nil {
+			return err
+		}
+		r.Score, r.Received = score, h.now
+		if comment != "" {
+			r.Comment = comment
+		}
+		if _, err := h.tx.UpdateResponse(r); err != nil {
+			return err
+		}
+		comment = r.Comment
+		sv.Answered = h.now // the comment window restarts with the new score
+		h.note("score changed to %d", score)
+	}
+	if cat == nps.Detractor && !sv.Alerted {
+		sv.Alerted = true
+		if err := h.alertOwners(score, comment); err != nil {
+			return err
+		}
+	}
+	if _, err := h.tx.PutSurvey(sv); err != nil {
+		return err
+	}
+	// The message for the category waits for the comment, at most the
+	// comment window; a new score replaces a waiting one.
+	due := h.now.Add(h.cv.o.CommentWindow)
+	if comment != "" {
+		due = h.now
+	}
+	if err := h.replaceCategoryJob(sv, cat, due); err != nil {
+		return err
+	}
+	if comment == "" {
+		return h.answer(templates.FollowUp, nil)
+	}
+	return nil
+}
+
+// comment stores the text as the survey's comment (appended to one already
+// there) and lets the message for the category go now.
+func (h *handling) comment(sv store.Survey, text string) error {
+	r, err := h.tx.Response(sv.ResponseID)
+	if err != nil {
+		return err
+	}
+	if r.Comment == "" {
+		r.Comment = text
+	} else {
+		r.Comment += "\n" + text
+	}
+	if _, err := h.tx.UpdateResponse(r); err != nil {
+		return err
+	}
+	h.note("comment recorded")
+	cat, _ := nps.CategoryOf(r.Score)
+	return h.replaceCategoryJob(sv, cat, h.now)
+}
+
+// categoryKinds are the messages that close the loop after a score.
+var categoryKinds = map[string]bool{
+	string(templates.ThanksPromoter): true, string(templates.ThanksPassive): true, string(templates.ApologyDetractor): true,
+}
+
+func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due time.Time) error {
+	if err := h.cancelJobs("replaced by a newer answer", func(j store.Job) bool {
+		return j.SurveyID == sv.ID && categoryKinds[j.Kind]
+	}); err != nil {
+		return err
+	}
+	kind := templates.ThanksPassive
+	switch cat {
+	case nps.Promoter:
+		kind = templates.ThanksPromoter
+	case nps.Detractor:
+		kind = templates.ApologyDetractor
+	}
+	data := map[string]string{}
+	invite := h.cv.o.ReviewRequest == ReviewAll && cat != nps.Detractor || h.cv.o.ReviewRequest == ReviewPromoters && cat == nps.Promoter
+	if !invite {
+		data["review"] = "no"
+	}
+	return h.queue(kind, sv, due, data)
+}
+
+func (h *handling) alertOwners(score int, comment string) error {
+	for _, owner := range h.cv.o.Owners {
+		_, err := h.tx.EnqueueJob(store.Job{
+			Kind: string(templates.OwnerAlert), ContactID: h.contact.ID, SurveyID: h.out.Survey, To: owner,
+			Channel: store.ChannelEmail, Due: h.now,
+			Data: map[string]string{"score": strconv.Itoa(score), "category": nps.Detractor.String(), "comment": comment},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	h.queued = true
+	return nil
+}
+
+func (h *handling) queue(kind templates.Kind, sv store.Survey, due time.Time, data map[string]string) error {
+	if h.in.InReplyTo != "" {
+		if data == nil {
+			data = map[string]string{}
+		}
+		data["in_reply_to"] = h.in.InReplyTo
+	}
+	_, err := h.tx.EnqueueJob(store.Job{Kind: string(kind), SurveyID: sv.ID, ContactID: h.contact.ID, Channel: h.in.Channel, Due: due, Data: data})
+	if err == nil && !due.After(h.now) {
+		h.queued = true
+	}
+	return err
+}
+
+// answer replies to the customer: at once in the webhook's response for an
+// SMS inside the hours texts may arrive, through the outbox otherwise.
+func (h *handling) answer(kind templates.Kind, data map[string]string) error {
+	var sv store.Survey
+	if h.out.Survey != 0 {
+		var err error
+		if sv, err = h.tx.Survey(h.out.Survey); err != nil {
+			return err
+		}
+	}
+	if h.in.Channel == store.ChannelSMS {
+		now := true
+		if h.cv.o.Window != nil && kind != templates.Help && kind != templates.OptOutConfirm {
+			next, err := h.cv.o.Window.Next(h.now, h.contact, store.ChannelSMS)
+			if err != nil {
+				return err
+			}
+			now = !next.After(h.now)
+		}
+		if now {
+			msg, err := h.cv.o.Templates.Render(templates.Template{Kind: kind, Channel: templates.SMS}, h.contact.Language, templates.Data{
+				Business: h.cv.o.Business,
+				Contact:  templates.Contact{Name: h.contact.Name, Phone: h.contact.Phone, Attributes: h.contact.Attributes},
+			})
+			if err != nil {
+				return err
+			}
+			h.out.Answer = msg.Text
+			return nil
+		}
+	}
+	return h.queue(kind, sv, h.now, data)
+}
+
+func (h *handling) stop() error {
+	if err := h.tx.SetChannelStatus(h.contact.ID, h.in.Channel, store.ChannelStatus{State: store.ChannelOptedOut, Reason: "replied " + strings.ToUpper(strings.TrimSpace(h.in.Text))}); err != nil {
+		return err
+	}
+	// Nothing more goes out on this channel: waiting jobs are canceled now
+	// rather than at their turn, so the outbox shows the truth.
+	if err := h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == h.in.Channel && j.To == "" }); err != nil {
+		return err
+	}
+	h.note("opted out of %s", h.in.Channel)
+	return h.answer(templates.OptOutConfirm, nil)
+}
+
+// cancelJobs cancels the contact's pending jobs that match.
+func (h *handling) cancelJobs(reason string, match func(store.Job) bool) error {
+	jobs, err := h.tx.JobsOf(h.contact.ID)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.State != store.JobPending || !match(j) {
+			continue
+		}
+		j.State, j.Reason = store.JobCanceled, reason
+		if _, err := h.tx.UpdateJob(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bounce marks the addresses a delivery report names as undeliverable.
+func (h *handling) bounce() error {
+	var marked []string
+	for _, addr := range h.in.Bounced {
+		id, err := h.tx.ContactIDByKey(addr, "")
+		if err != nil {
+			continue
+		}
+		if err := h.tx.SetChannelStatus(id, store.ChannelEmail, store.ChannelStatus{State: store.ChannelUndeliverable, Reason: "bounced"}); err != nil {
+			return err
+		}
+		h.out.Contact = id
+		marked = append(marked, addr)
+	}
+	h.note("bounce: %d address(es) marked undeliverable", len(marked))
+	return nil
+}

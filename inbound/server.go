@@ -1,0 +1,246 @@
+package inbound
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	twclient "github.com/twilio/twilio-go/client"
+
+	"npsd/store"
+)
+
+// ServerOptions configures the HTTP server.
+type ServerOptions struct {
+	// Listen is host:port.
+	Listen string
+	// PublicURL is the address Twilio and customers reach npsd at; webhook
+	// signatures are computed over it.
+	PublicURL string
+	// TrustProxyHeaders takes the scheme and host from X-Forwarded-Proto
+	// and X-Forwarded-Host, for a reverse proxy that sets them. Off, they
+	// are ignored: anyone can send them.
+	TrustProxyHeaders bool
+	// TwilioAuthToken checks X-Twilio-Signature. Empty: every Twilio
+	// webhook is refused, since none can be verified.
+	TwilioAuthToken string
+	Conversation    *Conversation
+	Store           Store
+	Logger          *slog.Logger
+	// ShutdownTimeout bounds the wait for requests in progress at stop.
+	// Default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// maxFormBytes bounds a webhook body: Twilio's are a few kilobytes.
+const maxFormBytes = 64 << 10
+
+// Server is npsd's HTTP side.
+type Server struct {
+	o         ServerOptions
+	log       *slog.Logger
+	validator twclient.RequestValidator
+	public    *url.URL
+	mux       *http.ServeMux
+}
+
+// NewServer builds the handlers; Run listens.
+func NewServer(o ServerOptions) (*Server, error) {
+	if o.Conversation == nil || o.Store == nil {
+		return nil, errors.New("inbound: the server needs a conversation and a store")
+	}
+	public, err := url.Parse(strings.TrimRight(o.PublicURL, "/"))
+	if err != nil || public.Host == "" {
+		return nil, fmt.Errorf("inbound: public URL %q is not an absolute URL", o.PublicURL)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	s := &Server{o: o, log: o.Logger, validator: twclient.NewRequestValidator(o.TwilioAuthToken), public: public, mux: http.NewServeMux()}
+	s.mux.HandleFunc("POST /hooks/twilio/sms", s.twilio(s.incomingSMS))
+	s.mux.HandleFunc("POST /hooks/twilio/status", s.twilio(s.deliveryStatus))
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	return s, nil
+}
+
+// Handler returns the server's routes, for tests and for wrapping.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Run serves until ctx ends, then lets requests in progress finish (at most
+// ShutdownTimeout). The listener is open when ready is closed.
+func (s *Server) Run(ctx context.Context, ready chan<- net.Addr) error {
+	l, err := net.Listen("tcp", s.o.Listen)
+	if err != nil {
+		return fmt.Errorf("http: listen on %s: %w", s.o.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready <- l.Addr()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("http: shutdown: %w", err)
+	}
+	return nil
+}
+
+// externalURL is the URL the client used, as Twilio signed it.
+func (s *Server) externalURL(r *http.Request) string {
+	scheme, host := s.public.Scheme, s.public.Host
+	if s.o.TrustProxyHeaders {
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+			host = h
+		}
+	}
+	return scheme + "://" + host + s.public.Path + r.URL.RequestURI()
+}
+
+// twilio wraps a webhook: a bounded form, and a valid signature or 403
+// with nothing stored.
+func (s *Server) twilio(next func(http.ResponseWriter, *http.Request, map[string]string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		params := map[string]string{}
+		for k, v := range r.PostForm {
+			if len(v) > 0 {
+				params[k] = v[0]
+			}
+		}
+		sig := r.Header.Get("X-Twilio-Signature")
+		if s.o.TwilioAuthToken == "" || sig == "" || !s.validator.Validate(s.externalURL(r), params, sig) {
+			s.log.Warn("webhook refused: bad or missing Twilio signature", "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		next(w, r, params)
+	}
+}
+
+// twiml writes a TwiML answer: one message, or none.
+func twiml(w http.ResponseWriter, message string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	var b strings.Builder
+	b.WriteString(xml.Header)
+	b.WriteString("<Response>")
+	if message != "" {
+		b.WriteString("<Message>")
+		_ = xml.EscapeText(&b, []byte(message))
+		b.WriteString("</Message>")
+	}
+	b.WriteString("</Response>")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (s *Server) incomingSMS(w http.ResponseWriter, r *http.Request, p map[string]string) {
+	sid, from := p["MessageSid"], p["From"]
+	if sid == "" || from == "" {
+		http.Error(w, "MessageSid and From are required", http.StatusBadRequest)
+		return
+	}
+	out, err := s.o.Conversation.Handle(r.Context(), Incoming{
+		Key: "twilio:" + sid, Channel: store.ChannelSMS, From: from, Text: p["Body"], Reply: ParseText(p["Body"]),
+	})
+	if err != nil {
+		// Not stored: a 500 makes Twilio use its fallback URL and log the
+		// failure, where the owner can see it.
+		s.log.Error("incoming SMS not stored", "sid", sid, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	twiml(w, out.Answer)
+}
+
+// Delivery error codes that say something about the number.
+var deliveryCodes = map[int]store.ChannelState{
+	21610: store.ChannelOptedOut,      // replied STOP
+	21211: store.ChannelUndeliverable, // invalid number
+	21614: store.ChannelUndeliverable, // not a mobile
+	30005: store.ChannelUndeliverable, // unknown destination
+	30006: store.ChannelUndeliverable, // landline or unreachable carrier
+}
+
+func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, p map[string]string) {
+	sid, status := p["MessageSid"], p["MessageStatus"]
+	if sid == "" || status == "" {
+		http.Error(w, "MessageSid and MessageStatus are required", http.StatusBadRequest)
+		return
+	}
+	if status != "undelivered" && status != "failed" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	code, _ := strconv.Atoi(p["ErrorCode"])
+	err := s.o.Store.Update(r.Context(), func(tx *store.Tx) error {
+		j, err := tx.JobByProviderID(sid)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // not ours, or sent before this store: nothing to update
+		}
+		if err != nil {
+			return err
+		}
+		reason := fmt.Sprintf("delivery %s (Twilio error %d)", status, code)
+		if j.State == store.JobSent {
+			j.State, j.Reason = store.JobFailed, reason
+			if _, err := tx.UpdateJob(j); err != nil {
+				return err
+			}
+			if j.SurveyID != 0 && j.Kind == "survey" {
+				sv, err := tx.Survey(j.SurveyID)
+				if err != nil {
+					return err
+				}
+				if sv.State == store.SurveySent {
+					sv.State, sv.Reason = store.SurveyFailed, reason
+					if _, err := tx.PutSurvey(sv); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if st, ok := deliveryCodes[code]; ok && j.ContactID != 0 {
+			return tx.SetChannelStatus(j.ContactID, store.ChannelSMS, store.ChannelStatus{State: st, Reason: reason})
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Error("delivery status not stored", "sid", sid, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	s.log.Info("SMS not delivered", "sid", sid, "status", status, "error_code", code)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,406 @@
+package inbound
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"npsd/store"
+	"npsd/templates"
+)
+
+const authToken = "12345678901234567890123456789012"
+
+// sign computes X-Twilio-Signature the way Twilio documents it: HMAC-SHA1
+// over the URL followed by each POST parameter, sorted by name, as
+// name+value; base64. Written here independently of twilio-go, so the
+// server's use of the library is checked against the published algorithm.
+func sign(token, fullURL string, form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(fullURL)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteString(form.Get(k))
+	}
+	mac := hmac.New(sha1.New, []byte(token))
+	mac.Write([]byte(b.String()))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+type windowFunc func(time.Time, store.Contact, store.Channel) (time.Time, error)
+
+func (f windowFunc) Next(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) {
+	return f(t, c, ch)
+}
+
+type inRig struct {
+	t      *testing.T
+	st     *store.Store
+	srv    *Server
+	now    time.Time
+	opts   ServerOptions
+	wakes  int
+	window Window
+}
+
+func newInRig(t *testing.T) *inRig {
+	t.Helper()
+	r := &inRig{t: t, now: time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC)}
+	var err error
+	r.st, err = store.Open(store.Options{Path: filepath.Join(t.TempDir(), "npsd.db"), Now: func() time.Time { return r.now }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.st.Close() })
+	r.opts = ServerOptions{Listen: "127.0.0.1:0", PublicURL: "https://nps.example.fr", TwilioAuthToken: authToken, Store: r.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r.build()
+	return r
+}
+
+func (r *inRig) build() {
+	tpl, err := templates.Load(templates.Options{DefaultLanguage: "fr"})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cv, err := NewConversation(r.st, ConversationOptions{
+		Owners:    []string{"marie@example.fr", "paul@example.fr"},
+		Business:  templates.Business{Name: "Boulangerie Martin", ReviewURL: "https://g.page/r/x/review"},
+		Templates: tpl, Window: r.window,
+		Wake: func() { r.wakes++ }, Now: func() time.Time { return r.now }, Logger: r.opts.Logger,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.opts.Conversation = cv
+	if r.srv, err = NewServer(r.opts); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// surveyed stores a contact whose survey went out by SMS an hour ago.
+func (r *inRig) surveyed(c store.Contact) (store.Contact, store.Survey) {
+	r.t.Helper()
+	ctx := context.Background()
+	c, _, err := r.st.UpsertContact(ctx, c)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var sv store.Survey
+	err = r.st.Update(ctx, func(tx *store.Tx) (err error) {
+		sv, err = tx.PutSurvey(store.Survey{ContactID: c.ID, Campaign: "quarterly", Channel: store.ChannelSMS, State: store.SurveySent, Sent: r.now.Add(-time.Hour)})
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c, sv
+}
+
+func (r *inRig) post(path string, form url.Values, signature string, header map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if signature != "" {
+		req.Header.Set("X-Twilio-Signature", signature)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	r.srv.Handler().ServeHTTP(w, req)
+	return w
+}
+
+var sidCounter int
+
+// sms posts a correctly signed incoming message.
+func (r *inRig) sms(from, body string) (*httptest.ResponseRecorder, string) {
+	sidCounter++
+	sid := "SM" + strings.Repeat("0", 30) + string(rune('a'+sidCounter%26)) + string(rune('a'+sidCounter/26%26))
+	return r.smsWithSid(sid, from, body), sid
+}
+
+func (r *inRig) smsWithSid(sid, from, body string) *httptest.ResponseRecorder {
+	form := url.Values{"MessageSid": {sid}, "From": {from}, "To": {"+15005550006"}, "Body": {body}, "AccountSid": {"AC123"}}
+	return r.post("/hooks/twilio/sms", form, sign(authToken, "https://nps.example.fr/hooks/twilio/sms", form), nil)
+}
+
+func (r *inRig) state(sv store.SurveyID) (store.Survey, store.Response, []store.Job, store.Contact) {
+	var s store.Survey
+	var resp store.Response
+	var jobs []store.Job
+	var c store.Contact
+	r.st.View(func(tx *store.Tx) error {
+		s, _ = tx.Survey(sv)
+		if s.ResponseID != 0 {
+			resp, _ = tx.Response(s.ResponseID)
+		}
+		c, _ = tx.Contact(s.ContactID)
+		return tx.ForEachJob(func(j store.Job) error { jobs = append(jobs, j); return nil })
+	})
+	return s, resp, jobs, c
+}
+
+func pendingKinds(jobs []store.Job) map[string]int {
+	m := map[string]int{}
+	for _, j := range jobs {
+		if j.State == store.JobPending {
+			m[j.Kind]++
+		}
+	}
+	return m
+}
+
+func twimlMessage(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/xml") {
+		t.Fatalf("answer %d %s: %s", w.Code, w.Header().Get("Content-Type"), w.Body.String())
+	}
+	body := w.Body.String()
+	start, end := strings.Index(body, "<Message>"), strings.Index(body, "</Message>")
+	if start < 0 {
+		return ""
+	}
+	return body[start+len("<Message>") : end]
+}
+
+func TestForgedWebhooksAreRefused(t *testing.T) {
+	r := newInRig(t)
+	r.surveyed(store.Contact{Phone: "+15145550100"})
+	form := url.Values{"MessageSid": {"SMforged"}, "From": {"+15145550100"}, "Body": {"0"}}
+	for name, sig := range map[string]string{
+		"no signature":     "",
+		"wrong token":      sign("wrong-token", "https://nps.example.fr/hooks/twilio/sms", form),
+		"other URL":        sign(authToken, "https://evil.example/hooks/twilio/sms", form),
+		"tampered body":    sign(authToken, "https://nps.example.fr/hooks/twilio/sms", url.Values{"MessageSid": {"SMforged"}, "From": {"+15145550100"}, "Body": {"10"}}),
+		"status, unsigned": "",
+	} {
+		path := "/hooks/twilio/sms"
+		if strings.HasPrefix(name, "status") {
+			path = "/hooks/twilio/status"
+		}
+		if w := r.post(path, form, sig, nil); w.Code != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, w.Code)
+		}
+	}
+	r.st.View(func(tx *store.Tx) error {
+		return tx.ForEachInbound(func(m store.InboundMessage) error {
+			t.Errorf("a forged request was stored: %+v", m)
+			return nil
+		})
+	})
+}
+
+func TestProxyHeadersOnlyWhenTrusted(t *testing.T) {
+	r := newInRig(t)
+	r.surveyed(store.Contact{Phone: "+15145550100"})
+	form := url.Values{"MessageSid": {"SMproxy1"}, "From": {"+15145550100"}, "Body": {"9"}}
+	// Signed for the address the proxy received, which differs from public_url.
+	sig := sign(authToken, "https://sondage.example.fr/hooks/twilio/sms", form)
+	headers := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "sondage.example.fr"}
+	if w := r.post("/hooks/twilio/sms", form, sig, headers); w.Code != http.StatusForbidden {
+		t.Errorf("untrusted proxy headers were used: %d", w.Code)
+	}
+	r.opts.TrustProxyHeaders = true
+	r.build()
+	if w := r.post("/hooks/twilio/sms", form, sig, headers); w.Code != http.StatusOK {
+		t.Errorf("trusted proxy headers: %d %s", w.Code, w.Body.String())
+	}
+}
+
+func TestScoreThenComment(t *testing.T) {
+	r := newInRig(t)
+	c, sv := r.surveyed(store.Contact{Name: "Zoé", Phone: "+15145550100", Language: "fr"})
+	w, sid := r.sms("+15145550100", "9")
+	if got := twimlMessage(t, w); !strings.Contains(got, "Qu&#39;est-ce qui vous a incité") && !strings.Contains(got, "Qu'est-ce qui vous a incité") {
+		t.Errorf("answer to a score = %q, want the question why", got)
+	}
+	s, resp, jobs, _ := r.state(sv.ID)
+	if s.State != store.SurveyAnswered || resp.Score != 9 || resp.ContactID != c.ID || resp.Source != "sms" {
+		t.Fatalf("after 9: survey %s, response %+v", s.State, resp)
+	}
+	if k := pendingKinds(jobs); k["thanks_promoter"] != 1 || len(k) != 1 {
+		t.Fatalf("pending jobs %v, want the promoter thanks waiting for the comment", k)
+	}
+	for _, j := range jobs {
+		if j.Kind == "thanks_promoter" && !j.Due.Equal(r.now.Add(48*time.Hour)) {
+			t.Errorf("thanks due %s, want after the comment window", j.Due)
+		}
+	}
+	// Twilio retries the same webhook: same answer, nothing new.
+	w2 := r.smsWithSid(sid, "+15145550100", "9")
+	if twimlMessage(t, w2) != twimlMessage(t, w) {
+		t.Error("a replayed webhook got another answer")
+	}
+	r.now = r.now.Add(10 * time.Minute)
+	w, _ = r.sms("+15145550100", "Le pain est toujours frais")
+	if got := twimlMessage(t, w); got != "" {
+		t.Errorf("answer to the comment = %q, want none (the thanks goes through the outbox)", got)
+	}
+	s, resp, jobs, _ = r.state(sv.ID)
+	if resp.Comment != "Le pain est toujours frais" || resp.Score != 9 {
+		t.Errorf("after the comment: %+v", resp)
+	}
+	for _, j := range jobs {
+		if j.Kind == "thanks_promoter" && j.State == store.JobPending && !j.Due.Equal(r.now) {
+			t.Errorf("thanks due %s, want now that the comment is in", j.Due)
+		}
+	}
+	var responses int
+	r.st.View(func(tx *store.Tx) error {
+		return tx.ScanResponses(time.Time{}, time.Time{}, func(store.ResponseSummary) error { responses++; return nil })
+	})
+	if responses != 1 {
+		t.Errorf("%d responses stored, want 1", responses)
+	}
+}
+
+func TestDetractorAlertsOwnersAndLaterScoreReplaces(t *testing.T) {
+	r := newInRig(t)
+	_, sv := r.surveyed(store.Contact{Name: "Paul", Phone: "+15145550100"})
+	w, _ := r.sms("+15145550100", "9")
+	twimlMessage(t, w)
+	r.now = r.now.Add(time.Hour)
+	w, _ = r.sms("+15145550100", "En fait 3, trop d'attente")
+	if got := twimlMessage(t, w); got != "" {
+		t.Errorf("a score with a comment needs no question: %q", got)
+	}
+	s, resp, jobs, _ := r.state(sv.ID)
+	if resp.Score != 3 || resp.Comment != "trop d'attente" && resp.Comment != "En fait 3, trop d'attente" || !s.Alerted {
+		t.Errorf("after the change: response %+v, alerted %v", resp, s.Alerted)
+	}
+	k := pendingKinds(jobs)
+	if k["owner_alert"] != 2 || k["apology_detractor"] != 1 || k["thanks_promoter"] != 0 {
+		t.Errorf("pending %v: want two owner alerts, the apology, and the promoter thanks canceled", k)
+	}
+	for _, j := range jobs {
+		if j.Kind == "owner_alert" && (j.To == "" || j.Data["score"] != "3") {
+			t.Errorf("owner alert %+v", j)
+		}
+	}
+	if r.wakes == 0 {
+		t.Error("the dispatcher was not woken for the alerts")
+	}
+	// A number in a later comment is not a new score.
+	r.now = r.now.Add(time.Minute)
+	r.sms("+15145550100", "Je suis venu le 2 novembre")
+	if _, resp, _, _ = r.state(sv.ID); resp.Score != 3 {
+		t.Errorf("a date in a comment changed the score to %d", resp.Score)
+	}
+}
+
+func TestUnreadableIsReaskedOnce(t *testing.T) {
+	r := newInRig(t)
+	_, sv := r.surveyed(store.Contact{Phone: "+15145550100", Language: "en"})
+	w, _ := r.sms("+15145550100", "7 or 8")
+	if got := twimlMessage(t, w); !strings.Contains(got, "could not read a score") {
+		t.Errorf("re-ask = %q", got)
+	}
+	w, _ = r.sms("+15145550100", "between 7 and 8 really")
+	if got := twimlMessage(t, w); got != "" {
+		t.Errorf("asked twice: %q", got)
+	}
+	w, _ = r.sms("+15145550100", "8")
+	twimlMessage(t, w)
+	if _, resp, _, _ := r.state(sv.ID); resp.Score != 8 {
+		t.Errorf("score after re-ask = %d", resp.Score)
+	}
+}
+
+func TestStopStartHelpAndStrangers(t *testing.T) {
+	r := newInRig(t)
+	c, sv := r.surveyed(store.Contact{Phone: "+15145550100", Language: "fr"})
+	r.st.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.EnqueueJob(store.Job{Kind: "reminder", SurveyID: sv.ID, ContactID: c.ID, Channel: store.ChannelSMS, Due: r.now.Add(time.Hour)})
+		return err
+	})
+	w, _ := r.sms("+15145550100", "Arrêt")
+	if got := twimlMessage(t, w); !strings.Contains(got, "vous ne recevrez plus") {
+		t.Errorf("STOP answer = %q", got)
+	}
+	_, _, jobs, ct := r.state(sv.ID)
+	if ct.ChannelStatus(store.ChannelSMS).State != store.ChannelOptedOut || len(pendingKinds(jobs)) != 0 {
+		t.Errorf("after STOP: channel %s, pending %v", ct.ChannelStatus(store.ChannelSMS).State, pendingKinds(jobs))
+	}
+	w, _ = r.sms("+15145550100", "start")
+	twimlMessage(t, w)
+	if _, _, _, ct = r.state(sv.ID); ct.ChannelStatus(store.ChannelSMS).State != store.ChannelOK {
+		t.Error("START did not opt back in")
+	}
+	w, _ = r.sms("+15145550100", "AIDE")
+	if got := twimlMessage(t, w); !strings.Contains(got, "Boulangerie Martin") || !strings.Contains(got, "STOP") {
+		t.Errorf("HELP answer = %q", got)
+	}
+	w, _ = r.sms("+33699999999", "10 !")
+	if got := twimlMessage(t, w); got != "" {
+		t.Errorf("a stranger got an answer: %q", got)
+	}
+	found := false
+	r.st.View(func(tx *store.Tx) error {
+		return tx.ForEachInbound(func(m store.InboundMessage) error {
+			if m.From == "+33699999999" && m.Body == "10 !" && strings.Contains(m.Outcome, "unknown sender") {
+				found = true
+			}
+			return nil
+		})
+	})
+	if !found {
+		t.Error("a stranger's message was not kept")
+	}
+}
+
+func TestAnswersWaitForTheWindow(t *testing.T) {
+	r := newInRig(t)
+	morning := r.now.Add(10 * time.Hour)
+	r.window = windowFunc(func(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) { return morning, nil })
+	r.build()
+	_, sv := r.surveyed(store.Contact{Phone: "+15145550100"})
+	w, _ := r.sms("+15145550100", "8")
+	if got := twimlMessage(t, w); got != "" {
+		t.Errorf("answered at night: %q", got)
+	}
+	_, _, jobs, _ := r.state(sv.ID)
+	if pendingKinds(jobs)["followup"] != 1 {
+		t.Errorf("the question why was not queued: %v", pendingKinds(jobs))
+	}
+}
+
+func TestDeliveryStatus(t *testing.T) {
+	r := newInRig(t)
+	c, sv := r.surveyed(store.Contact{Phone: "+15145550100"})
+	r.st.Update(context.Background(), func(tx *store.Tx) error {
+		j, err := tx.EnqueueJob(store.Job{Kind: "survey", SurveyID: sv.ID, ContactID: c.ID, Channel: store.ChannelSMS, Due: r.now})
+		if err != nil {
+			return err
+		}
+		j.State = store.JobSent
+		if _, err := tx.UpdateJob(j); err != nil {
+			return err
+		}
+		return tx.IndexProviderID("SMdelivered1", j.ID)
+	})
+	form := url.Values{"MessageSid": {"SMdelivered1"}, "MessageStatus": {"undelivered"}, "ErrorCode": {"30005"}}
+	w := r.post("/hooks/twilio/status", form, sign(authToken, "https://nps.example.fr/hooks/twilio/status", form), nil)
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("status callback: %d %s", w.Code, w.Body.String())
+	}
+	s, _, jobs, ct := r.state(sv.ID)
+	if s.State != store.SurveyFailed || jobs[0].State != store.JobFailed || ct.ChannelStatus(store.ChannelSMS).State != store.ChannelUndeliverable {
+		t.Errorf("after 30005: survey %s, job %s, channel %s", s.State, jobs[0].State, ct.ChannelStatus(store.ChannelSMS).State)
+	}
+}
