@@ -31,7 +31,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\n"
+	cfg := "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\nhttp:\n  listen: 127.0.0.1:0\n"
 	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +458,7 @@ func TestCampaignPlanAndOutbox(t *testing.T) {
 func TestRunSendsThePlannedWave(t *testing.T) {
 	e := newEnv(t)
 	// Any hour of any day, so the test does not depend on when it runs.
-	e.file("config.yaml", "business:\n  name: Garage Dupont\n  default_region: FR\n  timezone: Europe/Paris\n"+
+	e.file("config.yaml", "business:\n  name: Garage Dupont\n  default_region: FR\n  timezone: Europe/Paris\nhttp:\n  listen: 127.0.0.1:0\n"+
 		"email:\n  from: Garage Dupont <avis@garage-dupont.fr>\n"+
 		"surveys:\n  channels: [email]\n  send_window:\n    days: [mon, tue, wed, thu, fri, sat, sun]\n    start: \"00:00\"\n    end: \"24:00\"\n"+
 		"campaigns:\n  - name: now\n    schedule: \"* * * * *\"\n    spread: 0s\n")

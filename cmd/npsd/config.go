@@ -35,6 +35,7 @@ type Config struct {
 	Summary   SummaryConfig    `yaml:"summary"`
 	Templates TemplatesConfig  `yaml:"templates"`
 	Outbox    OutboxConfig     `yaml:"outbox"`
+	Followup  FollowupConfig   `yaml:"followup"`
 	Log       LogConfig        `yaml:"log"`
 
 	// File is the file the config was read from; "" for the built-in defaults.
@@ -58,8 +59,9 @@ type StoreConfig struct {
 }
 
 type HTTPConfig struct {
-	Listen    string `yaml:"listen"`
-	PublicURL string `yaml:"public_url"`
+	Listen            string `yaml:"listen"`
+	PublicURL         string `yaml:"public_url"`
+	TrustProxyHeaders bool   `yaml:"trust_proxy_headers"`
 }
 
 type EmailConfig struct {
@@ -113,6 +115,7 @@ type SurveysConfig struct {
 	Blackout       []BlackoutConfig `yaml:"blackout"`
 	ReminderAfter  Duration         `yaml:"reminder_after"`
 	ExpireAfter    Duration         `yaml:"expire_after"`
+	CommentWindow  Duration         `yaml:"comment_window"`
 }
 
 type SendWindowConfig struct {
@@ -175,6 +178,10 @@ type SummaryConfig struct {
 	Schedule string   `yaml:"schedule"`
 	To       []string `yaml:"to"`
 	Segments []string `yaml:"segments"`
+}
+
+type FollowupConfig struct {
+	ReviewRequest string `yaml:"review_request"`
 }
 
 type OutboxConfig struct {
@@ -243,7 +250,9 @@ func defaultConfig() Config {
 			SendWindow:     SendWindowConfig{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat"}, Start: "09:00", End: "19:00"},
 			ReminderAfter:  Duration(72 * time.Hour),
 			ExpireAfter:    Duration(14 * 24 * time.Hour),
+			CommentWindow:  Duration(48 * time.Hour),
 		},
+		Followup: FollowupConfig{ReviewRequest: "promoters"},
 		Campaigns: []CampaignConfig{
 			{Name: "quarterly", Schedule: "0 10 1 1,4,7,10 *"},
 			{Name: "first-purchase", Event: "purchase"},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -234,11 +235,33 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		st.Close()
 		return exitUnusable
 	}
+	srv, err := c.newInbound(cfg, st, log, disp.Wake)
+	if err != nil {
+		log.Error("cannot start the HTTP server", "err", err)
+		closeTransports()
+		st.Close()
+		return exitUnusable
+	}
+	ctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	var wg sync.WaitGroup
+	listening := make(chan net.Addr, 1)
+	wg.Go(func() {
+		if err := srv.Run(ctx, listening); err != nil {
+			log.Error("HTTP server stopped", "err", err)
+			stopAll() // without its listener npsd cannot hear answers
+		}
+	})
+	addr := "-"
+	select {
+	case a := <-listening:
+		addr = a.String()
+	case <-ctx.Done():
+	}
 	var contacts int
 	_ = st.View(func(tx *store.Tx) error { contacts = tx.CountContacts(); return nil })
-	log.Info("npsd running", "config", cfg.File, "store", st.Path(), "contacts", contacts,
+	log.Info("npsd running", "config", cfg.File, "store", st.Path(), "contacts", contacts, "http", addr,
 		"campaigns", len(sched.Campaigns()), "email_transport", cfg.Email.Transport, "sms_transport", cfg.SMS.Transport)
-	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := sched.Run(ctx); err != nil {
 			log.Error("scheduler stopped", "err", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"npsd/dispatcher"
+	"npsd/inbound"
 	"npsd/scheduler"
 	"npsd/store"
 	"npsd/templates"
@@ -216,4 +217,44 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, log *slog.Logger) (*di
 		return nil, nil, err
 	}
 	return d, closer, nil
+}
+
+// newInbound builds the conversation and the HTTP server the config
+// describes; wake tells the dispatcher that answers are due.
+func (c *cli) newInbound(cfg *Config, st *store.Store, log *slog.Logger, wake func()) (*inbound.Server, error) {
+	tpl, err := loadTemplates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := cfg.schedulerOptions(log, c.now)
+	if err != nil {
+		return nil, err
+	}
+	cv, err := inbound.NewConversation(st, inbound.ConversationOptions{
+		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
+		ReviewRequest: cfg.Followup.ReviewRequest,
+		Owners:        cfg.Business.Owners,
+		Business:      templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
+		Templates:     tpl,
+		Window:        contactWindow{sched.Rules.Timing},
+		Wake:          wake,
+		Now:           c.now,
+		Logger:        log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	token := ""
+	if cfg.SMS.Transport == "twilio" {
+		token = cfg.SMS.Twilio.AuthToken.Reveal()
+	}
+	return inbound.NewServer(inbound.ServerOptions{
+		Listen:            cfg.HTTP.Listen,
+		PublicURL:         cfg.HTTP.PublicURL,
+		TrustProxyHeaders: cfg.HTTP.TrustProxyHeaders,
+		TwilioAuthToken:   token,
+		Conversation:      cv,
+		Store:             st,
+		Logger:            log,
+	})
 }
