@@ -365,8 +365,9 @@ func TestImportProgressOnATerminal(t *testing.T) {
 
 func TestRunStopsOnCancel(t *testing.T) {
 	e := newEnv(t)
-	var out, errb bytes.Buffer
-	c := &cli{stdout: &out, stderr: &syncWriter{w: &errb}, getenv: func(string) string { return "" }, now: time.Now}
+	var out bytes.Buffer
+	errb := &syncBuffer{}
+	c := &cli{stdout: &out, stderr: errb, getenv: func(string) string { return "" }, now: time.Now}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
@@ -392,15 +393,22 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 }
 
-type syncWriter struct {
+// syncBuffer collects a daemon's log while the test reads it.
+type syncBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
+func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestCheckRendersTemplates(t *testing.T) {
@@ -464,8 +472,8 @@ func TestRunSendsThePlannedWave(t *testing.T) {
 		"campaigns:\n  - name: now\n    schedule: \"* * * * *\"\n    spread: 0s\n")
 	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,email,language\nAnn,ann@example.fr,fr\nBob,bob@example.com,en\n")), exitOK, nil, nil)
 
-	var errb bytes.Buffer
-	c := &cli{stdout: io.Discard, stderr: &syncWriter{w: &errb}, getenv: func(string) string { return "" }, now: time.Now}
+	errb := &syncBuffer{}
+	c := &cli{stdout: io.Discard, stderr: errb, getenv: func(string) string { return "" }, now: time.Now}
 	cfgArgs := []string{"--config", filepath.Join(e.dir, "config.yaml")}
 	if code := c.run(context.Background(), append([]string{"campaign", "plan", "now"}, cfgArgs...)); code != exitOK {
 		t.Fatalf("plan: %d %s", code, errb.String())

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -79,8 +78,8 @@ campaigns:
 	today := time.Now().In(loc)
 	base, started := time.Date(today.Year(), today.Month(), today.Day(), 12, 0, 0, 0, loc), time.Now()
 	noon := func() time.Time { return base.Add(time.Since(started)) }
-	var logs bytes.Buffer
-	c := &cli{stdout: io.Discard, stderr: &syncWriter{w: &logs}, getenv: func(string) string { return "" }, now: noon}
+	logs := &syncBuffer{}
+	c := &cli{stdout: io.Discard, stderr: logs, getenv: func(string) string { return "" }, now: noon}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
