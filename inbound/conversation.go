@@ -106,6 +106,9 @@ type Incoming struct {
 	From  string
 	Text  string
 	Reply Reply
+	// Contact is the sender when the way in already knows (a signed
+	// survey link); zero to find them by From.
+	Contact store.ContactID
 	// Survey is the survey the message answers when the way in tells
 	// (a reply-to token, In-Reply-To); zero to take the contact's latest.
 	Survey store.SurveyID
@@ -180,7 +183,10 @@ func (h *handling) run() error {
 	if h.in.Reply.Intent == IntentBounce {
 		return h.bounce()
 	}
-	id, err := h.tx.ContactIDByKey(h.in.From, phoneOf(h.in))
+	id, err := h.in.Contact, error(nil)
+	if id == 0 {
+		id, err = h.tx.ContactIDByKey(h.in.From, phoneOf(h.in))
+	}
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			h.note("unknown sender: kept, nothing else done")
@@ -338,7 +344,8 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	if err := h.replaceCategoryJob(sv, cat, due); err != nil {
 		return err
 	}
-	if comment == "" {
+	if comment == "" && h.in.Channel != store.ChannelWeb {
+		// The survey page asks why itself.
 		return h.answer(templates.FollowUp, nil)
 	}
 	return nil
@@ -406,13 +413,18 @@ func (h *handling) alertOwners(score int, comment string) error {
 }
 
 func (h *handling) queue(kind templates.Kind, sv store.Survey, due time.Time, data map[string]string) error {
+	ch := h.in.Channel
+	if ch == store.ChannelWeb {
+		// A click in an email is answered by email.
+		ch = sv.Channel
+	}
 	if h.in.InReplyTo != "" {
 		if data == nil {
 			data = map[string]string{}
 		}
 		data["in_reply_to"] = h.in.InReplyTo
 	}
-	_, err := h.tx.EnqueueJob(store.Job{Kind: string(kind), SurveyID: sv.ID, ContactID: h.contact.ID, Channel: h.in.Channel, Due: due, Data: data})
+	_, err := h.tx.EnqueueJob(store.Job{Kind: string(kind), SurveyID: sv.ID, ContactID: h.contact.ID, Channel: ch, Due: due, Data: data})
 	if err == nil && !due.After(h.now) {
 		h.queued = true
 	}

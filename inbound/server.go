@@ -38,6 +38,8 @@ type ServerOptions struct {
 	// ShutdownTimeout bounds the wait for requests in progress at stop.
 	// Default 10s.
 	ShutdownTimeout time.Duration
+	// Pages serves the survey and unsubscribe pages when its Signer is set.
+	Pages PagesOptions
 }
 
 // maxFormBytes bounds a webhook body: Twilio's are a few kilobytes.
@@ -71,6 +73,16 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("POST /hooks/twilio/sms", s.twilio(s.incomingSMS))
 	s.mux.HandleFunc("POST /hooks/twilio/status", s.twilio(s.deliveryStatus))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	if o.Pages.Signer.key != nil {
+		if s.o.Pages.Now == nil {
+			s.o.Pages.Now = time.Now
+		}
+		// GET (and HEAD, which scanners favour) only show; POST records.
+		s.mux.HandleFunc("GET /s/{token}", s.getSurvey)
+		s.mux.HandleFunc("POST /s/{token}", s.postSurvey)
+		s.mux.HandleFunc("GET /u/{token}", s.unsubscribe)
+		s.mux.HandleFunc("POST /u/{token}", s.unsubscribe)
+	}
 	return s, nil
 }
 

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,4 +75,26 @@ func (t *Tx) JobByProviderID(providerID string) (Job, error) {
 		return Job{}, fmt.Errorf("message %q: %w", providerID, ErrNotFound)
 	}
 	return t.Job(JobID(keyID(v)))
+}
+
+var keySigningKey = []byte("signing_key")
+
+// SigningKey returns the key that signs survey and unsubscribe links,
+// creating it on first use. It lives in the store so that links keep
+// working across restarts and a restored backup still honours them.
+func (s *Store) SigningKey(ctx context.Context) ([]byte, error) {
+	var key []byte
+	err := s.Update(ctx, func(tx *Tx) error {
+		meta := tx.bucket(bucketMeta)
+		if k := meta.Get(keySigningKey); len(k) == 32 {
+			key = append([]byte(nil), k...)
+			return nil
+		}
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		return meta.Put(keySigningKey, key)
+	})
+	return key, err
 }

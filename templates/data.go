@@ -64,10 +64,9 @@ type ScoreLink struct {
 	URL   string
 }
 
-// PlaceholderScoreLinks builds the scale's links on a base URL as
-// BASE?score=N. The inbound side replaces it with signed tokens; until then
-// it keeps previews and tests honest about what the email looks like.
-func PlaceholderScoreLinks(base string) []ScoreLink {
+// ScoreLinksOn builds the scale's eleven links on a survey page's URL, as
+// PAGE?score=N.
+func ScoreLinksOn(base string) []ScoreLink {
 	links := make([]ScoreLink, 11)
 	for i := range links {
 		links[i] = ScoreLink{Score: i, URL: fmt.Sprintf("%s?score=%d", base, i)}
@@ -75,19 +74,19 @@ func PlaceholderScoreLinks(base string) []ScoreLink {
 	return links
 }
 
-var funcs = map[string]any{
-	// scoreColor shades the scale the way NPS reads it: red detractors,
-	// amber passives, green promoters.
-	"scoreColor": func(score int) string {
-		switch {
-		case score >= 9:
-			return "#2e7d32"
-		case score >= 7:
-			return "#f9a825"
-		default:
-			return "#c62828"
-		}
-	},
+var funcs = map[string]any{"scoreColor": ScoreColor}
+
+// ScoreColor shades a score the way NPS reads it: red detractors, amber
+// passives, green promoters. The email scale and the survey page share it.
+func ScoreColor(score int) string {
+	switch {
+	case score >= 9:
+		return "#2e7d32"
+	case score >= 7:
+		return "#f9a825"
+	default:
+		return "#c62828"
+	}
 }
 
 // SMSInfo is how a text travels as SMS.

@@ -18,7 +18,7 @@ func sample() Data {
 			Name: "Zoé Lefèvre", Email: "zoe@example.fr", Phone: "+33612345678",
 			Attributes: map[string]string{"city": "Lyon"},
 		},
-		ScoreLinks:     PlaceholderScoreLinks("https://nps.example.fr/s/TOKEN"),
+		ScoreLinks:     ScoreLinksOn("https://nps.example.fr/s/TOKEN"),
 		SurveyURL:      "https://nps.example.fr/s/TOKEN",
 		UnsubscribeURL: "https://nps.example.fr/u/TOKEN",
 		Score:          4,

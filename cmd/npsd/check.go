@@ -24,7 +24,7 @@ func sampleData(cfg *Config) templates.Data {
 			Name: "Camille Martin", Email: "camille@example.com", Phone: "+15145550100",
 			Attributes: map[string]string{"city": "Montréal"},
 		},
-		ScoreLinks:     templates.PlaceholderScoreLinks(base),
+		ScoreLinks:     templates.ScoreLinksOn(base),
 		SurveyURL:      base,
 		UnsubscribeURL: cfg.HTTP.PublicURL + "/u/SAMPLE",
 		Score:          5,

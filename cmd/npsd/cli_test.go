@@ -7,13 +7,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"npsd/inbound"
 	"npsd/store"
 )
 
@@ -489,11 +494,14 @@ func TestRunSendsThePlannedWave(t *testing.T) {
 			break
 		}
 	}
-	cancel()
-	if code := <-done; code != exitOK {
-		t.Fatalf("run exited %d:\n%s", code, errb.String())
+	stop := func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Fatalf("run exited %d:\n%s", code, errb.String())
+		}
 	}
 	if len(files) != 2 {
+		stop()
 		t.Fatalf("%d emails written, want 2:\n%s", len(files), errb.String())
 	}
 	var all string
@@ -501,13 +509,51 @@ func TestRunSendsThePlannedWave(t *testing.T) {
 		b, _ := os.ReadFile(f)
 		all += string(b)
 	}
-	for _, want := range []string{"To: <ann@example.fr>", "To: <bob@example.com>", "List-Unsubscribe: <http://127.0.0.1:8425/u/c1-email>", "@garage-dupont.fr>"} {
+	for _, want := range []string{"To: <ann@example.fr>", "To: <bob@example.com>", "List-Unsubscribe: <http://127.0.0.1:8425/u/", "@garage-dupont.fr>"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("written emails lack %q", want)
 		}
 	}
+	if t.Failed() {
+		return
+	}
+	// Ann clicks 10 in her email: the page opens, then records the score.
+	addr := waitFor(t, 5*time.Second, func() string {
+		for _, line := range strings.Split(errb.String(), "\n") {
+			var rec struct{ Msg, HTTP string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "npsd running" {
+				return rec.HTTP
+			}
+		}
+		return ""
+	})
+	var text string
+	for _, f := range files {
+		fh, _ := os.Open(f)
+		m, err := inbound.ReadMessage(fh)
+		fh.Close()
+		if err == nil && slices.Contains(m.To, "ann@example.fr") {
+			text = m.Text
+		}
+	}
+	link := regexp.MustCompile(`http://127\.0\.0\.1:8425(/s/[A-Za-z0-9_.-]+)\?score=10`).FindStringSubmatch(text)
+	if link == nil {
+		t.Fatalf("no score link in Ann's email:\n%s", text)
+	}
+	page, err := http.Get("http://" + addr + link[1] + "?score=10")
+	if err != nil || page.StatusCode != http.StatusOK {
+		t.Fatalf("opening the link: %v %v", err, page)
+	}
+	page.Body.Close()
+	posted, err := http.PostForm("http://"+addr+link[1], url.Values{"score": {"10"}, "auto": {"1"}})
+	if err != nil || posted.StatusCode != http.StatusNoContent {
+		t.Fatalf("the page's post: %v %v", err, posted)
+	}
+	posted.Body.Close()
+	stop()
 	r := e.npsd("outbox", "--state", "sent")
-	e.want(r, exitOK, []string{"outbox: 0 pending, 0 inflight, 2 sent"}, nil)
+	e.want(r, exitOK, []string{"inflight, 2 sent"}, nil)
+	e.want(e.npsd("report", "--format", "json"), exitOK, []string{`"responses": 1`, `"promoters": 1`, `"nps": 100`}, nil)
 }
 
 func TestParseReply(t *testing.T) {

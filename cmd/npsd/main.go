@@ -229,13 +229,19 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		st.Close()
 		return exitUnusable
 	}
-	disp, closeTransports, err := c.newDispatcher(cfg, st, log)
+	sign, err := signer(ctx, st)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		st.Close()
+		return exitPartial
+	}
+	disp, closeTransports, err := c.newDispatcher(cfg, st, sign, log)
 	if err != nil {
 		log.Error("cannot start the dispatcher", "err", err)
 		st.Close()
 		return exitUnusable
 	}
-	srv, err := c.newInbound(cfg, st, log, disp.Wake)
+	srv, err := c.newInbound(cfg, st, sign, log, disp.Wake)
 	if err != nil {
 		log.Error("cannot start the HTTP server", "err", err)
 		closeTransports()

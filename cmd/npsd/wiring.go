@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -152,7 +153,7 @@ func addressOf(s string) string {
 
 // newDispatcher builds the dispatcher the config describes, with its
 // transports. The returned closer ends the SMTP connection.
-func (c *cli) newDispatcher(cfg *Config, st *store.Store, log *slog.Logger) (*dispatcher.Dispatcher, func() error, error) {
+func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger) (*dispatcher.Dispatcher, func() error, error) {
 	tpl, err := loadTemplates(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -197,7 +198,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, log *slog.Logger) (*di
 		SMS:               sms,
 		Templates:         tpl,
 		Window:            contactWindow{sched.Rules.Timing},
-		Links:             dispatcher.PlainLinks{PublicURL: public, ReplyAddress: replyTo},
+		Links:             inbound.SignedLinks{PublicURL: public, Signer: signer, ReplyAddress: replyTo, Now: c.now},
 		Business:          templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		From:              cfg.Email.From,
 		ReplyTo:           cfg.Email.ReplyTo,
@@ -221,7 +222,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, log *slog.Logger) (*di
 
 // newInbound builds the conversation and the HTTP server the config
 // describes; wake tells the dispatcher that answers are due.
-func (c *cli) newInbound(cfg *Config, st *store.Store, log *slog.Logger, wake func()) (*inbound.Server, error) {
+func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func()) (*inbound.Server, error) {
 	tpl, err := loadTemplates(cfg)
 	if err != nil {
 		return nil, err
@@ -256,5 +257,15 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, log *slog.Logger, wake fu
 		Conversation:      cv,
 		Store:             st,
 		Logger:            log,
+		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Now: c.now},
 	})
+}
+
+// signer returns the link signer, with the key kept in the store.
+func signer(ctx context.Context, st *store.Store) (inbound.Signer, error) {
+	key, err := st.SigningKey(ctx)
+	if err != nil {
+		return inbound.Signer{}, fmt.Errorf("signing key: %w", err)
+	}
+	return inbound.NewSigner(key)
 }

@@ -8,10 +8,8 @@ import (
 	"npsd/templates"
 )
 
-// PlainLinks builds survey, score and unsubscribe links on the public URL
-// from record ids. They carry no signature: the inbound side, which checks
-// what comes back, replaces them with signed tokens. Until then they let
-// every message be rendered and sent as it will look.
+// PlainLinks builds links from record ids, for tests that look at how a
+// message is assembled; the daemon uses inbound.SignedLinks.
 type PlainLinks struct {
 	PublicURL string
 	// ReplyTo is the configured reply address; replies to a survey go to
@@ -24,7 +22,7 @@ func (l PlainLinks) base() string { return strings.TrimRight(l.PublicURL, "/") }
 // Survey returns /s/s42 and its eleven score links.
 func (l PlainLinks) Survey(sv store.Survey) (string, []templates.ScoreLink) {
 	page := fmt.Sprintf("%s/s/%s", l.base(), sv.ID)
-	return page, templates.PlaceholderScoreLinks(page)
+	return page, templates.ScoreLinksOn(page)
 }
 
 // Unsubscribe returns /u/c42-email.
