@@ -1,0 +1,126 @@
+package inbound
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's Chromium. CI installs it (.ci/run); elsewhere the
+// browser test is skipped with a message rather than failed.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed: .ci/run must install Debian's chromium package")
+	}
+	t.Skip("chromium not installed (apt-get install chromium): browser test skipped")
+	return ""
+}
+
+// TestSurveyPageInChromium opens a score link in headless Chromium as a
+// customer would, lets the page record the score, clicks another score,
+// types a comment and sends it. Screenshots go to the test's artifact
+// folder (go test -artifacts keeps them).
+func TestSurveyPageInChromium(t *testing.T) {
+	path := chromium(t)
+	r := newPageRig(t)
+	// The page's clock must be real: the browser waits in real time.
+	r.now = time.Now().UTC()
+	srv := httptest.NewServer(r.srv.Handler())
+	defer srv.Close()
+	link := srv.URL + "/s/" + r.signer.SurveyToken(r.sv.ID, r.now.Add(24*time.Hour))
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(412, 915), // a phone
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			png, err := chromedp.FullScreenshot(100)(ctx, tgt)
+			if err != nil {
+				return err
+			}
+			file := filepath.Join(t.ArtifactDir(), name)
+			t.Logf("screenshot: %s", file)
+			return os.WriteFile(file, png, 0o644)
+		})
+	}
+	// waitJS waits until a JavaScript expression holds, across the page
+	// loads a form submission causes (a poll does not survive them).
+	waitJS := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(2*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))(ctx, tgt)
+				if err == nil || time.Now().After(deadline) {
+					return err
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+	// The page records the clicked score by itself; wait for it to say so.
+	recorded := waitJS(`document.getElementById("status").textContent.includes("enregistrée")`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(link+"?score=9"),
+		chromedp.WaitVisible(chromedp.CSS("button.sel")),
+		recorded,
+		shot("1-score-clicked.png"),
+	)
+	if err != nil {
+		t.Fatalf("opening the link: %v", err)
+	}
+	_, resp, _, _ := r.state(r.sv.ID)
+	if resp.Score != 9 {
+		t.Fatalf("after opening the link in a browser, score = %d, want 9", resp.Score)
+	}
+
+	// The customer changes their mind, then explains.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button[value="7"]`)),
+		waitJS(`document.querySelector("button.sel") !== null && document.querySelector("button.sel").value === "7"`),
+		chromedp.SendKeys(chromedp.CSS(`#comment`), "Bon pain, mais trop d'attente"),
+		chromedp.Click(chromedp.CSS(`#send`)),
+		waitJS(`document.getElementById("status").textContent.includes("Merci pour votre réponse")`),
+		shot("2-comment-sent.png"),
+	)
+	if err != nil {
+		t.Fatalf("clicking and commenting: %v", err)
+	}
+	thanks, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#status`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp, _, _ = r.state(r.sv.ID)
+	if resp.Score != 7 || resp.Comment != "Bon pain, mais trop d'attente" {
+		t.Errorf("after the comment: score %d, comment %q", resp.Score, resp.Comment)
+	}
+	if !strings.Contains(thanks, "Merci pour votre réponse") {
+		t.Errorf("thank-you text = %q", thanks)
+	}
+}
