@@ -83,13 +83,14 @@ type SMTPConfig struct {
 }
 
 type IMAPConfig struct {
-	Host         string `yaml:"host"`
-	Port         int    `yaml:"port"`
-	TLS          string `yaml:"tls"`
-	Username     string `yaml:"username"`
-	Password     Secret `yaml:"password"`
-	PasswordFile string `yaml:"password_file"`
-	Mailbox      string `yaml:"mailbox"`
+	Host         string   `yaml:"host"`
+	Port         int      `yaml:"port"`
+	TLS          string   `yaml:"tls"`
+	Username     string   `yaml:"username"`
+	Password     Secret   `yaml:"password"`
+	PasswordFile string   `yaml:"password_file"`
+	Mailbox      string   `yaml:"mailbox"`
+	PollInterval Duration `yaml:"poll_interval"`
 }
 
 type SMSConfig struct {
@@ -237,7 +238,7 @@ func defaultConfig() Config {
 			RatePerSecond: 5,
 			SMTP:          SMTPConfig{Port: 587, TLS: "starttls"},
 		},
-		IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX"},
+		IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", PollInterval: Duration(time.Minute)},
 		SMS: SMSConfig{
 			Transport:     "file",
 			FileDir:       "npsd-data/outbox/sms",

@@ -80,6 +80,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.check(i.Username != "", "imap.username", "must be set when imap.host is")
 		v.check(i.Password != "", "imap.password", "must be set when imap.host is (or imap.password_file)")
 		v.check(i.Mailbox != "", "imap.mailbox", "must not be empty")
+		v.check(i.PollInterval >= Duration(5*time.Second), "imap.poll_interval", "must be 5s or more")
 	}
 
 	switch s := c.SMS; s.Transport {

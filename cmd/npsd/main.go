@@ -241,7 +241,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		st.Close()
 		return exitUnusable
 	}
-	srv, err := c.newInbound(cfg, st, sign, log, disp.Wake)
+	srv, reader, err := c.newInbound(cfg, st, sign, log, disp.Wake)
 	if err != nil {
 		log.Error("cannot start the HTTP server", "err", err)
 		closeTransports()
@@ -258,6 +258,13 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 			stopAll() // without its listener npsd cannot hear answers
 		}
 	})
+	if reader != nil {
+		wg.Go(func() {
+			if err := reader.Run(ctx); err != nil {
+				log.Error("IMAP reader stopped", "err", err)
+			}
+		})
+	}
 	addr := "-"
 	select {
 	case a := <-listening:

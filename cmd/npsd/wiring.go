@@ -220,16 +220,16 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 	return d, closer, nil
 }
 
-// newInbound builds the conversation and the HTTP server the config
-// describes; wake tells the dispatcher that answers are due.
-func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func()) (*inbound.Server, error) {
+// newInbound builds the conversation, the HTTP server and, when imap.host
+// is set, the IMAP reader; wake tells the dispatcher that answers are due.
+func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func()) (*inbound.Server, *inbound.IMAPReader, error) {
 	tpl, err := loadTemplates(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sched, err := cfg.schedulerOptions(log, c.now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cv, err := inbound.NewConversation(st, inbound.ConversationOptions{
 		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
@@ -243,13 +243,24 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Logger:        log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	token := ""
 	if cfg.SMS.Transport == "twilio" {
 		token = cfg.SMS.Twilio.AuthToken.Reveal()
 	}
-	return inbound.NewServer(inbound.ServerOptions{
+	var reader *inbound.IMAPReader
+	if i := cfg.IMAP; i.Host != "" {
+		reader, err = inbound.NewIMAPReader(inbound.IMAPOptions{
+			Host: i.Host, Port: i.Port, TLS: i.TLS, Username: i.Username, Password: i.Password.Reveal(),
+			Mailbox: i.Mailbox, PollInterval: time.Duration(i.PollInterval),
+			Store: st, Conversation: cv, Signer: signer, Logger: log, Now: c.now,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	srv, err := inbound.NewServer(inbound.ServerOptions{
 		Listen:            cfg.HTTP.Listen,
 		PublicURL:         cfg.HTTP.PublicURL,
 		TrustProxyHeaders: cfg.HTTP.TrustProxyHeaders,
@@ -259,6 +270,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Logger:            log,
 		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Now: c.now},
 	})
+	return srv, reader, err
 }
 
 // signer returns the link signer, with the key kept in the store.

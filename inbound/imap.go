@@ -1,0 +1,313 @@
+package inbound
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"npsd/store"
+)
+
+// IMAPOptions configures the IMAP reader.
+type IMAPOptions struct {
+	Host string
+	Port int
+	// TLS is tls (implicit, port 993), starttls (143) or none.
+	TLS       string
+	Username  string
+	Password  string
+	Mailbox   string
+	TLSConfig *tls.Config
+	// PollInterval is how often the mailbox is looked at when the server
+	// offers no IDLE, and the longest an IDLE lasts. Default 1m.
+	PollInterval time.Duration
+	// MaxBackoff caps the wait between reconnections. Default 5m.
+	MaxBackoff time.Duration
+
+	Store        Store
+	Conversation *Conversation
+	// Signer reads the survey tag of a reply address.
+	Signer Signer
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// IMAPReader reads replies from one mailbox into the conversation: new
+// messages since the last one read, IDLE when the server offers it and
+// polling otherwise, reconnecting with backoff. A message is marked \Seen
+// only after what it says is committed.
+type IMAPReader struct {
+	o        IMAPOptions
+	log      *slog.Logger
+	lastPoll atomic.Int64 // unix nanos of the last successful look
+}
+
+// NewIMAPReader checks the options.
+func NewIMAPReader(o IMAPOptions) (*IMAPReader, error) {
+	if o.Host == "" || o.Store == nil || o.Conversation == nil {
+		return nil, errors.New("inbound: IMAP needs a host, a store and a conversation")
+	}
+	if o.Mailbox == "" {
+		o.Mailbox = "INBOX"
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Minute
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &IMAPReader{o: o, log: o.Logger.With("imap", o.Host, "mailbox", o.Mailbox)}, nil
+}
+
+// LastPoll is when the mailbox was last read without error.
+func (r *IMAPReader) LastPoll() time.Time {
+	n := r.lastPoll.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// Run reads the mailbox until ctx ends.
+func (r *IMAPReader) Run(ctx context.Context) error {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := r.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(start) > time.Minute {
+			backoff = time.Second // it worked for a while: start over
+		}
+		r.log.Warn("IMAP session ended; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, r.o.MaxBackoff)
+	}
+	return nil
+}
+
+func (r *IMAPReader) dial(opts *imapclient.Options) (*imapclient.Client, error) {
+	addr := net.JoinHostPort(r.o.Host, strconv.Itoa(r.o.Port))
+	switch r.o.TLS {
+	case "tls", "":
+		return imapclient.DialTLS(addr, opts)
+	case "starttls":
+		return imapclient.DialStartTLS(addr, opts)
+	case "none":
+		return imapclient.DialInsecure(addr, opts)
+	}
+	return nil, fmt.Errorf("imap: tls must be tls, starttls or none, not %q", r.o.TLS)
+}
+
+// session is one connection: log in, select, read what is new, wait for
+// more, until an error or the end of ctx.
+func (r *IMAPReader) session(ctx context.Context) error {
+	newMail := make(chan struct{}, 1)
+	c, err := r.dial(&imapclient.Options{
+		TLSConfig: r.o.TLSConfig,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+				if data.NumMessages != nil {
+					select {
+					case newMail <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := c.Login(r.o.Username, r.o.Password).Wait(); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	sel, err := c.Select(r.o.Mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("select %s: %w", r.o.Mailbox, err)
+	}
+	idle := c.Caps().Has(imap.CapIdle) || c.Caps().Has(imap.CapIMAP4rev2)
+	for ctx.Err() == nil {
+		if err := r.readNew(ctx, c, sel.UIDValidity); err != nil {
+			return err
+		}
+		r.lastPoll.Store(r.o.Now().UnixNano())
+		if err := r.wait(ctx, c, idle, newMail); err != nil {
+			return err
+		}
+	}
+	_ = c.Logout().Wait()
+	return nil
+}
+
+// wait returns when new mail may be there: IDLE until the server says so
+// or PollInterval passes, or a plain sleep and NOOP without IDLE.
+func (r *IMAPReader) wait(ctx context.Context, c *imapclient.Client, idle bool, newMail <-chan struct{}) error {
+	if !idle {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(r.o.PollInterval):
+		}
+		return c.Noop().Wait()
+	}
+	cmd, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-newMail:
+	case <-time.After(r.o.PollInterval):
+	case <-c.Closed():
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	return cmd.Wait()
+}
+
+// cursorName is where the last UID read is kept in the store.
+func (r *IMAPReader) cursorName() string { return "imap/" + r.o.Host + "/" + r.o.Username + "/" + r.o.Mailbox }
+
+// cursor returns the last UID read for this UIDVALIDITY; a new UIDVALIDITY
+// starts over from the first message, and the messages' keys make the
+// ones already read no-ops.
+func (r *IMAPReader) cursor(validity uint32) (imap.UID, error) {
+	var v uint64
+	err := r.o.Store.View(func(tx *store.Tx) error { v = tx.Cursor(r.cursorName()); return nil })
+	if err != nil {
+		return 0, err
+	}
+	if uint32(v>>32) != validity {
+		return 0, nil
+	}
+	return imap.UID(uint32(v)), nil
+}
+
+func (r *IMAPReader) setCursor(ctx context.Context, validity uint32, uid imap.UID) error {
+	return r.o.Store.Update(ctx, func(tx *store.Tx) error {
+		return tx.SetCursor(r.cursorName(), uint64(validity)<<32|uint64(uid))
+	})
+}
+
+// fetchBatch is how many messages one FETCH asks for.
+const fetchBatch = 50
+
+// readNew handles every message above the cursor, in UID order.
+func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, validity uint32) error {
+	last, err := r.cursor(validity)
+	if err != nil {
+		return err
+	}
+	var set imap.UIDSet
+	set.AddRange(last+1, 0) // last+1:*
+	data, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	var uids []imap.UID
+	for _, uid := range data.AllUIDs() {
+		// "n:*" matches the last message even when its UID is below n.
+		if uid > last {
+			uids = append(uids, uid)
+		}
+	}
+	for start := 0; start < len(uids); start += fetchBatch {
+		batch := uids[start:min(start+fetchBatch, len(uids))]
+		msgs, err := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
+			UID:         true,
+			BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+		}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		for _, m := range msgs {
+			raw := m.FindBodySection(&imap.FetchItemBodySection{Peek: true})
+			if err := r.handle(ctx, raw, validity, m.UID); err != nil {
+				return err
+			}
+			// Committed: now the message may be marked read, and the
+			// cursor moved past it.
+			if err := c.Store(imap.UIDSetNum(m.UID), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+				return fmt.Errorf("store \\Seen: %w", err)
+			}
+			if err := r.setCursor(ctx, validity, m.UID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// handle reads one message and hands it to the conversation.
+func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, uid imap.UID) error {
+	m, err := ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		// Unreadable as a message: keep it as it came, never drop it.
+		r.log.Warn("unreadable message kept", "uid", uid, "err", err)
+		m = Message{Text: string(raw)}
+	}
+	key := fmt.Sprintf("imap:%s:%d:%d", r.o.Mailbox, validity, uid)
+	if m.MessageID != "" {
+		// The Message-ID survives a UIDVALIDITY change; the UID does not.
+		key = "email:" + m.MessageID
+	}
+	in := Incoming{
+		Key: key, Channel: store.ChannelEmail, From: m.From, Text: StripQuoted(m.Text),
+		Reply: ParseMessage(m), Bounced: m.Bounced, InReplyTo: m.MessageID,
+	}
+	in.Survey = r.surveyOf(m)
+	out, err := r.o.Conversation.Handle(ctx, in)
+	if err != nil {
+		return fmt.Errorf("message uid %d: %w", uid, err)
+	}
+	r.log.Info("email reply read", "uid", uid, "contact", out.Contact, "survey", out.Survey, "outcome", out.Note)
+	return nil
+}
+
+// surveyOf finds the survey a reply answers: the signed tag of the address
+// it was sent to, else the survey of the message it replies to.
+func (r *IMAPReader) surveyOf(m Message) store.SurveyID {
+	for _, to := range m.To {
+		if id, ok := r.o.Signer.SurveyFromReplyAddress(to); ok {
+			return id
+		}
+	}
+	var id store.SurveyID
+	_ = r.o.Store.View(func(tx *store.Tx) error {
+		for _, ref := range m.Refs {
+			if j, err := tx.JobByProviderID(ref); err == nil && j.SurveyID != 0 {
+				id = j.SurveyID
+				return nil
+			}
+		}
+		return nil
+	})
+	return id
+}
+

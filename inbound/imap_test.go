@@ -1,0 +1,240 @@
+package inbound
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"npsd/store"
+)
+
+type literal struct{ *bytes.Reader }
+
+func (l literal) Size() int64 { return int64(l.Reader.Len()) }
+
+// imapPeer is go-imap's in-memory server on loopback, with a way to drop
+// every connection.
+type imapPeer struct {
+	addr string
+	user *imapmemserver.User
+	mu   sync.Mutex
+	conn []net.Conn
+}
+
+type trackingListener struct {
+	net.Listener
+	p *imapPeer
+}
+
+func (l trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.p.mu.Lock()
+		l.p.conn = append(l.p.conn, c)
+		l.p.mu.Unlock()
+	}
+	return c, err
+}
+
+func newIMAPPeer(t *testing.T) *imapPeer {
+	t.Helper()
+	p := &imapPeer{user: imapmemserver.NewUser("avis@example.fr", "imap-pass")}
+	if err := p.user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	mem := imapmemserver.New()
+	mem.AddUser(p.user)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true,
+		Logger:       discardLogger{},
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = l.Addr().String()
+	go srv.Serve(trackingListener{l, p})
+	t.Cleanup(func() { srv.Close() })
+	return p
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
+
+func (p *imapPeer) deliver(t *testing.T, raw string) {
+	t.Helper()
+	raw = strings.ReplaceAll(raw, "\n", "\r\n")
+	if _, err := p.user.Append("INBOX", literal{bytes.NewReader([]byte(raw))}, &imap.AppendOptions{Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (p *imapPeer) dropAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conn {
+		c.Close()
+	}
+	p.conn = nil
+}
+
+// seen returns how many messages in INBOX carry \Seen.
+func (p *imapPeer) seen(t *testing.T) (seen, total int) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(p.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("avis@example.fr", "imap-pass").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.NumMessages == 0 {
+		return 0, 0
+	}
+	msgs, err := c.Fetch(imap.SeqSetNum(seqRange(sel.NumMessages)...), &imap.FetchOptions{Flags: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		for _, f := range m.Flags {
+			if f == imap.FlagSeen {
+				seen++
+			}
+		}
+	}
+	return seen, len(msgs)
+}
+
+func seqRange(n uint32) []uint32 {
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = uint32(i + 1)
+	}
+	return out
+}
+
+func reply(msgID, from, to, inReplyTo, body string) string {
+	h := fmt.Sprintf("From: %s\nTo: %s\nSubject: Re: Boulangerie Martin : une question rapide\nDate: Tue, 24 Nov 2026 10:15:02 +0100\nMessage-ID: <%s>\n", from, to, msgID)
+	if inReplyTo != "" {
+		h += fmt.Sprintf("In-Reply-To: <%s>\nReferences: <%s>\n", inReplyTo, inReplyTo)
+	}
+	return h + "Content-Type: text/plain; charset=utf-8\n\n" + body + "\n\nLe mar. 24 nov. 2026 à 10:02, Boulangerie Martin <avis@example.fr> a écrit :\n> Sur une échelle de 0 à 10 ...\n> 0 1 2 3 4 5 6 7 8 9 10\n"
+}
+
+func TestIMAPReader(t *testing.T) {
+	r := newPageRig(t) // a store, a conversation, a survey sent by email to zoe@example.fr
+	r.now = time.Now().UTC()
+	peer := newIMAPPeer(t)
+	// The survey email's Message-ID, as the dispatcher indexes it.
+	r.st.Update(context.Background(), func(tx *store.Tx) error {
+		j, err := tx.EnqueueJob(store.Job{Kind: "survey", SurveyID: r.sv.ID, ContactID: r.c.ID, Channel: store.ChannelEmail, Due: r.now})
+		if err != nil {
+			return err
+		}
+		j.State = store.JobSent
+		if _, err := tx.UpdateJob(j); err != nil {
+			return err
+		}
+		return tx.IndexProviderID("npsd.1.abc@example.fr", j.ID)
+	})
+	host, port, _ := net.SplitHostPort(peer.addr)
+	var portN int
+	fmt.Sscan(port, &portN)
+	reader, err := NewIMAPReader(IMAPOptions{
+		Host: host, Port: portN, TLS: "none", Username: "avis@example.fr", Password: "imap-pass",
+		PollInterval: 300 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Store: r.st, Conversation: r.opts.Conversation, Signer: r.signer,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return r.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A message already waiting, matched by In-Reply-To.
+	peer.deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- reader.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	waitUntil(t, "the first reply is read", func() bool {
+		_, resp, _, _ := r.state(r.sv.ID)
+		return resp.Score == 9
+	})
+	waitUntil(t, "the message is marked seen after the commit", func() bool { s, n := peer.seen(t); return s == 1 && n == 1 })
+
+	// New mail while the reader is in IDLE: the comment.
+	peer.deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
+	waitUntil(t, "the comment is read", func() bool {
+		_, resp, _, _ := r.state(r.sv.ID)
+		return resp.Comment == "Le pain est excellent"
+	})
+
+	// The server drops the connection; the reader comes back.
+	peer.dropAll()
+	peer.deliver(t, "Auto-Submitted: auto-replied\n"+reply("auto-1@entreprise.fr", "zoe@example.fr", "avis@example.fr", "", "Je suis absent jusqu'au 10"))
+	waitUntil(t, "a message after a dropped connection is read", func() bool { s, n := peer.seen(t); return s == 3 && n == 3 })
+
+	// UIDVALIDITY changes (the mailbox was rebuilt): the same messages come
+	// back under new UIDs and must not count twice.
+	if err := peer.user.Delete("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	peer.dropAll()
+	peer.deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
+	peer.deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
+	waitUntil(t, "the rebuilt mailbox is read", func() bool { s, n := peer.seen(t); return s == 2 && n == 2 })
+	_, resp, _, _ := r.state(r.sv.ID)
+	if resp.Score != 9 || resp.Comment != "Le pain est excellent" {
+		t.Errorf("after the UIDVALIDITY change: %+v (counted twice?)", resp)
+	}
+	var inbound int
+	r.st.View(func(tx *store.Tx) error {
+		return tx.ForEachInbound(func(m store.InboundMessage) error { inbound++; return nil })
+	})
+	if inbound != 3 {
+		t.Errorf("%d inbound messages stored, want 3 (two replies and an automatic one)", inbound)
+	}
+	if reader.LastPoll().IsZero() {
+		t.Error("LastPoll not set")
+	}
+}
+
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
