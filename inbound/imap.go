@@ -192,7 +192,9 @@ func (r *IMAPReader) wait(ctx context.Context, c *imapclient.Client, idle bool, 
 }
 
 // cursorName is where the last UID read is kept in the store.
-func (r *IMAPReader) cursorName() string { return "imap/" + r.o.Host + "/" + r.o.Username + "/" + r.o.Mailbox }
+func (r *IMAPReader) cursorName() string {
+	return "imap/" + r.o.Host + "/" + r.o.Username + "/" + r.o.Mailbox
+}
 
 // cursor returns the last UID read for this UIDVALIDITY; a new UIDVALIDITY
 // starts over from the first message, and the messages' keys make the
@@ -310,4 +312,3 @@ func (r *IMAPReader) surveyOf(m Message) store.SurveyID {
 	})
 	return id
 }
-
