@@ -466,6 +466,11 @@ func (h *handling) answer(kind templates.Kind, data map[string]string) error {
 }
 
 func (h *handling) stop() error {
+	if h.contact.ChannelStatus(h.in.Channel).State == store.ChannelOptedOut {
+		// Confirmed once already: a second STOP gets silence.
+		h.note("already opted out of %s", h.in.Channel)
+		return nil
+	}
 	if err := h.tx.SetChannelStatus(h.contact.ID, h.in.Channel, store.ChannelStatus{State: store.ChannelOptedOut, Reason: "replied " + strings.ToUpper(strings.TrimSpace(h.in.Text))}); err != nil {
 		return err
 	}

@@ -333,6 +333,9 @@ func TestStopStartHelpAndStrangers(t *testing.T) {
 	if got := twimlMessage(t, w); !strings.Contains(got, "vous ne recevrez plus") {
 		t.Errorf("STOP answer = %q", got)
 	}
+	if w, _ := r.sms("+15145550100", "STOP"); twimlMessage(t, w) != "" {
+		t.Error("a second STOP was confirmed again")
+	}
 	_, _, jobs, ct := r.state(sv.ID)
 	if ct.ChannelStatus(store.ChannelSMS).State != store.ChannelOptedOut || len(pendingKinds(jobs)) != 0 {
 		t.Errorf("after STOP: channel %s, pending %v", ct.ChannelStatus(store.ChannelSMS).State, pendingKinds(jobs))
