@@ -211,6 +211,9 @@ func (h *handling) run() error {
 		return nil
 	case IntentHelp:
 		h.note("asked for help")
+		if h.in.Channel != store.ChannelSMS {
+			return nil // HELP is a texting keyword; an email saying "help" is kept for a person
+		}
 		return h.answer(templates.Help, nil)
 	case IntentAutoReply:
 		h.note("automatic reply: ignored")
