@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -734,8 +735,11 @@ func (d *Dispatcher) data(c claimed) templates.Data {
 		// followup.review_request keeps this customer out of the invitation.
 		data.Business.ReviewURL = ""
 	}
-	if s, ok := c.job.Data["summary"]; ok {
-		data.Summary = s
+	if raw, ok := c.job.Data["summary"]; ok {
+		var sum templates.Summary
+		if err := json.Unmarshal([]byte(raw), &sum); err == nil {
+			data.Summary = &sum
+		}
 	}
 	return data
 }

@@ -180,3 +180,7 @@ func Compare(before, after Tally) (d Difference, ok bool) {
 	d.Significant = math.Abs(d.Z) > z95
 	return d, true
 }
+
+// Round1 rounds to one decimal, the precision every report shows, so that
+// a report, an export and the weekly email agree to the digit.
+func Round1(x float64) float64 { return math.Round(x*10) / 10 }

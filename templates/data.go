@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Data is everything a template may use. Callers fill what the kind needs;
@@ -26,8 +27,8 @@ type Data struct {
 	Comment  string
 	CaseURL  string
 
-	// Summary carries the weekly summary's figures, whatever their shape.
-	Summary any
+	// Summary is the weekly summary's figures.
+	Summary *Summary
 }
 
 // Business is what a message says about the sender.
@@ -74,7 +75,31 @@ func ScoreLinksOn(base string) []ScoreLink {
 	return links
 }
 
-var funcs = map[string]any{"scoreColor": ScoreColor}
+var funcs = map[string]any{
+	"scoreColor": ScoreColor,
+	"signed":     signed,
+	"oneDecimal": oneDecimal,
+	"round0": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%+.0f", *v)
+	},
+	"pct":        func(f float64) string { return fmt.Sprintf("%.0f", f) },
+	"date":       func(t time.Time) string { return t.Format("2006-01-02") },
+	"npsColor": func(v *float64) string {
+		switch {
+		case v == nil:
+			return "#999999"
+		case *v >= 30:
+			return "#2e7d32"
+		case *v >= 0:
+			return "#f9a825"
+		}
+		return "#c62828"
+	},
+	"sub": func(a, b int) int { return a - b },
+}
 
 // ScoreColor shades a score the way NPS reads it: red detractors, amber
 // passives, green promoters. The email scale and the survey page share it.

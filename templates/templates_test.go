@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from the current output")
@@ -25,7 +26,7 @@ func sample() Data {
 		Category:       "detractor",
 		Comment:        "Trop d'attente & pain froid <vraiment>",
 		CaseURL:        "https://nps.example.fr/admin/cases/7",
-		Summary:        "NPS +42 (±9), 31 responses",
+		Summary:        sampleSummary(),
 	}
 }
 
@@ -217,5 +218,25 @@ func TestShippedSMSStayInGSM7(t *testing.T) {
 				t.Errorf("%s %s: %+v for %q", lang, tpl.Kind, info, m.Text)
 			}
 		}
+	}
+}
+
+func f(v float64) *float64 { return &v }
+
+// sampleSummary is a week with data in every section.
+func sampleSummary() *Summary {
+	from := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	return &Summary{
+		Week: "2026-W47", From: from, To: from.AddDate(0, 0, 6),
+		Week7:     Stat{Responses: 31, Promoters: 18, Passives: 8, Detractors: 5, NPS: f(41.9), MarginOfError: f(27.1)},
+		Previous:  Stat{Responses: 25, Promoters: 12, Passives: 8, Detractors: 5, NPS: f(28), MarginOfError: f(33.2)},
+		Days90:    Stat{Responses: 240, Promoters: 130, Passives: 70, Detractors: 40, NPS: f(37.5), MarginOfError: f(9.8)},
+		Change:    &Change{Points: 13.9},
+		Channels:  []ChannelRate{{Channel: "email", Sent: 40, Answered: 18}, {Channel: "sms", Sent: 30, Answered: 13}},
+		Trend:     []TrendPoint{{Label: "W46", Responses: 25, NPS: f(28)}, {Label: "W47", Responses: 31, NPS: f(41.9)}, {Label: "W45", Responses: 0}, {Label: "W44", Responses: 4, NPS: f(-25)}},
+		Segments:  []Segment{{Attribute: "city", Rows: []SegmentRow{{Value: "Lyon", Stat: Stat{Responses: 200, NPS: f(40)}}, {Value: "Paris", Stat: Stat{Responses: 4, NPS: f(-25)}, TooSmall: true}}}},
+		Comments:  []CommentLine{{Name: "Paul Durand", Score: 3, Category: "detractor", Comment: "Trop d'attente <le samedi>"}, {Name: "Zoé", Score: 10, Category: "promoter", Comment: "Parfait"}},
+		Cases:     []CaseLine{{Name: "Paul Durand", Score: 3, Due: from.AddDate(0, 0, 8), Overdue: true, Assignee: "marie@example.fr", URL: "https://nps.example.fr/admin/cases/1"}},
+		Benchmark: f(30),
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,10 +41,6 @@ type report struct {
 	Groups []reportRow `json:"groups,omitempty"`
 }
 
-// round1 rounds to one decimal, the precision every report shows, so that
-// JSON, CSV and the table agree to the digit.
-func round1(x float64) float64 { return math.Round(x*10) / 10 }
-
 func newReportRow(group string, t nps.Tally) reportRow {
 	r := reportRow{
 		Group:         group,
@@ -53,16 +48,16 @@ func newReportRow(group string, t nps.Tally) reportRow {
 		Promoters:     t.Promoters,
 		Passives:      t.Passives,
 		Detractors:    t.Detractors,
-		PromotersPct:  round1(t.Share(t.Promoters)),
-		PassivesPct:   round1(t.Share(t.Passives)),
-		DetractorsPct: round1(t.Share(t.Detractors)),
+		PromotersPct:  nps.Round1(t.Share(t.Promoters)),
+		PassivesPct:   nps.Round1(t.Share(t.Passives)),
+		DetractorsPct: nps.Round1(t.Share(t.Detractors)),
 	}
 	if v, ok := t.NPS(); ok {
-		v = round1(v)
+		v = nps.Round1(v)
 		r.NPS = &v
 	}
 	if v, ok := t.MarginOfError(); ok {
-		v = round1(v)
+		v = nps.Round1(v)
 		r.MarginOfError = &v
 	}
 	return r
