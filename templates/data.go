@@ -85,8 +85,8 @@ var funcs = map[string]any{
 		}
 		return fmt.Sprintf("%+.0f", *v)
 	},
-	"pct":        func(f float64) string { return fmt.Sprintf("%.0f", f) },
-	"date":       func(t time.Time) string { return t.Format("2006-01-02") },
+	"pct":  func(f float64) string { return fmt.Sprintf("%.0f", f) },
+	"date": func(t time.Time) string { return t.Format("2006-01-02") },
 	"npsColor": func(v *float64) string {
 		switch {
 		case v == nil:
