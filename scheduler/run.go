@@ -85,6 +85,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.logPlan(s.planWave(ctx, camp, s.opts.Now(), false))
 		}))
 	}
+	if s.summary != nil && len(s.opts.Summary.To) > 0 {
+		c.Schedule(s.summary, cron.FuncJob(func() {
+			week := LastCompleteWeek(s.opts.Now(), loc)
+			n, err := s.QueueSummary(ctx, week, false)
+			if err != nil {
+				s.log.Error("weekly summary not queued", "err", err)
+				return
+			}
+			s.log.Info("weekly summary queued", "week", week.Format("2006-01-02"), "recipients", n)
+		}))
+	}
 	c.Start()
 	defer func() { <-c.Stop().Done() }()
 

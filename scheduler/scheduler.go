@@ -67,6 +67,8 @@ type Options struct {
 	// ExpireAfter is how long after sending a survey stops waiting for an
 	// answer. Default 14 days.
 	ExpireAfter time.Duration
+	// Summary is the weekly summary's schedule and recipients.
+	Summary SummaryPlan
 	// Tick is how often events, reminders and expiries are looked at.
 	// Default one minute.
 	Tick   time.Duration
@@ -100,6 +102,7 @@ type Scheduler struct {
 	campaigns map[string]Campaign
 	order     []string
 	schedules map[string]cron.Schedule
+	summary   cron.Schedule // nil: no weekly summary
 	log       *slog.Logger
 }
 
@@ -126,7 +129,17 @@ func New(st Store, opts Options) (*Scheduler, error) {
 	if len(opts.Rules.Channels) == 0 {
 		return nil, errors.New("scheduler: no channel to survey on")
 	}
+	if opts.Summary.Options.Location == nil {
+		opts.Summary.Options.Location = opts.Rules.Timing.Business
+	}
 	s := &Scheduler{st: st, opts: opts, campaigns: map[string]Campaign{}, schedules: map[string]cron.Schedule{}, log: opts.Logger}
+	if opts.Summary.Schedule != "" {
+		sched, err := ParseSchedule(opts.Summary.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("scheduler: summary: %w", err)
+		}
+		s.summary = sched
+	}
 	for _, c := range opts.Campaigns {
 		if _, dup := s.campaigns[c.Name]; dup {
 			return nil, fmt.Errorf("scheduler: campaign %q is defined twice", c.Name)

@@ -582,3 +582,39 @@ func TestParseReply(t *testing.T) {
 		t.Errorf("--channel fax accepted")
 	}
 }
+
+// TestSummaryMatchesReport: every figure of the weekly email is the one
+// `npsd report` gives for the same period.
+func TestSummaryMatchesReport(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,name,email,city\nK1,Ann,a@example.fr,Lyon\nK2,Paul,p@example.fr,Paris\nK3,Zoé,z@example.fr,Lyon\n")), exitOK, nil, nil)
+	e.want(e.npsd("responses", "import", e.file("h.csv", "contact,score,comment,date\n"+
+		"K1,10,Parfait,2026-11-16\nK2,3,Trop d'attente,2026-11-17\nK3,8,,2026-11-18\nK1,9,,2026-11-20\nK2,6,,2026-11-09\nK3,10,,2026-11-10\n")), exitOK, nil, nil)
+	rep := e.npsd("report", "--from", "2026-11-16", "--to", "2026-11-22", "--format", "json")
+	var r struct {
+		Responses     int      `json:"responses"`
+		NPS           *float64 `json:"nps"`
+		MarginOfError *float64 `json:"margin_of_error"`
+	}
+	if err := json.Unmarshal([]byte(rep.stdout), &r); err != nil || r.NPS == nil {
+		t.Fatalf("report: %v %s", err, rep.stdout)
+	}
+	sum := e.npsd("summary", "--week", "2026-W47")
+	want := fmt.Sprintf("NPS de la semaine : %+.1f (±%.1f, %d réponses)", *r.NPS, *r.MarginOfError, r.Responses)
+	e.want(sum, exitOK, []string{want, "Paul (3/10) : Trop d'attente", "Ann (10/10) : Parfait", "W47  +25.0  (4 réponses)"}, nil)
+	// The clock says Sunday 2026-11-22: the last full week is W46.
+	e.want(e.npsd("summary"), exitOK, []string{"2026-W46", "NPS de la semaine : +0.0 (±"}, nil)
+	// A week without answers: a short, honest email, no table.
+	quiet := e.npsd("summary", "--week", "2026-W40")
+	e.want(quiet, exitOK, []string{"Aucune réponse cette semaine."}, nil)
+	if strings.Contains(quiet.stdout, "NaN") || strings.Contains(quiet.stdout, "Inf") {
+		t.Errorf("empty week shows a division by zero:\n%s", quiet.stdout)
+	}
+	out := filepath.Join(e.dir, "summary.html")
+	e.want(e.npsd("summary", "--week", "2026-W47", "--out", out), exitOK, []string{"written to"}, nil)
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "<table") {
+		t.Errorf("HTML preview: %v", err)
+	}
+	e.want(e.npsd("summary", "--send"), exitPartial, nil, []string{"no recipient"})
+	e.want(e.npsd("summary", "--week", "semaine 3"), exitUnusable, nil, []string{"--week"})
+}

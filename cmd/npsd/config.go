@@ -52,6 +52,7 @@ type BusinessConfig struct {
 	DefaultRegion string   `yaml:"default_region"`
 	ReviewURL     string   `yaml:"review_url"`
 	Owners        []string `yaml:"owners"`
+	BenchmarkNPS  *float64 `yaml:"benchmark_nps"`
 }
 
 type StoreConfig struct {

@@ -35,6 +35,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.url("business.review_url", b.ReviewURL)
 	}
 	v.emails("business.owners", b.Owners)
+	v.check(b.BenchmarkNPS == nil || *b.BenchmarkNPS >= -100 && *b.BenchmarkNPS <= 100, "business.benchmark_nps", "must be between -100 and 100")
 
 	v.check(c.Store.Path != "", "store.path", "must not be empty")
 	if c.Store.Path != "" && !c.storeDirIsDefault {

@@ -107,6 +107,7 @@ func (c *Config) schedulerOptions(log *slog.Logger, now func() time.Time) (sched
 			MinDaysBetween: c.Surveys.MinDaysBetween,
 			Timing:         timing,
 		},
+		Summary:       c.summaryPlan(),
 		ReminderAfter: time.Duration(c.Surveys.ReminderAfter),
 		ExpireAfter:   time.Duration(c.Surveys.ExpireAfter),
 		Now:           now,
@@ -132,6 +133,20 @@ func (c *Config) schedulerOptions(log *slog.Logger, now func() time.Time) (sched
 		opts.Campaigns = append(opts.Campaigns, camp)
 	}
 	return opts, nil
+}
+
+// summaryPlan maps summary.* onto the scheduler's plan; the recipients
+// default to the owners.
+func (c *Config) summaryPlan() scheduler.SummaryPlan {
+	to := c.Summary.To
+	if len(to) == 0 {
+		to = c.Business.Owners
+	}
+	return scheduler.SummaryPlan{
+		Schedule: c.Summary.Schedule,
+		To:       to,
+		Options:  scheduler.SummaryOptions{Segments: c.Summary.Segments, Benchmark: c.Business.BenchmarkNPS, Location: c.location()},
+	}
 }
 
 // contactWindow adapts the scheduler's timing to the dispatcher's Window:

@@ -1,0 +1,231 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"npsd/nps"
+	"npsd/store"
+	"npsd/templates"
+)
+
+// SummaryOptions says what the weekly summary shows.
+type SummaryOptions struct {
+	// Segments are the contact attributes the NPS is broken down by.
+	Segments []string
+	// Benchmark is an industry NPS the owner set, nil when not.
+	Benchmark *float64
+	// Location is the business's time zone: weeks start on its Mondays.
+	Location *time.Location
+}
+
+// tooSmall is the group size under which a segment's NPS is flagged: with
+// fewer answers its margin of error is wider than the scale's halves.
+const tooSmall = 10
+
+// WeekStart returns the Monday 00:00 that starts the ISO week of t, in loc.
+func WeekStart(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	offset := (int(t.Weekday()) + 6) % 7 // days since Monday
+	return time.Date(t.Year(), t.Month(), t.Day()-offset, 0, 0, 0, 0, loc)
+}
+
+// ParseISOWeek reads "2026-W47" as the Monday that starts it, in loc.
+func ParseISOWeek(s string, loc *time.Location) (time.Time, error) {
+	var year, week int
+	if _, err := fmt.Sscanf(s, "%d-W%d", &year, &week); err != nil || week < 1 || week > 53 {
+		return time.Time{}, fmt.Errorf("%q is not an ISO week such as 2026-W47", s)
+	}
+	// January 4th is always in week 1.
+	monday := WeekStart(time.Date(year, 1, 4, 12, 0, 0, 0, loc), loc).AddDate(0, 0, 7*(week-1))
+	if y, w := monday.ISOWeek(); y != year || w != week {
+		return time.Time{}, fmt.Errorf("%d has no week %d", year, week)
+	}
+	return monday, nil
+}
+
+func stat(t nps.Tally) templates.Stat {
+	s := templates.Stat{Responses: t.Responses(), Promoters: t.Promoters, Passives: t.Passives, Detractors: t.Detractors}
+	if v, ok := t.NPS(); ok {
+		v = nps.Round1(v)
+		s.NPS = &v
+	}
+	if v, ok := t.MarginOfError(); ok {
+		v = nps.Round1(v)
+		s.MarginOfError = &v
+	}
+	return s
+}
+
+// BuildSummary gathers the figures of the week that starts at monday.
+func BuildSummary(tx *store.Tx, monday time.Time, o SummaryOptions) (templates.Summary, error) {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	from := monday.In(loc)
+	to := from.AddDate(0, 0, 7)
+	year, week := from.ISOWeek()
+	sum := templates.Summary{Week: fmt.Sprintf("%d-W%02d", year, week), From: from, To: to.AddDate(0, 0, -1), Benchmark: o.Benchmark}
+	tally := func(q store.TallyQuery) (nps.Tally, error) {
+		res, err := tx.Tally(q)
+		return res.Total, err
+	}
+	cur, err := tally(store.TallyQuery{From: from, To: to})
+	if err != nil {
+		return sum, err
+	}
+	prev, err := tally(store.TallyQuery{From: from.AddDate(0, 0, -7), To: from})
+	if err != nil {
+		return sum, err
+	}
+	d90, err := tally(store.TallyQuery{From: to.AddDate(0, 0, -90), To: to})
+	if err != nil {
+		return sum, err
+	}
+	sum.Week7, sum.Previous, sum.Days90 = stat(cur), stat(prev), stat(d90)
+	if d, ok := nps.Compare(prev, cur); ok {
+		sum.Change = &templates.Change{Points: nps.Round1(d.Change), Significant: d.Significant}
+	}
+	for i := 11; i >= 0; i-- {
+		start := from.AddDate(0, 0, -7*i)
+		t, err := tally(store.TallyQuery{From: start, To: start.AddDate(0, 0, 7)})
+		if err != nil {
+			return sum, err
+		}
+		_, w := start.ISOWeek()
+		s := stat(t)
+		sum.Trend = append(sum.Trend, templates.TrendPoint{Label: fmt.Sprintf("W%02d", w), Responses: s.Responses, NPS: s.NPS})
+	}
+	for _, attr := range o.Segments {
+		res, err := tx.Tally(store.TallyQuery{From: to.AddDate(0, 0, -90), To: to, By: attr})
+		if err != nil {
+			return sum, err
+		}
+		seg := templates.Segment{Attribute: attr}
+		for value, t := range res.Groups {
+			seg.Rows = append(seg.Rows, templates.SegmentRow{Value: value, Stat: stat(t), TooSmall: t.Responses() < tooSmall})
+		}
+		slices.SortFunc(seg.Rows, func(a, b templates.SegmentRow) int {
+			return cmp.Or(cmp.Compare(b.Responses, a.Responses), cmp.Compare(a.Value, b.Value))
+		})
+		if len(seg.Rows) > 0 {
+			sum.Segments = append(sum.Segments, seg)
+		}
+	}
+	if err := weekChannels(tx, &sum, from, to); err != nil {
+		return sum, err
+	}
+	return sum, weekComments(tx, &sum, from, to)
+}
+
+// weekChannels counts the surveys sent in the week and those answered.
+func weekChannels(tx *store.Tx, sum *templates.Summary, from, to time.Time) error {
+	rates := map[string]*templates.ChannelRate{}
+	err := tx.ForEachSurvey(func(sv store.Survey) error {
+		if sv.Sent.IsZero() || sv.Sent.Before(from) || !sv.Sent.Before(to) {
+			return nil
+		}
+		r := rates[string(sv.Channel)]
+		if r == nil {
+			r = &templates.ChannelRate{Channel: string(sv.Channel)}
+			rates[string(sv.Channel)] = r
+		}
+		r.Sent++
+		if sv.ResponseID != 0 {
+			r.Answered++
+		}
+		return nil
+	})
+	for _, ch := range []string{"email", "sms"} {
+		if r := rates[ch]; r != nil {
+			sum.Channels = append(sum.Channels, *r)
+		}
+	}
+	return err
+}
+
+// weekComments lists the week's comments, detractors first, then passives,
+// then promoters, oldest first within each.
+func weekComments(tx *store.Tx, sum *templates.Summary, from, to time.Time) error {
+	type entry struct {
+		line templates.CommentLine
+		cat  nps.Category
+		at   time.Time
+	}
+	var all []entry
+	err := tx.ScanResponses(from, to, func(rs store.ResponseSummary) error {
+		r, err := tx.Response(rs.ID)
+		if err != nil || r.Comment == "" {
+			return err
+		}
+		name := "(anonymous)"
+		if c, err := tx.Contact(r.ContactID); err == nil {
+			name = cmp.Or(c.Name, c.Email, c.Phone, c.ID.String())
+		}
+		cat, _ := nps.CategoryOf(r.Score)
+		all = append(all, entry{templates.CommentLine{Name: name, Score: r.Score, Category: cat.String(), Comment: r.Comment}, cat, r.Received})
+		return nil
+	})
+	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Or(cmp.Compare(a.cat, b.cat), a.at.Compare(b.at)) })
+	for _, e := range all {
+		sum.Comments = append(sum.Comments, e.line)
+	}
+	return err
+}
+
+// SummaryPlan is when the weekly summary goes out and to whom.
+type SummaryPlan struct {
+	// Schedule is a cron spec in the business's time zone; empty disables.
+	Schedule string
+	To       []string
+	Options  SummaryOptions
+}
+
+// KindSummary is the job kind of the weekly summary.
+const KindSummary = "weekly_summary"
+
+// LastCompleteWeek is the Monday starting the last full week before t.
+func LastCompleteWeek(t time.Time, loc *time.Location) time.Time {
+	return WeekStart(t, loc).AddDate(0, 0, -7)
+}
+
+// QueueSummary queues the summary of the week starting at monday for each
+// recipient. The week is recorded as a period, so a second run (a restart,
+// the cron's fall-back repeat) queues nothing; force queues it all the
+// same, for an owner who asks for it again.
+func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bool) (queued int, err error) {
+	plan := s.opts.Summary
+	if len(plan.To) == 0 {
+		return 0, errors.New("the summary has no recipient: set summary.to or business.owners")
+	}
+	now := s.opts.Now()
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		queued = 0
+		period := monday.Format("2006-01-02")
+		if _, done, err := tx.CampaignPeriod(KindSummary, period); err != nil || (done && !force) {
+			return err
+		}
+		sum, err := BuildSummary(tx, monday, plan.Options)
+		if err != nil {
+			return err
+		}
+		data, err := json.Marshal(sum)
+		if err != nil {
+			return err
+		}
+		for _, to := range plan.To {
+			if _, err := tx.EnqueueJob(store.Job{Kind: KindSummary, To: to, Channel: store.ChannelEmail, Due: now, Data: map[string]string{"summary": string(data)}}); err != nil {
+				return err
+			}
+			queued++
+		}
+		return tx.PutCampaignPeriod(store.CampaignPeriod{Campaign: KindSummary, Period: period, Queued: queued})
+	})
+	return queued, err
+}

@@ -1,0 +1,101 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"npsd/nps"
+	"npsd/store"
+	"npsd/templates"
+)
+
+func TestParseISOWeek(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	for week, want := range map[string]string{"2026-W47": "2026-11-16", "2026-W01": "2025-12-29", "2027-W53": "", "2026-W53": "2026-12-28", "week 3": ""} {
+		got, err := ParseISOWeek(week, paris)
+		if want == "" {
+			if err == nil {
+				t.Errorf("%s accepted as %s", week, got)
+			}
+			continue
+		}
+		if err != nil || got.Format("2006-01-02") != want || got.Weekday() != time.Monday {
+			t.Errorf("ParseISOWeek(%s) = %s, %v; want %s", week, got, err, want)
+		}
+	}
+	if got := LastCompleteWeek(time.Date(2026, 11, 23, 8, 0, 0, 0, paris), paris); got.Format("2006-01-02") != "2026-11-16" {
+		t.Errorf("last complete week on Monday 2026-11-23 = %s", got)
+	}
+}
+
+func TestSummaryFigures(t *testing.T) {
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, paris)}
+	st := openStore(t, clk.now)
+	monday := time.Date(2026, 11, 16, 0, 0, 0, 0, paris)
+	lyon := addContact(t, st, store.Contact{Name: "Ann", Email: "a@example.fr", Attributes: map[string]string{"city": "Lyon"}})
+	paul := addContact(t, st, store.Contact{Name: "Paul", Email: "p@example.fr"})
+	for i, r := range []store.Response{
+		{ContactID: lyon.ID, Score: 10, Comment: "Parfait", Received: monday.Add(10 * time.Hour)},
+		{ContactID: paul.ID, Score: 3, Comment: "Trop cher", Received: monday.Add(30 * time.Hour)},
+		{ContactID: lyon.ID, Score: 8, Received: monday.Add(50 * time.Hour)},
+		{ContactID: paul.ID, Score: 9, Received: monday.AddDate(0, 0, -7)},   // the week before
+		{ContactID: paul.ID, Score: 10, Received: monday.AddDate(0, 0, 7)},   // after the week
+		{ContactID: paul.ID, Score: 0, Received: monday.AddDate(0, 0, -100)}, // outside 90 days
+	} {
+		r.Source, r.Key = store.SourceImport, string(rune('a'+i))
+		if _, _, err := st.AddResponse(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sum templates.Summary
+	err := st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, monday, SummaryOptions{Segments: []string{"city"}, Location: paris})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same figures as the report for the same period.
+	res, _ := st.Tally(store.TallyQuery{From: monday, To: monday.AddDate(0, 0, 7)})
+	want, _ := res.Total.NPS()
+	if sum.Week != "2026-W47" || sum.Week7.Responses != 3 || *sum.Week7.NPS != nps.Round1(want) || sum.Week7.Detractors != 1 {
+		t.Errorf("week = %s %+v", sum.Week, sum.Week7)
+	}
+	if sum.Previous.Responses != 1 || sum.Days90.Responses != 4 || sum.Change == nil {
+		t.Errorf("previous %+v, 90 days %+v, change %+v", sum.Previous, sum.Days90, sum.Change)
+	}
+	if len(sum.Trend) != 12 || sum.Trend[11].Label != "W47" || sum.Trend[11].Responses != 3 || sum.Trend[10].Responses != 1 || sum.Trend[0].NPS != nil {
+		t.Errorf("trend = %+v", sum.Trend)
+	}
+	if len(sum.Comments) != 2 || sum.Comments[0].Name != "Paul" || sum.Comments[1].Comment != "Parfait" {
+		t.Errorf("comments = %+v (detractors first)", sum.Comments)
+	}
+	if len(sum.Segments) != 1 || len(sum.Segments[0].Rows) != 2 || !sum.Segments[0].Rows[0].TooSmall {
+		t.Errorf("segments = %+v", sum.Segments)
+	}
+
+	// Queued once per recipient, once per week.
+	s, err := New(st, Options{
+		Rules:   Rules{Channels: []store.Channel{store.ChannelEmail}, Timing: Timing{Window: DefaultWindow(), Business: paris}},
+		Summary: SummaryPlan{Schedule: "0 8 * * 1", To: []string{"marie@example.fr", "paul@example.fr"}, Options: SummaryOptions{Segments: []string{"city"}}},
+		Now:     clk.now, Logger: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.QueueSummary(ctx, monday, false); err != nil || n != 2 {
+		t.Fatalf("queued %d, %v", n, err)
+	}
+	if n, _ := s.QueueSummary(ctx, monday, false); n != 0 {
+		t.Errorf("the same week queued again: %d", n)
+	}
+	jobs := jobsOf(t, st)
+	var got templates.Summary
+	if len(jobs) != 2 || jobs[0].Kind != KindSummary || json.Unmarshal([]byte(jobs[0].Data["summary"]), &got) != nil || got.Week7.Responses != 3 {
+		t.Errorf("summary jobs = %+v", jobs)
+	}
+}
