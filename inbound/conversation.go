@@ -45,7 +45,13 @@ type ConversationOptions struct {
 	// ReviewRequest says who is invited to leave a public review.
 	ReviewRequest string
 	// Owners get an alert email for each detractor.
-	Owners    []string
+	Owners []string
+	// CaseDue is how long the owners have to call a detractor back.
+	// Default 48h. Assignee is who does; default the first owner.
+	CaseDue  time.Duration
+	Assignee string
+	// CaseURL links an owner alert to the case's page; nil for none.
+	CaseURL   func(store.CaseID) string
 	Business  templates.Business
 	Templates Renderer
 	Window    Window
@@ -73,6 +79,12 @@ func NewConversation(st Store, o ConversationOptions) (*Conversation, error) {
 	}
 	if o.CommentWindow <= 0 {
 		o.CommentWindow = 48 * time.Hour
+	}
+	if o.CaseDue <= 0 {
+		o.CaseDue = 48 * time.Hour
+	}
+	if o.Assignee == "" && len(o.Owners) > 0 {
+		o.Assignee = o.Owners[0]
 	}
 	if o.AnswerWindow <= 0 {
 		o.AnswerWindow = 60 * 24 * time.Hour
@@ -331,9 +343,18 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	}
 	if cat == nps.Detractor && !sv.Alerted {
 		sv.Alerted = true
-		if err := h.alertOwners(score, comment); err != nil {
+		c, err := h.tx.PutCase(store.Case{
+			ContactID: h.contact.ID, SurveyID: sv.ID, ResponseID: sv.ResponseID, Score: score,
+			Opened: h.now, Due: h.now.Add(h.cv.o.CaseDue), Assignee: h.cv.o.Assignee,
+		})
+		if err != nil {
 			return err
 		}
+		if err := h.alertOwners(score, comment, c.ID); err != nil {
+			return err
+		}
+	} else if err := h.noteOnCases(score); err != nil {
+		return err
 	}
 	if _, err := h.tx.PutSurvey(sv); err != nil {
 		return err
@@ -400,12 +421,28 @@ func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due tim
 	return h.queue(kind, sv, due, data)
 }
 
-func (h *handling) alertOwners(score int, comment string) error {
+// noteOnCases records a new score on the contact's open cases: the owner
+// about to call should know the customer now answers 9.
+func (h *handling) noteOnCases(score int) error {
+	return h.tx.ForEachCase(func(c store.Case) error {
+		if c.ContactID != h.contact.ID || !c.Open() || score == c.Score {
+			return nil
+		}
+		c.Notes = append(c.Notes, store.CaseNote{At: h.now, By: "npsd", Text: fmt.Sprintf("new score from the customer: %d/10 (was %d)", score, c.Score)})
+		_, err := h.tx.PutCase(c)
+		return err
+	})
+}
+
+func (h *handling) alertOwners(score int, comment string, caseID store.CaseID) error {
+	data := map[string]string{"score": strconv.Itoa(score), "category": nps.Detractor.String(), "comment": comment}
+	if h.cv.o.CaseURL != nil {
+		data["case_url"] = h.cv.o.CaseURL(caseID)
+	}
 	for _, owner := range h.cv.o.Owners {
 		_, err := h.tx.EnqueueJob(store.Job{
 			Kind: string(templates.OwnerAlert), ContactID: h.contact.ID, SurveyID: h.out.Survey, To: owner,
-			Channel: store.ChannelEmail, Due: h.now,
-			Data: map[string]string{"score": strconv.Itoa(score), "category": nps.Detractor.String(), "comment": comment},
+			Channel: store.ChannelEmail, Due: h.now, Data: data,
 		})
 		if err != nil {
 			return err

@@ -76,7 +76,16 @@ type PagesOptions struct {
 	Business string
 	// DefaultLang is used for contacts whose language has no texts.
 	DefaultLang string
-	Now         func() time.Time
+	// Location shows times in the business's zone.
+	Location *time.Location
+	Now      func() time.Time
+}
+
+func (p PagesOptions) location() *time.Location {
+	if p.Location == nil {
+		return time.UTC
+	}
+	return p.Location
 }
 
 func (s *Server) lang(contactLang string) string {

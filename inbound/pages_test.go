@@ -203,3 +203,51 @@ func TestUnsubscribeLink(t *testing.T) {
 		t.Errorf("forged unsubscribe: %d", w.Code)
 	}
 }
+
+func TestDetractorCase(t *testing.T) {
+	r := newPageRig(t)
+	links := SignedLinks{PublicURL: "https://nps.example.fr", Signer: r.signer}
+	r.opts.Conversation.o.CaseURL = links.Case
+	r.opts.Conversation.o.CaseDue = 48 * time.Hour
+	r.opts.Conversation.o.Assignee = "marie@example.fr"
+	path := "/s/" + r.signer.SurveyToken(r.sv.ID, r.now.Add(24*time.Hour))
+	r.do(http.MethodPost, path, url.Values{"score": {"2"}, "comment": {"Pain brûlé"}})
+	var k store.Case
+	var alertURL string
+	r.st.View(func(tx *store.Tx) error {
+		k, _ = tx.Case(1)
+		return tx.ForEachJob(func(j store.Job) error {
+			if j.Kind == "owner_alert" {
+				alertURL = j.Data["case_url"]
+			}
+			return nil
+		})
+	})
+	if k.State != store.CaseOpen || k.Score != 2 || k.Assignee != "marie@example.fr" || !k.Due.Equal(r.now.Add(48*time.Hour)) {
+		t.Fatalf("case = %+v", k)
+	}
+	if alertURL != links.Case(k.ID) {
+		t.Errorf("owner alert links to %q, want the case page", alertURL)
+	}
+	casePath := strings.TrimPrefix(alertURL, "https://nps.example.fr")
+	w := r.do(http.MethodGet, casePath, nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Pain brûlé") || !strings.Contains(w.Body.String(), "Contacté") {
+		t.Fatalf("case page %d:\n%s", w.Code, w.Body.String())
+	}
+	w = r.do(http.MethodPost, casePath, url.Values{"state": {"contacted"}, "note": {"Appelée, bon d'achat offert"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("marking contacted: %d", w.Code)
+	}
+	// The customer answers again, happier: the case notes it.
+	r.do(http.MethodPost, path, url.Values{"score": {"8"}, "auto": {"1"}})
+	r.st.View(func(tx *store.Tx) error { k, _ = tx.Case(1); return nil })
+	if k.State != store.CaseContacted || len(k.Notes) != 2 || k.Notes[0].Text != "Appelée, bon d'achat offert" || !strings.Contains(k.Notes[1].Text, "8/10") {
+		t.Errorf("case after the call and the new score: %+v", k)
+	}
+	if w := r.do(http.MethodPost, casePath, url.Values{"state": {"forgotten"}}); w.Code != http.StatusBadRequest {
+		t.Errorf("bad state: %d", w.Code)
+	}
+	if w := r.do(http.MethodGet, "/c/"+r.signer.SurveyToken(r.sv.ID, r.now.Add(time.Hour)), nil); w.Code != http.StatusBadRequest {
+		t.Errorf("a survey token opened a case page: %d", w.Code)
+	}
+}

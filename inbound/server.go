@@ -82,6 +82,8 @@ func NewServer(o ServerOptions) (*Server, error) {
 		s.mux.HandleFunc("POST /s/{token}", s.postSurvey)
 		s.mux.HandleFunc("GET /u/{token}", s.unsubscribe)
 		s.mux.HandleFunc("POST /u/{token}", s.unsubscribe)
+		s.mux.HandleFunc("GET /c/{token}", s.casePage)
+		s.mux.HandleFunc("POST /c/{token}", s.casePage)
 	}
 	return s, nil
 }

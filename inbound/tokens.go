@@ -37,6 +37,7 @@ func NewSigner(key []byte) (Signer, error) {
 const (
 	purposeSurvey      = 's'
 	purposeUnsubscribe = 'u'
+	purposeCase        = 'k'
 )
 
 // Claims is what a valid token says.
@@ -45,6 +46,7 @@ type Claims struct {
 	Survey  store.SurveyID
 	Contact store.ContactID
 	Channel store.Channel
+	Case    store.CaseID
 	Expires time.Time
 }
 
@@ -73,6 +75,14 @@ func (s Signer) UnsubscribeToken(id store.ContactID, ch store.Channel) string {
 	p := []byte{purposeUnsubscribe}
 	p = binary.AppendUvarint(p, uint64(id))
 	p = append(p, ch...)
+	return s.seal(p)
+}
+
+// CaseToken is the token of a case's page, sent to the owners only. It
+// does not expire: a case can stay open for weeks.
+func (s Signer) CaseToken(id store.CaseID) string {
+	p := []byte{purposeCase}
+	p = binary.AppendUvarint(p, uint64(id))
 	return s.seal(p)
 }
 
@@ -105,6 +115,11 @@ func (s Signer) Verify(token string, now time.Time) (Claims, error) {
 		if now.After(c.Expires) {
 			return c, ErrExpiredToken
 		}
+	case purposeCase:
+		if len(rest) != 0 {
+			return Claims{}, ErrBadToken
+		}
+		c.Case = store.CaseID(id)
 	case purposeUnsubscribe:
 		c.Contact, c.Channel = store.ContactID(id), store.Channel(rest)
 		if c.Channel != store.ChannelEmail && c.Channel != store.ChannelSMS {
@@ -173,6 +188,11 @@ func (l SignedLinks) Survey(sv store.Survey) (string, []templates.ScoreLink) {
 // Unsubscribe returns the one-click unsubscribe link.
 func (l SignedLinks) Unsubscribe(c store.Contact, ch store.Channel) string {
 	return l.base() + "/u/" + l.Signer.UnsubscribeToken(c.ID, ch)
+}
+
+// Case returns the page of a detractor case, for the owners' emails.
+func (l SignedLinks) Case(id store.CaseID) string {
+	return l.base() + "/c/" + l.Signer.CaseToken(id)
 }
 
 // ReplyTo plus-addresses the reply address with the survey's signed tag.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -64,6 +65,48 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 	return res, err
 }
 
+// KindCaseReminder is the job kind that reminds an assignee of an overdue
+// case.
+const KindCaseReminder = "case_reminder"
+
+// SweepCases reminds the assignee, once, of each case still open past its
+// due time.
+func (s *Scheduler) SweepCases(ctx context.Context) (int, error) {
+	now := s.opts.Now()
+	n := 0
+	err := s.st.Update(ctx, func(tx *store.Tx) error {
+		n = 0
+		var due []store.Case
+		if err := tx.ForEachCase(func(k store.Case) error {
+			if k.State == store.CaseOpen && k.Due.Before(now) && k.Reminded.IsZero() && k.Assignee != "" {
+				due = append(due, k)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range due {
+			data := map[string]string{"score": strconv.Itoa(k.Score)}
+			if r, err := tx.Response(k.ResponseID); err == nil {
+				data["comment"] = r.Comment
+			}
+			if s.opts.CaseURL != nil {
+				data["case_url"] = s.opts.CaseURL(k.ID)
+			}
+			if _, err := tx.EnqueueJob(store.Job{Kind: KindCaseReminder, To: k.Assignee, ContactID: k.ContactID, SurveyID: k.SurveyID, Channel: store.ChannelEmail, Due: now, Data: data}); err != nil {
+				return err
+			}
+			k.Reminded = now
+			if _, err := tx.PutCase(k); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // Run plans waves at their cron times and sweeps events, reminders and
 // expiries every Tick, until ctx ends. Each run is logged; a failed run is
 // logged and retried at the next time rather than stopping the daemon.
@@ -117,6 +160,11 @@ func (s *Scheduler) sweep(ctx context.Context) {
 		if c := s.campaigns[name]; c.Event != "" {
 			s.logPlan(s.planEvents(ctx, c, s.opts.Now(), false))
 		}
+	}
+	if n, err := s.SweepCases(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("case sweep failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("overdue cases reminded", "cases", n)
 	}
 	res, err := s.SweepSurveys(ctx)
 	switch {

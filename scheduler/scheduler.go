@@ -69,6 +69,8 @@ type Options struct {
 	ExpireAfter time.Duration
 	// Summary is the weekly summary's schedule and recipients.
 	Summary SummaryPlan
+	// CaseURL links a detractor case to its page in reminders; nil for none.
+	CaseURL func(store.CaseID) string
 	// Tick is how often events, reminders and expiries are looked at.
 	// Default one minute.
 	Tick   time.Duration
@@ -131,6 +133,12 @@ func New(st Store, opts Options) (*Scheduler, error) {
 	}
 	if opts.Summary.Options.Location == nil {
 		opts.Summary.Options.Location = opts.Rules.Timing.Business
+	}
+	if opts.Summary.Options.Now == nil {
+		opts.Summary.Options.Now = opts.Now
+	}
+	if opts.Summary.Options.CaseURL == nil {
+		opts.Summary.Options.CaseURL = opts.CaseURL
 	}
 	s := &Scheduler{st: st, opts: opts, campaigns: map[string]Campaign{}, schedules: map[string]cron.Schedule{}, log: opts.Logger}
 	if opts.Summary.Schedule != "" {

@@ -22,6 +22,10 @@ type SummaryOptions struct {
 	Benchmark *float64
 	// Location is the business's time zone: weeks start on its Mondays.
 	Location *time.Location
+	// CaseURL links a case to its page; nil for none.
+	CaseURL func(store.CaseID) string
+	// Now decides which cases are overdue. Default time.Now.
+	Now func() time.Time
 }
 
 // tooSmall is the group size under which a segment's NPS is flagged: with
@@ -121,7 +125,42 @@ func BuildSummary(tx *store.Tx, monday time.Time, o SummaryOptions) (templates.S
 	if err := weekChannels(tx, &sum, from, to); err != nil {
 		return sum, err
 	}
+	if err := openCases(tx, &sum, o); err != nil {
+		return sum, err
+	}
 	return sum, weekComments(tx, &sum, from, to)
+}
+
+// openCases lists the detractor cases still open, overdue first.
+func openCases(tx *store.Tx, sum *templates.Summary, o SummaryOptions) error {
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	err := tx.ForEachCase(func(k store.Case) error {
+		if !k.Open() {
+			return nil
+		}
+		line := templates.CaseLine{Score: k.Score, Due: k.Due, Overdue: k.State == store.CaseOpen && k.Due.Before(now), Assignee: k.Assignee}
+		if c, err := tx.Contact(k.ContactID); err == nil {
+			line.Name = cmp.Or(c.Name, c.Email, c.Phone, c.ID.String())
+		}
+		if o.CaseURL != nil {
+			line.URL = o.CaseURL(k.ID)
+		}
+		sum.Cases = append(sum.Cases, line)
+		return nil
+	})
+	slices.SortStableFunc(sum.Cases, func(a, b templates.CaseLine) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		return a.Due.Compare(b.Due)
+	})
+	return err
 }
 
 // weekChannels counts the surveys sent in the week and those answered.

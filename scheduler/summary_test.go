@@ -99,3 +99,39 @@ func TestSummaryFigures(t *testing.T) {
 		t.Errorf("summary jobs = %+v", jobs)
 	}
 }
+
+func TestSweepCases(t *testing.T) {
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, paris)}
+	st := openStore(t, clk.now)
+	c := addContact(t, st, store.Contact{Name: "Paul", Phone: "+33612345678"})
+	st.Update(ctx, func(tx *store.Tx) error {
+		for _, due := range []time.Duration{-time.Hour, time.Hour} {
+			if _, err := tx.PutCase(store.Case{ContactID: c.ID, Score: 3, Due: clk.now().Add(due), Assignee: "marie@example.fr"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s := newScheduler(t, st, clk, paris)
+	s.opts.CaseURL = func(id store.CaseID) string { return "https://nps.example.fr/c/" + id.String() }
+	if n, err := s.SweepCases(ctx); err != nil || n != 1 {
+		t.Fatalf("reminded %d, %v; want the overdue one", n, err)
+	}
+	if n, _ := s.SweepCases(ctx); n != 0 {
+		t.Errorf("reminded again: %d", n)
+	}
+	jobs := jobsOf(t, st)
+	if len(jobs) != 1 || jobs[0].Kind != KindCaseReminder || jobs[0].To != "marie@example.fr" || jobs[0].Data["case_url"] != "https://nps.example.fr/c/k1" {
+		t.Errorf("reminder jobs = %+v", jobs)
+	}
+	var sum templates.Summary
+	st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, LastCompleteWeek(clk.now(), paris), SummaryOptions{Location: paris, Now: clk.now, CaseURL: s.opts.CaseURL})
+		return err
+	})
+	if len(sum.Cases) != 2 || !sum.Cases[0].Overdue || sum.Cases[1].Overdue || sum.Cases[0].URL == "" {
+		t.Errorf("summary cases = %+v (overdue first)", sum.Cases)
+	}
+}

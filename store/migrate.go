@@ -33,6 +33,7 @@ var (
 	bucketInbound          = []byte("inbound")
 	bucketJobsByProvider   = []byte("jobs_by_provider")
 	bucketJobsByContact    = []byte("jobs_by_contact")
+	bucketCases            = []byte("cases")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -60,8 +61,8 @@ var migrations = []migration{
 		}
 		return nil
 	}},
-	{2, "add the outbox, surveys by contact, campaign periods and inbound messages", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider, bucketJobsByContact} {
+	{2, "add the outbox, surveys by contact, campaign periods, inbound messages and cases", func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider, bucketJobsByContact, bucketCases} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

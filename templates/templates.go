@@ -39,6 +39,7 @@ const (
 	OptOutConfirm    Kind = "optout_confirm"    // "you will not hear from us again"
 	Help             Kind = "help"              // answer to HELP/INFO/AIDE
 	OwnerAlert       Kind = "owner_alert"       // to the owners: a detractor answered
+	CaseReminder     Kind = "case_reminder"     // to the assignee: a detractor case is overdue
 	WeeklySummary    Kind = "weekly_summary"    // to the owners: the week in numbers
 )
 
@@ -63,6 +64,7 @@ var channelsOf = map[Kind][]Channel{
 	OptOutConfirm:    {Email, SMS},
 	Help:             {SMS},
 	OwnerAlert:       {Email},
+	CaseReminder:     {Email},
 	WeeklySummary:    {Email},
 }
 
@@ -81,7 +83,7 @@ type Template struct {
 // All lists every kind and channel npsd renders, in a stable order.
 func All() []Template {
 	var out []Template
-	for _, k := range []Kind{Survey, Reminder, FollowUp, ThanksPromoter, ThanksPassive, ApologyDetractor, Reask, OptOutConfirm, Help, OwnerAlert, WeeklySummary} {
+	for _, k := range []Kind{Survey, Reminder, FollowUp, ThanksPromoter, ThanksPassive, ApologyDetractor, Reask, OptOutConfirm, Help, OwnerAlert, CaseReminder, WeeklySummary} {
 		for _, ch := range channelsOf[k] {
 			out = append(out, Template{k, ch})
 		}

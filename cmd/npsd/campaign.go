@@ -19,6 +19,11 @@ func (c *cli) newScheduler(cfg *Config, st *store.Store, log *slog.Logger) (*sch
 	if err != nil {
 		return nil, err
 	}
+	sign, err := signer(context.Background(), st)
+	if err != nil {
+		return nil, err
+	}
+	opts.CaseURL = c.links(cfg, sign).Case
 	return scheduler.New(st, opts)
 }
 

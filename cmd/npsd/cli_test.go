@@ -618,3 +618,27 @@ func TestSummaryMatchesReport(t *testing.T) {
 	e.want(e.npsd("summary", "--send"), exitPartial, nil, []string{"no recipient"})
 	e.want(e.npsd("summary", "--week", "semaine 3"), exitUnusable, nil, []string{"--week"})
 }
+
+func TestCasesCommand(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,phone\nPaul,06 12 34 56 78\n")), exitOK, nil, nil)
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	st.Update(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.PutCase(store.Case{ContactID: 1, Score: 2, Due: now.Add(-time.Hour), Assignee: "marie@example.fr"}); err != nil {
+			return err
+		}
+		_, err := tx.PutCase(store.Case{ContactID: 1, Score: 5, Due: now.Add(time.Hour), State: store.CaseResolved})
+		return err
+	})
+	st.Close()
+	e.want(e.npsd("cases"), exitOK, []string{"k1    Paul      2      open (overdue)", "k2", "resolved"}, nil)
+	r := e.npsd("cases", "--open", "--format", "json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 || rows[0]["id"] != "k1" || rows[0]["overdue"] != true || rows[0]["phone"] != "+33612345678" {
+		t.Errorf("cases --open --format json = %s (%v)", r.stdout, err)
+	}
+}

@@ -183,7 +183,9 @@ type SummaryConfig struct {
 }
 
 type FollowupConfig struct {
-	ReviewRequest string `yaml:"review_request"`
+	ReviewRequest string   `yaml:"review_request"`
+	CaseDue       Duration `yaml:"case_due"`
+	Assignee      string   `yaml:"assignee"`
 }
 
 type OutboxConfig struct {
@@ -254,7 +256,7 @@ func defaultConfig() Config {
 			ExpireAfter:    Duration(14 * 24 * time.Hour),
 			CommentWindow:  Duration(48 * time.Hour),
 		},
-		Followup: FollowupConfig{ReviewRequest: "promoters"},
+		Followup: FollowupConfig{ReviewRequest: "promoters", CaseDue: Duration(48 * time.Hour)},
 		Campaigns: []CampaignConfig{
 			{Name: "quarterly", Schedule: "0 10 1 1,4,7,10 *"},
 			{Name: "first-purchase", Event: "purchase"},

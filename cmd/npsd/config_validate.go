@@ -167,6 +167,10 @@ func (c *Config) validate(lines map[string]int) []Problem {
 
 	v.check(c.Surveys.CommentWindow > 0, "surveys.comment_window", "must be more than 0")
 	v.oneOf("followup.review_request", c.Followup.ReviewRequest, "promoters", "all", "off")
+	v.check(c.Followup.CaseDue > 0, "followup.case_due", "must be more than 0")
+	if c.Followup.Assignee != "" {
+		v.email("followup.assignee", c.Followup.Assignee)
+	}
 	v.check(c.Email.RatePerSecond >= 0, "email.rate_per_second", "must be 0 (no limit) or more")
 	v.check(c.SMS.RatePerSecond >= 0, "sms.rate_per_second", "must be 0 (no limit) or more")
 	v.check(c.Outbox.Workers >= 1 && c.Outbox.Workers <= 64, "outbox.workers", "must be 1-64")

@@ -73,6 +73,7 @@ func commands() []command {
 		{"events add", "record one event for a contact", (*cli).cmdEventsAdd},
 		{"responses import", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport},
 		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
+		{"cases", "list detractor cases: who to call back, by when", (*cli).cmdCases},
 		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary},
 		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
 		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},

@@ -202,18 +202,16 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 	default:
 		sms = dispatcher.FileSMSSender{Dir: cfg.SMS.FileDir}
 	}
-	replyTo := addressOf(cfg.Email.From)
-	if cfg.Email.ReplyTo != "" {
-		replyTo = addressOf(cfg.Email.ReplyTo)
-	}
+	replyTo := cfg.replyAddress()
 	public := strings.TrimRight(cfg.HTTP.PublicURL, "/")
 	_, domain, _ := strings.Cut(addressOf(cfg.Email.From), "@")
+	links := c.links(cfg, signer)
 	d, err := dispatcher.New(st, dispatcher.Options{
 		Email:             email,
 		SMS:               sms,
 		Templates:         tpl,
 		Window:            contactWindow{sched.Rules.Timing},
-		Links:             inbound.SignedLinks{PublicURL: public, Signer: signer, ReplyAddress: replyTo, Now: c.now},
+		Links:             links,
 		Business:          templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		From:              cfg.Email.From,
 		ReplyTo:           cfg.Email.ReplyTo,
@@ -250,6 +248,9 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
 		ReviewRequest: cfg.Followup.ReviewRequest,
 		Owners:        cfg.Business.Owners,
+		CaseDue:       time.Duration(cfg.Followup.CaseDue),
+		Assignee:      cfg.Followup.Assignee,
+		CaseURL:       c.links(cfg, signer).Case,
 		Business:      templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		Templates:     tpl,
 		Window:        contactWindow{sched.Rules.Timing},
@@ -283,9 +284,22 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Conversation:      cv,
 		Store:             st,
 		Logger:            log,
-		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Now: c.now},
+		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Location: cfg.location(), Now: c.now},
 	})
 	return srv, reader, err
+}
+
+// replyAddress is the bare address replies go to.
+func (c *Config) replyAddress() string {
+	if c.Email.ReplyTo != "" {
+		return addressOf(c.Email.ReplyTo)
+	}
+	return addressOf(c.Email.From)
+}
+
+// links builds the signed links of outgoing messages.
+func (c *cli) links(cfg *Config, signer inbound.Signer) inbound.SignedLinks {
+	return inbound.SignedLinks{PublicURL: cfg.HTTP.PublicURL, Signer: signer, ReplyAddress: cfg.replyAddress(), Now: c.now}
 }
 
 // signer returns the link signer, with the key kept in the store.

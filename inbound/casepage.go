@@ -1,0 +1,119 @@
+package inbound
+
+import (
+	"cmp"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"npsd/store"
+)
+
+// casePage is the owners' page of a detractor case, opened from the alert
+// email: who, what they said, how to reach them, and the two buttons.
+var casePage = template.Must(template.New("case").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<title>{{.Case.ID}} {{.Name}}</title>
+<style>body{margin:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#222}main{max-width:560px;margin:0 auto;padding:24px 16px}
+.card{background:#fff;border-radius:8px;padding:24px}textarea{width:100%;box-sizing:border-box;min-height:90px;font:inherit;padding:8px}
+button{font:inherit;font-weight:700;border:0;border-radius:6px;padding:12px 16px;margin:8px 8px 0 0;color:#fff;cursor:pointer}
+.c{background:#f9a825}.r{background:#2e7d32}.note{border-left:3px solid #ccc;padding-left:8px;margin:8px 0;color:#555}.state{font-weight:700}</style></head>
+<body><main><div class="card">
+<h1>{{.Name}}: {{.Case.Score}}/10</h1>
+{{with .Comment}}<p>« {{.}} »</p>{{end}}
+<p>{{with .Phone}}<a href="tel:{{.}}">{{.}}</a><br>{{end}}{{with .Email}}<a href="mailto:{{.}}">{{.}}</a>{{end}}</p>
+<p class="state" id="state">{{.State}} · {{.Due}} · {{.Case.Assignee}}</p>
+{{range .Case.Notes}}<p class="note">{{.At.Format "2006-01-02 15:04"}} {{.By}}{{with .State}} [{{.}}]{{end}}: {{.Text}}</p>{{end}}
+{{if .Case.Open}}<form method="post"><textarea name="note" placeholder="{{.NotePlaceholder}}"></textarea>
+<button class="c" name="state" value="contacted">{{.Contacted}}</button><button class="r" name="state" value="resolved">{{.Resolved}}</button></form>{{end}}
+</div></main></body></html>`))
+
+type casePageData struct {
+	Lang, Name, Comment, Phone, Email, State, Due string
+	NotePlaceholder, Contacted, Resolved          string
+	Case                                          store.Case
+}
+
+var caseTexts = map[string][3]string{
+	"fr": {"Ce qui a été dit ou fait…", "Contacté", "Résolu"},
+	"en": {"What was said or done…", "Contacted", "Resolved"},
+}
+
+// casePage shows a case; a POST marks it contacted or resolved, with a note.
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
+	c, err := s.o.Pages.Signer.Verify(r.PathValue("token"), s.o.Pages.Now())
+	if err == nil && c.Purpose != purposeCase {
+		err = ErrBadToken
+	}
+	if err != nil {
+		s.tokenError(w, err)
+		return
+	}
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		state := store.CaseState(r.PostForm.Get("state"))
+		if state != store.CaseContacted && state != store.CaseResolved {
+			http.Error(w, "state must be contacted or resolved", http.StatusBadRequest)
+			return
+		}
+		note := strings.TrimSpace(r.PostForm.Get("note"))
+		err := s.o.Store.Update(r.Context(), func(tx *store.Tx) error {
+			k, err := tx.Case(c.Case)
+			if err != nil {
+				return err
+			}
+			k.State = state
+			k.Notes = append(k.Notes, store.CaseNote{At: s.o.Pages.Now().UTC(), By: "owner", State: state, Text: cmp.Or(note, "-")})
+			_, err = tx.PutCase(k)
+			return err
+		})
+		if err != nil {
+			s.pageError(w, caseErr(err))
+			return
+		}
+		// Back to the page, as a GET: a reload does not post twice.
+		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+		return
+	}
+	var d casePageData
+	err = s.o.Store.View(func(tx *store.Tx) error {
+		k, err := tx.Case(c.Case)
+		if err != nil {
+			return err
+		}
+		d.Case = k
+		if ct, err := tx.Contact(k.ContactID); err == nil {
+			d.Name, d.Phone, d.Email = cmp.Or(ct.Name, ct.Email, ct.Phone), ct.Phone, ct.Email
+		}
+		if resp, err := tx.Response(k.ResponseID); err == nil {
+			d.Comment = resp.Comment
+		}
+		return nil
+	})
+	if err != nil {
+		s.pageError(w, caseErr(err))
+		return
+	}
+	d.Lang = s.lang("")
+	t := caseTexts[d.Lang]
+	d.NotePlaceholder, d.Contacted, d.Resolved = t[0], t[1], t[2]
+	d.State, d.Due = string(d.Case.State), d.Case.Due.In(s.o.Pages.location()).Format("2006-01-02 15:04")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if err := casePage.Execute(w, d); err != nil {
+		s.log.Error("rendering a case page", "err", err)
+	}
+}
+
+func caseErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrBadToken
+	}
+	return err
+}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// CaseID numbers detractor cases; its text form is k42.
+type CaseID uint64
+
+func (id CaseID) String() string { return "k" + strconv.FormatUint(uint64(id), 10) }
+
+// CaseState is where a detractor case stands.
+type CaseState string
+
+const (
+	CaseOpen      CaseState = "open"
+	CaseContacted CaseState = "contacted"
+	CaseResolved  CaseState = "resolved"
+)
+
+// CaseNote is one step of a case: a call made, a resolution, a new score.
+type CaseNote struct {
+	At    time.Time `json:"at"`
+	By    string    `json:"by,omitempty"`
+	State CaseState `json:"state,omitempty"`
+	Text  string    `json:"text"`
+}
+
+// Case makes sure an unhappy customer is called back: every detractor
+// answer opens one, with a due date and someone to do it.
+type Case struct {
+	ID         CaseID     `json:"id"`
+	ContactID  ContactID  `json:"contact_id"`
+	SurveyID   SurveyID   `json:"survey_id,omitempty"`
+	ResponseID ResponseID `json:"response_id"`
+	Score      int        `json:"score"`
+	State      CaseState  `json:"state"`
+	Opened     time.Time  `json:"opened"`
+	Due        time.Time  `json:"due"`
+	Assignee   string     `json:"assignee,omitempty"`
+	// Reminded is when the assignee was reminded of an overdue case.
+	Reminded time.Time  `json:"reminded,omitzero"`
+	Notes    []CaseNote `json:"notes,omitempty"`
+	Updated  time.Time  `json:"updated"`
+}
+
+// Open reports whether someone still has to act on the case.
+func (c Case) Open() bool { return c.State != CaseResolved }
+
+// PutCase creates a case (ID zero) or replaces a stored one.
+func (t *Tx) PutCase(c Case) (Case, error) {
+	b := t.bucket(bucketCases)
+	if c.ID == 0 {
+		if err := t.requireContact(c.ContactID); err != nil {
+			return Case{}, err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return Case{}, err
+		}
+		c.ID = CaseID(seq)
+		if c.State == "" {
+			c.State = CaseOpen
+		}
+		if c.Opened.IsZero() {
+			c.Opened = t.nowUTC()
+		}
+	} else if b.Get(idKey(uint64(c.ID))) == nil {
+		return Case{}, fmt.Errorf("case %s: %w", c.ID, ErrNotFound)
+	}
+	c.Updated = t.nowUTC()
+	return c, putJSON(b, idKey(uint64(c.ID)), c)
+}
+
+// Case returns the case with that id.
+func (t *Tx) Case(id CaseID) (Case, error) {
+	var c Case
+	if err := getJSON(t.bucket(bucketCases), idKey(uint64(id)), &c); err != nil {
+		return Case{}, fmt.Errorf("case %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// ForEachCase calls fn for every case, oldest first.
+func (t *Tx) ForEachCase(fn func(Case) error) error {
+	return t.bucket(bucketCases).ForEach(func(k, v []byte) error {
+		var c Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode case %s: %w", CaseID(keyID(k)), err)
+		}
+		return fn(c)
+	})
+}
