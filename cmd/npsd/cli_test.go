@@ -642,3 +642,42 @@ func TestCasesCommand(t *testing.T) {
 		t.Errorf("cases --open --format json = %s (%v)", r.stdout, err)
 	}
 }
+
+func TestReportByPeriodAndExport(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,name,email,city,plan\nK1,Ann,a@example.fr,Lyon,gold\nK2,Paul,p@example.fr,Paris,\n")), exitOK, nil, nil)
+	e.want(e.npsd("responses", "import", e.file("h.csv", "contact,score,comment,date\n"+
+		"K1,10,\"Parfait, merci\",2026-09-02\nK2,3,Trop cher,2026-10-14\nK1,9,,2026-11-03\nK2,8,,2026-11-17\n")), exitOK, nil, nil)
+	r := e.npsd("report", "--by", "month", "--from", "2026-09-01", "--to", "2026-11-30", "--format", "json")
+	var rep struct {
+		Responses int
+		Groups    []struct {
+			Group     string
+			Responses int
+			NPS       *float64 `json:"nps"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err, r.stdout)
+	}
+	if rep.Responses != 4 || len(rep.Groups) != 3 || rep.Groups[0].Group != "2026-09" || rep.Groups[1].Group != "2026-10" || *rep.Groups[1].NPS != -100 || rep.Groups[2].Responses != 2 {
+		t.Errorf("report by month = %+v", rep)
+	}
+	// Without --from: the last 12 periods up to now (2026-11-22, Q4).
+	e.want(e.npsd("report", "--by", "quarter"), exitOK, []string{"2024-Q1", "2026-Q4", "2026-Q3"}, nil)
+	e.want(e.npsd("report", "--by", "week", "--format", "csv"), exitOK, []string{"2026-W47,1,0,0.0,1,100.0", "2026-W42,1,0,0.0,0,0.0,1,100.0,-100.0"}, nil)
+
+	r = e.npsd("responses", "export", "--from", "2026-10-01")
+	e.want(r, exitOK, []string{
+		"response,received,score,category,comment,channel,source,campaign,contact,external_id,name,email,phone,city,plan",
+		"Trop cher", "import,,c2,K2,Paul,p@example.fr,,Paris,", "2026-11-17T00:00:00+01:00,8,passive",
+	}, nil)
+	if strings.Contains(r.stdout, "Parfait") {
+		t.Error("--from did not exclude September")
+	}
+	r = e.npsd("responses", "export", "--format", "json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 4 || rows[0]["comment"] != "Parfait, merci" || rows[0]["attributes"].(map[string]any)["plan"] != "gold" {
+		t.Errorf("json export = %s (%v)", r.stdout, err)
+	}
+}

@@ -72,6 +72,7 @@ func commands() []command {
 		{"events import", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport},
 		{"events add", "record one event for a contact", (*cli).cmdEventsAdd},
 		{"responses import", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport},
+		{"responses export", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport},
 		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
 		{"cases", "list detractor cases: who to call back, by when", (*cli).cmdCases},
 		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary},

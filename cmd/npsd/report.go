@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"npsd/nps"
+	"npsd/scheduler"
 	"npsd/store"
 )
 
@@ -67,7 +68,7 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 	fs, config := c.flags("report")
 	from := fs.String("from", "", "first day counted, YYYY-MM-DD in the business time zone, or RFC 3339")
 	to := fs.String("to", "", "last day counted (inclusive), YYYY-MM-DD, or RFC 3339 (exclusive)")
-	by := fs.String("by", "", "contact attribute to group by, such as city")
+	by := fs.String("by", "", "group by a contact attribute, such as city, or by period: week, month or quarter")
 	campaign := fs.String("campaign", "", "count only this campaign's responses")
 	format := fs.String("format", "table", "table, json or csv")
 	if _, err := parse(fs, args); err != nil {
@@ -89,12 +90,18 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "npsd report: --to: %v\n", err)
 			return exitUnusable
 		}
-		res, err := st.Tally(q)
+		var rep report
+		if unit := periodUnit(q.By); unit != "" {
+			rep, err = periodReport(st, q, unit, loc, c.now())
+		} else {
+			var res store.TallyResult
+			res, err = st.Tally(q)
+			rep = buildReport(res, *from, *to, *campaign, q.By)
+		}
 		if err != nil {
 			fmt.Fprintf(c.stderr, "npsd report: %v\n", err)
 			return exitPartial
 		}
-		rep := buildReport(res, *from, *to, *campaign, q.By)
 		switch *format {
 		case "json":
 			err = writeReportJSON(c.stdout, rep)
@@ -127,6 +134,82 @@ func parseBound(s string, loc *time.Location, end bool) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not YYYY-MM-DD or RFC 3339", s)
+}
+
+// periodUnit recognises --by week, month and quarter.
+func periodUnit(by string) string {
+	switch by {
+	case "week", "month", "quarter":
+		return by
+	}
+	return ""
+}
+
+// periodStart is the start of the period of t: a Monday, the 1st of a
+// month or of a quarter, at midnight in loc.
+func periodStart(t time.Time, unit string, loc *time.Location) time.Time {
+	t = t.In(loc)
+	switch unit {
+	case "week":
+		return scheduler.WeekStart(t, loc)
+	case "month":
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+	}
+	return time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, loc)
+}
+
+func periodNext(t time.Time, unit string) time.Time {
+	switch unit {
+	case "week":
+		return t.AddDate(0, 0, 7)
+	case "month":
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(0, 3, 0)
+}
+
+func periodLabel(t time.Time, unit string) string {
+	switch unit {
+	case "week":
+		y, w := t.ISOWeek()
+		return fmt.Sprintf("%d-W%02d", y, w)
+	case "month":
+		return t.Format("2006-01")
+	}
+	return fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
+}
+
+// periodReport counts each period from q.From (default: 12 periods back)
+// to q.To (default: the current period included), oldest first.
+func periodReport(st *store.Store, q store.TallyQuery, unit string, loc *time.Location, now time.Time) (report, error) {
+	end := q.To
+	if end.IsZero() {
+		end = periodNext(periodStart(now, unit, loc), unit)
+	}
+	start := periodStart(end.Add(-time.Nanosecond), unit, loc)
+	for range 11 {
+		start = periodStart(start.Add(-time.Nanosecond), unit, loc)
+	}
+	if !q.From.IsZero() {
+		start = periodStart(q.From, unit, loc)
+	}
+	rep := report{From: start.Format("2006-01-02"), To: end.Add(-time.Nanosecond).In(loc).Format("2006-01-02"), Campaign: q.Campaign, By: unit, Groups: []reportRow{}}
+	var total nps.Tally
+	for p := start; p.Before(end); p = periodNext(p, unit) {
+		pq := q
+		pq.By, pq.From, pq.To = "", p, periodNext(p, unit)
+		if pq.To.After(end) {
+			pq.To = end
+		}
+		res, err := st.Tally(pq)
+		if err != nil {
+			return report{}, err
+		}
+		total.Merge(res.Total)
+		rep.Groups = append(rep.Groups, newReportRow(periodLabel(p, unit), res.Total))
+	}
+	rep.reportRow = newReportRow("", total)
+	return rep, nil
 }
 
 // buildReport turns counts into rows; groups come largest first, then by
