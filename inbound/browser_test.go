@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"npsd/store"
 )
 
 // chromium finds Debian's Chromium. CI installs it (.ci/run); elsewhere the
@@ -28,6 +31,56 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// browser starts headless Chromium with the flags this workplace needs
+// (no sandbox as root, no background traffic), sized like a phone.
+func browser(t *testing.T, path string) (context.Context, context.CancelFunc) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(412, 915),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
+}
+
+// screenshotter saves full-page PNGs in the test's artifact folder.
+func screenshotter(t *testing.T) func(name string) chromedp.Action[chromedp.Void] {
+	return func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			png, err := chromedp.FullScreenshot(100)(ctx, tgt)
+			if err != nil {
+				return err
+			}
+			file := filepath.Join(t.ArtifactDir(), name)
+			t.Logf("screenshot: %s", file)
+			return os.WriteFile(file, png, 0o644)
+		})
+	}
+}
+
+// waitJS waits until a JavaScript expression holds, across the page loads
+// a form submission causes (a poll does not survive them).
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(2*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))(ctx, tgt)
+			if err == nil || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+}
+
 // TestSurveyPageInChromium opens a score link in headless Chromium as a
 // customer would, lets the page record the score, clicks another score,
 // types a comment and sends it. Screenshots go to the test's artifact
@@ -41,49 +94,9 @@ func TestSurveyPageInChromium(t *testing.T) {
 	defer srv.Close()
 	link := srv.URL + "/s/" + r.signer.SurveyToken(r.sv.ID, r.now.Add(24*time.Hour))
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(412, 915), // a phone
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := browser(t, path)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tgt)
-			if err != nil {
-				return err
-			}
-			file := filepath.Join(t.ArtifactDir(), name)
-			t.Logf("screenshot: %s", file)
-			return os.WriteFile(file, png, 0o644)
-		})
-	}
-	// waitJS waits until a JavaScript expression holds, across the page
-	// loads a form submission causes (a poll does not survive them).
-	waitJS := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-			deadline := time.Now().Add(15 * time.Second)
-			for {
-				_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(2*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))(ctx, tgt)
-				if err == nil || time.Now().After(deadline) {
-					return err
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		})
-	}
+	shot := screenshotter(t)
 	// The page records the clicked score by itself; wait for it to say so.
 	recorded := waitJS(`document.getElementById("status").textContent.includes("enregistrée")`)
 	err := chromedp.Do(ctx,
@@ -122,5 +135,44 @@ func TestSurveyPageInChromium(t *testing.T) {
 	}
 	if !strings.Contains(thanks, "Merci pour votre réponse") {
 		t.Errorf("thank-you text = %q", thanks)
+	}
+}
+
+// TestDashboardInChromium logs in as the owner, reads the dashboard on a
+// phone-sized screen and marks the detractor's case contacted.
+func TestDashboardInChromium(t *testing.T) {
+	path := chromium(t)
+	r := adminRig(t)
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
+	defer srv.Close()
+	// Over plain http the session cookie cannot be Secure: the public URL
+	// says so.
+	r.opts.PublicURL = srv.URL
+	r.build()
+	h = r.srv.Handler()
+
+	ctx, cancel := browser(t, path)
+	defer cancel()
+	shot := screenshotter(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/admin"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "croissant"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		waitJS(`document.getElementById("cases") !== null`),
+		shot("3-dashboard.png"),
+		chromedp.SendKeys(chromedp.CSS(`#case-k1 textarea`), "Rappelée, bon d'achat"),
+		chromedp.Click(chromedp.CSS(`#case-k1 button.c`)),
+		waitJS(`document.querySelector("#case-k1 .state") !== null && document.querySelector("#case-k1 .state").textContent === "contacted"`),
+		shot("4-case-contacted.png"),
+	)
+	if err != nil {
+		t.Fatalf("dashboard in the browser: %v", err)
+	}
+	var k store.Case
+	r.st.View(func(tx *store.Tx) (err error) { k, err = tx.Case(1); return err })
+	if k.State != store.CaseContacted || k.Notes[len(k.Notes)-1].Text != "Rappelée, bon d'achat" {
+		t.Errorf("case after the click: %+v", k)
 	}
 }

@@ -40,6 +40,8 @@ type ServerOptions struct {
 	ShutdownTimeout time.Duration
 	// Pages serves the survey and unsubscribe pages when its Signer is set.
 	Pages PagesOptions
+	// Admin serves the owners' dashboard when a password or token is set.
+	Admin AdminOptions
 }
 
 // maxFormBytes bounds a webhook body: Twilio's are a few kilobytes.
@@ -84,6 +86,13 @@ func NewServer(o ServerOptions) (*Server, error) {
 		s.mux.HandleFunc("POST /u/{token}", s.unsubscribe)
 		s.mux.HandleFunc("GET /c/{token}", s.casePage)
 		s.mux.HandleFunc("POST /c/{token}", s.casePage)
+		if s.adminEnabled() {
+			s.mux.HandleFunc("GET /admin", s.dashboard)
+			s.mux.HandleFunc("GET /admin/login", s.adminLogin)
+			s.mux.HandleFunc("POST /admin/login", s.adminLogin)
+			s.mux.HandleFunc("POST /admin/logout", s.adminLogout)
+			s.mux.HandleFunc("POST /admin/cases/{id}", s.adminCaseAction)
+		}
 	}
 	return s, nil
 }

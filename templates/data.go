@@ -85,20 +85,24 @@ var funcs = map[string]any{
 		}
 		return fmt.Sprintf("%+.0f", *v)
 	},
-	"pct":  func(f float64) string { return fmt.Sprintf("%.0f", f) },
-	"date": func(t time.Time) string { return t.Format("2006-01-02") },
-	"npsColor": func(v *float64) string {
-		switch {
-		case v == nil:
-			return "#999999"
-		case *v >= 30:
-			return "#2e7d32"
-		case *v >= 0:
-			return "#f9a825"
-		}
-		return "#c62828"
-	},
-	"sub": func(a, b int) int { return a - b },
+	"pct":      func(f float64) string { return fmt.Sprintf("%.0f", f) },
+	"date":     func(t time.Time) string { return t.Format("2006-01-02") },
+	"npsColor": NPSColor,
+	"sub":      func(a, b int) int { return a - b },
+}
+
+// NPSColor shades an NPS: green from +30, amber from 0, red below, grey
+// when there is none.
+func NPSColor(v *float64) string {
+	switch {
+	case v == nil:
+		return "#999999"
+	case *v >= 30:
+		return "#2e7d32"
+	case *v >= 0:
+		return "#f9a825"
+	}
+	return "#c62828"
 }
 
 // ScoreColor shades a score the way NPS reads it: red detractors, amber

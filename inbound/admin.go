@@ -1,0 +1,281 @@
+package inbound
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"npsd/store"
+	"npsd/templates"
+)
+
+// AdminOptions configures the owners' dashboard at /admin.
+type AdminOptions struct {
+	// PasswordHash is a bcrypt hash (npsd hash-password makes one). Empty
+	// with no Tokens: the dashboard is off.
+	PasswordHash string
+	// Tokens are bearer tokens that open the dashboard without a login.
+	Tokens []string
+	// Summary builds the figures shown, for the week containing now.
+	Summary func(tx *store.Tx, now time.Time) (templates.Summary, error)
+	// SessionTTL is how long a login lasts. Default 12h.
+	SessionTTL time.Duration
+}
+
+//go:embed pages/admin.html
+var adminHTML string
+
+var adminTemplate = template.Must(template.New("admin").Funcs(template.FuncMap{
+	"signed": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*v, 'f', 1, 64)
+	},
+	"scoreColor": templates.ScoreColor,
+	"npsColor":   templates.NPSColor,
+}).Parse(adminHTML))
+
+const sessionCookie = "npsd_session"
+
+func (s *Server) adminEnabled() bool {
+	return s.o.Admin.PasswordHash != "" || len(s.o.Admin.Tokens) > 0
+}
+
+// sessionValue is an expiry signed with the link key: nothing else is
+// needed to know a login is valid, and a new signing key logs everyone out.
+func (s *Server) sessionValue(expires time.Time) string {
+	p := binary.AppendVarint([]byte("admin-session:"), expires.Unix())
+	m := hmac.New(sha256.New, s.o.Pages.Signer.key)
+	m.Write(p)
+	return base64.RawURLEncoding.EncodeToString(binary.AppendVarint(nil, expires.Unix())) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) validSession(v string) bool {
+	exp64, _, ok := strings.Cut(v, ".")
+	if !ok {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(exp64)
+	if err != nil {
+		return false
+	}
+	exp, n := binary.Varint(raw)
+	if n <= 0 || time.Unix(exp, 0).Before(s.o.Pages.Now()) {
+		return false
+	}
+	return hmac.Equal([]byte(v), []byte(s.sessionValue(time.Unix(exp, 0))))
+}
+
+// authorized accepts a session cookie or a bearer token.
+func (s *Server) authorized(r *http.Request) bool {
+	if c, err := r.Cookie(sessionCookie); err == nil && s.validSession(c.Value) {
+		return true
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		for _, t := range s.o.Admin.Tokens {
+			if subtle.ConstantTimeCompare([]byte(tok), []byte(t)) == 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameOrigin refuses a form posted from another site: the session cookie
+// is SameSite, and the Origin, when the browser sends it, must be ours.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return r.Header.Get("Sec-Fetch-Site") != "cross-site"
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Host == s.public.Host || u.Host == r.Host)
+}
+
+type adminData struct {
+	Business string
+	Error    string
+	Login    bool
+	Summary  templates.Summary
+	Cases    []adminCase
+	Comments []adminComment
+}
+
+type adminCase struct {
+	store.Case
+	Name, Phone, Email, Comment string
+	Overdue                     bool
+}
+
+type adminComment struct {
+	Name     string
+	Score    int
+	Comment  string
+	Received time.Time
+}
+
+func (s *Server) renderAdmin(w http.ResponseWriter, status int, d adminData) {
+	var b bytes.Buffer
+	if err := adminTemplate.Execute(&b, d); err != nil {
+		s.log.Error("rendering the dashboard", "err", err)
+		http.Error(w, "error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
+	d := adminData{Business: s.o.Pages.Business, Login: true}
+	if r.Method == http.MethodGet {
+		s.renderAdmin(w, http.StatusOK, d)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if !s.sameOrigin(r) || r.ParseForm() != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if s.o.Admin.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(s.o.Admin.PasswordHash), []byte(r.PostForm.Get("password"))) != nil {
+		s.log.Warn("dashboard login refused", "remote", r.RemoteAddr)
+		d.Error = "Wrong password."
+		s.renderAdmin(w, http.StatusUnauthorized, d)
+		return
+	}
+	ttl := cmp.Or(s.o.Admin.SessionTTL, 12*time.Hour)
+	expires := s.o.Pages.Now().Add(ttl)
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: s.sessionValue(expires), Path: "/admin", Expires: expires,
+		HttpOnly: true, Secure: s.public.Scheme == "https", SameSite: http.SameSiteStrictMode,
+	})
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: s.public.Scheme == "https", SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+}
+
+// dashboard shows the NPS now, its trend, segments, the latest comments
+// and the open cases with their buttons.
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return
+	}
+	now := s.o.Pages.Now()
+	d := adminData{Business: s.o.Pages.Business}
+	err := s.o.Store.View(func(tx *store.Tx) error {
+		var err error
+		if s.o.Admin.Summary != nil {
+			if d.Summary, err = s.o.Admin.Summary(tx, now); err != nil {
+				return err
+			}
+		}
+		if err := tx.ForEachCase(func(k store.Case) error {
+			if !k.Open() {
+				return nil
+			}
+			ac := adminCase{Case: k, Overdue: k.State == store.CaseOpen && k.Due.Before(now)}
+			if ct, err := tx.Contact(k.ContactID); err == nil {
+				ac.Name, ac.Phone, ac.Email = cmp.Or(ct.Name, ct.Email, ct.Phone), ct.Phone, ct.Email
+			}
+			if resp, err := tx.Response(k.ResponseID); err == nil {
+				ac.Comment = resp.Comment
+			}
+			d.Cases = append(d.Cases, ac)
+			return nil
+		}); err != nil {
+			return err
+		}
+		// The latest comments, newest first, from the last 90 days.
+		return tx.ScanResponses(now.AddDate(0, 0, -90), time.Time{}, func(rs store.ResponseSummary) error {
+			resp, err := tx.Response(rs.ID)
+			if err != nil || resp.Comment == "" {
+				return err
+			}
+			name := "(anonymous)"
+			if ct, err := tx.Contact(resp.ContactID); err == nil {
+				name = cmp.Or(ct.Name, ct.Email, ct.Phone)
+			}
+			d.Comments = append(d.Comments, adminComment{Name: name, Score: resp.Score, Comment: resp.Comment, Received: resp.Received})
+			return nil
+		})
+	})
+	if err != nil {
+		s.log.Error("dashboard", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	slices.SortStableFunc(d.Cases, func(a, b adminCase) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		return a.Due.Compare(b.Due)
+	})
+	slices.Reverse(d.Comments)
+	d.Comments = d.Comments[:min(len(d.Comments), 20)]
+	s.renderAdmin(w, http.StatusOK, d)
+}
+
+// adminCase marks a case contacted or resolved from the dashboard.
+func (s *Server) adminCaseAction(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !s.sameOrigin(r) || r.ParseForm() != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	id, err := strconv.ParseUint(strings.TrimPrefix(r.PathValue("id"), "k"), 10, 64)
+	state := store.CaseState(r.PostForm.Get("state"))
+	if err != nil || (state != store.CaseContacted && state != store.CaseResolved) {
+		http.Error(w, "a case id and a state (contacted or resolved) are required", http.StatusBadRequest)
+		return
+	}
+	err = s.o.Store.Update(r.Context(), func(tx *store.Tx) error {
+		k, err := tx.Case(store.CaseID(id))
+		if err != nil {
+			return err
+		}
+		k.State = state
+		k.Notes = append(k.Notes, store.CaseNote{At: s.o.Pages.Now().UTC(), By: "owner", State: state, Text: cmp.Or(strings.TrimSpace(r.PostForm.Get("note")), "-")})
+		_, err = tx.PutCase(k)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.log.Error("case action", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
