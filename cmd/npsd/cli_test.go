@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"npsd/inbound"
 	"npsd/store"
 )
@@ -680,4 +682,25 @@ func TestReportByPeriodAndExport(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 4 || rows[0]["comment"] != "Parfait, merci" || rows[0]["attributes"].(map[string]any)["plan"] != "gold" {
 		t.Errorf("json export = %s (%v)", r.stdout, err)
 	}
+}
+
+func TestHashPassword(t *testing.T) {
+	var out, errb bytes.Buffer
+	c := &cli{stdin: strings.NewReader("un long mot de passe\n"), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, now: time.Now}
+	if code := c.run(context.Background(), []string{"hash-password"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	hash := strings.TrimSpace(out.String())
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte("un long mot de passe")) != nil {
+		t.Errorf("hash %q does not verify", hash)
+	}
+	c.stdin = strings.NewReader("court\n")
+	if code := c.run(context.Background(), []string{"hash-password"}); code != exitUnusable {
+		t.Errorf("a short password was hashed")
+	}
+	// The hash is accepted by the config; a short token is not.
+	e := newEnv(t)
+	e.file("tokens", "# shop\n"+strings.Repeat("a", 32)+"\nshort\n")
+	e.file("config.yaml", "http:\n  listen: 127.0.0.1:0\n  admin_password_hash: \""+hash+"\"\n  api_tokens_file: tokens\n")
+	e.want(e.npsd("check"), exitUnusable, nil, []string{"http.api_tokens_file", "line 3: token shorter than 16 characters"})
 }

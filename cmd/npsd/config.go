@@ -63,6 +63,10 @@ type HTTPConfig struct {
 	Listen            string `yaml:"listen"`
 	PublicURL         string `yaml:"public_url"`
 	TrustProxyHeaders bool   `yaml:"trust_proxy_headers"`
+	// AdminPasswordHash is the bcrypt hash of the dashboard password.
+	AdminPasswordHash string `yaml:"admin_password_hash"`
+	// APITokensFile holds bearer tokens, one a line.
+	APITokensFile string `yaml:"api_tokens_file"`
 }
 
 type EmailConfig struct {
@@ -545,7 +549,7 @@ func (l *loader) readSecretFiles(cfg *Config) {
 // started from / finds the same files as the installer who tested by hand.
 func (c *Config) resolvePaths(dir string) {
 	for _, p := range []*string{
-		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir, &c.Templates.Dir,
+		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir, &c.Templates.Dir, &c.HTTP.APITokensFile,
 		&c.Email.SMTP.PasswordFile, &c.IMAP.PasswordFile, &c.SMS.Twilio.AuthTokenFile,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {

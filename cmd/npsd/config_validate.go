@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"npsd/scheduler"
 )
 
@@ -53,6 +55,16 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.port("http.listen", port)
 	}
 	v.url("http.public_url", c.HTTP.PublicURL)
+	if h := c.HTTP.AdminPasswordHash; h != "" {
+		if _, err := bcrypt.Cost([]byte(h)); err != nil {
+			v.add("http.admin_password_hash", "is not a bcrypt hash: make one with `npsd hash-password`")
+		}
+	}
+	if f := c.HTTP.APITokensFile; f != "" {
+		if _, err := apiTokens(f); err != nil {
+			v.add("http.api_tokens_file", "%v", err)
+		}
+	}
 
 	e := c.Email
 	switch e.Transport {

@@ -78,6 +78,7 @@ func commands() []command {
 		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary},
 		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
 		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},
+		{"hash-password", "print the bcrypt hash of a password read on stdin, for http.admin_password_hash", (*cli).cmdHashPassword},
 		{"parse-reply", "show how a reply (SMS on stdin, or a raw email) is read", (*cli).cmdParseReply},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -265,6 +266,19 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 	if cfg.SMS.Transport == "twilio" {
 		token = cfg.SMS.Twilio.AuthToken.Reveal()
 	}
+	admin := inbound.AdminOptions{
+		PasswordHash: cfg.HTTP.AdminPasswordHash,
+		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
+			opts := cfg.summaryPlan().Options
+			opts.CaseURL, opts.Now = c.links(cfg, signer).Case, c.now
+			return scheduler.BuildSummary(tx, scheduler.WeekStart(now, cfg.location()), opts)
+		},
+	}
+	if cfg.HTTP.APITokensFile != "" {
+		if admin.Tokens, err = apiTokens(cfg.HTTP.APITokensFile); err != nil {
+			return nil, nil, err
+		}
+	}
 	var reader *inbound.IMAPReader
 	if i := cfg.IMAP; i.Host != "" {
 		reader, err = inbound.NewIMAPReader(inbound.IMAPOptions{
@@ -285,8 +299,31 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Store:             st,
 		Logger:            log,
 		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Location: cfg.location(), Now: c.now},
+		Admin:             admin,
 	})
 	return srv, reader, err
+}
+
+// apiTokens reads a tokens file: one token a line, blank lines and #
+// comments ignored. A token shorter than 16 characters is refused, since
+// it guards the customers' data.
+func apiTokens(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(line) < 16 {
+			return nil, fmt.Errorf("%s line %d: token shorter than 16 characters", path, i+1)
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }
 
 // replyAddress is the bare address replies go to.
