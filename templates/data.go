@@ -88,7 +88,14 @@ var funcs = map[string]any{
 	"pct":      func(f float64) string { return fmt.Sprintf("%.0f", f) },
 	"date":     func(t time.Time) string { return t.Format("2006-01-02") },
 	"npsColor": NPSColor,
-	"sub":      func(a, b int) int { return a - b },
+	// plural writes a count with its noun: "1 answer", "3 answers" (and
+	// "0 réponse" in French, where zero takes the singular).
+	"plural": func(n int, one, many string) string {
+		if n == 1 || n == 0 && one == "réponse" {
+			return fmt.Sprintf("%d %s", n, one)
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	},
 }
 
 // NPSColor shades an NPS: green from +30, amber from 0, red below, grey

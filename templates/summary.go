@@ -32,6 +32,17 @@ type Summary struct {
 	Benchmark *float64
 }
 
+// HasTrend reports whether any week of the chart has answers: a chart of
+// empty weeks says nothing and is left out.
+func (s Summary) HasTrend() bool {
+	for _, p := range s.Trend {
+		if p.Responses > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Stat is a period's counts, NPS and margin of error (nil when empty).
 type Stat struct {
 	Responses, Promoters, Passives, Detractors int

@@ -240,3 +240,67 @@ func sampleSummary() *Summary {
 		Benchmark: f(30),
 	}
 }
+
+// TestSummaryGolden renders the weekly summary for a week with data, a
+// week with one response and a week with none, each in both languages,
+// with the chart over 12, 1 and 0 weeks of answers.
+func TestSummaryGolden(t *testing.T) {
+	s, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	weeks := func(n int, withData func(i int) *float64) []TrendPoint {
+		var out []TrendPoint
+		for i := range 12 {
+			p := TrendPoint{Label: fmt.Sprintf("W%02d", 36+i)}
+			if i >= 12-n {
+				p.NPS, p.Responses = withData(i), 5+i
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	full := sampleSummary()
+	full.Trend = weeks(12, func(i int) *float64 { return f(float64(i*15 - 60)) })
+	one := &Summary{Week: "2026-W47", From: from, To: from.AddDate(0, 0, 6),
+		Week7:    Stat{Responses: 1, Promoters: 1, NPS: f(100), MarginOfError: f(0)},
+		Days90:   Stat{Responses: 1, Promoters: 1, NPS: f(100), MarginOfError: f(0)},
+		Channels: []ChannelRate{{Channel: "sms", Sent: 3, Answered: 1}},
+		Trend:    weeks(1, func(int) *float64 { return f(100) }),
+		Comments: []CommentLine{{Name: "Zoé", Score: 10, Category: "promoter", Comment: "Merci !"}},
+	}
+	none := &Summary{Week: "2026-W47", From: from, To: from.AddDate(0, 0, 6),
+		Channels: []ChannelRate{{Channel: "email", Sent: 12}},
+		Trend:    weeks(0, nil),
+	}
+	for name, sum := range map[string]*Summary{"full": full, "one": one, "none": none} {
+		for _, lang := range Languages() {
+			t.Run(name+"_"+lang, func(t *testing.T) {
+				m, err := s.Render(Template{WeeklySummary, Email}, lang, Data{Business: Business{Name: "Boulangerie Martin"}, Summary: sum})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, bad := range []string{"NaN", "Inf", "<no value>", "%!"} {
+					if strings.Contains(m.Text+m.HTML+m.Subject, bad) {
+						t.Errorf("rendered %q", bad)
+					}
+				}
+				for ext, got := range map[string]string{"txt": m.Subject + "\n\n" + m.Text, "html": m.HTML} {
+					path := filepath.Join("testdata", "golden", "summary_"+name+"_"+lang+"."+ext)
+					if *update {
+						os.WriteFile(path, []byte(got), 0o644)
+						continue
+					}
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (run go test ./templates -update to create it)", err)
+					}
+					if got != string(want) {
+						t.Errorf("%s differs from its golden file:\n%s", path, got)
+					}
+				}
+			})
+		}
+	}
+}
