@@ -22,6 +22,7 @@ import (
 	mrand "math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -124,6 +125,16 @@ type Dispatcher struct {
 
 	mu     sync.Mutex
 	active map[store.JobID]bool // jobs this process is working on
+
+	lastSent atomic.Int64 // unix nanos of the last message sent
+}
+
+// LastSent is when a message last went out; zero before the first.
+func (d *Dispatcher) LastSent() time.Time {
+	if n := d.lastSent.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // New checks the options; nothing runs until Run or RunOnce.
@@ -567,6 +578,7 @@ func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, pr
 	}
 	switch outcome {
 	case "sent":
+		d.lastSent.Store(time.Now().UnixNano())
 		log.Info("message sent", "id", providerID)
 	case "retry":
 		log.Warn("send failed, will retry", "err", sendErr, "attempt", len(c.job.Attempts))

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type ServerOptions struct {
 	Pages PagesOptions
 	// Admin serves the owners' dashboard when a password or token is set.
 	Admin AdminOptions
+	// Health reports the state of each part of the daemon for /healthz;
+	// nil answers "ok".
+	Health func() (map[string]string, bool)
 }
 
 // maxFormBytes bounds a webhook body: Twilio's are a few kilobytes.
@@ -74,7 +78,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s := &Server{o: o, log: o.Logger, validator: twclient.NewRequestValidator(o.TwilioAuthToken), public: public, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /hooks/twilio/sms", s.twilio(s.incomingSMS))
 	s.mux.HandleFunc("POST /hooks/twilio/status", s.twilio(s.deliveryStatus))
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	s.mux.HandleFunc("GET /healthz", s.healthz)
 	if o.Pages.Signer.key != nil {
 		if s.o.Pages.Now == nil {
 			s.o.Pages.Now = time.Now
@@ -132,6 +136,21 @@ func (s *Server) Run(ctx context.Context, ready chan<- net.Addr) error {
 		return fmt.Errorf("http: shutdown: %w", err)
 	}
 	return nil
+}
+
+// healthz answers 200 with each part's state when all are well, 503 when
+// one is failing: for a monitoring probe, and for a person with curl.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	status, ok := map[string]string{"npsd": "ok"}, true
+	if s.o.Health != nil {
+		status, ok = s.o.Health()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": ok, "parts": status})
 }
 
 // externalURL is the URL the client used, as Twilio signed it.

@@ -156,6 +156,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // sweep runs the periodic work once.
 func (s *Scheduler) sweep(ctx context.Context) {
+	defer s.lastTick.Store(time.Now().UnixNano())
 	for _, name := range s.order {
 		if c := s.campaigns[name]; c.Event != "" {
 			s.logPlan(s.planEvents(ctx, c, s.opts.Now(), false))

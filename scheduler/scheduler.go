@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -106,7 +107,19 @@ type Scheduler struct {
 	schedules map[string]cron.Schedule
 	summary   cron.Schedule // nil: no weekly summary
 	log       *slog.Logger
+	lastTick  atomic.Int64 // unix nanos of the last sweep
 }
+
+// LastTick is when the periodic sweep last ran; zero before the first.
+func (s *Scheduler) LastTick() time.Time {
+	if n := s.lastTick.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// Tick is how often the sweep runs.
+func (s *Scheduler) Tick() time.Duration { return s.opts.Tick }
 
 // New checks the campaigns and returns a scheduler; nothing runs until Run.
 func New(st Store, opts Options) (*Scheduler, error) {

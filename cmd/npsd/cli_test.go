@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -378,18 +379,16 @@ func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
+	waitFor(t, 20*time.Second, func() string {
+		if strings.Contains(errb.String(), `"msg":"npsd running"`) {
+			return "up"
+		}
+		return ""
+	})
 	// The store is held while the daemon runs: the database is in use.
-	for i := 0; ; i++ {
-		st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), LockTimeout: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-		if err == nil {
-			st.Close()
-		} else if strings.Contains(err.Error(), "in use") {
-			break
-		}
-		if i > 500 {
-			t.Fatalf("daemon never took the store: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	_, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), LockTimeout: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if !errors.Is(err, store.ErrInUse) {
+		t.Errorf("opening the store while the daemon runs: %v", err)
 	}
 	cancel()
 	if code := <-done; code != exitOK {

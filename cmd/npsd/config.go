@@ -37,6 +37,8 @@ type Config struct {
 	Outbox    OutboxConfig     `yaml:"outbox"`
 	Followup  FollowupConfig   `yaml:"followup"`
 	Log       LogConfig        `yaml:"log"`
+	// ShutdownTimeout bounds a stop: sends in progress finish within it.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 
 	// File is the file the config was read from; "" for the built-in defaults.
 	File string `yaml:"-"`
@@ -268,6 +270,7 @@ func defaultConfig() Config {
 		Summary:           SummaryConfig{Schedule: "0 8 * * 1"},
 		Outbox:            OutboxConfig{Workers: 4, MaxAttempts: 10, BackoffMax: Duration(6 * time.Hour)},
 		Log:               LogConfig{Format: "auto", Level: "info"},
+		ShutdownTimeout:   Duration(10 * time.Second),
 		storeDirIsDefault: true,
 	}
 }

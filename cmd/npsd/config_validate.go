@@ -189,6 +189,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 	v.check(c.Outbox.MaxAttempts >= 1, "outbox.max_attempts", "must be 1 or more")
 	v.check(c.Outbox.BackoffMax >= Duration(time.Minute), "outbox.backoff_max", "must be 1m or more")
 
+	v.check(c.ShutdownTimeout >= Duration(time.Second), "shutdown_timeout", "must be 1s or more")
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	return v.problems

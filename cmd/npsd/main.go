@@ -10,16 +10,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Time zones must resolve on a minimal machine without tzdata.
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/term"
 
 	"npsd/store"
@@ -33,8 +32,29 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	// The first SIGTERM or SIGINT stops gracefully; a second one means now.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		stop()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "npsd: second signal, exiting at once")
+		os.Exit(exitPartial)
+	}()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	c := &cli{
 		stdin:    os.Stdin,
 		stdout:   os.Stdout,
@@ -42,6 +62,8 @@ func main() {
 		getenv:   os.Getenv,
 		terminal: term.IsTerminal(int(os.Stderr.Fd())),
 		now:      time.Now,
+		reload:   reload,
+		notify:   func(state string) { _, _ = daemon.SdNotify(false, state) },
 	}
 	code := c.run(ctx, os.Args[1:])
 	stop()
@@ -56,6 +78,11 @@ type cli struct {
 	getenv         func(string) string
 	terminal       bool // stderr is a terminal: progress bars and text logs
 	now            func() time.Time
+	// reload delivers SIGHUP to the daemon.
+	reload <-chan struct{}
+	// notify tells systemd about the daemon's state (READY=1,
+	// WATCHDOG=1…); nil outside systemd's reach.
+	notify func(state string)
 }
 
 type command struct {
@@ -208,96 +235,4 @@ func (c *cli) withStore(configFlag string, fn func(cfg *Config, st *store.Store)
 		}
 	}()
 	return fn(cfg, st)
-}
-
-// cmdRun runs the daemon until a signal. Sending and receiving are wired in
-// as those parts land; today it holds the store open and ready.
-func (c *cli) cmdRun(ctx context.Context, args []string) int {
-	fs, config := c.flags("run")
-	if _, err := parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	cfg, ok := c.config(*config)
-	if !ok {
-		return exitUnusable
-	}
-	log := c.logger(cfg, slog.LevelDebug)
-	st, err := c.openStore(cfg, log)
-	if err != nil {
-		log.Error("cannot open the store", "err", err)
-		return exitPartial
-	}
-	sched, err := c.newScheduler(cfg, st, log)
-	if err != nil {
-		log.Error("cannot start the scheduler", "err", err)
-		st.Close()
-		return exitUnusable
-	}
-	sign, err := signer(ctx, st)
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		st.Close()
-		return exitPartial
-	}
-	disp, closeTransports, err := c.newDispatcher(cfg, st, sign, log)
-	if err != nil {
-		log.Error("cannot start the dispatcher", "err", err)
-		st.Close()
-		return exitUnusable
-	}
-	srv, reader, err := c.newInbound(cfg, st, sign, log, disp.Wake)
-	if err != nil {
-		log.Error("cannot start the HTTP server", "err", err)
-		closeTransports()
-		st.Close()
-		return exitUnusable
-	}
-	ctx, stopAll := context.WithCancel(ctx)
-	defer stopAll()
-	var wg sync.WaitGroup
-	listening := make(chan net.Addr, 1)
-	wg.Go(func() {
-		if err := srv.Run(ctx, listening); err != nil {
-			log.Error("HTTP server stopped", "err", err)
-			stopAll() // without its listener npsd cannot hear answers
-		}
-	})
-	if reader != nil {
-		wg.Go(func() {
-			if err := reader.Run(ctx); err != nil {
-				log.Error("IMAP reader stopped", "err", err)
-			}
-		})
-	}
-	addr := "-"
-	select {
-	case a := <-listening:
-		addr = a.String()
-	case <-ctx.Done():
-	}
-	var contacts int
-	_ = st.View(func(tx *store.Tx) error { contacts = tx.CountContacts(); return nil })
-	log.Info("npsd running", "config", cfg.File, "store", st.Path(), "contacts", contacts, "http", addr,
-		"campaigns", len(sched.Campaigns()), "email_transport", cfg.Email.Transport, "sms_transport", cfg.SMS.Transport)
-	wg.Go(func() {
-		if err := sched.Run(ctx); err != nil {
-			log.Error("scheduler stopped", "err", err)
-		}
-	})
-	wg.Go(func() {
-		if err := disp.Run(ctx); err != nil {
-			log.Error("dispatcher stopped", "err", err)
-		}
-	})
-	<-ctx.Done()
-	log.Info("npsd stopping: finishing the sends in progress")
-	wg.Wait()
-	if err := closeTransports(); err != nil {
-		log.Warn("closing the SMTP connection", "err", err)
-	}
-	if err := st.Close(); err != nil {
-		log.Error("closing the store", "err", err)
-		return exitPartial
-	}
-	return exitOK
 }

@@ -236,7 +236,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func()) (*inbound.Server, *inbound.IMAPReader, error) {
+func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool)) (*inbound.Server, *inbound.IMAPReader, error) {
 	tpl, err := loadTemplates(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -300,6 +300,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Logger:            log,
 		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Location: cfg.location(), Now: c.now},
 		Admin:             admin,
+		Health:            health,
 	})
 	return srv, reader, err
 }
