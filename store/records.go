@@ -95,8 +95,11 @@ type Contact struct {
 	Attributes map[string]string `json:"attributes,omitempty"`
 	// Channels holds the status of each channel; a missing channel is OK.
 	Channels map[Channel]ChannelStatus `json:"channels,omitempty"`
-	Created  time.Time                 `json:"created"`
-	Updated  time.Time                 `json:"updated"`
+	// Forgotten is when the contact's personal data was erased on request;
+	// the record stays so that their anonymous scores still count.
+	Forgotten time.Time `json:"forgotten,omitzero"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
 
 // ChannelStatus returns the status of ch, OK when never set.

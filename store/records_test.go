@@ -244,3 +244,49 @@ func TestChannelStatus(t *testing.T) {
 		t.Errorf("opting out of SMS changed email")
 	}
 }
+
+func TestForget(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	c, _, _ := s.UpsertContact(ctx, Contact{ExternalID: "K9", Name: "Paul Durand", Email: "paul@example.fr", Phone: "+33612345678", Attributes: map[string]string{"city": "Lyon"}})
+	other, _, _ := s.UpsertContact(ctx, Contact{Email: "ann@example.fr"})
+	day := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	s.AddResponse(ctx, Response{ContactID: c.ID, Score: 3, Comment: "Paul here, call me on 0612345678", Received: day, Source: SourceSMS})
+	s.AddResponse(ctx, Response{ContactID: other.ID, Score: 9, Comment: "Super", Received: day, Source: SourceSMS})
+	s.Update(ctx, func(tx *Tx) error {
+		if err := tx.PutInbound(InboundMessage{Key: "twilio:SM1", From: "+33612345678", Body: "3 call me", ContactID: c.ID, Received: day}); err != nil {
+			return err
+		}
+		_, err := tx.PutCase(Case{ContactID: c.ID, Score: 3, Notes: []CaseNote{{Text: "left a message for Paul"}}})
+		return err
+	})
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.Forget(c.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"K9", "paul@example.fr"} {
+		if _, err := s.ContactByKey(key, "+33612345678"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("forgotten contact still found by %s: %v", key, err)
+		}
+	}
+	res, _ := s.Tally(TallyQuery{By: "city"})
+	if res.Total.Responses() != 2 || res.Groups[NoGroup].Detractors != 1 {
+		t.Errorf("scores after forget: %+v", res)
+	}
+	s.View(func(tx *Tx) error {
+		got, _ := tx.Contact(c.ID)
+		r, _ := tx.Response(1)
+		keep, _ := tx.Response(2)
+		m, _, _ := tx.Inbound("twilio:SM1")
+		k, _ := tx.Case(1)
+		if got.Name != "" || got.Email != "" || got.Phone != "" || got.Attributes != nil || got.Forgotten.IsZero() {
+			t.Errorf("contact after forget: %+v", got)
+		}
+		if r.Comment != "" || r.Score != 3 || keep.Comment != "Super" {
+			t.Errorf("responses after forget: %+v, %+v", r, keep)
+		}
+		if m.From != "" || m.Body != "" || len(k.Notes) != 0 {
+			t.Errorf("message %+v, case %+v after forget", m, k)
+		}
+		return nil
+	})
+}

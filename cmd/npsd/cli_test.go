@@ -703,3 +703,71 @@ func TestHashPassword(t *testing.T) {
 	e.file("config.yaml", "http:\n  listen: 127.0.0.1:0\n  admin_password_hash: \""+hash+"\"\n  api_tokens_file: tokens\n")
 	e.want(e.npsd("check"), exitUnusable, nil, []string{"http.api_tokens_file", "line 3: token shorter than 16 characters"})
 }
+
+// TestDataCommandsWhileTheDaemonRuns: the same commands give the same
+// output with the daemon stopped (the file opened directly) and running
+// (through its admin socket).
+func TestDataCommandsWhileTheDaemonRuns(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,name,email,city\nK1,Ann,a@example.fr,Lyon\nK2,Paul,p@example.fr,Paris\n")), exitOK, nil, nil)
+	e.want(e.npsd("responses", "import", e.file("h.csv", "contact,score,comment,date\nK1,10,Parfait,2026-11-16\nK2,3,Trop cher,2026-11-17\n")), exitOK, nil, nil)
+	commands := [][]string{
+		{"report", "--format", "json", "--by", "city"},
+		{"report", "--by", "month"},
+		{"responses", "export", "--format", "csv"},
+		{"outbox", "--state", "all"},
+		{"cases"},
+		{"summary", "--week", "2026-W47"},
+		{"campaign", "plan", "quarterly", "--dry-run"},
+	}
+	stopped := map[string]result{}
+	for _, cmd := range commands {
+		stopped[strings.Join(cmd, " ")] = e.npsd(cmd...)
+	}
+
+	logs := &syncBuffer{}
+	c := &cli{stdout: io.Discard, stderr: logs, getenv: func(string) string { return "" },
+		now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
+	stop := sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
+	defer stop()
+	waitFor(t, 20*time.Second, func() string {
+		if strings.Contains(logs.String(), `"msg":"npsd running"`) {
+			return "up"
+		}
+		return ""
+	})
+	for _, cmd := range commands {
+		key := strings.Join(cmd, " ")
+		running := e.npsd(cmd...)
+		if running != stopped[key] {
+			t.Errorf("%s differs with the daemon running:\n--- stopped (%d)\n%s%s\n--- running (%d)\n%s%s", key,
+				stopped[key].code, stopped[key].stdout, stopped[key].stderr, running.code, running.stdout, running.stderr)
+		}
+	}
+	// Writes go through the daemon too.
+	e.want(e.npsd("contacts", "import", e.file("more.csv", "email\nzoe@example.fr\n")), exitOK, []string{"more.csv: 1 rows: 1 contacts created"}, nil)
+	e.want(e.npsd("events", "add", "--contact", "zoe@example.fr", "--type", "purchase", "--at", "2026-11-20 10:00"), exitOK, []string{"recorded"}, nil)
+	backup := filepath.Join(e.dir, "backup.db")
+	e.want(e.npsd("backup", backup), exitOK, []string{"written to " + backup}, nil)
+	e.want(e.npsd("forget", "p@example.fr"), exitOK, []string{"contact c2 forgotten"}, nil)
+	e.want(e.npsd("report", "--format", "json"), exitOK, []string{`"responses": 2`}, nil)
+	stop()
+	// The backup is a whole, consistent database: it opens, and has Zoé.
+	st, err := store.Open(store.Options{Path: backup, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ContactByKey("zoe@example.fr", ""); err != nil {
+		t.Errorf("backup lacks the contact imported through the daemon: %v", err)
+	}
+	if fi, _ := os.Stat(backup); fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %o, want 600", fi.Mode().Perm())
+	}
+}

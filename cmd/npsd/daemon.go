@@ -117,6 +117,11 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		return exitUnusable
 	}
 	go health.watchdog(ctx, notify, log)
+	go func() {
+		if err := c.serveAdminSocket(ctx, cfg, st, log); err != nil {
+			log.Warn("admin socket unavailable: data commands need the daemon stopped", "err", err)
+		}
+	}()
 
 	for {
 		genCtx, stopGen := context.WithCancel(ctx)

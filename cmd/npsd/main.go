@@ -83,6 +83,14 @@ type cli struct {
 	// notify tells systemd about the daemon's state (READY=1,
 	// WATCHDOG=1…); nil outside systemd's reach.
 	notify func(state string)
+
+	// args is the command line being run, for forwarding it to a running
+	// daemon.
+	args []string
+	// shared is the daemon's open store when the daemon runs a command
+	// for a client of its admin socket; fixed is the daemon's config.
+	shared *store.Store
+	fixed  *Config
 }
 
 type command struct {
@@ -105,6 +113,8 @@ func commands() []command {
 		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary},
 		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
 		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},
+		{"backup", "write a consistent copy of the database, while npsd runs", (*cli).cmdBackup},
+		{"forget", "erase a contact's personal data, keep their anonymous scores", (*cli).cmdForget},
 		{"hash-password", "print the bcrypt hash of a password read on stdin, for http.admin_password_hash", (*cli).cmdHashPassword},
 		{"parse-reply", "show how a reply (SMS on stdin, or a raw email) is read", (*cli).cmdParseReply},
 	}
@@ -117,6 +127,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	for _, cmd := range commands() {
 		words := strings.Fields(cmd.name)
 		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			c.args = args
 			return cmd.run(c, ctx, args[len(words):])
 		}
 	}
@@ -176,6 +187,9 @@ func parse(fs *flag.FlagSet, args []string, positional ...string) ([]string, err
 // config loads the config named by the flag (or found by the usual search)
 // and reports problems on stderr.
 func (c *cli) config(flagValue string) (*Config, bool) {
+	if c.fixed != nil {
+		return c.fixed, true
+	}
 	path, err := findConfig(flagValue, c.getenv)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
@@ -220,9 +234,18 @@ func (c *cli) withStore(configFlag string, fn func(cfg *Config, st *store.Store)
 	if !ok {
 		return exitUnusable
 	}
+	if c.shared != nil {
+		return fn(cfg, c.shared)
+	}
 	log := c.logger(cfg, slog.LevelWarn)
 	st, err := c.openStore(cfg, log)
 	if err != nil {
+		if errors.Is(err, store.ErrInUse) {
+			// The daemon holds the file: let it run the command.
+			if code, ok := c.forward(cfg); ok {
+				return code
+			}
+		}
 		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
 		if errors.Is(err, store.ErrInUse) {
 			return exitPartial

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"io"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Forget erases a contact's personal data — name, addresses, external id,
+// attributes, the comments they wrote, the messages they sent, the notes on
+// their cases — and keeps their scores, without a name, for the
+// statistics (Québec's Law 25, the GDPR). Nothing that could find them
+// again is left: the indexes by email, phone and external id go too.
+func (t *Tx) Forget(id ContactID) error {
+	c, err := t.Contact(id)
+	if err != nil {
+		return err
+	}
+	for _, ix := range []struct {
+		bucket []byte
+		key    []byte
+	}{
+		{bucketContactsByExternal, []byte(c.ExternalID)},
+		{bucketContactsByEmail, emailKey(c.Email)},
+		{bucketContactsByPhone, []byte(c.Phone)},
+	} {
+		if len(ix.key) > 0 {
+			if err := t.bucket(ix.bucket).Delete(ix.key); err != nil {
+				return err
+			}
+		}
+	}
+	now := t.nowUTC()
+	forgotten := Contact{ID: c.ID, Channels: map[Channel]ChannelStatus{
+		ChannelEmail: {State: ChannelOptedOut, Since: now, Reason: "forgotten on request"},
+		ChannelSMS:   {State: ChannelOptedOut, Since: now, Reason: "forgotten on request"},
+	}, Forgotten: now, Created: c.Created, Updated: now}
+	if err := putJSON(t.bucket(bucketContacts), idKey(uint64(id)), forgotten); err != nil {
+		return err
+	}
+	// Their comments; the scores stay.
+	var responses []Response
+	if err := t.bucket(bucketResponses).ForEach(func(k, v []byte) error {
+		var r Response
+		if err := getJSON(t.bucket(bucketResponses), k, &r); err != nil {
+			return err
+		}
+		if r.ContactID == id && r.Comment != "" {
+			responses = append(responses, r)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, r := range responses {
+		r.Comment = ""
+		if err := putJSON(t.bucket(bucketResponses), idKey(uint64(r.ID)), r); err != nil {
+			return err
+		}
+	}
+	// What they sent us, and what was about to be sent to them.
+	var inbound []InboundMessage
+	if err := t.ForEachInbound(func(m InboundMessage) error {
+		if m.ContactID == id {
+			inbound = append(inbound, m)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, m := range inbound {
+		m.From, m.Body, m.Answer = "", "", ""
+		if err := t.PutInbound(m); err != nil {
+			return err
+		}
+	}
+	jobs, err := t.JobsOf(id)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		j.Data = nil
+		if j.State == JobPending {
+			j.State, j.Reason = JobCanceled, "contact forgotten"
+		}
+		if _, err := t.UpdateJob(j); err != nil {
+			return err
+		}
+	}
+	var cases []Case
+	if err := t.ForEachCase(func(k Case) error {
+		if k.ContactID == id {
+			cases = append(cases, k)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range cases {
+		k.Notes, k.State = nil, CaseResolved
+		if _, err := t.PutCase(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the whole database while it is in
+// use: one read transaction sees a fixed state, and writers go on.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(btx *bolt.Tx) error {
+		var err error
+		n, err = btx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
