@@ -108,6 +108,9 @@ type Options struct {
 
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Observe, when set, is told each attempt's outcome (sent, retry,
+	// failed), its reason (the provider's code) and how long the send took.
+	Observe func(ch store.Channel, outcome, reason string, took time.Duration)
 
 	// crashAfterSend runs between a send and the record of its outcome;
 	// when it returns true the outcome is not recorded, as if the process
@@ -331,18 +334,18 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 	if prev := previousAttempt(c.job); prev != nil && prev.Uncertain && c.job.Channel == store.ChannelSMS {
 		sids, err := d.o.SMS.SentSince(ctx, c.to, prev.At)
 		if err != nil {
-			d.record(ctx, log, c, "", &SendError{Err: fmt.Errorf("checking whether an earlier attempt was sent: %w", err), Temporary: true, Uncertain: true})
+			d.record(ctx, log, c, "", &SendError{Err: fmt.Errorf("checking whether an earlier attempt was sent: %w", err), Temporary: true, Uncertain: true}, 0)
 			return true
 		}
 		if len(sids) > 0 {
 			log.Info("an earlier attempt was sent after all: not sending again", "sid", sids[0])
-			d.record(ctx, log, c, sids[0], nil)
+			d.record(ctx, log, c, sids[0], nil, 0)
 			return true
 		}
 	}
 	msg, err := d.o.Templates.Render(templates.Template{Kind: templates.Kind(c.job.Kind), Channel: templates.Channel(c.job.Channel)}, d.language(c), d.data(c))
 	if err != nil {
-		d.record(ctx, log, c, "", permanent(fmt.Errorf("rendering: %w", err), "template", ""))
+		d.record(ctx, log, c, "", permanent(fmt.Errorf("rendering: %w", err), "template", ""), 0)
 		return true
 	}
 	if err := d.limits[c.job.Channel].Wait(ctx); err != nil {
@@ -355,6 +358,7 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
 	defer cancel()
 	var providerID string
+	started := time.Now()
 	switch c.job.Channel {
 	case store.ChannelEmail:
 		err = d.o.Email.SendEmail(sendCtx, d.email(c, msg))
@@ -367,7 +371,7 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 	if d.o.crashAfterSend != nil && d.o.crashAfterSend(c.job) {
 		return true
 	}
-	d.record(context.WithoutCancel(ctx), log, c, providerID, err)
+	d.record(context.WithoutCancel(ctx), log, c, providerID, err, time.Since(started))
 	return true
 }
 
@@ -522,7 +526,7 @@ func (d *Dispatcher) handBack(c claimed) {
 }
 
 // record writes the outcome of an attempt.
-func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, providerID string, sendErr error) {
+func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, providerID string, sendErr error, took time.Duration) {
 	now := d.o.Now().UTC()
 	var outcome string
 	err := d.st.Update(ctx, func(tx *store.Tx) error {
@@ -575,6 +579,14 @@ func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, pr
 		// The job stays inflight in the store; the orphan pass settles it.
 		log.Error("recording a send", "err", err, "send_err", sendErr)
 		return
+	}
+	if d.o.Observe != nil {
+		reason := ""
+		var se *SendError
+		if errors.As(sendErr, &se) {
+			reason = se.Code
+		}
+		d.o.Observe(c.job.Channel, outcome, reason, took)
 	}
 	switch outcome {
 	case "sent":

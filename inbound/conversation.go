@@ -59,9 +59,11 @@ type ConversationOptions struct {
 	// counts. Default 60 days.
 	AnswerWindow time.Duration
 	// Wake tells the dispatcher that jobs are due now.
-	Wake   func()
-	Now    func() time.Time
-	Logger *slog.Logger
+	Wake func()
+	// OnScore, when set, is told the category of each score recorded.
+	OnScore func(category string)
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Conversation turns what customers send into responses, comments, opt-outs
@@ -172,6 +174,10 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 	}
 	if queued {
 		cv.o.Wake()
+	}
+	if cv.o.OnScore != nil && !out.Duplicate && in.Reply.Intent == IntentScore && in.Reply.Score != nil && strings.HasPrefix(out.Note, "score") {
+		c, _ := nps.CategoryOf(*in.Reply.Score)
+		cv.o.OnScore(c.String())
 	}
 	cv.log.Info("message handled", "channel", in.Channel, "contact", out.Contact, "survey", out.Survey,
 		"intent", in.Reply.Intent, "outcome", out.Note, "duplicate", out.Duplicate)

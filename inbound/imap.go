@@ -40,6 +40,8 @@ type IMAPOptions struct {
 	Signer Signer
 	Logger *slog.Logger
 	Now    func() time.Time
+	// OnError, when set, is told of each session that ended in an error.
+	OnError func()
 }
 
 // IMAPReader reads replies from one mailbox into the conversation: new
@@ -97,6 +99,9 @@ func (r *IMAPReader) Run(ctx context.Context) error {
 			backoff = time.Second // it worked for a while: start over
 		}
 		r.log.Warn("IMAP session ended; reconnecting", "err", err, "in", backoff)
+		if r.o.OnError != nil {
+			r.o.OnError()
+		}
 		select {
 		case <-ctx.Done():
 			return nil

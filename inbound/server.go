@@ -46,6 +46,10 @@ type ServerOptions struct {
 	// Health reports the state of each part of the daemon for /healthz;
 	// nil answers "ok".
 	Health func() (map[string]string, bool)
+	// Metrics, when set, is served at /metrics.
+	Metrics http.Handler
+	// OnForged, when set, is told of each webhook refused for its signature.
+	OnForged func()
 }
 
 // maxFormBytes bounds a webhook body: Twilio's are a few kilobytes.
@@ -79,6 +83,9 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("POST /hooks/twilio/sms", s.twilio(s.incomingSMS))
 	s.mux.HandleFunc("POST /hooks/twilio/status", s.twilio(s.deliveryStatus))
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	if o.Metrics != nil {
+		s.mux.Handle("GET /metrics", o.Metrics)
+	}
 	if o.Pages.Signer.key != nil {
 		if s.o.Pages.Now == nil {
 			s.o.Pages.Now = time.Now
@@ -185,6 +192,9 @@ func (s *Server) twilio(next func(http.ResponseWriter, *http.Request, map[string
 		sig := r.Header.Get("X-Twilio-Signature")
 		if s.o.TwilioAuthToken == "" || sig == "" || !s.validator.Validate(s.externalURL(r), params, sig) {
 			s.log.Warn("webhook refused: bad or missing Twilio signature", "path", r.URL.Path, "remote", r.RemoteAddr)
+			if s.o.OnForged != nil {
+				s.o.OnForged()
+			}
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}

@@ -30,7 +30,7 @@ type generation struct {
 	started time.Time
 }
 
-func (c *cli) build(cfg *Config, st *store.Store, log *slog.Logger, h *health) (*generation, error) {
+func (c *cli) build(cfg *Config, st *store.Store, log *slog.Logger, h *health, m *metrics) (*generation, error) {
 	sched, err := c.newScheduler(cfg, st, log)
 	if err != nil {
 		return nil, err
@@ -39,11 +39,11 @@ func (c *cli) build(cfg *Config, st *store.Store, log *slog.Logger, h *health) (
 	if err != nil {
 		return nil, err
 	}
-	disp, closeTransports, err := c.newDispatcher(cfg, st, sign, log)
+	disp, closeTransports, err := c.newDispatcher(cfg, st, sign, log, m)
 	if err != nil {
 		return nil, err
 	}
-	srv, reader, err := c.newInbound(cfg, st, sign, log, disp.Wake, h.check)
+	srv, reader, err := c.newInbound(cfg, st, sign, log, disp.Wake, h.check, m)
 	if err != nil {
 		closeTransports()
 		return nil, err
@@ -109,8 +109,8 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		log.Error("cannot open the store", "err", err)
 		return exitPartial
 	}
-	health := newHealth(st)
-	gen, err := c.build(cfg, st, log, health)
+	health, mets := newHealth(st), newMetrics(st)
+	gen, err := c.build(cfg, st, log, health, mets)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		st.Close()
@@ -173,7 +173,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 			if !ok {
 				continue // the running generation goes on
 			}
-			newGen, err := c.build(next, st, log, health)
+			newGen, err := c.build(next, st, log, health, mets)
 			if err != nil {
 				log.Error("reload refused: the running config is kept", "err", err)
 				continue

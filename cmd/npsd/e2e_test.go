@@ -135,6 +135,24 @@ campaigns:
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<Message>Thank you! What is the main reason for your score?") {
 		t.Errorf("webhook answer %d: %s", resp.StatusCode, body)
 	}
+
+	mresp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		`npsd_messages_total{channel="sms",outcome="sent",reason=""} 1`,
+		`npsd_responses_total{category="promoter"} 1`,
+		`npsd_webhook_signature_rejections_total 1`,
+		`npsd_outbox_jobs{state="sent"} 1`,
+		`npsd_send_seconds_count{channel="sms"} 1`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 func waitFor(t *testing.T, d time.Duration, f func() string) string {

@@ -169,7 +169,7 @@ func addressOf(s string) string {
 
 // newDispatcher builds the dispatcher the config describes, with its
 // transports. The returned closer ends the SMTP connection.
-func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger) (*dispatcher.Dispatcher, func() error, error) {
+func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, m *metrics) (*dispatcher.Dispatcher, func() error, error) {
 	tpl, err := loadTemplates(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -226,6 +226,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 		BackoffMax:        time.Duration(cfg.Outbox.BackoffMax),
 		Now:               c.now,
 		Logger:            log,
+		Observe:           m.observeSend,
 	})
 	if err != nil {
 		closer()
@@ -236,7 +237,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool)) (*inbound.Server, *inbound.IMAPReader, error) {
+func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics) (*inbound.Server, *inbound.IMAPReader, error) {
 	tpl, err := loadTemplates(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -256,6 +257,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Templates:     tpl,
 		Window:        contactWindow{sched.Rules.Timing},
 		Wake:          wake,
+		OnScore:       m.observeScore,
 		Now:           c.now,
 		Logger:        log,
 	})
@@ -285,6 +287,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 			Host: i.Host, Port: i.Port, TLS: i.TLS, Username: i.Username, Password: i.Password.Reveal(),
 			Mailbox: i.Mailbox, PollInterval: time.Duration(i.PollInterval),
 			Store: st, Conversation: cv, Signer: signer, Logger: log, Now: c.now,
+			OnError: m.imapErrs.Inc,
 		})
 		if err != nil {
 			return nil, nil, err
@@ -301,6 +304,8 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Pages:             inbound.PagesOptions{Signer: signer, Business: cfg.Business.Name, DefaultLang: cfg.Business.Language, Location: cfg.location(), Now: c.now},
 		Admin:             admin,
 		Health:            health,
+		Metrics:           m.handler(),
+		OnForged:          m.forged.Inc,
 	})
 	return srv, reader, err
 }
