@@ -48,6 +48,8 @@ type ServerOptions struct {
 	Health func() (map[string]string, bool)
 	// Metrics, when set, is served at /metrics.
 	Metrics http.Handler
+	// Routes are more handlers by ServeMux pattern (the shop's API).
+	Routes map[string]http.Handler
 	// OnForged, when set, is told of each webhook refused for its signature.
 	OnForged func()
 }
@@ -85,6 +87,9 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	if o.Metrics != nil {
 		s.mux.Handle("GET /metrics", o.Metrics)
+	}
+	for pattern, h := range o.Routes {
+		s.mux.Handle(pattern, h)
 	}
 	if o.Pages.Signer.key != nil {
 		if s.o.Pages.Now == nil {

@@ -95,6 +95,11 @@ func (t *Tx) UpsertContact(in Contact) (Contact, UpsertResult, error) {
 	if err != nil {
 		return Contact{}, Unchanged, err
 	}
+	if in.ExternalID != "" && old.ExternalID != "" && in.ExternalID != old.ExternalID {
+		// Two records of the shop's system share an address (a family, a
+		// shared phone): neither is renamed into the other.
+		return Contact{}, Unchanged, fmt.Errorf("%w: contact %s has external id %s, not %s, with the same email or phone", ErrConflict, old.ID, old.ExternalID, in.ExternalID)
+	}
 	merged := old
 	merged.Attributes = maps.Clone(old.Attributes)
 	for _, f := range []struct {

@@ -305,6 +305,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Admin:             admin,
 		Health:            health,
 		Metrics:           m.handler(),
+		Routes:            (&api{cfg: cfg, st: st, tokens: admin.Tokens, now: c.now, log: log}).routes(),
 		OnForged:          m.forged.Inc,
 	})
 	return srv, reader, err

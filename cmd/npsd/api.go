@@ -1,0 +1,331 @@
+package main
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"npsd/nps"
+	"npsd/store"
+)
+
+// api is the HTTP API for the shop's systems (a point of sale, an online
+// shop, Zapier or n8n): contacts and events in, the report and the
+// responses out. Every call needs a bearer token from http.api_tokens_file.
+type api struct {
+	cfg    *Config
+	st     *store.Store
+	tokens []string
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// routes returns the API's handlers by pattern, for the HTTP server.
+func (a *api) routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"POST /api/v1/contacts": a.auth(a.postContact),
+		"POST /api/v1/events":   a.auth(a.postEvent),
+		"GET /api/v1/report":    a.auth(a.getReport),
+		"GET /api/v1/responses": a.auth(a.getResponses),
+	}
+}
+
+// apiError is the body of every refusal: what is wrong, and which field.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func (a *api) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		valid := false
+		for _, t := range a.tokens {
+			if ok && subtle.ConstantTimeCompare([]byte(tok), []byte(t)) == 1 {
+				valid = true
+			}
+		}
+		if !valid {
+			writeJSON(w, http.StatusUnauthorized, apiError{Error: "a valid bearer token is required (Authorization: Bearer …)"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		next(w, r)
+	})
+}
+
+// decode reads a JSON body strictly: an unknown field is named in the
+// error, as the config loader does.
+func decode(r *http.Request, v any) *apiError {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			return &apiError{Error: fmt.Sprintf("must be a %s", typeErr.Type), Field: typeErr.Field}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return &apiError{Error: "unknown field", Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)}
+		case errors.Is(err, io.EOF):
+			return &apiError{Error: "the body is empty: send a JSON object"}
+		}
+		return &apiError{Error: "not valid JSON: " + err.Error()}
+	}
+	return nil
+}
+
+type contactInput struct {
+	ExternalID string            `json:"external_id"`
+	Name       string            `json:"name"`
+	Email      string            `json:"email"`
+	Phone      string            `json:"phone"`
+	Language   string            `json:"language"`
+	Timezone   string            `json:"timezone"`
+	Attributes map[string]string `json:"attributes"`
+}
+
+// contact checks an API contact with the rules of the CSV import.
+func (a *api) contact(in contactInput) (store.Contact, *apiError) {
+	ct := store.Contact{ExternalID: strings.TrimSpace(in.ExternalID), Name: strings.TrimSpace(in.Name)}
+	var err error
+	if in.Email != "" {
+		if ct.Email, err = normalizeEmail(in.Email); err != nil {
+			return ct, &apiError{Error: err.Error(), Field: "email"}
+		}
+	}
+	if in.Phone != "" {
+		if ct.Phone, err = normalizePhone(in.Phone, a.cfg.Business.DefaultRegion); err != nil {
+			return ct, &apiError{Error: err.Error(), Field: "phone"}
+		}
+	}
+	if ct.Email == "" && ct.Phone == "" && ct.ExternalID == "" {
+		return ct, &apiError{Error: "a contact needs an email, a phone or an external_id", Field: "email"}
+	}
+	if in.Language != "" {
+		if ct.Language, err = normalizeLanguage(in.Language); err != nil {
+			return ct, &apiError{Error: err.Error(), Field: "language"}
+		}
+	}
+	if in.Timezone != "" {
+		if err := validTimezone(in.Timezone); err != nil {
+			return ct, &apiError{Error: err.Error(), Field: "timezone"}
+		}
+		ct.TimeZone = in.Timezone
+	}
+	for k, v := range in.Attributes {
+		if strings.TrimSpace(k) == "" {
+			return ct, &apiError{Error: "attribute names must not be empty", Field: "attributes"}
+		}
+		if ct.Attributes == nil {
+			ct.Attributes = map[string]string{}
+		}
+		ct.Attributes[attributeKey(k)] = strings.TrimSpace(v)
+	}
+	return ct, nil
+}
+
+func storeError(w http.ResponseWriter, log *slog.Logger, err error) {
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid):
+		writeJSON(w, http.StatusConflict, apiError{Error: err.Error()})
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, apiError{Error: err.Error(), Field: "contact"})
+	default:
+		log.Error("api", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "temporarily unavailable: try again"})
+	}
+}
+
+// postContact creates or updates a contact, matched like the import: by
+// external id, then email, then phone. The same call twice changes nothing.
+func (a *api) postContact(w http.ResponseWriter, r *http.Request) {
+	var in contactInput
+	if e := decode(r, &in); e != nil {
+		writeJSON(w, http.StatusBadRequest, e)
+		return
+	}
+	ct, e := a.contact(in)
+	if e != nil {
+		writeJSON(w, http.StatusBadRequest, e)
+		return
+	}
+	saved, res, err := a.st.UpsertContact(r.Context(), ct)
+	if err != nil {
+		storeError(w, a.log, err)
+		return
+	}
+	status := http.StatusOK
+	if res == store.Created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, map[string]string{"id": saved.ID.String(), "result": res.String()})
+}
+
+type eventInput struct {
+	Contact    string        `json:"contact"`
+	NewContact *contactInput `json:"contact_details"`
+	Type       string        `json:"type"`
+	At         string        `json:"at"`
+	Amount     *float64      `json:"amount"`
+	ExternalID string        `json:"external_id"`
+}
+
+// postEvent records an event; a purchase starts the first-purchase
+// campaign at the scheduler's next look (within a minute). The contact is
+// named by any key, or given in full with contact_details (created or
+// updated first).
+func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
+	var in eventInput
+	if e := decode(r, &in); e != nil {
+		writeJSON(w, http.StatusBadRequest, e)
+		return
+	}
+	if strings.TrimSpace(in.Type) == "" {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "must not be empty", Field: "type"})
+		return
+	}
+	at := a.now()
+	if in.At != "" {
+		t, err := parseWhen(in.At, a.cfg.location())
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "at"})
+			return
+		}
+		at = t
+	}
+	var details *store.Contact
+	if in.NewContact != nil {
+		ct, e := a.contact(*in.NewContact)
+		if e != nil {
+			e.Field = "contact_details." + e.Field
+			writeJSON(w, http.StatusBadRequest, e)
+			return
+		}
+		details = &ct
+	} else if strings.TrimSpace(in.Contact) == "" {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "name the contact (an id, external id, email or phone) or give contact_details", Field: "contact"})
+		return
+	}
+	var saved store.Event
+	var created bool
+	err := a.st.Update(r.Context(), func(tx *store.Tx) error {
+		var id store.ContactID
+		if details != nil {
+			c, _, err := tx.UpsertContact(*details)
+			if err != nil {
+				return err
+			}
+			id = c.ID
+		} else {
+			var err error
+			if id, err = tx.ContactIDByKey(in.Contact, phoneKey(in.Contact, a.cfg.Business.DefaultRegion)); err != nil {
+				return err
+			}
+		}
+		var err error
+		saved, created, err = tx.AddEvent(store.Event{ContactID: id, Type: strings.TrimSpace(in.Type), At: at, Amount: in.Amount, ExternalID: strings.TrimSpace(in.ExternalID)})
+		return err
+	})
+	if err != nil {
+		storeError(w, a.log, err)
+		return
+	}
+	status, result := http.StatusCreated, "created"
+	if !created {
+		status, result = http.StatusOK, "unchanged"
+	}
+	writeJSON(w, status, map[string]string{"id": saved.ID.String(), "contact": saved.ContactID.String(), "result": result})
+}
+
+// getReport answers what `npsd report --format json` prints.
+func (a *api) getReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	loc := a.cfg.location()
+	tq := store.TallyQuery{Campaign: q.Get("campaign"), By: attributeKey(q.Get("by"))}
+	var err error
+	if tq.From, err = parseBound(q.Get("from"), loc, false); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "from"})
+		return
+	}
+	if tq.To, err = parseBound(q.Get("to"), loc, true); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "to"})
+		return
+	}
+	var rep report
+	if unit := periodUnit(tq.By); unit != "" {
+		rep, err = periodReport(a.st, tq, unit, loc, a.now())
+	} else {
+		var res store.TallyResult
+		res, err = a.st.Tally(tq)
+		rep = buildReport(res, q.Get("from"), q.Get("to"), tq.Campaign, tq.By)
+	}
+	if err != nil {
+		storeError(w, a.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// getResponses lists responses in a period (default the last 90 days),
+// newest last, at most 10,000 per call; "next" gives the from of the
+// following page.
+func (a *api) getResponses(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	loc := a.cfg.location()
+	from, err := parseBound(q.Get("from"), loc, false)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "from"})
+		return
+	}
+	to, err := parseBound(q.Get("to"), loc, true)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "to"})
+		return
+	}
+	if from.IsZero() && q.Get("from") == "" {
+		from = a.now().AddDate(0, 0, -90)
+	}
+	const limit = 10000
+	rows := []exportRow{}
+	next := ""
+	errStop := errors.New("page full")
+	err = a.st.View(func(tx *store.Tx) error {
+		return tx.ScanResponses(from, to, func(rs store.ResponseSummary) error {
+			if len(rows) == limit {
+				next = rs.Received.Format(time.RFC3339Nano)
+				return errStop
+			}
+			resp, err := tx.Response(rs.ID)
+			if err != nil {
+				return err
+			}
+			cat, _ := nps.CategoryOf(resp.Score)
+			row := exportRow{Response: resp.ID.String(), Received: resp.Received.In(loc), Score: resp.Score, Category: cat.String(), Comment: resp.Comment,
+				Channel: string(resp.Channel), Source: resp.Source, Campaign: resp.Campaign, Contact: resp.ContactID.String()}
+			if ct, err := tx.Contact(resp.ContactID); err == nil {
+				row.ExternalID, row.Name, row.Email, row.Phone, row.Attributes = ct.ExternalID, ct.Name, ct.Email, ct.Phone, ct.Attributes
+			}
+			rows = append(rows, row)
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		storeError(w, a.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"responses": rows, "next": next})
+}
