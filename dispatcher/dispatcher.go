@@ -74,8 +74,10 @@ type Links interface {
 
 // Options configures New.
 type Options struct {
-	Email     EmailSender
-	SMS       SMSSender
+	Email EmailSender
+	SMS   SMSSender
+	// Webhooks posts events to the shop's systems; nil: webhook jobs fail.
+	Webhooks  *WebhookSender
 	Templates Renderer
 	Window    Window
 	Links     Links
@@ -343,6 +345,10 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 			return true
 		}
 	}
+	if c.job.Channel == store.ChannelWebhook {
+		d.sendWebhook(ctx, log, c)
+		return true
+	}
 	msg, err := d.o.Templates.Render(templates.Template{Kind: templates.Kind(c.job.Kind), Channel: templates.Channel(c.job.Channel)}, d.language(c), d.data(c))
 	if err != nil {
 		d.record(ctx, log, c, "", permanent(fmt.Errorf("rendering: %w", err), "template", ""), 0)
@@ -373,6 +379,20 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 	}
 	d.record(context.WithoutCancel(ctx), log, c, providerID, err, time.Since(started))
 	return true
+}
+
+// sendWebhook posts a webhook job's payload; it has no template and no
+// send window: the receiver is a machine.
+func (d *Dispatcher) sendWebhook(ctx context.Context, log *slog.Logger, c claimed) {
+	if d.o.Webhooks == nil {
+		d.record(ctx, log, c, "", permanent(errors.New("no webhook sender configured"), "", ""), 0)
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
+	defer cancel()
+	started := time.Now()
+	err := d.o.Webhooks.Post(sendCtx, c.job.To, c.job.Kind, []byte(c.job.Data["payload"]))
+	d.record(context.WithoutCancel(ctx), log, c, "", err, time.Since(started))
 }
 
 func previousAttempt(j store.Job) *store.Attempt {

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,8 +63,11 @@ type ConversationOptions struct {
 	Wake func()
 	// OnScore, when set, is told the category of each score recorded.
 	OnScore func(category string)
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Webhooks are the shop's URLs told of each new or changed response
+	// and each opt-out, through the outbox.
+	Webhooks []string
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Conversation turns what customers send into responses, comments, opt-outs
@@ -347,6 +351,12 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 		sv.Answered = h.now // the comment window restarts with the new score
 		h.note("score changed to %d", score)
 	}
+	if err := h.webhook("response", map[string]any{
+		"response": sv.ResponseID.String(), "survey": sv.ID.String(), "campaign": sv.Campaign,
+		"score": score, "category": cat.String(), "comment": comment, "channel": string(h.in.Channel),
+	}); err != nil {
+		return err
+	}
 	if cat == nps.Detractor && !sv.Alerted {
 		sv.Alerted = true
 		c, err := h.tx.PutCase(store.Case{
@@ -526,7 +536,34 @@ func (h *handling) stop() error {
 		return err
 	}
 	h.note("opted out of %s", h.in.Channel)
+	if err := h.webhook("opt_out", map[string]any{"channel": string(h.in.Channel)}); err != nil {
+		return err
+	}
 	return h.answer(templates.OptOutConfirm, nil)
+}
+
+// webhook queues an event for each of the shop's URLs, with the contact's
+// ids so their system can match it.
+func (h *handling) webhook(event string, fields map[string]any) error {
+	if len(h.cv.o.Webhooks) == 0 {
+		return nil
+	}
+	fields["event"] = event
+	fields["contact"] = h.contact.ID.String()
+	fields["external_id"] = h.contact.ExternalID
+	fields["at"] = h.now.Format(time.RFC3339)
+	payload, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	for _, url := range h.cv.o.Webhooks {
+		if _, err := h.tx.EnqueueJob(store.Job{Kind: event, To: url, ContactID: h.contact.ID, Channel: store.ChannelWebhook, Due: h.now,
+			Data: map[string]string{"payload": string(payload)}}); err != nil {
+			return err
+		}
+	}
+	h.queued = true
+	return nil
 }
 
 // cancelJobs cancels the contact's pending jobs that match.

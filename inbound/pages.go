@@ -310,10 +310,16 @@ func (cv *Conversation) OptOut(ctx context.Context, id store.ContactID, ch store
 		if err := tx.SetChannelStatus(id, ch, store.ChannelStatus{State: store.ChannelOptedOut, Reason: reason}); err != nil {
 			return err
 		}
-		return h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == ch && j.To == "" })
+		if err := h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == ch && j.To == "" }); err != nil {
+			return err
+		}
+		return h.webhook("opt_out", map[string]any{"channel": string(ch)})
 	})
 	if err == nil {
 		cv.log.Info("contact opted out", "contact", id, "channel", ch, "reason", reason)
+		if len(cv.o.Webhooks) > 0 {
+			cv.o.Wake()
+		}
 	}
 	return err
 }

@@ -407,3 +407,24 @@ func TestDeliveryStatus(t *testing.T) {
 		t.Errorf("after 30005: survey %s, job %s, channel %s", s.State, jobs[0].State, ct.ChannelStatus(store.ChannelSMS).State)
 	}
 }
+
+func TestWebhookEventsAreQueued(t *testing.T) {
+	r := newInRig(t)
+	r.opts.Conversation.o.Webhooks = []string{"https://shop.example/npsd"}
+	_, sv := r.surveyed(store.Contact{ExternalID: "POS-7", Phone: "+15145550100"})
+	r.sms("+15145550100", "9")
+	r.sms("+15145550100", "STOP")
+	_, _, jobs, _ := r.state(sv.ID)
+	var events []string
+	for _, j := range jobs {
+		if j.Channel == store.ChannelWebhook {
+			events = append(events, j.Kind+" "+j.Data["payload"])
+			if j.To != "https://shop.example/npsd" || j.State != store.JobPending {
+				t.Errorf("webhook job %+v", j)
+			}
+		}
+	}
+	if len(events) != 2 || !strings.Contains(events[0], `"score":9`) || !strings.Contains(events[0], `"external_id":"POS-7"`) || !strings.HasPrefix(events[1], "opt_out ") {
+		t.Errorf("webhook events = %v", events)
+	}
+}

@@ -30,6 +30,8 @@ const (
 	ChannelSMS   Channel = "sms"
 	// ChannelWeb is a response given on the survey page (a click in an email).
 	ChannelWeb Channel = "web"
+	// ChannelWebhook carries events to the shop's own systems.
+	ChannelWebhook Channel = "webhook"
 )
 
 // ChannelState says whether npsd may write to a contact on a channel.

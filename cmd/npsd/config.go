@@ -36,6 +36,7 @@ type Config struct {
 	Templates TemplatesConfig  `yaml:"templates"`
 	Outbox    OutboxConfig     `yaml:"outbox"`
 	Followup  FollowupConfig   `yaml:"followup"`
+	Webhooks  WebhooksConfig   `yaml:"webhooks"`
 	Log       LogConfig        `yaml:"log"`
 	// ShutdownTimeout bounds a stop: sends in progress finish within it.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -186,6 +187,12 @@ type SummaryConfig struct {
 	Schedule string   `yaml:"schedule"`
 	To       []string `yaml:"to"`
 	Segments []string `yaml:"segments"`
+}
+
+type WebhooksConfig struct {
+	URLs       []string `yaml:"urls"`
+	Secret     Secret   `yaml:"secret"`
+	SecretFile string   `yaml:"secret_file"`
 }
 
 type FollowupConfig struct {
@@ -522,6 +529,7 @@ func (l *loader) readSecretFiles(cfg *Config) {
 		{"email.smtp.password", &cfg.Email.SMTP.Password, "email.smtp.password_file", cfg.Email.SMTP.PasswordFile},
 		{"imap.password", &cfg.IMAP.Password, "imap.password_file", cfg.IMAP.PasswordFile},
 		{"sms.twilio.auth_token", &cfg.SMS.Twilio.AuthToken, "sms.twilio.auth_token_file", cfg.SMS.Twilio.AuthTokenFile},
+		{"webhooks.secret", &cfg.Webhooks.Secret, "webhooks.secret_file", cfg.Webhooks.SecretFile},
 	} {
 		if s.filePath == "" {
 			continue
@@ -552,7 +560,7 @@ func (l *loader) readSecretFiles(cfg *Config) {
 // started from / finds the same files as the installer who tested by hand.
 func (c *Config) resolvePaths(dir string) {
 	for _, p := range []*string{
-		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir, &c.Templates.Dir, &c.HTTP.APITokensFile,
+		&c.Store.Path, &c.Email.FileDir, &c.SMS.FileDir, &c.Templates.Dir, &c.HTTP.APITokensFile, &c.Webhooks.SecretFile,
 		&c.Email.SMTP.PasswordFile, &c.IMAP.PasswordFile, &c.SMS.Twilio.AuthTokenFile,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {

@@ -177,6 +177,10 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		}
 	}
 
+	for i, u := range c.Webhooks.URLs {
+		v.url(fmt.Sprintf("webhooks.urls[%d]", i), u)
+	}
+	v.check(len(c.Webhooks.URLs) == 0 || len(c.Webhooks.Secret) >= 16, "webhooks.secret", "must be set, 16 characters or more, when webhooks.urls is: receivers check it")
 	v.check(c.Surveys.CommentWindow > 0, "surveys.comment_window", "must be more than 0")
 	v.oneOf("followup.review_request", c.Followup.ReviewRequest, "promoters", "all", "off")
 	v.check(c.Followup.CaseDue > 0, "followup.case_due", "must be more than 0")

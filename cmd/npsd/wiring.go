@@ -227,6 +227,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 		Now:               c.now,
 		Logger:            log,
 		Observe:           m.observeSend,
+		Webhooks:          &dispatcher.WebhookSender{Secret: []byte(cfg.Webhooks.Secret.Reveal())},
 	})
 	if err != nil {
 		closer()
@@ -258,6 +259,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Window:        contactWindow{sched.Rules.Timing},
 		Wake:          wake,
 		OnScore:       m.observeScore,
+		Webhooks:      cfg.Webhooks.URLs,
 		Now:           c.now,
 		Logger:        log,
 	})
