@@ -211,10 +211,12 @@ func (c *cli) logger(cfg *Config, minLevel slog.Level) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: max(level, minLevel)}
+	// No full phone number reaches a log line, whatever a provider's error
+	// message quotes.
 	if cfg.Log.Format == "json" || (cfg.Log.Format == "auto" && !c.terminal) {
-		return slog.New(slog.NewJSONHandler(c.stderr, opts))
+		return slog.New(redactHandler{slog.NewJSONHandler(c.stderr, opts)})
 	}
-	return slog.New(slog.NewTextHandler(c.stderr, opts))
+	return slog.New(redactHandler{slog.NewTextHandler(c.stderr, opts)})
 }
 
 // openStore opens the configured store for a command.
