@@ -113,6 +113,10 @@ func NewServer(o ServerOptions) (*Server, error) {
 	return s, nil
 }
 
+// Conversation returns the handler behind every way in, for a caller that
+// brings messages itself (npsd demo).
+func (s *Server) Conversation() *Conversation { return s.o.Conversation }
+
 // Handler returns the server's routes, for tests and for wrapping.
 func (s *Server) Handler() http.Handler { return s.mux }
 

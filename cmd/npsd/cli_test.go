@@ -771,3 +771,28 @@ func TestDataCommandsWhileTheDaemonRuns(t *testing.T) {
 		t.Errorf("backup mode %o, want 600", fi.Mode().Perm())
 	}
 }
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, now: time.Now}
+	if code := c.run(context.Background(), []string{"demo", "--dir", dir}); code != exitOK {
+		t.Fatalf("demo exited %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		"2. wave planned (4 surveys) and sent",
+		"npsd answers in the webhook: Merci ! Qu'est-ce qui vous a incité",
+		"4. follow-ups sent: apology_detractor, owner_alert, thanks_passive, thanks_promoter",
+		"5. case k1: call Paul Durand (3/10)",
+		"6. this week's summary: NPS +25.0 from 4 answers",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, glob := range []string{"outbox/email/*.eml", "outbox/sms/*.txt", "summary.html"} {
+		if files, _ := filepath.Glob(filepath.Join(dir, glob)); len(files) == 0 {
+			t.Errorf("demo wrote no %s", glob)
+		}
+	}
+}

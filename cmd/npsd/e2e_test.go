@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -129,7 +125,7 @@ campaigns:
 	if resp := reply("forged"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("forged webhook: %d", resp.StatusCode)
 	}
-	resp := reply(twilioSignature(token, "https://nps.garage-dupont.ca/hooks/twilio/sms", form))
+	resp := reply(twilioSign(token, "https://nps.garage-dupont.ca/hooks/twilio/sms", form))
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<Message>Thank you! What is the main reason for your score?") {
@@ -164,21 +160,4 @@ func waitFor(t *testing.T, d time.Duration, f func() string) string {
 	}
 	t.Fatalf("gave up waiting after %s", d)
 	return ""
-}
-
-// twilioSignature is Twilio's published algorithm: HMAC-SHA1 of the URL
-// and the sorted POST parameters, base64.
-func twilioSignature(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	s := u
-	for _, k := range keys {
-		s += k + form.Get(k)
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -102,6 +102,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run the daemon (the default)", (*cli).cmdRun},
+		{"demo", "play the whole loop in a temporary folder, with no account needed", (*cli).cmdDemo},
 		{"check", "validate the config file and list every problem", (*cli).cmdCheck},
 		{"contacts import", "import or update contacts from a CSV file", (*cli).cmdContactsImport},
 		{"events import", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport},

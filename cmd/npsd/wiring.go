@@ -266,10 +266,9 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 	if err != nil {
 		return nil, nil, err
 	}
-	token := ""
-	if cfg.SMS.Transport == "twilio" {
-		token = cfg.SMS.Twilio.AuthToken.Reveal()
-	}
+	// Webhooks are checked with the account's token whenever one is set,
+	// whichever transport sends.
+	token := cfg.SMS.Twilio.AuthToken.Reveal()
 	admin := inbound.AdminOptions{
 		PasswordHash: cfg.HTTP.AdminPasswordHash,
 		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
