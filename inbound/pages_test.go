@@ -251,3 +251,32 @@ func TestDetractorCase(t *testing.T) {
 		t.Errorf("a survey token opened a case page: %d", w.Code)
 	}
 }
+
+// FuzzVerifyToken: no string passes for a token unless it was signed, and
+// none makes Verify panic.
+func FuzzVerifyToken(f *testing.F) {
+	s, _ := NewSigner([]byte("0123456789abcdef0123456789abcdef"))
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for _, seed := range []string{s.SurveyToken(42, now.Add(time.Hour)), s.UnsubscribeToken(7, store.ChannelSMS), s.CaseToken(3), "a.b", ".", "", "AQID.AQID"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		c, err := s.Verify(token, now)
+		if err != nil {
+			return
+		}
+		// A valid token must be one this signer could have made.
+		var again string
+		switch c.Purpose {
+		case purposeSurvey:
+			again = s.SurveyToken(c.Survey, c.Expires)
+		case purposeUnsubscribe:
+			again = s.UnsubscribeToken(c.Contact, c.Channel)
+		case purposeCase:
+			again = s.CaseToken(c.Case)
+		}
+		if again != token {
+			t.Fatalf("accepted %q, which this signer did not make (%+v)", token, c)
+		}
+	})
+}
