@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"npsd/internal/testpeers"
 	"npsd/store"
 	"npsd/templates"
 )
@@ -40,8 +41,8 @@ func (f windowFunc) Next(t time.Time, c store.Contact, ch store.Channel) (time.T
 type rig struct {
 	t    *testing.T
 	st   *store.Store
-	smtp *smtpPeer
-	tw   *twilioPeer
+	smtp *testpeers.SMTP
+	tw   *testpeers.Twilio
 	clk  *clock
 	opts Options
 }
@@ -57,18 +58,18 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.st.Close() })
-	r.smtp = newSMTPPeer(t, "none")
-	r.tw = newTwilioPeer(t)
+	r.smtp = testpeers.NewSMTP(t, "none")
+	r.tw = testpeers.NewTwilio(t)
 	tpl, err := templates.Load(templates.Options{DefaultLanguage: "fr"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	email, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: r.smtp.port(), TLS: "none", Username: r.smtp.user, Password: r.smtp.password, Timeout: 5 * time.Second})
+	email, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: r.smtp.Port(), TLS: "none", Username: r.smtp.User, Password: r.smtp.Password, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { email.Close() })
-	sms, err := NewTwilioSender(TwilioOptions{AccountSID: r.tw.accountSID, AuthToken: r.tw.authToken, From: r.tw.from, APIURL: r.tw.srv.URL, Timeout: 5 * time.Second})
+	sms, err := NewTwilioSender(TwilioOptions{AccountSID: r.tw.AccountSID, AuthToken: r.tw.AuthToken, From: r.tw.From, APIURL: r.tw.Server.URL, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestSendsSurveysByEmailAndSMS(t *testing.T) {
 	if j.State != store.JobSent || sv.State != store.SurveySent || !sv.Sent.Equal(r.clk.now()) || len(j.Attempts) != 1 {
 		t.Fatalf("email job %+v, survey %+v", j, sv)
 	}
-	msgs := r.smtp.received()
+	msgs := r.smtp.Received()
 	if len(msgs) != 1 {
 		t.Fatalf("SMTP server got %d messages, want 1", len(msgs))
 	}
@@ -183,19 +184,19 @@ func TestSendsSurveysByEmailAndSMS(t *testing.T) {
 	}
 
 	j, sv, _ = r.job(smsJob.ID)
-	sent := r.tw.messages()
+	sent := r.tw.Messages()
 	if j.State != store.JobSent || sv.State != store.SurveySent || len(sent) != 1 {
 		t.Fatalf("sms job %+v, survey %+v, twilio got %d", j, sv, len(sent))
 	}
-	if sent[0].To != "+15145550100" || sent[0].From != r.tw.from || sent[0].StatusCallback != r.opts.StatusCallback ||
+	if sent[0].To != "+15145550100" || sent[0].From != r.tw.From || sent[0].StatusCallback != r.opts.StatusCallback ||
 		!strings.Contains(sent[0].Body, "how likely are you to recommend us") || j.Attempts[0].MessageID != sent[0].Sid {
 		t.Errorf("twilio got %+v; job attempt %+v", sent[0], j.Attempts[0])
 	}
 
 	// Nothing is sent twice.
 	r.runOnce()
-	if len(r.smtp.received()) != 1 || len(r.tw.messages()) != 1 {
-		t.Errorf("second run sent again: %d emails, %d SMS", len(r.smtp.received()), len(r.tw.messages()))
+	if len(r.smtp.Received()) != 1 || len(r.tw.Messages()) != 1 {
+		t.Errorf("second run sent again: %d emails, %d SMS", len(r.smtp.Received()), len(r.tw.Messages()))
 	}
 }
 
@@ -257,8 +258,8 @@ func TestStaleJobsAreCanceled(t *testing.T) {
 	})
 	r.runOnce()
 	j, sv, _ := r.job(job.ID)
-	if j.State != store.JobCanceled || sv.State != store.SurveySkipped || !strings.Contains(j.Reason, "opted_out") || len(r.tw.messages()) != 0 {
-		t.Errorf("job %s (%s), survey %s, %d SMS sent", j.State, j.Reason, sv.State, len(r.tw.messages()))
+	if j.State != store.JobCanceled || sv.State != store.SurveySkipped || !strings.Contains(j.Reason, "opted_out") || len(r.tw.Messages()) != 0 {
+		t.Errorf("job %s (%s), survey %s, %d SMS sent", j.State, j.Reason, sv.State, len(r.tw.Messages()))
 	}
 }
 
@@ -269,8 +270,8 @@ func TestWindowDefersAJob(t *testing.T) {
 	_, job := r.survey(store.Contact{Phone: "+15145550100"}, store.ChannelSMS)
 	r.runOnce()
 	j, sv, _ := r.job(job.ID)
-	if j.State != store.JobPending || !j.Due.Equal(later) || len(j.Attempts) != 0 || sv.State != store.SurveyPending || len(r.tw.messages()) != 0 {
-		t.Errorf("job %+v, survey %s, sent %d", j, sv.State, len(r.tw.messages()))
+	if j.State != store.JobPending || !j.Due.Equal(later) || len(j.Attempts) != 0 || sv.State != store.SurveyPending || len(r.tw.Messages()) != 0 {
+		t.Errorf("job %+v, survey %s, sent %d", j, sv.State, len(r.tw.Messages()))
 	}
 }
 
@@ -284,8 +285,8 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 	_, smsJob := r.survey(store.Contact{Phone: "+15145550100"}, store.ChannelSMS)
 	r.opts.crashAfterSend = func(store.Job) bool { return true }
 	r.runOnce()
-	if len(r.smtp.received()) != 1 || len(r.tw.messages()) != 1 {
-		t.Fatalf("before restart: %d emails, %d SMS", len(r.smtp.received()), len(r.tw.messages()))
+	if len(r.smtp.Received()) != 1 || len(r.tw.Messages()) != 1 {
+		t.Fatalf("before restart: %d emails, %d SMS", len(r.smtp.Received()), len(r.tw.Messages()))
 	}
 	for _, id := range []store.JobID{mailJob.ID, smsJob.ID} {
 		if j, _, _ := r.job(id); j.State != store.JobInflight {
@@ -296,15 +297,15 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 	// Restart, and crash again right after the email's second copy.
 	r.clk.add(time.Minute)
 	r.runOnce()
-	msgs := r.smtp.received()
-	if len(msgs) != 2 || len(r.tw.messages()) != 1 {
-		t.Fatalf("after first restart: %d emails (want 2), %d SMS (want 1)", len(msgs), len(r.tw.messages()))
+	msgs := r.smtp.Received()
+	if len(msgs) != 2 || len(r.tw.Messages()) != 1 {
+		t.Fatalf("after first restart: %d emails (want 2), %d SMS (want 1)", len(msgs), len(r.tw.Messages()))
 	}
 	if id := messageID(msgs[0]); id == "" || id != messageID(msgs[1]) {
 		t.Errorf("the resent email has another Message-ID: %q vs %q", messageID(msgs[0]), messageID(msgs[1]))
 	}
 	j, sv, _ := r.job(smsJob.ID)
-	if j.State != store.JobSent || sv.State != store.SurveySent || j.Attempts[len(j.Attempts)-1].MessageID != r.tw.messages()[0].Sid {
+	if j.State != store.JobSent || sv.State != store.SurveySent || j.Attempts[len(j.Attempts)-1].MessageID != r.tw.Messages()[0].Sid {
 		t.Errorf("interrupted SMS: job %+v, survey %s", j, sv.State)
 	}
 
@@ -313,7 +314,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 	r.opts.crashAfterSend = nil
 	r.clk.add(time.Minute)
 	r.runOnce()
-	if n := len(r.smtp.received()); n != 2 {
+	if n := len(r.smtp.Received()); n != 2 {
 		t.Errorf("%d copies of the email, want at most 2", n)
 	}
 	j, sv, _ = r.job(mailJob.ID)
@@ -329,14 +330,14 @@ func TestUncertainSMSIsReconciled(t *testing.T) {
 	_, job := r.survey(store.Contact{Phone: "+15145550408"}, store.ChannelSMS)
 	r.runOnce()
 	j, _, _ := r.job(job.ID)
-	if j.State != store.JobPending || !j.Attempts[0].Uncertain || len(r.tw.messages()) != 1 {
-		t.Fatalf("after a lost answer: job %+v, twilio has %d", j, len(r.tw.messages()))
+	if j.State != store.JobPending || !j.Attempts[0].Uncertain || len(r.tw.Messages()) != 1 {
+		t.Fatalf("after a lost answer: job %+v, twilio has %d", j, len(r.tw.Messages()))
 	}
 	r.clk.add(7 * time.Hour)
 	r.runOnce()
 	j, sv, _ := r.job(job.ID)
-	if j.State != store.JobSent || sv.State != store.SurveySent || len(r.tw.messages()) != 1 {
-		t.Errorf("after reconciling: job %s, survey %s, twilio has %d (want 1)", j.State, sv.State, len(r.tw.messages()))
+	if j.State != store.JobSent || sv.State != store.SurveySent || len(r.tw.Messages()) != 1 {
+		t.Errorf("after reconciling: job %s, survey %s, twilio has %d (want 1)", j.State, sv.State, len(r.tw.Messages()))
 	}
 }
 
@@ -354,7 +355,7 @@ func TestOwnerAlertGoesToTheOwner(t *testing.T) {
 	r.opts.Window = windowFunc(func(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) { return t.Add(time.Hour), nil })
 	r.runOnce()
 	j, _, _ := r.job(job.ID)
-	msgs := r.smtp.received()
+	msgs := r.smtp.Received()
 	if j.State != store.JobSent || len(msgs) != 1 {
 		t.Fatalf("owner alert: %s, %d messages", j.State, len(msgs))
 	}

@@ -121,7 +121,7 @@ func TestRunSendsConcurrently(t *testing.T) {
 
 func TestTwilioMessagingService(t *testing.T) {
 	r := newRig(t)
-	sms, err := NewTwilioSender(TwilioOptions{AccountSID: r.tw.accountSID, AuthToken: r.tw.authToken, MessagingServiceSID: "MG" + "0123456789abcdef0123456789abcdef", APIURL: r.tw.srv.URL})
+	sms, err := NewTwilioSender(TwilioOptions{AccountSID: r.tw.AccountSID, AuthToken: r.tw.AuthToken, MessagingServiceSID: "MG" + "0123456789abcdef0123456789abcdef", APIURL: r.tw.Server.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,17 +129,15 @@ func TestTwilioMessagingService(t *testing.T) {
 	if err != nil || sid == "" {
 		t.Fatalf("send = %q, %v", sid, err)
 	}
-	got := r.tw.messages()
+	got := r.tw.Messages()
 	if len(got) != 1 || got[0].MessagingServiceSid != "MG0123456789abcdef0123456789abcdef" || got[0].From != "" {
 		t.Errorf("twilio got %+v", got)
 	}
 	// A wrong token is refused by the API: the job waits for the fix.
-	bad, _ := NewTwilioSender(TwilioOptions{AccountSID: r.tw.accountSID, AuthToken: "wrong", From: r.tw.from, APIURL: r.tw.srv.URL})
+	bad, _ := NewTwilioSender(TwilioOptions{AccountSID: r.tw.AccountSID, AuthToken: "wrong", From: r.tw.From, APIURL: r.tw.Server.URL})
 	_, err = bad.SendSMS(context.Background(), SMS{To: "+15145550100", Body: "x"})
 	if err == nil || !IsTemporary(err) {
 		t.Errorf("wrong token = %v, want a temporary error", err)
 	}
-	r.tw.mu.Lock()
-	r.tw.problems = nil // the peer rightly complained about the wrong token
-	r.tw.mu.Unlock()
+	r.tw.ClearProblems() // the peer rightly complained about the wrong token
 }

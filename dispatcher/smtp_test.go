@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"npsd/internal/testpeers"
 	"npsd/store"
 )
 
@@ -21,8 +22,8 @@ func testEmail(to string) Email {
 func TestSMTPModes(t *testing.T) {
 	for _, mode := range []string{"starttls", "tls", "none"} {
 		t.Run(mode, func(t *testing.T) {
-			peer := newSMTPPeer(t, mode)
-			s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.port(), TLS: mode, Username: peer.user, Password: peer.password, TLSConfig: peer.clientTLS, Timeout: 5 * time.Second})
+			peer := testpeers.NewSMTP(t, mode)
+			s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.Port(), TLS: mode, Username: peer.User, Password: peer.Password, TLSConfig: peer.ClientTLS, Timeout: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,39 +33,37 @@ func TestSMTPModes(t *testing.T) {
 					t.Fatalf("send %d: %v", i, err)
 				}
 			}
-			peer.mu.Lock()
-			defer peer.mu.Unlock()
-			if len(peer.messages) != 3 || peer.sessions != 1 {
-				t.Errorf("%d messages over %d connections, want 3 over 1 (the connection is reused)", len(peer.messages), peer.sessions)
+			if n, s := len(peer.Received()), peer.Sessions(); n != 3 || s != 1 {
+				t.Errorf("%d messages over %d connections, want 3 over 1 (the connection is reused)", n, s)
 			}
 		})
 	}
 }
 
 func TestSMTPRefusesAnUntrustedCertificate(t *testing.T) {
-	peer := newSMTPPeer(t, "starttls")
-	s, _ := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.port(), TLS: "starttls", Username: peer.user, Password: peer.password, Timeout: 5 * time.Second})
+	peer := testpeers.NewSMTP(t, "starttls")
+	s, _ := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.Port(), TLS: "starttls", Username: peer.User, Password: peer.Password, Timeout: 5 * time.Second})
 	err := s.SendEmail(context.Background(), testEmail("zoe@example.fr"))
 	if err == nil || !IsTemporary(err) {
 		t.Fatalf("send to a server with an unknown certificate = %v; want a temporary error (the installer fixes the trust, the job waits)", err)
 	}
-	if len(peer.received()) != 0 {
+	if len(peer.Received()) != 0 {
 		t.Error("a message went to an untrusted server")
 	}
 }
 
 func TestSMTPWrongPasswordWaits(t *testing.T) {
-	peer := newSMTPPeer(t, "none")
-	s, _ := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.port(), TLS: "none", Username: peer.user, Password: "wrong", Timeout: 5 * time.Second})
+	peer := testpeers.NewSMTP(t, "none")
+	s, _ := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.Port(), TLS: "none", Username: peer.User, Password: "wrong", Timeout: 5 * time.Second})
 	if err := s.SendEmail(context.Background(), testEmail("zoe@example.fr")); err == nil || !IsTemporary(err) {
 		t.Fatalf("bad password = %v; want a temporary error", err)
 	}
 }
 
 func TestSMTPRedialsADroppedConnection(t *testing.T) {
-	peer := newSMTPPeer(t, "none")
-	peer.oneShot.Store(true)
-	s, _ := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.port(), TLS: "none", Username: peer.user, Password: peer.password, Timeout: 5 * time.Second})
+	peer := testpeers.NewSMTP(t, "none")
+	peer.OneShot.Store(true)
+	s, _ := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: peer.Port(), TLS: "none", Username: peer.User, Password: peer.Password, Timeout: 5 * time.Second})
 	defer s.Close()
 	for i := range 3 {
 		if err := s.SendEmail(context.Background(), testEmail("zoe@example.fr")); err != nil {
@@ -72,27 +71,25 @@ func TestSMTPRedialsADroppedConnection(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond) // let the server hang up
 	}
-	peer.mu.Lock()
-	defer peer.mu.Unlock()
-	if len(peer.messages) != 3 || peer.sessions != 3 {
-		t.Errorf("%d messages over %d connections, want 3 over 3", len(peer.messages), peer.sessions)
+	if n, s := len(peer.Received()), peer.Sessions(); n != 3 || s != 3 {
+		t.Errorf("%d messages over %d connections, want 3 over 3", n, s)
 	}
 }
 
 func TestSMTP421ThenRecovers(t *testing.T) {
 	r := newRig(t)
-	r.smtp.refuse.Store(true)
+	r.smtp.Refuse.Store(true)
 	_, job := r.survey(store.Contact{Email: "zoe@example.fr"}, store.ChannelEmail)
 	r.runOnce()
 	j, _, _ := r.job(job.ID)
 	if j.State != store.JobPending || len(j.Attempts) != 1 || !strings.Contains(j.Attempts[0].Error, "421") {
 		t.Fatalf("after 421: %+v", j)
 	}
-	r.smtp.refuse.Store(false)
+	r.smtp.Refuse.Store(false)
 	r.clk.add(7 * time.Hour)
 	r.runOnce()
-	if j, _, _ = r.job(job.ID); j.State != store.JobSent || len(r.smtp.received()) != 1 {
-		t.Errorf("after the server came back: job %s, %d messages", j.State, len(r.smtp.received()))
+	if j, _, _ = r.job(job.ID); j.State != store.JobSent || len(r.smtp.Received()) != 1 {
+		t.Errorf("after the server came back: job %s, %d messages", j.State, len(r.smtp.Received()))
 	}
 }
 

@@ -1,4 +1,8 @@
-package dispatcher
+// Package testpeers holds the protocol peers npsd's tests talk to: an SMTP
+// server (go-smtp) that can refuse or drop, and a server that speaks the
+// part of Twilio's REST API npsd uses and checks what it is sent. They run
+// in-process on loopback; no test reaches the network.
+package testpeers
 
 import (
 	"crypto/ecdsa"
@@ -25,23 +29,23 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// smtpPeer is a real SMTP server (go-smtp) on loopback that keeps what it
+// SMTP is a real SMTP server (go-smtp) on loopback that keeps what it
 // accepts and refuses recipients as told: an address whose local part
 // contains "550" gets 550 5.1.1, "451" gets 451 4.3.0, "policy" gets
 // 554 5.7.1, and "drop" loses the connection in the middle of RCPT.
-type smtpPeer struct {
-	addr     string
-	user     string
-	password string
+type SMTP struct {
+	Addr     string
+	User     string
+	Password string
 	// tlsConfig is set when the peer speaks TLS (STARTTLS, or implicit
 	// TLS when implicit is set); clientTLS trusts its certificate.
-	tlsConfig *tls.Config
-	clientTLS *tls.Config
-	implicit  bool
+	TLSConfig *tls.Config
+	ClientTLS *tls.Config
+	Implicit  bool
 	// refuse makes the server greet new connections with 421; oneShot makes
 	// it drop each connection just after accepting a message.
-	refuse  atomic.Bool
-	oneShot atomic.Bool
+	Refuse  atomic.Bool
+	OneShot atomic.Bool
 
 	mu       sync.Mutex
 	messages []string // whole messages as received
@@ -52,10 +56,10 @@ type smtpPeer struct {
 	conns    map[*smtp.Conn]bool
 }
 
-// newSMTPPeer starts a server; mode is "none", "starttls" or "tls".
-func newSMTPPeer(t *testing.T, mode string) *smtpPeer {
+// NewSMTP starts a server; mode is "none", "starttls" or "tls".
+func NewSMTP(t testing.TB, mode string) *SMTP {
 	t.Helper()
-	p := &smtpPeer{user: "npsd", password: "s3cret"}
+	p := &SMTP{User: "npsd", Password: "s3cret"}
 	s := smtp.NewServer(p)
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = mode == "none"
@@ -67,34 +71,34 @@ func newSMTPPeer(t *testing.T, mode string) *smtpPeer {
 		t.Fatal(err)
 	}
 	if mode != "none" {
-		p.tlsConfig, p.clientTLS = selfSignedTLS(t)
-		s.TLSConfig = p.tlsConfig
+		p.TLSConfig, p.ClientTLS = SelfSignedTLS(t)
+		s.TLSConfig = p.TLSConfig
 		if mode == "tls" {
-			p.implicit = true
-			l = tls.NewListener(l, p.tlsConfig)
+			p.Implicit = true
+			l = tls.NewListener(l, p.TLSConfig)
 		}
 	}
-	p.addr = l.Addr().String()
+	p.Addr = l.Addr().String()
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
 	return p
 }
 
-func (p *smtpPeer) port() int {
-	_, port, _ := net.SplitHostPort(p.addr)
+func (p *SMTP) Port() int {
+	_, port, _ := net.SplitHostPort(p.Addr)
 	var n int
 	fmt.Sscan(port, &n)
 	return n
 }
 
-func (p *smtpPeer) received() []string {
+func (p *SMTP) Received() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.messages...)
 }
 
-func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	if p.refuse.Load() {
+func (p *SMTP) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	if p.Refuse.Load() {
 		return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "service not available, closing"}
 	}
 	p.mu.Lock()
@@ -110,7 +114,7 @@ func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 type smtpSession struct {
-	peer   *smtpPeer
+	peer   *SMTP
 	conn   *smtp.Conn
 	authed bool
 	rcpt   string
@@ -119,7 +123,7 @@ type smtpSession struct {
 func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.peer.user || password != s.peer.password {
+		if username != s.peer.User || password != s.peer.Password {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
 		}
 		s.authed = true
@@ -160,7 +164,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.peer.messages = append(s.peer.messages, string(b))
 	s.peer.rcpts = append(s.peer.rcpts, s.rcpt)
 	s.peer.mu.Unlock()
-	if s.peer.oneShot.Load() {
+	if s.peer.OneShot.Load() {
 		// Hang up once the 250 is on its way, as servers with idle
 		// timeouts do between two messages.
 		conn := s.conn.Conn()
@@ -169,9 +173,9 @@ func (s *smtpSession) Data(r io.Reader) error {
 	return nil
 }
 
-// selfSignedTLS makes a certificate for 127.0.0.1 and a client config that
+// SelfSignedTLS makes a certificate for 127.0.0.1 and a client config that
 // trusts it and nothing else.
-func selfSignedTLS(t *testing.T) (server, client *tls.Config) {
+func SelfSignedTLS(t testing.TB) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -204,33 +208,33 @@ func selfSignedTLS(t *testing.T) (server, client *tls.Config) {
 func (s *smtpSession) Reset()        { s.rcpt = "" }
 func (s *smtpSession) Logout() error { return nil }
 
-// twilioPeer is an httptest server that speaks the part of Twilio's REST
+// Twilio is an httptest server that speaks the part of Twilio's REST
 // API npsd uses, checks Basic auth and the form fields, and fails as told
 // by the destination number's last digits: ...0001 → 21211 invalid number,
 // ...0002 → 21610 unsubscribed, ...0003 → 21614 not a mobile, ...0429 →
 // 429, ...0500 → 500, ...0408 → no answer (the request hangs up).
-type twilioPeer struct {
-	srv        *httptest.Server
-	accountSID string
-	authToken  string
-	from       string
+type Twilio struct {
+	Server     *httptest.Server
+	AccountSID string
+	AuthToken  string
+	From       string
 
 	mu       sync.Mutex
-	sent     []twilioMessage
+	sent     []TwilioMessage
 	requests int
 	problems []string
 }
 
-type twilioMessage struct {
+type TwilioMessage struct {
 	Sid, To, From, Body, StatusCallback, MessagingServiceSid string
 	Created                                                  time.Time
 }
 
-func newTwilioPeer(t *testing.T) *twilioPeer {
+func NewTwilio(t testing.TB) *Twilio {
 	t.Helper()
-	p := &twilioPeer{accountSID: "AC" + strings.Repeat("0", 31) + "1", authToken: "tok3n", from: "+15005550006"}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
-	t.Cleanup(p.srv.Close)
+	p := &Twilio{AccountSID: "AC" + strings.Repeat("0", 31) + "1", AuthToken: "tok3n", From: "+15005550006"}
+	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(p.Server.Close)
 	t.Cleanup(func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -241,16 +245,16 @@ func newTwilioPeer(t *testing.T) *twilioPeer {
 	return p
 }
 
-func (p *twilioPeer) problem(format string, args ...any) {
+func (p *Twilio) problem(format string, args ...any) {
 	p.mu.Lock()
 	p.problems = append(p.problems, fmt.Sprintf(format, args...))
 	p.mu.Unlock()
 }
 
-func (p *twilioPeer) messages() []twilioMessage {
+func (p *Twilio) Messages() []TwilioMessage {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]twilioMessage(nil), p.sent...)
+	return append([]TwilioMessage(nil), p.sent...)
 }
 
 func twilioError(w http.ResponseWriter, status, code int, msg string) {
@@ -259,17 +263,17 @@ func twilioError(w http.ResponseWriter, status, code int, msg string) {
 	json.NewEncoder(w).Encode(map[string]any{"code": code, "message": msg, "more_info": "https://www.twilio.com/docs/errors/" + fmt.Sprint(code), "status": status})
 }
 
-func (p *twilioPeer) serve(w http.ResponseWriter, r *http.Request) {
+func (p *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.requests++
 	p.mu.Unlock()
 	user, pass, ok := r.BasicAuth()
-	if !ok || user != p.accountSID || pass != p.authToken {
+	if !ok || user != p.AccountSID || pass != p.AuthToken {
 		p.problem("request without the account's Basic auth: %q", user)
 		twilioError(w, 401, 20003, "Authenticate")
 		return
 	}
-	path := "/2010-04-01/Accounts/" + p.accountSID + "/Messages.json"
+	path := "/2010-04-01/Accounts/" + p.AccountSID + "/Messages.json"
 	if r.URL.Path != path {
 		p.problem("unexpected path %s", r.URL.Path)
 		http.NotFound(w, r)
@@ -286,12 +290,12 @@ func (p *twilioPeer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (p *twilioPeer) create(w http.ResponseWriter, r *http.Request) {
+func (p *Twilio) create(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		p.problem("bad form: %v", err)
 		return
 	}
-	m := twilioMessage{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"),
+	m := TwilioMessage{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"),
 		StatusCallback: r.PostForm.Get("StatusCallback"), MessagingServiceSid: r.PostForm.Get("MessagingServiceSid"), Created: time.Now().UTC()}
 	if m.To == "" || m.Body == "" || (m.From == "" && m.MessagingServiceSid == "") {
 		p.problem("message without To, Body or a sender: %+v", m)
@@ -333,18 +337,33 @@ func (p *twilioPeer) create(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(201)
 	json.NewEncoder(w).Encode(map[string]any{
 		"sid": m.Sid, "to": m.To, "from": m.From, "body": m.Body, "status": "queued",
-		"account_sid": p.accountSID, "date_created": m.Created.Format(time.RFC1123Z),
+		"account_sid": p.AccountSID, "date_created": m.Created.Format(time.RFC1123Z),
 	})
 }
 
-func (p *twilioPeer) list(w http.ResponseWriter, r *http.Request) {
+func (p *Twilio) list(w http.ResponseWriter, r *http.Request) {
 	to := r.URL.Query().Get("To")
 	var out []map[string]any
-	for _, m := range p.messages() {
+	for _, m := range p.Messages() {
 		if m.To == to {
 			out = append(out, map[string]any{"sid": m.Sid, "to": m.To, "body": m.Body, "date_created": m.Created.Format(time.RFC1123Z), "date_sent": m.Created.Format(time.RFC1123Z)})
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"messages": out, "page": 0, "page_size": 50, "next_page_uri": nil})
+}
+
+// Sessions returns how many connections the server accepted.
+func (p *SMTP) Sessions() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sessions
+}
+
+// ClearProblems forgets what the peer complained about, for a test that
+// sent a bad request on purpose.
+func (p *Twilio) ClearProblems() {
+	p.mu.Lock()
+	p.problems = nil
+	p.mu.Unlock()
 }
