@@ -682,10 +682,14 @@ func (d *Dispatcher) recoverOrphans(ctx context.Context) {
 	}
 }
 
-// maxEmailResends is how many times an email interrupted in flight is sent
-// again: once, with the same Message-ID, so a copy that did arrive is
-// recognisable as the same message.
-const maxEmailResends = 1
+// maxEmailResends caps how often an email interrupted in flight is sent
+// again. Each interruption (a crash, a kill) leads to one resend, with the
+// same Message-ID so a copy that did arrive is recognisable; a claim is on
+// disk before the SMTP connection is even used, so an interruption often
+// means nothing left, and a single resend in all would lose a survey
+// interrupted twice. The cap stops a message that crashes npsd from being
+// sent in a loop.
+const maxEmailResends = 5
 
 func (d *Dispatcher) recoverOne(ctx context.Context, orphan store.Job) {
 	log := d.log.With("job", orphan.ID, "kind", orphan.Kind, "channel", orphan.Channel)
@@ -722,7 +726,7 @@ func (d *Dispatcher) recoverOne(ctx context.Context, orphan store.Job) {
 			log.Info("interrupted SMS had been sent", "sid", sids[0])
 		case j.Channel == store.ChannelEmail && uncertainAttempts(j) > maxEmailResends:
 			j.State = store.JobFailed
-			j.Reason = "interrupted while sending more than once: not sent again, to avoid a third copy"
+			j.Reason = fmt.Sprintf("interrupted while sending %d times: not sent again", uncertainAttempts(j))
 			log.Error("interrupted email not sent again", "message_id", j.MessageID)
 		default:
 			j.State, j.Due = store.JobPending, now

@@ -276,9 +276,9 @@ func TestWindowDefersAJob(t *testing.T) {
 }
 
 // TestCrashBetweenSendAndRecord: the process dies after a message left and
-// before its outcome was written. On restart the email goes again once,
-// with the same Message-ID; a second such crash sends no third copy. The
-// SMS is found at the provider and not sent again.
+// before its outcome was written. On restart the email goes again, with the
+// same Message-ID, once per interruption and no more than maxEmailResends
+// times; the SMS is found at the provider and not sent again.
 func TestCrashBetweenSendAndRecord(t *testing.T) {
 	r := newRig(t)
 	_, mailJob := r.survey(store.Contact{Email: "zoe@example.fr"}, store.ChannelEmail)
@@ -293,33 +293,29 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 			t.Fatalf("job %s is %s after the crash, want inflight", id, j.State)
 		}
 	}
-
-	// Restart, and crash again right after the email's second copy.
-	r.clk.add(time.Minute)
-	r.runOnce()
+	// Restart, and crash again after each copy, every time.
+	for restart := 1; restart <= maxEmailResends+1; restart++ {
+		r.clk.add(time.Minute)
+		r.runOnce()
+		if restart == 1 {
+			j, sv, _ := r.job(smsJob.ID)
+			if len(r.tw.Messages()) != 1 || j.State != store.JobSent || sv.State != store.SurveySent || j.Attempts[len(j.Attempts)-1].MessageID != r.tw.Messages()[0].Sid {
+				t.Errorf("interrupted SMS: job %+v, survey %s, %d texts", j, sv.State, len(r.tw.Messages()))
+			}
+		}
+	}
 	msgs := r.smtp.Received()
-	if len(msgs) != 2 || len(r.tw.Messages()) != 1 {
-		t.Fatalf("after first restart: %d emails (want 2), %d SMS (want 1)", len(msgs), len(r.tw.Messages()))
+	if len(msgs) != maxEmailResends+1 {
+		t.Errorf("%d copies of the email, want %d: one, then one per interruption up to the cap", len(msgs), maxEmailResends+1)
 	}
-	if id := messageID(msgs[0]); id == "" || id != messageID(msgs[1]) {
-		t.Errorf("the resent email has another Message-ID: %q vs %q", messageID(msgs[0]), messageID(msgs[1]))
+	for _, m := range msgs[1:] {
+		if messageID(m) == "" || messageID(m) != messageID(msgs[0]) {
+			t.Errorf("a resent email has another Message-ID: %q vs %q", messageID(m), messageID(msgs[0]))
+		}
 	}
-	j, sv, _ := r.job(smsJob.ID)
-	if j.State != store.JobSent || sv.State != store.SurveySent || j.Attempts[len(j.Attempts)-1].MessageID != r.tw.Messages()[0].Sid {
-		t.Errorf("interrupted SMS: job %+v, survey %s", j, sv.State)
-	}
-
-	// Restart without crashing: the email was interrupted twice, and is
-	// not sent a third time.
-	r.opts.crashAfterSend = nil
-	r.clk.add(time.Minute)
-	r.runOnce()
-	if n := len(r.smtp.Received()); n != 2 {
-		t.Errorf("%d copies of the email, want at most 2", n)
-	}
-	j, sv, _ = r.job(mailJob.ID)
-	if j.State != store.JobFailed || !strings.Contains(j.Reason, "interrupted while sending more than once") || sv.State != store.SurveyFailed {
-		t.Errorf("twice-interrupted email: job %s (%s), survey %s", j.State, j.Reason, sv.State)
+	j, sv, _ := r.job(mailJob.ID)
+	if j.State != store.JobFailed || !strings.Contains(j.Reason, "interrupted while sending 6 times") || sv.State != store.SurveyFailed {
+		t.Errorf("email interrupted past the cap: job %s (%s), survey %s", j.State, j.Reason, sv.State)
 	}
 }
 

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"npsd/internal/testpeers"
+	"npsd/store"
+)
+
+// zoneAtMidday returns a time zone where it is now between 09:00 and 18:00,
+// so that texts may go out whenever the test runs.
+func zoneAtMidday(t *testing.T) string {
+	for _, name := range []string{"Europe/Paris", "America/Toronto", "America/Los_Angeles", "Pacific/Honolulu", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata", "Asia/Dubai", "America/Sao_Paulo", "Pacific/Auckland", "Asia/Bangkok", "Atlantic/Azores"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			continue
+		}
+		if h := time.Now().In(loc).Hour(); h >= 9 && h < 18 {
+			return name
+		}
+	}
+	t.Skip("no zone at midday found")
+	return ""
+}
+
+// TestCrashWave kills the real daemon with SIGKILL at random moments while
+// it sends a wave to an SMTP server and a Twilio API, restarting it each
+// time. In the end every contact got their survey; an email in flight at a
+// kill may have come twice, with the same Message-ID (at most once per
+// kill and worker); no SMS came twice; nothing is left pending.
+// NPSD_CRASH_LONG=1 runs the long form: 2,000 contacts, 20 kills.
+func TestCrashWave(t *testing.T) {
+	contacts, kills := 200, 5
+	if os.Getenv("NPSD_CRASH_LONG") != "" {
+		contacts, kills = 2000, 20
+	}
+	const workers = 4
+	smtp := testpeers.NewSMTP(t, "none")
+	tw := testpeers.NewTwilio(t)
+	zone := zoneAtMidday(t)
+
+	e := newEnv(t)
+	e.file("config.yaml", fmt.Sprintf(`business:
+  name: Garage Dupont
+  default_region: CA
+http:
+  listen: 127.0.0.1:0
+email:
+  transport: smtp
+  from: Garage Dupont <avis@garage-dupont.ca>
+  rate_per_second: 150
+  smtp:
+    host: 127.0.0.1
+    port: %d
+    tls: none
+    username: %s
+    password: %s
+sms:
+  transport: twilio
+  rate_per_second: 150
+  twilio:
+    account_sid: %s
+    auth_token: %s
+    from: "+15005550006"
+    api_url: %s
+outbox:
+  workers: %d
+surveys:
+  channels: [sms, email]
+  send_window:
+    days: [mon, tue, wed, thu, fri, sat, sun]
+    start: "00:00"
+    end: "24:00"
+campaigns:
+  - name: wave
+    schedule: "0 0 1 1 *"
+    spread: 0s
+`, smtp.Port(), smtp.User, smtp.Password, "AC0123456789abcdef0123456789abcdef", tw.AuthToken, tw.Server.URL, workers))
+	// The Twilio peer checks its own account id: point it at ours.
+	tw.AccountSID = "AC0123456789abcdef0123456789abcdef"
+
+	var csv strings.Builder
+	csv.WriteString("email,phone,timezone\n")
+	for i := range contacts {
+		if i%2 == 0 {
+			// Letters, not digits: the SMTP peer refuses "550", "451"… in
+			// an address on purpose.
+			name := strings.Map(func(r rune) rune { return 'a' + (r - '0') }, fmt.Sprint(i))
+			fmt.Fprintf(&csv, "client-%s@example.ca,,%s\n", name, zone)
+		} else {
+			fmt.Fprintf(&csv, ",+1514555%04d,%s\n", 1000+i, zone)
+		}
+	}
+	e.want(e.npsd("contacts", "import", e.file("c.csv", csv.String())), exitOK, nil, nil)
+	e.want(e.npsd("campaign", "plan", "wave"), exitOK, []string{fmt.Sprintf("%d surveys queued", contacts)}, nil)
+
+	for k := range kills {
+		p := startDaemon(t, e.dir)
+		p.waitLog(t, "npsd running", 0)
+		time.Sleep(time.Duration(50+rand.IntN(250)) * time.Millisecond)
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.exit
+		t.Logf("kill %d: %d emails, %d SMS so far", k+1, len(smtp.Received()), len(tw.Messages()))
+	}
+	p := startDaemon(t, e.dir)
+	rec, _ := p.waitLog(t, "npsd running", 0)
+	addr := rec["http"].(string)
+	// Until the outbox is empty of pending and inflight jobs.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		r := e.npsd("outbox")
+		if strings.Contains(r.stdout, "outbox: 0 pending, 0 inflight") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox never emptied:\n%s", r.stdout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		resp.Body.Close()
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.exit
+
+	// Emails: everyone once, duplicates only from kills, with one Message-ID.
+	byRcpt := map[string][]string{}
+	for _, m := range smtp.Received() {
+		to, id := header(m, "To"), header(m, "Message-ID")
+		byRcpt[to] = append(byRcpt[to], id)
+	}
+	dups := 0
+	for to, ids := range byRcpt {
+		dups += len(ids) - 1
+		for _, id := range ids[1:] {
+			if id != ids[0] {
+				t.Errorf("%s got two different surveys: %v", to, ids)
+			}
+		}
+	}
+	if len(byRcpt) != contacts/2 {
+		t.Errorf("%d email recipients, want %d", len(byRcpt), contacts/2)
+	}
+	if dups > kills*workers {
+		t.Errorf("%d duplicate emails after %d kills with %d workers: more than one per kill and worker", dups, kills, workers)
+	}
+	// SMS: everyone exactly once.
+	byNumber := map[string]int{}
+	for _, m := range tw.Messages() {
+		byNumber[m.To]++
+	}
+	for number, n := range byNumber {
+		if n != 1 {
+			t.Errorf("%s got %d texts", number, n)
+		}
+	}
+	if len(byNumber) != contacts/2 {
+		t.Errorf("%d numbers texted, want %d", len(byNumber), contacts/2)
+	}
+	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var counts map[store.JobState]int
+	st.View(func(tx *store.Tx) (err error) { counts, err = tx.CountJobs(); return err })
+	if counts[store.JobPending] != 0 || counts[store.JobInflight] != 0 || counts[store.JobSent] != contacts {
+		t.Errorf("jobs at the end: %v; want all %d sent", counts, contacts)
+		st.View(func(tx *store.Tx) error {
+			return tx.ForEachJob(func(j store.Job) error {
+				if j.State != store.JobSent {
+					t.Logf("job %s %s: %s; attempts %+v", j.ID, j.State, j.Reason, j.Attempts)
+				}
+				return nil
+			})
+		})
+	}
+	t.Logf("%d kills: %d emails for %d recipients (%d duplicates), %d SMS", kills, len(smtp.Received()), len(byRcpt), dups, len(tw.Messages()))
+}
+
+// header returns a header's value from a raw message.
+func header(raw, name string) string {
+	for _, line := range strings.Split(raw, "\r\n") {
+		if line == "" {
+			break
+		}
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
