@@ -184,3 +184,17 @@ func Compare(before, after Tally) (d Difference, ok bool) {
 // Round1 rounds to one decimal, the precision every report shows, so that
 // a report, an export and the weekly email agree to the digit.
 func Round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// Shown returns the NPS and its margin of error as every report shows
+// them, rounded with Round1; nil for an empty tally, which has neither.
+func (t Tally) Shown() (score, moe *float64) {
+	if v, ok := t.NPS(); ok {
+		v = Round1(v)
+		score = &v
+	}
+	if v, ok := t.MarginOfError(); ok {
+		v = Round1(v)
+		moe = &v
+	}
+	return score, moe
+}

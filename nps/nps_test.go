@@ -149,3 +149,13 @@ func TestCompareZ(t *testing.T) {
 		t.Errorf("Z = %v, want %v", d.Z, 30/se)
 	}
 }
+
+func TestShown(t *testing.T) {
+	if s, m := (Tally{}).Shown(); s != nil || m != nil {
+		t.Errorf("empty tally shown as %v ± %v", s, m)
+	}
+	s, m := Tally{Promoters: 2, Detractors: 1}.Shown()
+	if s == nil || *s != 33.3 || m == nil || *m != Round1(*m) {
+		t.Errorf("Shown = %v ± %v, want 33.3 and a one-decimal margin", s, m)
+	}
+}

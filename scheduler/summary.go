@@ -55,14 +55,7 @@ func ParseISOWeek(s string, loc *time.Location) (time.Time, error) {
 
 func stat(t nps.Tally) templates.Stat {
 	s := templates.Stat{Responses: t.Responses(), Promoters: t.Promoters, Passives: t.Passives, Detractors: t.Detractors}
-	if v, ok := t.NPS(); ok {
-		v = nps.Round1(v)
-		s.NPS = &v
-	}
-	if v, ok := t.MarginOfError(); ok {
-		v = nps.Round1(v)
-		s.MarginOfError = &v
-	}
+	s.NPS, s.MarginOfError = t.Shown()
 	return s
 }
 

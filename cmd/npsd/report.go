@@ -53,14 +53,7 @@ func newReportRow(group string, t nps.Tally) reportRow {
 		PassivesPct:   nps.Round1(t.Share(t.Passives)),
 		DetractorsPct: nps.Round1(t.Share(t.Detractors)),
 	}
-	if v, ok := t.NPS(); ok {
-		v = nps.Round1(v)
-		r.NPS = &v
-	}
-	if v, ok := t.MarginOfError(); ok {
-		v = nps.Round1(v)
-		r.MarginOfError = &v
-	}
+	r.NPS, r.MarginOfError = t.Shown()
 	return r
 }
 
