@@ -1,139 +1,17 @@
 package inbound
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-
+	"npsd/internal/testpeers"
 	"npsd/store"
 )
-
-type literal struct{ *bytes.Reader }
-
-func (l literal) Size() int64 { return int64(l.Reader.Len()) }
-
-// imapPeer is go-imap's in-memory server on loopback, with a way to drop
-// every connection.
-type imapPeer struct {
-	addr string
-	user *imapmemserver.User
-	mu   sync.Mutex
-	conn []net.Conn
-}
-
-type trackingListener struct {
-	net.Listener
-	p *imapPeer
-}
-
-func (l trackingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.p.mu.Lock()
-		l.p.conn = append(l.p.conn, c)
-		l.p.mu.Unlock()
-	}
-	return c, err
-}
-
-func newIMAPPeer(t *testing.T) *imapPeer {
-	t.Helper()
-	p := &imapPeer{user: imapmemserver.NewUser("avis@example.fr", "imap-pass")}
-	if err := p.user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem := imapmemserver.New()
-	mem.AddUser(p.user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       discardLogger{},
-	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = l.Addr().String()
-	go srv.Serve(trackingListener{l, p})
-	t.Cleanup(func() { srv.Close() })
-	return p
-}
-
-type discardLogger struct{}
-
-func (discardLogger) Printf(string, ...any) {}
-
-func (p *imapPeer) deliver(t *testing.T, raw string) {
-	t.Helper()
-	raw = strings.ReplaceAll(raw, "\n", "\r\n")
-	if _, err := p.user.Append("INBOX", literal{bytes.NewReader([]byte(raw))}, &imap.AppendOptions{Time: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (p *imapPeer) dropAll() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conn {
-		c.Close()
-	}
-	p.conn = nil
-}
-
-// seen returns how many messages in INBOX carry \Seen.
-func (p *imapPeer) seen(t *testing.T) (seen, total int) {
-	t.Helper()
-	c, err := imapclient.DialInsecure(p.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("avis@example.fr", "imap-pass").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sel.NumMessages == 0 {
-		return 0, 0
-	}
-	msgs, err := c.Fetch(imap.SeqSetNum(seqRange(sel.NumMessages)...), &imap.FetchOptions{Flags: true}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		for _, f := range m.Flags {
-			if f == imap.FlagSeen {
-				seen++
-			}
-		}
-	}
-	return seen, len(msgs)
-}
-
-func seqRange(n uint32) []uint32 {
-	out := make([]uint32, n)
-	for i := range out {
-		out[i] = uint32(i + 1)
-	}
-	return out
-}
 
 func reply(msgID, from, to, inReplyTo, body string) string {
 	h := fmt.Sprintf("From: %s\nTo: %s\nSubject: Re: Boulangerie Martin : une question rapide\nDate: Tue, 24 Nov 2026 10:15:02 +0100\nMessage-ID: <%s>\n", from, to, msgID)
@@ -146,7 +24,7 @@ func reply(msgID, from, to, inReplyTo, body string) string {
 func TestIMAPReader(t *testing.T) {
 	r := newPageRig(t) // a store, a conversation, a survey sent by email to zoe@example.fr
 	r.now = time.Now().UTC()
-	peer := newIMAPPeer(t)
+	peer := testpeers.NewIMAP(t)
 	// The survey email's Message-ID, as the dispatcher indexes it.
 	r.st.Update(context.Background(), func(tx *store.Tx) error {
 		j, err := tx.EnqueueJob(store.Job{Kind: "survey", SurveyID: r.sv.ID, ContactID: r.c.ID, Channel: store.ChannelEmail, Due: r.now})
@@ -159,7 +37,7 @@ func TestIMAPReader(t *testing.T) {
 		}
 		return tx.IndexProviderID("npsd.1.abc@example.fr", j.ID)
 	})
-	host, port, _ := net.SplitHostPort(peer.addr)
+	host, port, _ := net.SplitHostPort(peer.Addr)
 	var portN int
 	fmt.Sscan(port, &portN)
 	reader, err := NewIMAPReader(IMAPOptions{
@@ -172,7 +50,7 @@ func TestIMAPReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A message already waiting, matched by In-Reply-To.
-	peer.deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
+	peer.Deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- reader.Run(ctx) }()
@@ -186,32 +64,32 @@ func TestIMAPReader(t *testing.T) {
 		_, resp, _, _ := r.state(r.sv.ID)
 		return resp.Score == 9
 	})
-	waitUntil(t, "the message is marked seen after the commit", func() bool { s, n := peer.seen(t); return s == 1 && n == 1 })
+	waitUntil(t, "the message is marked seen after the commit", func() bool { s, n := peer.Seen(t); return s == 1 && n == 1 })
 
 	// New mail while the reader is in IDLE: the comment.
-	peer.deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
+	peer.Deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
 	waitUntil(t, "the comment is read", func() bool {
 		_, resp, _, _ := r.state(r.sv.ID)
 		return resp.Comment == "Le pain est excellent"
 	})
 
 	// The server drops the connection; the reader comes back.
-	peer.dropAll()
-	peer.deliver(t, "Auto-Submitted: auto-replied\n"+reply("auto-1@entreprise.fr", "zoe@example.fr", "avis@example.fr", "", "Je suis absent jusqu'au 10"))
-	waitUntil(t, "a message after a dropped connection is read", func() bool { s, n := peer.seen(t); return s == 3 && n == 3 })
+	peer.DropAll()
+	peer.Deliver(t, "Auto-Submitted: auto-replied\n"+reply("auto-1@entreprise.fr", "zoe@example.fr", "avis@example.fr", "", "Je suis absent jusqu'au 10"))
+	waitUntil(t, "a message after a dropped connection is read", func() bool { s, n := peer.Seen(t); return s == 3 && n == 3 })
 
 	// UIDVALIDITY changes (the mailbox was rebuilt): the same messages come
 	// back under new UIDs and must not count twice.
-	if err := peer.user.Delete("INBOX"); err != nil {
+	if err := peer.User.Delete("INBOX"); err != nil {
 		t.Fatal(err)
 	}
-	if err := peer.user.Create("INBOX", nil); err != nil {
+	if err := peer.User.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	peer.dropAll()
-	peer.deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
-	peer.deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
-	waitUntil(t, "the rebuilt mailbox is read", func() bool { s, n := peer.seen(t); return s == 2 && n == 2 })
+	peer.DropAll()
+	peer.Deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
+	peer.Deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
+	waitUntil(t, "the rebuilt mailbox is read", func() bool { s, n := peer.Seen(t); return s == 2 && n == 2 })
 	_, resp, _, _ := r.state(r.sv.ID)
 	if resp.Score != 9 || resp.Comment != "Le pain est excellent" {
 		t.Errorf("after the UIDVALIDITY change: %+v (counted twice?)", resp)

@@ -46,6 +46,8 @@ func TestCrashWave(t *testing.T) {
 	const workers = 4
 	smtp := testpeers.NewSMTP(t, "none")
 	tw := testpeers.NewTwilio(t)
+	mailbox := testpeers.NewIMAP(t)
+	imapHost, imapPort, _ := strings.Cut(mailbox.Addr, ":")
 	zone := zoneAtMidday(t)
 
 	e := newEnv(t)
@@ -72,6 +74,13 @@ sms:
     auth_token: %s
     from: "+15005550006"
     api_url: %s
+imap:
+  host: %s
+  port: %s
+  tls: none
+  username: avis@example.fr
+  password: imap-pass
+  poll_interval: 5s
 outbox:
   workers: %d
 surveys:
@@ -84,7 +93,7 @@ campaigns:
   - name: wave
     schedule: "0 0 1 1 *"
     spread: 0s
-`, smtp.Port(), smtp.User, smtp.Password, "AC0123456789abcdef0123456789abcdef", tw.AuthToken, tw.Server.URL, workers))
+`, smtp.Port(), smtp.User, smtp.Password, "AC0123456789abcdef0123456789abcdef", tw.AuthToken, tw.Server.URL, imapHost, imapPort, workers))
 	// The Twilio peer checks its own account id: point it at ours.
 	tw.AccountSID = "AC0123456789abcdef0123456789abcdef"
 
@@ -122,7 +131,15 @@ campaigns:
 			resp.Body.Close()
 		}
 	}
+	// And by email: replies land in the mailbox while npsd comes and goes.
+	delivered := 0
+	mail := func() {
+		delivered++
+		name := strings.Map(func(r rune) rune { return 'a' + (r - '0') }, fmt.Sprint(2*(delivered%(contacts/2))))
+		mailbox.Deliver(t, fmt.Sprintf("From: client-%s@example.ca\nTo: avis@garage-dupont.ca\nSubject: Re: survey\nMessage-ID: <crash-%d@example.ca>\n\n8\n", name, delivered))
+	}
 	for k := range kills {
+		mail()
 		p := startDaemon(t, e.dir)
 		rec, _ := p.waitLog(t, "npsd running", 0)
 		stop := time.After(time.Duration(50+rand.IntN(250)) * time.Millisecond)
@@ -147,7 +164,9 @@ campaigns:
 	for {
 		emails, numbers := map[string]bool{}, map[string]bool{}
 		for _, m := range smtp.Received() {
-			emails[header(m, "To")] = true
+			if header(m, "Subject") == "A quick question from Garage Dupont" {
+				emails[header(m, "To")] = true
+			}
 		}
 		for _, m := range tw.Messages() {
 			numbers[m.To] = true
@@ -160,6 +179,16 @@ campaigns:
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	mail()
+	// Until every email reply is read and marked \Seen.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if seen, total := mailbox.Seen(t); seen == total {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the email replies were never all read")
+		}
+	}
 	if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		resp.Body.Close()
 	}
@@ -167,8 +196,12 @@ campaigns:
 	<-p.exit
 
 	// Emails: everyone once, duplicates only from kills, with one Message-ID.
+	// (The answers to the email replies are not surveys: left out.)
 	byRcpt := map[string][]string{}
 	for _, m := range smtp.Received() {
+		if header(m, "Subject") != "A quick question from Garage Dupont" {
+			continue
+		}
 		to, id := header(m, "To"), header(m, "Message-ID")
 		byRcpt[to] = append(byRcpt[to], id)
 	}
@@ -217,6 +250,15 @@ campaigns:
 	if missing > 0 {
 		t.Errorf("%d of %d replies answered 200 are not in the store", missing, len(acked))
 	}
+	// Every email marked \Seen is in the store.
+	st.View(func(tx *store.Tx) error {
+		for i := 1; i <= delivered; i++ {
+			if _, ok, _ := tx.Inbound(fmt.Sprintf("email:crash-%d@example.ca", i)); !ok {
+				t.Errorf("email reply %d was marked seen but is not in the store", i)
+			}
+		}
+		return nil
+	})
 	// The survey jobs all ended sent; nothing is in flight. (Thanks to the
 	// customers who replied wait for their comment window: pending.)
 	counts := map[store.JobState]int{}
@@ -239,7 +281,7 @@ campaigns:
 			})
 		})
 	}
-	t.Logf("%d kills: %d emails for %d recipients (%d duplicates), %d SMS, %d replies acknowledged and stored", kills, len(smtp.Received()), len(byRcpt), dups, len(tw.Messages()), len(acked))
+	t.Logf("%d kills: %d emails for %d recipients (%d duplicates), %d SMS, %d SMS replies acknowledged and stored, %d email replies read", kills, len(smtp.Received()), len(byRcpt), dups, len(tw.Messages()), len(acked), delivered)
 }
 
 // header returns a header's value from a raw message.
