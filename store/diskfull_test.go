@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDiskFull puts the store on a 4 MB tmpfs and fills the disk: writes
+// fail with a temporary error and change nothing, reads go on, and once
+// space is freed writes work again and nothing was lost. It needs to mount
+// a tmpfs (root, as in CI); elsewhere it is skipped.
+func TestDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s): disk-full test skipped", err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	ctx := context.Background()
+	s, err := Open(Options{Path: filepath.Join(dir, "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before, _, err := s.UpsertContact(ctx, Contact{Email: "before@example.fr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fill the disk.
+	filler := filepath.Join(dir, "filler")
+	f, _ := os.Create(filler)
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+
+	// Big writes until one fails: the file cannot grow.
+	var failed error
+	for i := range 200 {
+		_, _, failed = s.UpsertContact(ctx, Contact{Email: fmt.Sprintf("c%d@example.fr", i), Name: strings.Repeat("x", 4000)})
+		if failed != nil {
+			break
+		}
+	}
+	var tmp *TemporaryError
+	if !errors.As(failed, &tmp) {
+		t.Fatalf("writing on a full disk: %v; want a TemporaryError", failed)
+	}
+	if _, err := s.ContactByKey("before@example.fr", ""); err != nil {
+		t.Errorf("reads stopped on a full disk: %v", err)
+	}
+
+	// Space comes back: writes work again, nothing was lost.
+	os.Remove(filler)
+	after, _, err := s.UpsertContact(ctx, Contact{Email: "after@example.fr"})
+	if err != nil {
+		t.Fatalf("writing once space is back: %v", err)
+	}
+	s.Close()
+	s2, err := Open(Options{Path: filepath.Join(dir, "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("reopening after a full disk: %v", err)
+	}
+	defer s2.Close()
+	for _, id := range []ContactID{before.ID, after.ID} {
+		if err := s2.View(func(tx *Tx) error { _, err := tx.Contact(id); return err }); err != nil {
+			t.Errorf("contact %s lost: %v", id, err)
+		}
+	}
+}
