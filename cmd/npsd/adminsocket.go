@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"npsd/store"
@@ -128,9 +129,10 @@ func (c *cli) forward(cfg *Config) (int, bool) {
 	return ans.Code, true
 }
 
-// serveAdminSocket answers commands on the socket until ctx ends.
-func (c *cli) serveAdminSocket(ctx context.Context, cfg *Config, st *store.Store, log *slog.Logger) error {
-	path := socketPath(cfg)
+// serveAdminSocket answers commands on the socket until ctx ends, each
+// with the config running at the time (a reload changes it).
+func (c *cli) serveAdminSocket(ctx context.Context, current *atomic.Pointer[Config], st *store.Store, log *slog.Logger) error {
+	path := socketPath(current.Load())
 	// A socket left by a killed daemon blocks the listen: the store lock
 	// proves no other daemon runs, so it is ours to remove.
 	_ = os.Remove(path)
@@ -153,7 +155,7 @@ func (c *cli) serveAdminSocket(ctx context.Context, cfg *Config, st *store.Store
 			}
 			return fmt.Errorf("admin socket: %w", err)
 		}
-		go c.serveCommand(ctx, conn, cfg, st, log)
+		go c.serveCommand(ctx, conn, current.Load(), st, log)
 	}
 }
 

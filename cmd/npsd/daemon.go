@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -117,8 +118,10 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		return exitUnusable
 	}
 	go health.watchdog(ctx, notify, log)
+	var current atomic.Pointer[Config]
+	current.Store(cfg)
 	go func() {
-		if err := c.serveAdminSocket(ctx, cfg, st, log); err != nil {
+		if err := c.serveAdminSocket(ctx, &current, st, log); err != nil {
 			log.Warn("admin socket unavailable: data commands need the daemon stopped", "err", err)
 		}
 	}()
@@ -184,6 +187,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 				log.Warn("the previous config's sends are still finishing")
 			}
 			cfg, gen = next, newGen
+			current.Store(next)
 			log.Info("config reloaded", "config", next.File)
 		}
 	}
