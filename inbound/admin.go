@@ -108,19 +108,14 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	return err == nil && (u.Host == s.public.Host || u.Host == r.Host)
 }
 
+// adminData is what the dashboard shows: the summary of the week so far
+// (its open cases included, overdue first), and the latest comments.
 type adminData struct {
 	Business string
 	Error    string
 	Login    bool
 	Summary  templates.Summary
-	Cases    []adminCase
 	Comments []adminComment
-}
-
-type adminCase struct {
-	store.Case
-	Name, Phone, Email, Comment string
-	Overdue                     bool
 }
 
 type adminComment struct {
@@ -192,22 +187,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		if err := tx.ForEachCase(func(k store.Case) error {
-			if !k.Open() {
-				return nil
-			}
-			ac := adminCase{Case: k, Overdue: k.State == store.CaseOpen && k.Due.Before(now)}
-			if ct, err := tx.Contact(k.ContactID); err == nil {
-				ac.Name, ac.Phone, ac.Email = cmp.Or(ct.Name, ct.Email, ct.Phone), ct.Phone, ct.Email
-			}
-			if resp, err := tx.Response(k.ResponseID); err == nil {
-				ac.Comment = resp.Comment
-			}
-			d.Cases = append(d.Cases, ac)
-			return nil
-		}); err != nil {
-			return err
-		}
 		// The latest comments, newest first, from the last 90 days.
 		return tx.ScanResponses(now.AddDate(0, 0, -90), time.Time{}, func(rs store.ResponseSummary) error {
 			resp, err := tx.Response(rs.ID)
@@ -227,15 +206,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
 		return
 	}
-	slices.SortStableFunc(d.Cases, func(a, b adminCase) int {
-		if a.Overdue != b.Overdue {
-			if a.Overdue {
-				return -1
-			}
-			return 1
-		}
-		return a.Due.Compare(b.Due)
-	})
 	slices.Reverse(d.Comments)
 	d.Comments = d.Comments[:min(len(d.Comments), 20)]
 	s.renderAdmin(w, http.StatusOK, d)

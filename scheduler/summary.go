@@ -134,9 +134,13 @@ func openCases(tx *store.Tx, sum *templates.Summary, o SummaryOptions) error {
 		if !k.Open() {
 			return nil
 		}
-		line := templates.CaseLine{Score: k.Score, Due: k.Due, Overdue: k.State == store.CaseOpen && k.Due.Before(now), Assignee: k.Assignee}
+		line := templates.CaseLine{ID: k.ID.String(), Score: k.Score, State: string(k.State), Due: k.Due,
+			Overdue: k.State == store.CaseOpen && k.Due.Before(now), Assignee: k.Assignee}
 		if c, err := tx.Contact(k.ContactID); err == nil {
-			line.Name = cmp.Or(c.Name, c.Email, c.Phone, c.ID.String())
+			line.Name, line.Phone, line.Email = cmp.Or(c.Name, c.Email, c.Phone, c.ID.String()), c.Phone, c.Email
+		}
+		if r, err := tx.Response(k.ResponseID); err == nil {
+			line.Comment = r.Comment
 		}
 		if o.CaseURL != nil {
 			line.URL = o.CaseURL(k.ID)

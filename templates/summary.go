@@ -117,10 +117,15 @@ type CommentLine struct {
 	Comment  string
 }
 
-// CaseLine is an open detractor case.
+// CaseLine is an open detractor case, with what calling back needs.
 type CaseLine struct {
+	ID       string // k42
 	Name     string
+	Phone    string
+	Email    string
 	Score    int
+	Comment  string
+	State    string // open or contacted
 	Due      time.Time
 	Overdue  bool
 	Assignee string
