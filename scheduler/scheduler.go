@@ -118,6 +118,10 @@ func (s *Scheduler) LastTick() time.Time {
 	return time.Time{}
 }
 
+// Timing is the send window and closures the scheduler plans with, for
+// the parts that check them again at send time.
+func (s *Scheduler) Timing() Timing { return s.opts.Rules.Timing }
+
 // Tick is how often the sweep runs.
 func (s *Scheduler) Tick() time.Duration { return s.opts.Tick }
 

@@ -40,11 +40,15 @@ func (c *cli) build(cfg *Config, st *store.Store, log *slog.Logger, h *health, m
 	if err != nil {
 		return nil, err
 	}
-	disp, closeTransports, err := c.newDispatcher(cfg, st, sign, log, m)
+	tpl, err := loadTemplates(cfg)
 	if err != nil {
 		return nil, err
 	}
-	srv, reader, err := c.newInbound(cfg, st, sign, log, disp.Wake, h.check, m)
+	disp, closeTransports, err := c.newDispatcher(cfg, st, sign, log, m, tpl, sched.Timing())
+	if err != nil {
+		return nil, err
+	}
+	srv, reader, err := c.newInbound(cfg, st, sign, log, disp.Wake, h.check, m, tpl, sched.Timing())
 	if err != nil {
 		closeTransports()
 		return nil, err

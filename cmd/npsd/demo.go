@@ -110,7 +110,11 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	disp, closeTransports, err := c.newDispatcher(&cfg, st, sign, log, mets)
+	tpl, err := loadTemplates(&cfg)
+	if err != nil {
+		return err
+	}
+	disp, closeTransports, err := c.newDispatcher(&cfg, st, sign, log, mets, tpl, sched.Timing())
 	if err != nil {
 		return err
 	}
@@ -121,7 +125,7 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 	say("2. wave planned (%d surveys) and sent: the messages are in %s", plan.Queued, filepath.Join(dir, "outbox"))
 
 	// 3. The answers come in through the real handlers.
-	srv, _, err := c.newInbound(&cfg, st, sign, log, func() {}, nil, mets)
+	srv, _, err := c.newInbound(&cfg, st, sign, log, func() {}, nil, mets, tpl, sched.Timing())
 	if err != nil {
 		return err
 	}
@@ -220,10 +224,6 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 		sum, err = scheduler.BuildSummary(tx, scheduler.WeekStart(c.now(), cfg.location()), cfg.summaryPlan().Options)
 		return err
 	}); err != nil {
-		return err
-	}
-	tpl, err := loadTemplates(&cfg)
-	if err != nil {
 		return err
 	}
 	msg, err := tpl.Render(templates.Template{Kind: templates.WeeklySummary, Channel: templates.Email}, "", templates.Data{Business: templates.Business{Name: cfg.Business.Name}, Summary: &sum})

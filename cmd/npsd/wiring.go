@@ -169,15 +169,9 @@ func addressOf(s string) string {
 
 // newDispatcher builds the dispatcher the config describes, with its
 // transports. The returned closer ends the SMTP connection.
-func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, m *metrics) (*dispatcher.Dispatcher, func() error, error) {
-	tpl, err := loadTemplates(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	sched, err := cfg.schedulerOptions(log, c.now)
-	if err != nil {
-		return nil, nil, err
-	}
+// The templates and the send window are built once per config by the
+// caller and shared with newInbound.
+func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing scheduler.Timing) (*dispatcher.Dispatcher, func() error, error) {
 	closer := func() error { return nil }
 	var email dispatcher.EmailSender
 	switch cfg.Email.Transport {
@@ -211,7 +205,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 		Email:             email,
 		SMS:               sms,
 		Templates:         tpl,
-		Window:            contactWindow{sched.Rules.Timing},
+		Window:            contactWindow{timing},
 		Links:             links,
 		Business:          templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		From:              cfg.Email.From,
@@ -238,15 +232,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics) (*inbound.Server, *inbound.IMAPReader, error) {
-	tpl, err := loadTemplates(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	sched, err := cfg.schedulerOptions(log, c.now)
-	if err != nil {
-		return nil, nil, err
-	}
+func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing) (*inbound.Server, *inbound.IMAPReader, error) {
 	cv, err := inbound.NewConversation(st, inbound.ConversationOptions{
 		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
 		ReviewRequest: cfg.Followup.ReviewRequest,
@@ -256,7 +242,7 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		CaseURL:       c.links(cfg, signer).Case,
 		Business:      templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		Templates:     tpl,
-		Window:        contactWindow{sched.Rules.Timing},
+		Window:        contactWindow{timing},
 		Wake:          wake,
 		OnScore:       m.observeScore,
 		Webhooks:      cfg.Webhooks.URLs,
