@@ -50,6 +50,10 @@ func TestAdminLoginAndDashboard(t *testing.T) {
 	}
 	if w := r.do(http.MethodPost, "/admin/login", url.Values{"password": {"baguette"}}); w.Code != http.StatusUnauthorized || len(w.Result().Cookies()) != 0 {
 		t.Fatalf("wrong password: %d, cookies %v", w.Code, w.Result().Cookies())
+	} else if got := w.Header().Get("Referrer-Policy"); got != "same-origin" {
+		// With no-referrer, browsers post the forms with Origin: null and
+		// the same-origin check would refuse the owner.
+		t.Errorf("login form Referrer-Policy %q", got)
 	}
 	w := r.do(http.MethodPost, "/admin/login", url.Values{"password": {"croissant"}})
 	cookies := w.Result().Cookies()

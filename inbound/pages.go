@@ -98,16 +98,25 @@ func (s *Server) lang(contactLang string) string {
 	return "en"
 }
 
+// render writes a survey page. Its URL carries a signed token, so no
+// referrer leaves it.
 func (s *Server) render(w http.ResponseWriter, status int, d pageData) {
+	s.writeHTML(w, status, pageTemplate, d, "no-referrer")
+}
+
+// writeHTML renders t into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page, and sends it with headers
+// that keep it out of caches and frames.
+func (s *Server) writeHTML(w http.ResponseWriter, status int, t *template.Template, d any, referrerPolicy string) {
 	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, d); err != nil {
-		s.log.Error("rendering a page", "err", err)
+	if err := t.Execute(&b, d); err != nil {
+		s.log.Error("rendering a page", "page", t.Name(), "err", err)
 		http.Error(w, "error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", referrerPolicy)
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())

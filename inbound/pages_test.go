@@ -129,6 +129,10 @@ func TestSurveyPageRecordsScoreAndComment(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Merci pour votre réponse") || !strings.Contains(w.Body.String(), "Le pain est &lt;b&gt;excellent&lt;/b&gt;") {
 		t.Fatalf("thank-you page %d:\n%s", w.Code, w.Body.String())
 	}
+	// The page's URL carries the token: no referrer may leave with it.
+	if got := w.Header().Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("survey page Referrer-Policy %q", got)
+	}
 	_, resp, jobs, _ = r.state(r.sv.ID)
 	if resp.Comment != "Le pain est <b>excellent</b>" || resp.Score != 9 {
 		t.Errorf("after the comment: %+v", resp)
