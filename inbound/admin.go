@@ -185,7 +185,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 			name := "(anonymous)"
 			if ct, err := tx.Contact(resp.ContactID); err == nil {
-				name = cmp.Or(ct.Name, ct.Email, ct.Phone)
+				name = ct.DisplayName()
 			}
 			d.Comments = append(d.Comments, adminComment{Name: name, Score: resp.Score, Comment: resp.Comment, Received: resp.Received})
 			return nil

@@ -88,7 +88,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Case = k
 		if ct, err := tx.Contact(k.ContactID); err == nil {
-			d.Name, d.Phone, d.Email = cmp.Or(ct.Name, ct.Email, ct.Phone), ct.Phone, ct.Email
+			d.Name, d.Phone, d.Email = ct.DisplayName(), ct.Phone, ct.Email
 		}
 		if resp, err := tx.Response(k.ResponseID); err == nil {
 			d.Comment = resp.Comment

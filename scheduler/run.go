@@ -78,7 +78,7 @@ func (s *Scheduler) SweepCases(ctx context.Context) (int, error) {
 		n = 0
 		var due []store.Case
 		if err := tx.ForEachCase(func(k store.Case) error {
-			if k.State == store.CaseOpen && k.Due.Before(now) && k.Reminded.IsZero() && k.Assignee != "" {
+			if k.Overdue(now) && k.Reminded.IsZero() && k.Assignee != "" {
 				due = append(due, k)
 			}
 			return nil

@@ -135,9 +135,9 @@ func openCases(tx *store.Tx, sum *templates.Summary, o SummaryOptions) error {
 			return nil
 		}
 		line := templates.CaseLine{ID: k.ID.String(), Score: k.Score, State: string(k.State), Due: k.Due,
-			Overdue: k.State == store.CaseOpen && k.Due.Before(now), Assignee: k.Assignee}
+			Overdue: k.Overdue(now), Assignee: k.Assignee}
 		if c, err := tx.Contact(k.ContactID); err == nil {
-			line.Name, line.Phone, line.Email = cmp.Or(c.Name, c.Email, c.Phone, c.ID.String()), c.Phone, c.Email
+			line.Name, line.Phone, line.Email = c.DisplayName(), c.Phone, c.Email
 		}
 		if r, err := tx.Response(k.ResponseID); err == nil {
 			line.Comment = r.Comment
@@ -202,7 +202,7 @@ func weekComments(tx *store.Tx, sum *templates.Summary, from, to time.Time) erro
 		}
 		name := "(anonymous)"
 		if c, err := tx.Contact(r.ContactID); err == nil {
-			name = cmp.Or(c.Name, c.Email, c.Phone, c.ID.String())
+			name = c.DisplayName()
 		}
 		cat, _ := nps.CategoryOf(r.Score)
 		all = append(all, entry{templates.CommentLine{Name: name, Score: r.Score, Category: cat.String(), Comment: r.Comment}, cat, r.Received})

@@ -50,6 +50,10 @@ type Case struct {
 // Open reports whether someone still has to act on the case.
 func (c Case) Open() bool { return c.State != CaseResolved }
 
+// Overdue reports whether the case is past its due date and nobody has
+// called the customer yet.
+func (c Case) Overdue(now time.Time) bool { return c.State == CaseOpen && c.Due.Before(now) }
+
 // PutCase creates a case (ID zero) or replaces a stored one.
 func (t *Tx) PutCase(c Case) (Case, error) {
 	b := t.bucket(bucketCases)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -102,6 +103,12 @@ type Contact struct {
 	Forgotten time.Time `json:"forgotten,omitzero"`
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`
+}
+
+// DisplayName is what an owner reads for this contact: the name, else
+// the email or phone, else the id (a forgotten contact keeps only that).
+func (c *Contact) DisplayName() string {
+	return cmp.Or(c.Name, c.Email, c.Phone, c.ID.String())
 }
 
 // ChannelStatus returns the status of ch, OK when never set.

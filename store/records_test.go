@@ -290,3 +290,32 @@ func TestForget(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCaseOverdueAndDisplayName(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		state CaseState
+		due   time.Time
+		want  bool
+	}{
+		{CaseOpen, now.Add(-time.Minute), true},
+		{CaseOpen, now.Add(time.Minute), false},
+		// Someone called: late or not, nobody needs reminding.
+		{CaseContacted, now.Add(-time.Hour), false},
+		{CaseResolved, now.Add(-time.Hour), false},
+	} {
+		if got := (Case{State: tt.state, Due: tt.due}).Overdue(now); got != tt.want {
+			t.Errorf("%s case due %s: Overdue = %v", tt.state, tt.due, got)
+		}
+	}
+	for want, c := range map[string]Contact{
+		"Marie Dupont":     {ID: 1, Name: "Marie Dupont", Email: "marie@example.fr"},
+		"marie@example.fr": {ID: 1, Email: "marie@example.fr", Phone: "+33612345678"},
+		"+33612345678":     {ID: 1, Phone: "+33612345678"},
+		"c7":               {ID: 7}, // forgotten: only the id is left
+	} {
+		if got := c.DisplayName(); got != want {
+			t.Errorf("DisplayName of %+v = %q, want %q", c, got, want)
+		}
+	}
+}

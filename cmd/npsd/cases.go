@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,9 +47,9 @@ func (c *cli) cmdCases(ctx context.Context, args []string) int {
 					return nil
 				}
 				row := caseRow{ID: k.ID.String(), Contact: k.ContactID.String(), Score: k.Score, State: string(k.State),
-					Opened: k.Opened, Due: k.Due, Overdue: k.State == store.CaseOpen && k.Due.Before(now), Assignee: k.Assignee, Notes: len(k.Notes)}
+					Opened: k.Opened, Due: k.Due, Overdue: k.Overdue(now), Assignee: k.Assignee, Notes: len(k.Notes)}
 				if ct, err := tx.Contact(k.ContactID); err == nil {
-					row.Name, row.Phone, row.Email = cmp.Or(ct.Name, ct.Email, ct.Phone), ct.Phone, ct.Email
+					row.Name, row.Phone, row.Email = ct.DisplayName(), ct.Phone, ct.Email
 				}
 				if r, err := tx.Response(k.ResponseID); err == nil {
 					row.Comment = r.Comment
