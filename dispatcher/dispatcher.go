@@ -208,6 +208,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			for id := range jobs {
 				d.process(ctx, id)
 				d.release(id)
+				// A free worker looks at the outbox again at once: a wave
+				// larger than one read of the outbox would otherwise go out
+				// one read per poll interval.
+				d.Wake()
 			}
 		})
 	}

@@ -39,7 +39,7 @@ func (f windowFunc) Next(t time.Time, c store.Contact, ch store.Channel) (time.T
 }
 
 type rig struct {
-	t    *testing.T
+	t    testing.TB
 	st   *store.Store
 	smtp *testpeers.SMTP
 	tw   *testpeers.Twilio
@@ -47,7 +47,7 @@ type rig struct {
 	opts Options
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	// The clock starts at the real time: the Twilio peer stamps messages
 	// with it, and reconciliation compares the two.

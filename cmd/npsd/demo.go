@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -144,7 +141,7 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 		u := strings.TrimRight(cfg.HTTP.PublicURL, "/") + "/hooks/twilio/sms"
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, web.URL+"/hooks/twilio/sms", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", twilioSign(demoToken, u, form))
+		req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature(demoToken, u, form))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return "", err
@@ -253,22 +250,4 @@ func signedValue(v *float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%+.1f", *v)
-}
-
-// twilioSign is Twilio's webhook signature: HMAC-SHA1 of the URL and the
-// sorted POST parameters, base64.
-func twilioSign(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(u)
-	for _, k := range keys {
-		b.WriteString(k + form.Get(k))
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

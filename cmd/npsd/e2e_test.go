@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"npsd/inbound"
 )
 
 // TestDaemonSurveyAndAnswerBySMS runs the daemon against a Twilio-shaped
@@ -125,7 +127,7 @@ campaigns:
 	if resp := reply("forged"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("forged webhook: %d", resp.StatusCode)
 	}
-	resp := reply(twilioSign(token, "https://nps.garage-dupont.ca/hooks/twilio/sms", form))
+	resp := reply(inbound.TwilioSignature(token, "https://nps.garage-dupont.ca/hooks/twilio/sms", form))
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<Message>Thank you! What is the main reason for your score?") {

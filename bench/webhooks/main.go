@@ -1,0 +1,108 @@
+// Command webhooks is the inbound benchmark's helper (bench/daemon.sh): it
+// writes signed Twilio webhook requests for wrk to replay, and it serves
+// the baseline npsd is compared with, a minimal net/http handler that
+// checks the signature and stores each message in bbolt before answering.
+//
+//	webhooks gen -token T -url U -numbers 1000 -first 0 -n 200000 > requests.tsv
+//	webhooks serve -token T -url U -listen 127.0.0.1:9000 -db baseline.db
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/twilio/twilio-go/client"
+	bolt "go.etcd.io/bbolt"
+
+	"npsd/inbound"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		log.Fatal("usage: webhooks gen|serve [flags]")
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	token := fs.String("token", "", "Twilio auth token")
+	webhookURL := fs.String("url", "", "the URL Twilio signs (npsd's http.public_url + /hooks/twilio/sms)")
+	numbers := fs.Int("numbers", 1000, "gen: senders, +33 6 00 00 00 00 onwards")
+	n := fs.Int("n", 200000, "gen: requests")
+	first := fs.Int("first", 0, "gen: number of the first MessageSid, so that two files never share one")
+	listen := fs.String("listen", "127.0.0.1:9000", "serve: address")
+	db := fs.String("db", "baseline.db", "serve: bbolt file")
+	fs.Parse(os.Args[2:])
+	switch os.Args[1] {
+	case "gen":
+		gen(*token, *webhookURL, *numbers, *first, *n)
+	case "serve":
+		log.Fatal(serve(*token, *webhookURL, *listen, *db))
+	default:
+		log.Fatalf("unknown command %q", os.Args[1])
+	}
+}
+
+// gen writes one request a line: the signature, a tab, the form body.
+// Each has its own MessageSid, so that no request is a replay of another;
+// the bodies are what customers send (a score, a score and a reason, a
+// reason alone).
+func gen(token, webhookURL string, numbers, first, n int) {
+	bodies := []string{"9", "8, très bien", "10 !", "Rapide et aimable", "7 ou 8", "merci"}
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	for i := first; i < first+n; i++ {
+		form := url.Values{
+			"MessageSid": {fmt.Sprintf("SMbench%026d", i)},
+			"AccountSid": {"AC0123456789abcdef0123456789abcdef"},
+			"From":       {fmt.Sprintf("+336%08d", i%numbers)},
+			"To":         {"+33755550000"},
+			"Body":       {bodies[i%len(bodies)]},
+			"NumMedia":   {"0"},
+		}
+		fmt.Fprintf(w, "%s\t%s\n", inbound.TwilioSignature(token, webhookURL, form), form.Encode())
+	}
+}
+
+// serve is the least a correct webhook can do: parse the form, check the
+// signature with twilio-go's validator as npsd does, commit the message
+// (one bbolt transaction and fsync per request) and answer empty TwiML.
+func serve(token, webhookURL, listen, path string) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	validator := client.NewRequestValidator(token)
+	http.HandleFunc("POST /hooks/twilio/sms", func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		params := map[string]string{}
+		for k, v := range r.PostForm {
+			params[k] = v[0]
+		}
+		if !validator.Validate(webhookURL, params, r.Header.Get("X-Twilio-Signature")) {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("inbound"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(params["MessageSid"]), []byte(params["From"]+"\x00"+params["Body"]))
+		})
+		if err != nil {
+			http.Error(w, "store", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n<Response></Response>")
+	})
+	return http.ListenAndServe(listen, nil)
+}
