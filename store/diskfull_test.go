@@ -55,6 +55,9 @@ func TestDiskFull(t *testing.T) {
 	if !errors.As(failed, &tmp) {
 		t.Fatalf("writing on a full disk: %v; want a TemporaryError", failed)
 	}
+	if s.WriteFailures() == 0 {
+		t.Error("a failed commit is not counted for /metrics")
+	}
 	if _, err := s.ContactByKey("before@example.fr", ""); err != nil {
 		t.Errorf("reads stopped on a full disk: %v", err)
 	}

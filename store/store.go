@@ -62,6 +62,10 @@ type Store struct {
 	done   chan struct{} // closed when the writer goroutine has exited
 
 	commits atomic.Uint64 // transactions committed by the writer, for tests and metrics
+	// writeFailures counts transactions that could not begin or commit
+	// (disk full, I/O error): /metrics shows it, since each caller only
+	// sees its own error.
+	writeFailures atomic.Uint64
 }
 
 type writeRequest struct {
@@ -255,6 +259,7 @@ func (s *Store) commit(batch []*writeRequest) {
 		btx, err := s.db.Begin(true)
 		if err != nil {
 			err = &TemporaryError{Err: fmt.Errorf("store: begin write: %w", err)}
+			s.writeFailed(err, len(live))
 			for _, req := range live {
 				req.done <- err
 			}
@@ -279,6 +284,7 @@ func (s *Store) commit(batch []*writeRequest) {
 			// A failed commit (disk full, I/O error) leaves the file as it
 			// was; the caller may retry once the fault clears.
 			err = &TemporaryError{Err: fmt.Errorf("store: commit: %w", err)}
+			s.writeFailed(err, len(live))
 			for _, req := range live {
 				req.done <- err
 			}
@@ -294,6 +300,15 @@ func (s *Store) commit(batch []*writeRequest) {
 		return
 	}
 }
+
+func (s *Store) writeFailed(err error, writes int) {
+	s.writeFailures.Add(1)
+	s.log.Error("store write failed; nothing of it was kept", "writes", writes, "err", err)
+}
+
+// WriteFailures returns how many transactions failed to begin or commit
+// since the store was opened.
+func (s *Store) WriteFailures() uint64 { return s.writeFailures.Load() }
 
 // runSafely turns a panic in one caller's function into that caller's error,
 // so one bad write cannot take down the writer and every other caller.

@@ -43,8 +43,11 @@ func newMetrics(st *store.Store) *metrics {
 			Name: "npsd_imap_errors_total", Help: "IMAP sessions that ended in an error.",
 		}),
 	}
+	storeFailures := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "npsd_store_write_failures_total", Help: "Store transactions that failed to commit (disk full, I/O error); their callers were told to retry.",
+	}, func() float64 { return float64(st.WriteFailures()) })
 	depth := prometheus.NewDesc("npsd_outbox_jobs", "Outbox jobs by state.", []string{"state"}, nil)
-	m.reg.MustRegister(m.messages, m.latency, m.responses, m.forged, m.imapErrs,
+	m.reg.MustRegister(m.messages, m.latency, m.responses, m.forged, m.imapErrs, storeFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{st: st, desc: depth})
 	return m

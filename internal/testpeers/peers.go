@@ -46,6 +46,9 @@ type SMTP struct {
 	// it drop each connection just after accepting a message.
 	Refuse  atomic.Bool
 	OneShot atomic.Bool
+	// TempFail answers every recipient 451 4.3.0, as a server short of
+	// resources does, until cleared.
+	TempFail atomic.Bool
 
 	mu       sync.Mutex
 	messages []string // whole messages as received
@@ -141,6 +144,8 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	local := strings.Split(to, "@")[0]
 	switch {
+	case s.peer.TempFail.Load():
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "insufficient resources, try again later"}
 	case strings.Contains(local, "550"):
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 	case strings.Contains(local, "451"):
@@ -218,6 +223,9 @@ type Twilio struct {
 	AccountSID string
 	AuthToken  string
 	From       string
+	// Outage, while set, answers every new message with it: 429, 500, or
+	// 408 for a request that hangs up unanswered and creates nothing.
+	Outage atomic.Int32
 
 	mu       sync.Mutex
 	sent     []TwilioMessage
@@ -302,7 +310,18 @@ func (p *Twilio) create(w http.ResponseWriter, r *http.Request) {
 		twilioError(w, 400, 21604, "missing field")
 		return
 	}
-	switch {
+	switch outage := p.Outage.Load(); {
+	case outage == 429:
+		twilioError(w, 429, 20429, "Too Many Requests")
+		return
+	case outage == 500:
+		twilioError(w, 500, 20500, "Internal Server Error")
+		return
+	case outage == 408:
+		hj, _ := w.(http.Hijacker)
+		conn, _, _ := hj.Hijack()
+		conn.Close()
+		return
 	case strings.HasSuffix(m.To, "0001"):
 		twilioError(w, 400, 21211, "The 'To' number is not a valid phone number.")
 		return

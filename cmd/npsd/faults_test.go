@@ -1,0 +1,449 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"npsd/inbound"
+	"npsd/internal/testpeers"
+	"npsd/store"
+)
+
+// TestDaemonRidesOutFaults runs one daemon through every fault its peers
+// can show, one after the other, while a wave goes out and replies come
+// in: the SMTP server greets with 421, then answers 451, then drops the
+// connection after each message; Twilio answers 500, then 429, then hangs
+// up without an answer; some addresses and numbers are refused for good
+// (550, 5.7.1, 21211, 21610, 21614); the IMAP server drops its connections
+// and changes UIDVALIDITY; the store's disk fills up. npsd keeps running,
+// retries what is temporary, records what is permanent, shows both in
+// /metrics and the log, and once the faults clear every customer has had
+// one survey and every reply that was acknowledged is stored once.
+//
+// The daemon runs in-process on a clock the test moves forward, so that
+// retries an hour of backoff apart happen in seconds.
+func TestDaemonRidesOutFaults(t *testing.T) {
+	smtp := testpeers.NewSMTP(t, "none")
+	tw := testpeers.NewTwilio(t)
+	tw.AccountSID = "AC0123456789abcdef0123456789abcdef"
+	mailbox := testpeers.NewIMAP(t)
+	imapHost, imapPort, _ := strings.Cut(mailbox.Addr, ":")
+	zone := zoneAtMidday(t)
+
+	e := newEnv(t)
+	// The store on a small disk of its own, when this machine lets the
+	// test mount one.
+	storeDir := filepath.Join(e.dir, "disk")
+	if err := os.Mkdir(storeDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	diskFull := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", storeDir).Run() == nil
+	if diskFull {
+		t.Cleanup(func() { exec.Command("umount", "-l", storeDir).Run() })
+	} else {
+		t.Log("cannot mount a tmpfs here: the disk-full part is skipped")
+	}
+	e.file("config.yaml", fmt.Sprintf(`business:
+  name: Garage Dupont
+  default_region: CA
+  language: en
+http:
+  listen: 127.0.0.1:0
+store:
+  path: %s
+email:
+  transport: smtp
+  from: Garage Dupont <avis@garage-dupont.ca>
+  rate_per_second: 0
+  smtp:
+    host: 127.0.0.1
+    port: %d
+    tls: none
+    username: %s
+    password: %s
+sms:
+  transport: twilio
+  rate_per_second: 0
+  twilio:
+    account_sid: %s
+    auth_token: %s
+    from: "+15005550006"
+    api_url: %s
+imap:
+  host: %s
+  port: %s
+  tls: none
+  username: avis@example.fr
+  password: imap-pass
+  poll_interval: 5s
+outbox:
+  max_attempts: 30
+  backoff_max: 1m
+surveys:
+  channels: [sms, email]
+  send_window:
+    days: [mon, tue, wed, thu, fri, sat, sun]
+    start: "00:00"
+    end: "24:00"
+campaigns:
+  - name: wave
+    schedule: "0 0 1 1 *"
+    spread: 0s
+`, filepath.Join(storeDir, "npsd.db"), smtp.Port(), smtp.User, smtp.Password, tw.AccountSID, tw.AuthToken, tw.Server.URL, imapHost, imapPort))
+
+	goodEmails := []string{"client-a@example.ca", "client-b@example.ca", "client-c@example.ca", "client-d@example.ca"}
+	goodPhones := []string{"+15145552101", "+15145552102", "+15145552103", "+15145552104"}
+	refused := map[string]store.ChannelState{
+		"client-550@example.ca":    store.ChannelUndeliverable,
+		"client-policy@example.ca": "",
+		"+15145550001":             store.ChannelUndeliverable, // 21211
+		"+15145550002":             store.ChannelOptedOut,      // 21610
+		"+15145550003":             store.ChannelUndeliverable, // 21614
+	}
+	var csv strings.Builder
+	csv.WriteString("email,phone,timezone\n")
+	for _, a := range goodEmails {
+		fmt.Fprintf(&csv, "%s,,%s\n", a, zone)
+	}
+	for _, p := range goodPhones {
+		fmt.Fprintf(&csv, ",%s,%s\n", p, zone)
+	}
+	for k := range refused {
+		if strings.HasPrefix(k, "+") {
+			fmt.Fprintf(&csv, ",%s,%s\n", k, zone)
+		} else {
+			fmt.Fprintf(&csv, "%s,,%s\n", k, zone)
+		}
+	}
+	total := len(goodEmails) + len(goodPhones) + len(refused)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", csv.String())), exitOK, nil, nil)
+	e.want(e.npsd("campaign", "plan", "wave"), exitOK, []string{fmt.Sprintf("%d surveys queued", total)}, nil)
+
+	// The first faults are there before the daemon starts.
+	smtp.Refuse.Store(true)
+	tw.Outage.Store(500)
+
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	logs := &syncBuffer{}
+	c := &cli{stdout: io.Discard, stderr: logs, getenv: func(string) string { return "" }, now: clock}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if code := <-done; code != exitOK {
+				t.Errorf("run exited %d", code)
+			}
+		}
+	}
+	defer stop()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	})
+	addr := waitFor(t, 20*time.Second, func() string {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var rec struct{ Msg, HTTP string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "npsd running" {
+				return rec.HTTP
+			}
+		}
+		return ""
+	})
+	metrics := func() string {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	// phase moves the clock a minute at a time (past each backoff) until
+	// the fault has been met by both channels, as /metrics shows.
+	phase := func(name string, seen func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !seen(); time.Sleep(300 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not seen in 30 s\n%s", name, metrics())
+			}
+			offset.Add(int64(time.Minute))
+		}
+	}
+	count := func(channel, outcome string) int {
+		n := 0
+		for _, line := range strings.Split(metrics(), "\n") {
+			if strings.HasPrefix(line, `npsd_messages_total{channel="`+channel+`",outcome="`+outcome+`"`) {
+				var v float64
+				fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &v)
+				n += int(v)
+			}
+		}
+		return n
+	}
+	retries := func(channel string) int { return count(channel, "retry") }
+	var seenEmail, seenSMS int
+	newRetries := func() bool {
+		e, s := retries("email"), retries("sms")
+		if e > seenEmail && s > seenSMS {
+			seenEmail, seenSMS = e, s
+			return true
+		}
+		return false
+	}
+
+	phase("SMTP 421 at the greeting, Twilio 500", newRetries)
+	smtp.Refuse.Store(false)
+	smtp.TempFail.Store(true)
+	tw.Outage.Store(429)
+	phase("SMTP 451, Twilio 429", newRetries)
+	smtp.TempFail.Store(false)
+	smtp.OneShot.Store(true)
+	tw.Outage.Store(408)
+	phase("SMTP drops after each message, Twilio hangs up", func() bool { return retries("sms") > seenSMS })
+	smtp.OneShot.Store(false)
+	tw.Outage.Store(0)
+
+	// The faults cleared: everyone is served, the refused are recorded.
+	phase("the wave done", func() bool {
+		return count("email", "sent") == len(goodEmails) && count("sms", "sent") == len(goodPhones) &&
+			count("email", "failed")+count("sms", "failed") == len(refused)
+	})
+	byRcpt := map[string]int{}
+	for _, m := range smtp.Received() {
+		if header(m, "Subject") == "A quick question from Garage Dupont" {
+			byRcpt[strings.Trim(header(m, "To"), "<>")]++
+		}
+	}
+	byNumber := map[string]int{}
+	for _, m := range tw.Messages() {
+		byNumber[m.To]++
+	}
+	for _, a := range goodEmails {
+		if byRcpt[a] != 1 {
+			t.Errorf("%s got %d surveys, want 1", a, byRcpt[a])
+		}
+	}
+	for _, p := range goodPhones {
+		if byNumber[p] != 1 {
+			t.Errorf("%s got %d texts, want 1", p, byNumber[p])
+		}
+	}
+	if len(byRcpt) != len(goodEmails) || len(byNumber) != len(goodPhones) {
+		t.Errorf("emails to %v and texts to %v: someone refused was sent to", byRcpt, byNumber)
+	}
+	m := metrics()
+	for _, want := range []string{`channel="email",outcome="failed"`, `channel="sms",outcome="failed"`, `channel="email",outcome="sent"`, `channel="sms",outcome="sent"`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, want := range []string{"send failed, will retry", "send failed for good"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %q", want)
+		}
+	}
+
+	// The way in. Replies by SMS, acknowledged with a 200.
+	post := func(sid, from, body string) int {
+		form := url.Values{"MessageSid": {sid}, "From": {from}, "To": {"+15005550006"}, "Body": {body}}
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks/twilio/sms", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature(tw.AuthToken, "http://127.0.0.1:8425/hooks/twilio/sms", form))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	acked := map[string]bool{}
+	for i, p := range goodPhones[:2] {
+		sid := fmt.Sprintf("SMfault%026d", i)
+		if code := post(sid, p, "9"); code != http.StatusOK {
+			t.Errorf("SMS reply from %s: %d", p, code)
+		}
+		acked["twilio:"+sid] = true
+	}
+	// Replies by email, while the IMAP server drops its connections and
+	// then rebuilds the mailbox under a new UIDVALIDITY.
+	emailReply := func(i int, from string) string {
+		return fmt.Sprintf("From: %s\nTo: avis@garage-dupont.ca\nSubject: Re: survey\nMessage-ID: <fault-%d@example.ca>\n\n%d\n", from, i, 6+i)
+	}
+	for i, a := range goodEmails[:2] {
+		mailbox.Deliver(t, emailReply(i, a))
+		acked[fmt.Sprintf("email:fault-%d@example.ca", i)] = true
+	}
+	mailbox.DropAll()
+	waitFor(t, 30*time.Second, func() string {
+		if s, n := mailbox.Seen(t); s == 2 && n == 2 {
+			return "read"
+		}
+		mailbox.DropAll()
+		return ""
+	})
+	if err := mailbox.User.Delete("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mailbox.User.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	mailbox.DropAll()
+	for i, a := range goodEmails[:2] {
+		mailbox.Deliver(t, emailReply(i, a))
+	}
+	waitFor(t, 30*time.Second, func() string {
+		if s, n := mailbox.Seen(t); s == 2 && n == 2 {
+			return "read again"
+		}
+		return ""
+	})
+
+	// The disk fills up: replies are refused (Twilio will retry them),
+	// not lost; once space is back, the same reply is taken.
+	if diskFull {
+		ballast, err := os.Create(filepath.Join(storeDir, "ballast"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := ballast.Write(chunk); err != nil {
+				break
+			}
+		}
+		ballast.Close()
+		refusedSID := ""
+		for i := range 500 {
+			sid := fmt.Sprintf("SMfull%027d", i)
+			code := post(sid, goodPhones[2], fmt.Sprintf("8, réponse %d : %s", i, strings.Repeat("détail ", 200)))
+			if code == http.StatusOK {
+				acked["twilio:"+sid] = true
+				continue
+			}
+			refusedSID = sid
+			break
+		}
+		if refusedSID == "" {
+			t.Fatal("500 replies on a full disk were all taken")
+		}
+		t.Logf("disk full: reply %s refused after %d taken", refusedSID, len(acked)-4)
+		if m := metrics(); !strings.Contains(m, "\nnpsd_store_write_failures_total ") || strings.Contains(m, "\nnpsd_store_write_failures_total 0\n") {
+			t.Error("/metrics does not count the failed store writes")
+		}
+		if !strings.Contains(logs.String(), "store write failed") {
+			t.Error("the log does not say the store write failed")
+		}
+		os.Remove(filepath.Join(storeDir, "ballast"))
+		// Twilio retries the same message.
+		waitFor(t, 10*time.Second, func() string {
+			if post(refusedSID, goodPhones[2], "8, réponse après le disque plein") == http.StatusOK {
+				return "taken"
+			}
+			return ""
+		})
+		acked["twilio:"+refusedSID] = true
+	}
+
+	stop()
+	// One answer per survey answered, not two after the rebuilt mailbox.
+	answered := map[string]int{}
+	r := e.npsd("responses", "export", "--format", "json")
+	var rows []exportRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("export: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	for _, row := range rows {
+		answered[row.Email+row.Phone]++
+	}
+	replied := 4
+	if diskFull {
+		replied = 5
+	}
+	if len(answered) != replied {
+		t.Errorf("answers by contact: %v; want %d contacts", answered, replied)
+	}
+	for who, n := range answered {
+		if n != 1 {
+			t.Errorf("%s has %d answers", who, n)
+		}
+	}
+	st, err := store.Open(store.Options{Path: filepath.Join(storeDir, "npsd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.View(func(tx *store.Tx) error {
+		for key := range acked {
+			if _, ok, _ := tx.Inbound(key); !ok {
+				t.Errorf("reply %s was acknowledged but is not in the store", key)
+			}
+		}
+		return nil
+	})
+	// Every fault is in some attempt's error: retried, not lost.
+	var attempts strings.Builder
+	failed := 0
+	var jobs []store.Job
+	st.View(func(tx *store.Tx) error {
+		return tx.ForEachJob(func(j store.Job) error {
+			if j.Kind == "survey" {
+				jobs = append(jobs, j)
+			}
+			return nil
+		})
+	})
+	for _, j := range jobs {
+		for _, a := range j.Attempts {
+			attempts.WriteString(a.Error + "\n")
+		}
+		if j.State == store.JobFailed {
+			failed++
+		}
+	}
+	for _, want := range []string{"421", "451", "20500", "20429", "550", "5.7.1", "21211", "21610", "21614"} {
+		if !strings.Contains(attempts.String(), want) {
+			t.Errorf("no attempt failed with %s:\n%s", want, attempts.String())
+		}
+	}
+	if failed != len(refused) {
+		t.Errorf("%d survey jobs failed for good, want %d", failed, len(refused))
+	}
+	// Refused channels are marked on the contact.
+	for key, state := range refused {
+		if state == "" {
+			continue
+		}
+		email, phone := key, ""
+		if strings.HasPrefix(key, "+") {
+			email, phone = "", key
+		}
+		ct, err := st.ContactByKey(email, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := store.ChannelEmail
+		if phone != "" {
+			ch = store.ChannelSMS
+		}
+		if got := ct.Channels[ch].State; got != state {
+			t.Errorf("%s: channel %s, want %s", key, got, state)
+		}
+	}
+}
