@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the whole command-line path over a large history: import N past
-# answers (default 1,000,000) from CSV, then run `npsd report` on them.
+# answers (default 1,000,000) from CSV, then run `npsd report` and the
+# weekly summary on them.
 # Prints wall time and peak resident memory of each step. It measures only;
 # nothing here passes or fails on a time.
 #
@@ -44,5 +45,8 @@ measure "responses import" ./npsd responses import history.csv
 measure "report (table)" ./npsd report
 measure "report --by city --format json" ./npsd report --by city --format json
 measure "report one month" ./npsd report --from 2024-06-01 --to 2024-06-30
+# The last full week of the history (it ends on 2025-11-25), with its
+# comparisons to the weeks and months before.
+measure "weekly summary 2025-W47" ./npsd summary --week 2025-W47 --out summary.html
 cat out
 echo "database size: $(du -h npsd-data/npsd.db | cut -f1)"

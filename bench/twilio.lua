@@ -2,10 +2,11 @@
 -- `webhooks gen` (one "signature<TAB>form body" a line). Each wrk thread
 -- takes its own share of the lines, so that no request is sent twice.
 --
---   WRK_THREADS=2 [WRK_DELAY_MS=20] wrk -t2 -s bench/twilio.lua URL -- requests.tsv
+--   WRK_THREADS=2 wrk -t2 -s bench/twilio.lua URL -- requests.tsv
 --
 -- WRK_THREADS must be wrk's -t: a thread cannot see the thread count.
--- WRK_DELAY_MS paces each connection (connections / delay ≈ the rate).
+-- Paced runs use `webhooks load` instead: wrk's delay() waits for each
+-- answer before the next request, which hides a slow answer's effect.
 
 local counter = 0
 
@@ -38,14 +39,6 @@ function request()
     i = 1
   end
   return requests[i]
-end
-
--- Defined only when pacing: wrk checks for the function, not its value.
-if os.getenv("WRK_DELAY_MS") then
-  local pace = tonumber(os.getenv("WRK_DELAY_MS"))
-  function delay()
-    return pace
-  end
 end
 
 function done(summary, latency, requests)

@@ -5,6 +5,7 @@
 //
 //	webhooks gen -token T -url U -numbers 1000 -first 0 -n 200000 > requests.tsv
 //	webhooks serve -token T -url U -listen 127.0.0.1:9000 -db baseline.db
+//	webhooks load -target http://127.0.0.1:8425 -rate 1000 -duration 20s < requests.tsv
 package main
 
 import (
@@ -15,6 +16,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -35,10 +39,15 @@ func main() {
 	first := fs.Int("first", 0, "gen: number of the first MessageSid, so that two files never share one")
 	listen := fs.String("listen", "127.0.0.1:9000", "serve: address")
 	db := fs.String("db", "baseline.db", "serve: bbolt file")
+	target := fs.String("target", "http://127.0.0.1:8425", "load: base URL")
+	rate := fs.Int("rate", 1000, "load: requests per second, sent on schedule whatever the answers")
+	duration := fs.Duration("duration", 20*time.Second, "load: how long")
 	fs.Parse(os.Args[2:])
 	switch os.Args[1] {
 	case "gen":
 		gen(*token, *webhookURL, *numbers, *first, *n)
+	case "load":
+		load(*target, *rate, *duration)
 	case "serve":
 		log.Fatal(serve(*token, *webhookURL, *listen, *db))
 	default:
@@ -105,4 +114,62 @@ func serve(token, webhookURL, listen, path string) error {
 		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n<Response></Response>")
 	})
 	return http.ListenAndServe(listen, nil)
+}
+
+// load sends the requests read from stdin at a fixed rate, each at its
+// scheduled time whether or not earlier ones were answered (an open loop:
+// a slow answer cannot hold back the next request and hide its own
+// delay), and prints the rate reached and the latency percentiles,
+// measured from each request's scheduled time.
+func load(target string, rate int, duration time.Duration) {
+	var lines []string
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	n := int(duration.Seconds() * float64(rate))
+	if n > len(lines) {
+		log.Fatalf("%d requests needed, %d given: generate more", n, len(lines))
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1000}, Timeout: 10 * time.Second}
+	var mu sync.Mutex
+	latencies := make([]time.Duration, 0, n)
+	failures := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		scheduled := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
+		time.Sleep(time.Until(scheduled))
+		sig, body, _ := strings.Cut(lines[i], "\t")
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, target+"/hooks/twilio/sms", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Twilio-Signature", sig)
+			resp, err := client.Do(req)
+			took := time.Since(scheduled)
+			ok := err == nil && resp.StatusCode == http.StatusOK
+			if err == nil {
+				resp.Body.Close()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !ok {
+				failures++
+				return
+			}
+			latencies = append(latencies, took)
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(latencies)
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Round(10 * time.Microsecond)
+	}
+	fmt.Printf("open loop at %d/s for %s: %d answered 200 (%.0f/s), %d failed; latency p50 %s, p90 %s, p99 %s, max %s\n",
+		rate, duration, len(latencies), float64(len(latencies))/elapsed.Seconds(), failures, pct(0.50), pct(0.90), pct(0.99), pct(1))
 }
