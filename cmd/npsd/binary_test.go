@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,12 +19,24 @@ import (
 	"npsd/store"
 )
 
+// binaryDir holds the binary built for this test run; TestMain removes it.
+var binaryDir atomic.Value
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dir, ok := binaryDir.Load().(string); ok {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
 // buildBinary compiles npsd once for the tests that run the real binary.
 var buildBinary = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "npsd-bin-")
 	if err != nil {
 		return "", err
 	}
+	binaryDir.Store(dir)
 	bin := filepath.Join(dir, "npsd")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
