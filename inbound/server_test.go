@@ -2,16 +2,12 @@ package inbound
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,25 +18,15 @@ import (
 
 const authToken = "12345678901234567890123456789012"
 
-// sign computes X-Twilio-Signature the way Twilio documents it: HMAC-SHA1
-// over the URL followed by each POST parameter, sorted by name, as
-// name+value; base64. Written here independently of twilio-go, so the
-// server's use of the library is checked against the published algorithm.
-func sign(token, fullURL string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
+// TwilioSignature is checked against the example in Twilio's documentation
+// of webhook security (URL, parameters and token as published), so that the
+// tests below, which sign with it, check the server's use of twilio-go
+// against the published algorithm rather than against itself.
+func TestTwilioSignatureMatchesTwilioDocumentation(t *testing.T) {
+	form := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"}, "Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}}
+	if got := TwilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", form); got != "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" {
+		t.Errorf("signature %q, want Twilio's 0/KCTR6DLpKmkAf8muzZqo1nDgQ=", got)
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(fullURL)
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteString(form.Get(k))
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 type windowFunc func(time.Time, store.Contact, store.Channel) (time.Time, error)
@@ -137,7 +123,7 @@ func (r *inRig) sms(from, body string) (*httptest.ResponseRecorder, string) {
 
 func (r *inRig) smsWithSid(sid, from, body string) *httptest.ResponseRecorder {
 	form := url.Values{"MessageSid": {sid}, "From": {from}, "To": {"+15005550006"}, "Body": {body}, "AccountSid": {"AC123"}}
-	return r.post("/hooks/twilio/sms", form, sign(authToken, "https://nps.example.fr/hooks/twilio/sms", form), nil)
+	return r.post("/hooks/twilio/sms", form, TwilioSignature(authToken, "https://nps.example.fr/hooks/twilio/sms", form), nil)
 }
 
 func (r *inRig) state(sv store.SurveyID) (store.Survey, store.Response, []store.Job, store.Contact) {
@@ -185,9 +171,9 @@ func TestForgedWebhooksAreRefused(t *testing.T) {
 	form := url.Values{"MessageSid": {"SMforged"}, "From": {"+15145550100"}, "Body": {"0"}}
 	for name, sig := range map[string]string{
 		"no signature":     "",
-		"wrong token":      sign("wrong-token", "https://nps.example.fr/hooks/twilio/sms", form),
-		"other URL":        sign(authToken, "https://evil.example/hooks/twilio/sms", form),
-		"tampered body":    sign(authToken, "https://nps.example.fr/hooks/twilio/sms", url.Values{"MessageSid": {"SMforged"}, "From": {"+15145550100"}, "Body": {"10"}}),
+		"wrong token":      TwilioSignature("wrong-token", "https://nps.example.fr/hooks/twilio/sms", form),
+		"other URL":        TwilioSignature(authToken, "https://evil.example/hooks/twilio/sms", form),
+		"tampered body":    TwilioSignature(authToken, "https://nps.example.fr/hooks/twilio/sms", url.Values{"MessageSid": {"SMforged"}, "From": {"+15145550100"}, "Body": {"10"}}),
 		"status, unsigned": "",
 	} {
 		path := "/hooks/twilio/sms"
@@ -211,7 +197,7 @@ func TestProxyHeadersOnlyWhenTrusted(t *testing.T) {
 	r.surveyed(store.Contact{Phone: "+15145550100"})
 	form := url.Values{"MessageSid": {"SMproxy1"}, "From": {"+15145550100"}, "Body": {"9"}}
 	// Signed for the address the proxy received, which differs from public_url.
-	sig := sign(authToken, "https://sondage.example.fr/hooks/twilio/sms", form)
+	sig := TwilioSignature(authToken, "https://sondage.example.fr/hooks/twilio/sms", form)
 	headers := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "sondage.example.fr"}
 	if w := r.post("/hooks/twilio/sms", form, sig, headers); w.Code != http.StatusForbidden {
 		t.Errorf("untrusted proxy headers were used: %d", w.Code)
@@ -398,7 +384,7 @@ func TestDeliveryStatus(t *testing.T) {
 		return tx.IndexProviderID("SMdelivered1", j.ID)
 	})
 	form := url.Values{"MessageSid": {"SMdelivered1"}, "MessageStatus": {"undelivered"}, "ErrorCode": {"30005"}}
-	w := r.post("/hooks/twilio/status", form, sign(authToken, "https://nps.example.fr/hooks/twilio/status", form), nil)
+	w := r.post("/hooks/twilio/status", form, TwilioSignature(authToken, "https://nps.example.fr/hooks/twilio/status", form), nil)
 	if w.Code != http.StatusNoContent {
 		t.Fatalf("status callback: %d %s", w.Code, w.Body.String())
 	}

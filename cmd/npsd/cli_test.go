@@ -373,25 +373,14 @@ func TestImportProgressOnATerminal(t *testing.T) {
 
 func TestRunStopsOnCancel(t *testing.T) {
 	e := newEnv(t)
-	var out bytes.Buffer
-	errb := &syncBuffer{}
-	c := &cli{stdout: &out, stderr: errb, getenv: func(string) string { return "" }, now: time.Now}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
-	waitFor(t, 20*time.Second, func() string {
-		if strings.Contains(errb.String(), `"msg":"npsd running"`) {
-			return "up"
-		}
-		return ""
-	})
+	d := e.runDaemon(time.Now)
+	errb := d.Logs
 	// The store is held while the daemon runs: the database is in use.
 	_, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), LockTimeout: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	if !errors.Is(err, store.ErrInUse) {
 		t.Errorf("opening the store while the daemon runs: %v", err)
 	}
-	cancel()
-	if code := <-done; code != exitOK {
+	if code := d.Stop(); code != exitOK {
 		t.Fatalf("run exited %d: %s", code, errb.String())
 	}
 	if !strings.Contains(errb.String(), `"msg":"npsd running"`) || !strings.Contains(errb.String(), `"msg":"npsd stopping: finishing the sends in progress"`) {
@@ -725,23 +714,8 @@ func TestDataCommandsWhileTheDaemonRuns(t *testing.T) {
 		stopped[strings.Join(cmd, " ")] = e.npsd(cmd...)
 	}
 
-	logs := &syncBuffer{}
-	c := &cli{stdout: io.Discard, stderr: logs, getenv: func(string) string { return "" },
-		now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
-	stop := sync.OnceFunc(func() {
-		cancel()
-		<-done
-	})
-	defer stop()
-	waitFor(t, 20*time.Second, func() string {
-		if strings.Contains(logs.String(), `"msg":"npsd running"`) {
-			return "up"
-		}
-		return ""
-	})
+	d := e.runDaemon(func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) })
+	stop := func() { d.Stop() }
 	for _, cmd := range commands {
 		key := strings.Join(cmd, " ")
 		running := e.npsd(cmd...)
@@ -827,3 +801,43 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// inProcess is `npsd run` in the test's own process, on a clock the test
+// chooses.
+type inProcess struct {
+	// Addr is the HTTP address the daemon listens on.
+	Addr string
+	// Logs is what it logged, as JSON lines.
+	Logs *syncBuffer
+	stop func() int
+}
+
+// runDaemon starts `npsd run` on e's config and waits until it listens.
+// The test's cleanup stops it if the test did not.
+func (e *env) runDaemon(now func() time.Time) *inProcess {
+	e.t.Helper()
+	d := &inProcess{Logs: &syncBuffer{}}
+	c := &cli{stdout: io.Discard, stderr: d.Logs, getenv: func(string) string { return "" }, now: now}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
+	d.stop = sync.OnceValue(func() int {
+		cancel()
+		return <-done
+	})
+	e.t.Cleanup(func() { d.Stop() })
+	d.Addr = waitFor(e.t, 20*time.Second, func() string {
+		for _, line := range strings.Split(d.Logs.String(), "\n") {
+			var rec struct{ Msg, HTTP string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "npsd running" {
+				return rec.HTTP
+			}
+		}
+		return ""
+	})
+	return d
+}
+
+// Stop cancels the daemon, waits for it to finish, and returns its exit
+// code.
+func (d *inProcess) Stop() int { return d.stop() }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -76,27 +73,13 @@ campaigns:
 	today := time.Now().In(loc)
 	base, started := time.Date(today.Year(), today.Month(), today.Day(), 12, 0, 0, 0, loc), time.Now()
 	noon := func() time.Time { return base.Add(time.Since(started)) }
-	logs := &syncBuffer{}
-	c := &cli{stdout: io.Discard, stderr: logs, getenv: func(string) string { return "" }, now: noon}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
+	d := e.runDaemon(noon)
 	defer func() {
-		cancel()
-		if code := <-done; code != exitOK {
-			t.Errorf("run exited %d:\n%s", code, logs.String())
+		if code := d.Stop(); code != exitOK {
+			t.Errorf("run exited %d:\n%s", code, d.Logs.String())
 		}
 	}()
-
-	addr := waitFor(t, 20*time.Second, func() string {
-		for _, line := range strings.Split(logs.String(), "\n") {
-			var rec struct{ Msg, HTTP string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "npsd running" {
-				return rec.HTTP
-			}
-		}
-		return ""
-	})
+	addr := d.Addr
 	waitFor(t, 20*time.Second, func() string {
 		mu.Lock()
 		defer mu.Unlock()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -136,35 +135,17 @@ campaigns:
 
 	var offset atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	logs := &syncBuffer{}
-	c := &cli{stdout: io.Discard, stderr: logs, getenv: func(string) string { return "" }, now: clock}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- c.run(ctx, []string{"run", "--config", filepath.Join(e.dir, "config.yaml")}) }()
-	stopped := false
+	d := e.runDaemon(clock)
+	logs, addr := d.Logs, d.Addr
 	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if code := <-done; code != exitOK {
-				t.Errorf("run exited %d", code)
-			}
+		if code := d.Stop(); code != exitOK {
+			t.Errorf("run exited %d", code)
 		}
 	}
-	defer stop()
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", logs.String())
 		}
-	})
-	addr := waitFor(t, 20*time.Second, func() string {
-		for _, line := range strings.Split(logs.String(), "\n") {
-			var rec struct{ Msg, HTTP string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "npsd running" {
-				return rec.HTTP
-			}
-		}
-		return ""
 	})
 	metrics := func() string {
 		resp, err := http.Get("http://" + addr + "/metrics")
