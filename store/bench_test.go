@@ -83,3 +83,47 @@ func BenchmarkTallyMillion(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCountJobs measures what each /metrics scrape costs: counting
+// 100,000 outbox jobs (a year of a busy shop's messages) by state.
+func BenchmarkCountJobs(b *testing.B) {
+	s, err := Open(Options{Path: filepath.Join(b.TempDir(), "npsd.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	due := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for done := 0; done < 100000; done += 10000 {
+		err := s.Update(ctx, func(tx *Tx) error {
+			for i := done; i < done+10000; i++ {
+				j, err := tx.EnqueueJob(Job{Kind: "alert", To: "owner@example.fr", Channel: ChannelEmail, Due: due,
+					MessageID: fmt.Sprintf("<npsd.%d.abc@example.fr>", i), Data: map[string]string{"score": "9", "comment": "Très bon accueil, merci"}})
+				if err != nil {
+					return err
+				}
+				if i%10 != 0 {
+					j.State = JobSent
+					j.Attempts = []Attempt{{At: due, MessageID: j.MessageID}}
+					if _, err := tx.UpdateJob(j); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		var counts map[JobState]int
+		if err := s.View(func(tx *Tx) (err error) { counts, err = tx.CountJobs(); return err }); err != nil {
+			b.Fatal(err)
+		}
+		if counts[JobSent] != 90000 || counts[JobPending] != 10000 {
+			b.Fatalf("counts %v", counts)
+		}
+	}
+}

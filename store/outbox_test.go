@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"path/filepath"
 	"testing"
 	"time"
@@ -197,6 +198,50 @@ func TestMigrationFromVersion1(t *testing.T) {
 		got, err := tx.SurveysOf(c.ID)
 		if err != nil || len(got) != 1 {
 			t.Errorf("after migration: %+v %v", got, err)
+		}
+		return nil
+	})
+}
+
+// CountJobs reads the state from the JSON without decoding the job: a
+// state-like text in a job's reason, attempts or data must not fool it.
+func TestCountJobsIsNotFooledByTheJobsText(t *testing.T) {
+	s := openTest(t)
+	due := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		tricky := []Job{
+			{Kind: `alert "state":"sent"`, To: `o"wner"@example.fr`, Data: map[string]string{"state": "sent", `"state":"failed"`: "x"}},
+			{Kind: "alert", To: "owner@example.fr", Reason: `"state":"canceled"`},
+			{Kind: "alert", To: "owner@example.fr", Data: map[string]string{"comment": `{"state":"inflight"}`}},
+		}
+		for i, j := range tricky {
+			j.Channel, j.Due = ChannelEmail, due
+			j, err := tx.EnqueueJob(j)
+			if err != nil {
+				return err
+			}
+			if i == 1 {
+				j.State = JobFailed
+				j.Attempts = []Attempt{{At: due, Error: `550 "state":"sent"`}}
+				if _, err := tx.UpdateJob(j); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *Tx) error {
+		counts, err := tx.CountJobs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		decoded := map[JobState]int{}
+		tx.ForEachJob(func(j Job) error { decoded[j.State]++; return nil })
+		if !maps.Equal(counts, decoded) || counts[JobPending] != 2 || counts[JobFailed] != 1 {
+			t.Errorf("CountJobs %v, decoding every job %v; want 2 pending and 1 failed", counts, decoded)
 		}
 		return nil
 	})
