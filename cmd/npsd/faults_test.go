@@ -263,8 +263,10 @@ campaigns:
 		}
 		acked["twilio:"+sid] = true
 	}
-	// Replies by email, while the IMAP server drops its connections and
-	// then rebuilds the mailbox under a new UIDVALIDITY.
+	// Replies by email, while the IMAP server cuts its connections in the
+	// middle of a message's FETCH, drops them all, and then rebuilds the
+	// mailbox under a new UIDVALIDITY.
+	mailbox.CutFetches.Store(2)
 	emailReply := func(i int, from string) string {
 		return fmt.Sprintf("From: %s\nTo: avis@garage-dupont.ca\nSubject: Re: survey\nMessage-ID: <fault-%d@example.ca>\n\n%d\n", from, i, 6+i)
 	}
@@ -277,9 +279,11 @@ campaigns:
 		if s, n := mailbox.Seen(t); s == 2 && n == 2 {
 			return "read"
 		}
-		mailbox.DropAll()
 		return ""
 	})
+	if n := mailbox.CutFetches.Load(); n != 0 {
+		t.Errorf("%d of 2 cuts in the middle of a FETCH never happened", n)
+	}
 	if err := mailbox.User.Delete("INBOX"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,13 +19,46 @@ type literal struct{ *bytes.Reader }
 
 func (l literal) Size() int64 { return int64(l.Reader.Len()) }
 
-// IMAP is go-imap's in-memory server on loopback, with a way to drop
-// every connection.
+// IMAP is go-imap's in-memory server on loopback, with ways to drop
+// every connection, or to cut one in the middle of a message's FETCH.
 type IMAP struct {
 	Addr string
 	User *imapmemserver.User
-	mu   sync.Mutex
-	conn []net.Conn
+	// CutFetches, while above zero, cuts that many connections in the
+	// middle of a FETCH answer that carries a message's body: its start is
+	// written, up to the body, then the connection closes. (Cut inside the
+	// body's literal, go-imap v2.0.0-beta.8's client races with itself,
+	// which the race detector reports in the library, not in npsd.)
+	CutFetches atomic.Int32
+	mu         sync.Mutex
+	conn       []net.Conn
+}
+
+// cuttingConn is a server connection that CutFetches can cut.
+type cuttingConn struct {
+	net.Conn
+	p *IMAP
+}
+
+func (c cuttingConn) Write(b []byte) (int, error) {
+	if i := bytes.Index(b, []byte("BODY[")); i >= 0 && c.p.takeCut() {
+		n, _ := c.Conn.Write(b[:i])
+		c.Conn.Close()
+		return n, net.ErrClosed
+	}
+	return c.Conn.Write(b)
+}
+
+func (p *IMAP) takeCut() bool {
+	for {
+		n := p.CutFetches.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.CutFetches.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 type trackingListener struct {
@@ -34,12 +68,13 @@ type trackingListener struct {
 
 func (l trackingListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	if err == nil {
-		l.p.mu.Lock()
-		l.p.conn = append(l.p.conn, c)
-		l.p.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	l.p.mu.Lock()
+	l.p.conn = append(l.p.conn, c)
+	l.p.mu.Unlock()
+	return cuttingConn{c, l.p}, nil
 }
 
 func NewIMAP(t testing.TB) *IMAP {
