@@ -83,7 +83,10 @@ stop_npsd
 
 echo
 echo "== dispatch: $n emails into smtp-sink"
-smtp-sink -u nobody "$sink" 1024 &
+# smtp-sink run as root must be told whom to become.
+sink_user=()
+[ "$(id -u)" -eq 0 ] && sink_user=(-u nobody)
+smtp-sink "${sink_user[@]}" "$sink" 1024 &
 pids+=("$!")
 sleep 0.5
 t0=$(now)
