@@ -206,12 +206,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for range d.o.Workers {
 		wg.Go(func() {
 			for id := range jobs {
-				d.process(ctx, id)
+				progressed := d.process(ctx, id)
 				d.release(id)
-				// A free worker looks at the outbox again at once: a wave
-				// larger than one read of the outbox would otherwise go out
-				// one read per poll interval.
-				d.Wake()
+				// A worker that got a job through looks at the outbox again
+				// at once: a wave larger than one read of the outbox would
+				// otherwise go out one read per poll interval. One that
+				// could not (the store refuses writes: a full disk) leaves
+				// the next try to the poll rather than spin on the same job.
+				if progressed {
+					d.Wake()
+				}
 			}
 		})
 	}

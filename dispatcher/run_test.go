@@ -1,8 +1,11 @@
 package dispatcher
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -199,4 +202,45 @@ func BenchmarkDispatchWave(b *testing.B) {
 		b.Fatalf("jobs %v, want %d sent", counts, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "emails/s")
+}
+
+// failingWrites is a store whose writes all fail, as on a full disk.
+type failingWrites struct{ Store }
+
+func (f failingWrites) Update(context.Context, func(*store.Tx) error) error {
+	return &store.TemporaryError{Err: errors.New("no space left on device")}
+}
+
+// A job that cannot even be claimed (the store refuses writes) is tried
+// again at the next poll, not at once in a loop.
+func TestRunDoesNotSpinWhenTheStoreRefusesWrites(t *testing.T) {
+	r := newRig(t)
+	r.opts.Workers = 2
+	r.opts.Poll = time.Hour
+	r.survey(store.Contact{Email: "client@example.fr"}, store.ChannelEmail)
+	var claims atomic.Int32
+	r.opts.Logger = slog.New(slog.NewTextHandler(countingWriter{&claims}, nil))
+	d, err := New(failingWrites{r.st}, r.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	<-done
+	if n := claims.Load(); n != 1 {
+		t.Errorf("%d failed claims logged in 300 ms with a poll of an hour; want 1", n)
+	}
+}
+
+// countingWriter counts the "claiming a job" errors logged.
+type countingWriter struct{ n *atomic.Int32 }
+
+func (w countingWriter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("claiming a job")) {
+		w.n.Add(1)
+	}
+	return len(p), nil
 }
