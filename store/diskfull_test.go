@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"npsd/internal/testpeers"
 )
 
 // TestDiskFull puts the store on a 4 MB tmpfs and fills the disk: writes
@@ -18,10 +19,9 @@ import (
 // a tmpfs (root, as in CI); elsewhere it is skipped.
 func TestDiskFull(t *testing.T) {
 	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v: %s): disk-full test skipped", err, strings.TrimSpace(string(out)))
+	if err := testpeers.SmallDisk(t, dir, "4m"); err != nil {
+		t.Skipf("%v: disk-full test skipped", err)
 	}
-	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 	ctx := context.Background()
 	s, err := Open(Options{Path: filepath.Join(dir, "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -33,15 +33,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Fill the disk.
-	filler := filepath.Join(dir, "filler")
-	f, _ := os.Create(filler)
-	chunk := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			break
-		}
-	}
-	f.Close()
+	filler := testpeers.FillDisk(t, dir)
 
 	// Big writes until one fails: the file cannot grow.
 	var failed error

@@ -311,10 +311,10 @@ func (p *Twilio) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch outage := p.Outage.Load(); {
-	case outage == 429:
+	case outage == 429 || strings.HasSuffix(m.To, "0429"):
 		twilioError(w, 429, 20429, "Too Many Requests")
 		return
-	case outage == 500:
+	case outage == 500 || strings.HasSuffix(m.To, "0500"):
 		twilioError(w, 500, 20500, "Internal Server Error")
 		return
 	case outage == 408:
@@ -330,12 +330,6 @@ func (p *Twilio) create(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasSuffix(m.To, "0003"):
 		twilioError(w, 400, 21614, "'To' number is not a valid mobile number")
-		return
-	case strings.HasSuffix(m.To, "0429"):
-		twilioError(w, 429, 20429, "Too Many Requests")
-		return
-	case strings.HasSuffix(m.To, "0500"):
-		twilioError(w, 500, 20500, "Internal Server Error")
 		return
 	case strings.HasSuffix(m.To, "0408"):
 		// Accept the message, then lose the answer: the sender cannot know.
