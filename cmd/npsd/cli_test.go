@@ -841,3 +841,18 @@ func (e *env) runDaemon(now func() time.Time) *inProcess {
 // Stop cancels the daemon, waits for it to finish, and returns its exit
 // code.
 func (d *inProcess) Stop() int { return d.stop() }
+
+// postIncomingSMS posts an incoming SMS to the daemon's Twilio webhook at
+// addr, signed with the auth token for the default public URL, as Twilio
+// would, and returns the status answered (0 when the request failed).
+func postIncomingSMS(addr, authToken string, form url.Values) int {
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks/twilio/sms", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature(authToken, "http://127.0.0.1:8425/hooks/twilio/sms", form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

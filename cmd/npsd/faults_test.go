@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"npsd/inbound"
 	"npsd/internal/testpeers"
 	"npsd/store"
 )
@@ -242,16 +241,7 @@ campaigns:
 
 	// The way in. Replies by SMS, acknowledged with a 200.
 	post := func(sid, from, body string) int {
-		form := url.Values{"MessageSid": {sid}, "From": {from}, "To": {"+15005550006"}, "Body": {body}}
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks/twilio/sms", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", inbound.TwilioSignature(tw.AuthToken, "http://127.0.0.1:8425/hooks/twilio/sms", form))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		return postIncomingSMS(addr, tw.AuthToken, url.Values{"MessageSid": {sid}, "From": {from}, "To": {"+15005550006"}, "Body": {body}})
 	}
 	acked := map[string]bool{}
 	for i, p := range goodPhones[:2] {
