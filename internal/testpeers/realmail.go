@@ -211,10 +211,9 @@ func (m *RealMail) log(name string) string {
 	return string(b)
 }
 
-// Mailbox returns the raw messages delivered to an address so far, oldest
-// first.
-func (m *RealMail) Mailbox(t testing.TB, addr string) []string {
-	t.Helper()
+// maildir lists the files of an address's Maildir, new and read, oldest
+// first: Maildir names begin with the delivery time.
+func (m *RealMail) maildir(addr string) []string {
 	local, domain, _ := strings.Cut(addr, "@")
 	var files []string
 	for _, sub := range []string{"new", "cur"} {
@@ -223,10 +222,16 @@ func (m *RealMail) Mailbox(t testing.TB, addr string) []string {
 			files = append(files, filepath.Join(m.dir, "mail", domain, local, sub, e.Name()))
 		}
 	}
-	// Maildir names begin with the delivery time in seconds.
-	sort.Strings(files)
+	sort.Slice(files, func(i, j int) bool { return filepath.Base(files[i]) < filepath.Base(files[j]) })
+	return files
+}
+
+// Mailbox returns the raw messages delivered to an address so far, oldest
+// first.
+func (m *RealMail) Mailbox(t testing.TB, addr string) []string {
+	t.Helper()
 	var out []string
-	for _, f := range files {
+	for _, f := range m.maildir(addr) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -240,14 +245,10 @@ func (m *RealMail) Mailbox(t testing.TB, addr string) []string {
 // Dovecot keeps as an S among the flags at the end of a Maildir file name.
 func (m *RealMail) Seen(t testing.TB, addr string) (seen, total int) {
 	t.Helper()
-	local, domain, _ := strings.Cut(addr, "@")
-	for _, sub := range []string{"new", "cur"} {
-		entries, _ := os.ReadDir(filepath.Join(m.dir, "mail", domain, local, sub))
-		for _, e := range entries {
-			total++
-			if _, flags, ok := strings.Cut(e.Name(), ":2,"); ok && strings.Contains(flags, "S") {
-				seen++
-			}
+	for _, f := range m.maildir(addr) {
+		total++
+		if _, flags, ok := strings.Cut(filepath.Base(f), ":2,"); ok && strings.Contains(flags, "S") {
+			seen++
 		}
 	}
 	return seen, total
