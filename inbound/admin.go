@@ -149,8 +149,13 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	ttl := cmp.Or(s.o.Admin.SessionTTL, 12*time.Hour)
 	expires := s.o.Pages.Now().Add(ttl)
+	// The browser is told the lifetime as Max-Age, relative to its own
+	// clock: an absolute Expires is judged by the browser's clock, and a
+	// client whose clock is ahead of ours (or a server whose clock is
+	// behind) would drop the cookie at once. The signed value carries the
+	// expiry the server itself checks.
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: s.sessionValue(expires), Path: "/admin", Expires: expires,
+		Name: sessionCookie, Value: s.sessionValue(expires), Path: "/admin", MaxAge: int(ttl / time.Second),
 		HttpOnly: true, Secure: s.public.Scheme == "https", SameSite: http.SameSiteStrictMode,
 	})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)

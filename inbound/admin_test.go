@@ -64,6 +64,11 @@ func TestAdminLoginAndDashboard(t *testing.T) {
 	if !ck.HttpOnly || !ck.Secure || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/admin" {
 		t.Errorf("session cookie %+v: want HttpOnly, Secure (https public URL), SameSite=Strict", ck)
 	}
+	// The lifetime is relative (Max-Age): a browser judges an absolute
+	// Expires by its own clock, which need not agree with ours.
+	if set := w.Header().Get("Set-Cookie"); ck.MaxAge != int((12*time.Hour)/time.Second) || strings.Contains(set, "Expires=") {
+		t.Errorf("session cookie %q: want Max-Age=43200 and no Expires", set)
+	}
 	req := httptest.NewRequest(http.MethodGet, "/admin", nil)
 	req.AddCookie(ck)
 	w = r.doWith(req)
@@ -83,6 +88,14 @@ func TestAdminLoginAndDashboard(t *testing.T) {
 	if w := r.doWith(req); w.Code != http.StatusSeeOther {
 		t.Errorf("wrong bearer token: %d", w.Code)
 	}
+	// The server checks the expiry it signed, whatever the browser keeps.
+	r.now = r.now.Add(12*time.Hour + time.Second)
+	req = httptest.NewRequest(http.MethodGet, "/admin", nil)
+	req.AddCookie(ck)
+	if w := r.doWith(req); w.Code != http.StatusSeeOther {
+		t.Errorf("session after its 12 hours: %d, want a redirect to the login", w.Code)
+	}
+	r.now = r.now.Add(-12*time.Hour - time.Second)
 	// A forged cookie is refused.
 	req = httptest.NewRequest(http.MethodGet, "/admin", nil)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: r.srv.sessionValue(r.now.Add(time.Hour))[:10] + "AAAA.BBBB"})

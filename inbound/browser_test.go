@@ -143,6 +143,10 @@ func TestSurveyPageInChromium(t *testing.T) {
 func TestDashboardInChromium(t *testing.T) {
 	path := chromium(t)
 	r := adminRig(t)
+	// The browser keeps the session cookie by its own clock and the
+	// server checks the signed expiry by the rig's: they must agree, so
+	// the rig runs on the real clock here.
+	r.now = time.Now().UTC()
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
 	defer srv.Close()
