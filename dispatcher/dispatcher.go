@@ -12,6 +12,7 @@
 package dispatcher
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -114,6 +115,10 @@ type Options struct {
 	// failed), its reason (the provider's code) and how long the send took.
 	Observe func(ch store.Channel, outcome, reason string, took time.Duration)
 
+	// InFlight is the set of jobs being worked on, shared with the
+	// dispatcher this one replaces on a reload. Default: a set of its own.
+	InFlight *InFlight
+
 	// crashAfterSend runs between a send and the record of its outcome;
 	// when it returns true the outcome is not recorded, as if the process
 	// had died there. Tests use it.
@@ -128,8 +133,7 @@ type Dispatcher struct {
 	wake   chan struct{}
 	log    *slog.Logger
 
-	mu     sync.Mutex
-	active map[store.JobID]bool // jobs this process is working on
+	active *InFlight
 
 	lastSent atomic.Int64 // unix nanos of the last message sent
 }
@@ -184,7 +188,7 @@ func New(st Store, o Options) (*Dispatcher, error) {
 		st: st, o: o, log: o.Logger,
 		limits: map[store.Channel]*rate.Limiter{store.ChannelEmail: limit(o.EmailRate), store.ChannelSMS: limit(o.SMSRate)},
 		wake:   make(chan struct{}, 1),
-		active: map[store.JobID]bool{},
+		active: cmp.Or(o.InFlight, NewInFlight()),
 	}, nil
 }
 
@@ -290,20 +294,53 @@ func (d *Dispatcher) due() ([]store.JobID, error) {
 	return ids, err
 }
 
-func (d *Dispatcher) claimLocal(id store.JobID) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.active[id] {
+func (d *Dispatcher) claimLocal(id store.JobID) bool { return d.active.take(id) }
+
+func (d *Dispatcher) release(id store.JobID) { d.active.release(id) }
+
+// InFlight is the set of jobs this process is working on. A job inflight
+// in the store but not in this set was interrupted by a crash and is
+// settled as an orphan; a job in the set is someone's send in progress.
+// A daemon that replaces its dispatcher on reload gives the new one the
+// old one's set, so that a send the old one has not finished (it may
+// outlast shutdown_timeout) is not taken for an orphan and sent twice.
+type InFlight struct {
+	mu  sync.Mutex
+	ids map[store.JobID]bool
+}
+
+// NewInFlight returns an empty set.
+func NewInFlight() *InFlight { return &InFlight{ids: map[store.JobID]bool{}} }
+
+// take adds id and reports whether it was free.
+func (f *InFlight) take(id store.JobID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ids[id] {
 		return false
 	}
-	d.active[id] = true
+	f.ids[id] = true
 	return true
 }
 
-func (d *Dispatcher) release(id store.JobID) {
-	d.mu.Lock()
-	delete(d.active, id)
-	d.mu.Unlock()
+func (f *InFlight) release(id store.JobID) {
+	f.mu.Lock()
+	delete(f.ids, id)
+	f.mu.Unlock()
+}
+
+// Len is how many jobs are being worked on.
+func (f *InFlight) Len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ids)
+}
+
+// holds reports whether id is being worked on.
+func (f *InFlight) holds(id store.JobID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ids[id]
 }
 
 // customerFacing jobs go to the contact; the others (owner alerts, the
@@ -668,13 +705,11 @@ func (d *Dispatcher) recoverOrphans(ctx context.Context) {
 	var orphans []store.Job
 	err := d.st.View(func(tx *store.Tx) error {
 		jobs, err := tx.InflightJobs()
-		d.mu.Lock()
 		for _, j := range jobs {
-			if !d.active[j.ID] {
+			if !d.active.holds(j.ID) {
 				orphans = append(orphans, j)
 			}
 		}
-		d.mu.Unlock()
 		return err
 	})
 	if err != nil {

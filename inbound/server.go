@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	twclient "github.com/twilio/twilio-go/client"
@@ -40,9 +42,6 @@ type ServerOptions struct {
 	Conversation    *Conversation
 	Store           Store
 	Logger          *slog.Logger
-	// ShutdownTimeout bounds the wait for requests in progress at stop.
-	// Default 10s.
-	ShutdownTimeout time.Duration
 	// Pages serves the survey and unsubscribe pages when its Signer is set.
 	Pages PagesOptions
 	// Admin serves the owners' dashboard when a password or token is set.
@@ -70,7 +69,7 @@ type Server struct {
 	mux       *http.ServeMux
 }
 
-// NewServer builds the handlers; Run listens.
+// NewServer builds the handlers; a Listener serves them.
 func NewServer(o ServerOptions) (*Server, error) {
 	if o.Conversation == nil || o.Store == nil {
 		return nil, errors.New("inbound: the server needs a conversation and a store")
@@ -81,9 +80,6 @@ func NewServer(o ServerOptions) (*Server, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
-	}
-	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 10 * time.Second
 	}
 	s := &Server{o: o, log: o.Logger, validator: twclient.NewRequestValidator(o.TwilioAuthToken), public: public, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /hooks/twilio/sms", s.twilio(s.incomingSMS))
@@ -124,39 +120,121 @@ func (s *Server) Conversation() *Conversation { return s.o.Conversation }
 // Handler returns the server's routes, for tests and for wrapping.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Run serves until ctx ends, then lets requests in progress finish (at most
-// ShutdownTimeout). The listener is open when ready is closed.
-func (s *Server) Run(ctx context.Context, ready chan<- net.Addr) error {
-	l, err := net.Listen("tcp", s.o.Listen)
+// Listener is npsd's HTTP socket. It outlives the Server built from each
+// config: a reload points it at the new Server's routes without closing
+// the socket (a request in progress finishes on the routes it started
+// on), and a new listen address is opened before the old one is closed,
+// so an address that cannot be opened leaves everything as it was.
+type Listener struct {
+	log     *slog.Logger
+	handler atomic.Pointer[http.Handler]
+
+	mu   sync.Mutex
+	addr string // as configured, "host:port"
+	srv  *http.Server
+	ln   net.Listener
+	errc chan error // a serving failure other than a shutdown
+}
+
+// NewListener returns a Listener that listens nowhere yet; until Route is
+// called it answers 503.
+func NewListener(log *slog.Logger) *Listener {
+	if log == nil {
+		log = slog.Default()
+	}
+	l := &Listener{log: log, errc: make(chan error, 1)}
+	var unavailable http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	})
+	l.handler.Store(&unavailable)
+	return l
+}
+
+// Route sends the requests that arrive from now on to s.
+func (l *Listener) Route(s *Server) {
+	var h http.Handler = s.mux
+	l.handler.Store(&h)
+}
+
+// ServeHTTP hands a request to the current routes.
+func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*l.handler.Load()).ServeHTTP(w, r)
+}
+
+// Listen makes addr the address served. The same address as now keeps the
+// open socket. A new one is opened first; only once it is serving is the
+// old one shut down (its requests in progress finish). If addr cannot be
+// opened, the error says so and the old socket goes on serving.
+func (l *Listener) Listen(addr string) (net.Addr, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.srv != nil && addr == l.addr {
+		return l.ln.Addr(), nil
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("http: listen on %s: %w", s.o.Listen, err)
+		return nil, fmt.Errorf("http: listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
-		Handler:           s.mux,
+		Handler:           l,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(l.log.Handler(), slog.LevelWarn),
 	}
-	if ready != nil {
-		ready <- l.Addr()
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			select {
+			case l.errc <- fmt.Errorf("http: serving %s: %w", ln.Addr(), err):
+			default:
+			}
+		}
+	}()
+	if old := l.srv; old != nil {
+		l.log.Info("HTTP listener moved", "from", l.ln.Addr().String(), "to", ln.Addr().String())
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+			defer cancel()
+			_ = old.Shutdown(ctx)
+		}()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("http: %w", err)
-	case <-ctx.Done():
+	l.addr, l.srv, l.ln = addr, srv, ln
+	return ln.Addr(), nil
+}
+
+// Addr is the address served, nil before Listen.
+func (l *Listener) Addr() net.Addr {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ln == nil {
+		return nil
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	return l.ln.Addr()
+}
+
+// Failed receives an error when the socket stops serving by itself.
+func (l *Listener) Failed() <-chan error { return l.errc }
+
+// Shutdown closes the socket and waits for the requests in progress, at
+// most until ctx ends.
+func (l *Listener) Shutdown(ctx context.Context) error {
+	l.mu.Lock()
+	srv := l.srv
+	l.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	if err := srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("http: shutdown: %w", err)
 	}
 	return nil
 }
+
+// httpShutdownTimeout bounds the wait for requests in progress on a socket
+// being closed.
+const httpShutdownTimeout = 10 * time.Second
 
 // healthz answers 200 with each part's state when all are well, 503 when
 // one is failing: for a monitoring probe, and for a person with curl.

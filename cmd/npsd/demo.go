@@ -111,7 +111,7 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	disp, closeTransports, err := c.newDispatcher(&cfg, st, sign, log, mets, tpl, sched.Timing())
+	disp, closeTransports, err := c.newDispatcher(&cfg, st, sign, log, mets, tpl, sched.Timing(), nil)
 	if err != nil {
 		return err
 	}

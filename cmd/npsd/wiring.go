@@ -171,7 +171,7 @@ func addressOf(s string) string {
 // transports. The returned closer ends the SMTP connection.
 // The templates and the send window are built once per config by the
 // caller and shared with newInbound.
-func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing scheduler.Timing) (*dispatcher.Dispatcher, func() error, error) {
+func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing scheduler.Timing, inFlight *dispatcher.InFlight) (*dispatcher.Dispatcher, func() error, error) {
 	closer := func() error { return nil }
 	var email dispatcher.EmailSender
 	switch cfg.Email.Transport {
@@ -222,6 +222,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 		Logger:            log,
 		Observe:           m.observeSend,
 		Webhooks:          &dispatcher.WebhookSender{Secret: []byte(cfg.Webhooks.Secret.Reveal())},
+		InFlight:          inFlight,
 	})
 	if err != nil {
 		closer()

@@ -49,6 +49,9 @@ type SMTP struct {
 	// TempFail answers every recipient 451 4.3.0, as a server short of
 	// resources does, until cleared.
 	TempFail atomic.Bool
+	// SlowData, when set, waits this long after each message's data before
+	// answering 250: a slow or far server, which keeps sends in flight.
+	SlowData atomic.Int64 // a time.Duration
 
 	mu       sync.Mutex
 	messages []string // whole messages as received
@@ -165,6 +168,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	time.Sleep(time.Duration(s.peer.SlowData.Load()))
 	s.peer.mu.Lock()
 	s.peer.messages = append(s.peer.messages, string(b))
 	s.peer.rcpts = append(s.peer.rcpts, s.rcpt)
