@@ -95,7 +95,7 @@ func Open(opts Options) (*Store, error) {
 	if err := ensureDir(filepath.Dir(opts.Path), opts.CreateDir); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: skipFsync, NoGrowSync: skipFsync})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s: %w (the lock was not released within %s; stop the daemon or use its admin interface)", opts.Path, ErrInUse, opts.LockTimeout)

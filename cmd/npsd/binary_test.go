@@ -59,7 +59,15 @@ func startDaemon(t *testing.T, dir string) *daemonProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &daemonProc{cmd: exec.Command(bin, "run", "--config", filepath.Join(dir, "config.yaml")), exit: make(chan error, 1)}
+	return runDaemon(t, dir, bin)
+}
+
+// runDaemon starts "run" on dir's config with the command line argv
+// (the binary, or a tracer and the binary).
+func runDaemon(t *testing.T, dir string, argv ...string) *daemonProc {
+	t.Helper()
+	args := append(argv[1:len(argv):len(argv)], "run", "--config", filepath.Join(dir, "config.yaml"))
+	p := &daemonProc{cmd: exec.Command(argv[0], args...), exit: make(chan error, 1)}
 	p.cmd.Dir = dir
 	stderr, _ := p.cmd.StderrPipe()
 	if err := p.cmd.Start(); err != nil {
