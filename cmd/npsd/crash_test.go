@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,23 +133,56 @@ campaigns:
 		name := strings.Map(func(r rune) rune { return 'a' + (r - '0') }, fmt.Sprint(2*(delivered%(contacts/2))))
 		mailbox.Deliver(t, fmt.Sprintf("From: client-%s@example.ca\nTo: avis@garage-dupont.ca\nSubject: Re: survey\nMessage-ID: <crash-%d@example.ca>\n\n8\n", name, delivered))
 	}
+	// The kill points come from a seed, logged so that a failing run can
+	// be replayed with NPSD_CRASH_SEED.
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("NPSD_CRASH_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("NPSD_CRASH_SEED=%q: %v", v, err)
+		}
+	}
+	t.Logf("kill points from seed %d (NPSD_CRASH_SEED=%d replays them)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	// surveyed counts the customers who have had their survey so far.
+	surveyed := func() int {
+		got := map[string]bool{}
+		for _, m := range smtp.Received() {
+			if header(m, "Subject") == "A quick question from Garage Dupont" {
+				got[header(m, "To")] = true
+			}
+		}
+		for _, m := range tw.Messages() {
+			got[m.To] = true
+		}
+		return len(got)
+	}
+	midWave := 0
 	for k := range kills {
 		mail()
 		p := startDaemon(t, e.dir)
 		rec, _ := p.waitLog(t, "npsd running", 0)
-		stop := time.After(time.Duration(50+rand.IntN(250)) * time.Millisecond)
-	replies:
-		for {
-			select {
-			case <-stop:
-				break replies
-			default:
-				post(rec["http"].(string))
-			}
+		// Each kill waits until a random share of what is left of the
+		// wave has gone out since this start (at least one survey, at most
+		// an even share of the rest), so it lands while surveys are being
+		// sent, never after the wave.
+		before := surveyed()
+		target := before + 1 + rng.IntN(max(1, (contacts-before)/(kills-k+1)))
+		deadline := time.Now().Add(30 * time.Second)
+		for surveyed() < target && time.Now().Before(deadline) {
+			post(rec["http"].(string))
+			time.Sleep(5 * time.Millisecond)
 		}
+		atKill := surveyed()
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		<-p.exit
-		t.Logf("kill %d: %d emails, %d SMS so far", k+1, len(smtp.Received()), len(tw.Messages()))
+		if atKill > before && atKill < contacts {
+			midWave++
+		}
+		t.Logf("kill %d: %d of %d surveyed at the kill (%d at the start); %d emails, %d SMS so far", k+1, atKill, contacts, before, len(smtp.Received()), len(tw.Messages()))
+	}
+	if midWave != kills {
+		t.Errorf("%d of %d kills landed in the middle of the wave (seed %d)", midWave, kills, seed)
 	}
 	p := startDaemon(t, e.dir)
 	rec, _ := p.waitLog(t, "npsd running", 0)
