@@ -66,6 +66,16 @@ type Store struct {
 	// (disk full, I/O error): /metrics shows it, since each caller only
 	// sees its own error.
 	writeFailures atomic.Uint64
+	// failing is the state of the latest commit attempt: the error and
+	// since when writes have been failing, or nil once one succeeds.
+	failing atomic.Pointer[WriteFailure]
+}
+
+// WriteFailure says that the store's latest write failed, since when the
+// writes have been failing and with what error.
+type WriteFailure struct {
+	Since time.Time
+	Err   error
 }
 
 type writeRequest struct {
@@ -291,6 +301,7 @@ func (s *Store) commit(batch []*writeRequest) {
 			return
 		}
 		s.commits.Add(1)
+		s.failing.Store(nil)
 		if len(live) > 1 {
 			s.log.Debug("store group commit", "writes", len(live))
 		}
@@ -303,8 +314,18 @@ func (s *Store) commit(batch []*writeRequest) {
 
 func (s *Store) writeFailed(err error, writes int) {
 	s.writeFailures.Add(1)
+	since := time.Now()
+	if prev := s.failing.Load(); prev != nil {
+		since = prev.Since
+	}
+	s.failing.Store(&WriteFailure{Since: since, Err: err})
 	s.log.Error("store write failed; nothing of it was kept", "writes", writes, "err", err)
 }
+
+// Failing returns the failure of the latest write, or nil when it
+// succeeded (or none was tried yet). The state changes only with a write:
+// a store that failed stays failing until a write goes through.
+func (s *Store) Failing() *WriteFailure { return s.failing.Load() }
 
 // WriteFailures returns how many transactions failed to begin or commit
 // since the store was opened.

@@ -314,6 +314,9 @@ campaigns:
 		if !strings.Contains(logs.String(), "store write failed") {
 			t.Error("the log does not say the store write failed")
 		}
+		if code, body, err := healthz(addr); code != http.StatusServiceUnavailable || !strings.Contains(body, `"store":"degraded: writes failing since`) {
+			t.Errorf("/healthz on a full disk: %d %s %v; want 503 naming the store degraded", code, body, err)
+		}
 		os.Remove(ballast)
 		// Twilio retries the same message.
 		waitFor(t, 10*time.Second, func() string {
@@ -323,6 +326,9 @@ campaigns:
 			return ""
 		})
 		acked["twilio:"+refusedSID] = true
+		if code, body, err := healthz(addr); code != http.StatusOK || !strings.Contains(body, `"store":"ok"`) {
+			t.Errorf("/healthz once the disk has room again and a write went through: %d %s %v", code, body, err)
+		}
 	}
 
 	stop()

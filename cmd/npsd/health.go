@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +51,10 @@ func (h *health) check() (map[string]string, bool) {
 	var pending bool
 	if err := h.st.View(func(tx *store.Tx) error { nextDue, pending = tx.NextDue(); return nil }); err != nil {
 		fail("store", "error: %v", err)
+	} else if f := h.st.Failing(); f != nil {
+		// Reads still work on a full disk, but nothing new can be kept:
+		// answers are refused (Twilio retries them) and sends wait.
+		fail("store", "degraded: writes failing since %s: %v", f.Since.UTC().Format(time.RFC3339), f.Err)
 	} else {
 		status["store"] = "ok"
 	}
@@ -93,9 +98,12 @@ func (h *health) check() (map[string]string, bool) {
 }
 
 // alive is the watchdog's test: the store answers and the scheduler ticks.
+// A store whose writes fail (a full disk) still answers: a restart would
+// not free any space, so the watchdog goes on and /healthz says degraded.
 func (h *health) alive() bool {
 	status, _ := h.check()
-	return status["store"] == "ok" && (status["scheduler"] == "ok" || status["scheduler"] == "starting")
+	storeAnswers := status["store"] == "ok" || strings.HasPrefix(status["store"], "degraded")
+	return storeAnswers && (status["scheduler"] == "ok" || status["scheduler"] == "starting")
 }
 
 // watchdog pings systemd at half its WatchdogSec while npsd is alive, so a
