@@ -244,3 +244,47 @@ func (w countingWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestNextDispatcherLeavesInFlightSendsAlone: a reload replaces a
+// dispatcher while one of its sends is still going. The next dispatcher,
+// given the same in-flight set, must not take that job for the orphan of a
+// crash and send it again; with a set of its own it would.
+func TestNextDispatcherLeavesInFlightSendsAlone(t *testing.T) {
+	for _, shared := range []bool{true, false} {
+		r := newRig(t)
+		started, release := make(chan struct{}, 1), make(chan struct{})
+		var sends atomic.Int32
+		r.opts.Email = emailFunc(func(ctx context.Context, e Email) error {
+			if sends.Add(1) == 1 {
+				started <- struct{}{}
+				<-release
+			}
+			return nil
+		})
+		r.opts.Workers, r.opts.Poll = 1, 10*time.Millisecond
+		r.opts.InFlight = NewInFlight()
+		_, j := r.survey(store.Contact{Email: "a@example.fr"}, store.ChannelEmail)
+		old := r.dispatcher()
+		ctx, stopOld := context.WithCancel(context.Background())
+		oldDone := make(chan error, 1)
+		go func() { oldDone <- old.Run(ctx) }()
+		<-started
+		stopOld() // the reload: the old send goes on
+
+		if !shared {
+			r.opts.InFlight = nil
+		}
+		if _, err := r.dispatcher().RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		<-oldDone
+		got, _, _ := r.job(j.ID)
+		switch {
+		case shared && (sends.Load() != 1 || got.State != store.JobSent || len(got.Attempts) != 1):
+			t.Errorf("with the shared set: %d sends, job %s after %d attempts; want 1 send", sends.Load(), got.State, len(got.Attempts))
+		case !shared && sends.Load() != 2:
+			t.Errorf("with a set of its own the next dispatcher sent %d times: the test no longer shows the resend it guards against", sends.Load())
+		}
+	}
+}
