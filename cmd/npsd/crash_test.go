@@ -48,55 +48,12 @@ func TestCrashWave(t *testing.T) {
 	smtp := testpeers.NewSMTP(t, "none")
 	tw := testpeers.NewTwilio(t)
 	mailbox := testpeers.NewIMAP(t)
-	imapHost, imapPort, _ := strings.Cut(mailbox.Addr, ":")
 	zone := zoneAtMidday(t)
 
 	e := newEnv(t)
-	e.file("config.yaml", fmt.Sprintf(`business:
-  name: Garage Dupont
-  default_region: CA
-http:
-  listen: 127.0.0.1:0
-email:
-  transport: smtp
-  from: Garage Dupont <avis@garage-dupont.ca>
-  rate_per_second: 150
-  smtp:
-    host: 127.0.0.1
-    port: %d
-    tls: none
-    username: %s
-    password: %s
-sms:
-  transport: twilio
-  rate_per_second: 150
-  twilio:
-    account_sid: %s
-    auth_token: %s
-    from: "+15005550006"
-    api_url: %s
-imap:
-  host: %s
-  port: %s
-  tls: none
-  username: avis@example.fr
-  password: imap-pass
-  poll_interval: 5s
-outbox:
-  workers: %d
-surveys:
-  channels: [sms, email]
-  send_window:
-    days: [mon, tue, wed, thu, fri, sat, sun]
-    start: "00:00"
-    end: "24:00"
-campaigns:
-  - name: wave
-    schedule: "0 0 1 1 *"
-    spread: 0s
-`, smtp.Port(), smtp.User, smtp.Password, "AC0123456789abcdef0123456789abcdef", tw.AuthToken, tw.Server.URL, imapHost, imapPort, workers))
 	// The Twilio peer checks its own account id: point it at ours.
 	tw.AccountSID = "AC0123456789abcdef0123456789abcdef"
+	e.file("config.yaml", peerConfig{SMTP: smtp, Twilio: tw, IMAP: mailbox, Rate: "150", Outbox: []string{fmt.Sprintf("workers: %d", workers)}, Channels: "[sms, email]"}.yaml())
 
 	var csv strings.Builder
 	csv.WriteString("email,phone,timezone\n")

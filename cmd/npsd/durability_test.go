@@ -71,49 +71,10 @@ func fsyncScenario(t *testing.T, tracer, bin string) ([]string, map[string]int) 
 	smtp := testpeers.NewSMTP(t, "none")
 	tw := testpeers.NewTwilio(t)
 	mailbox := testpeers.NewIMAP(t)
-	imapHost, imapPort, _ := strings.Cut(mailbox.Addr, ":")
 	zone := zoneAtMidday(t)
 	e := newEnv(t)
 	tw.AccountSID = "AC0123456789abcdef0123456789abcdef"
-	e.file("config.yaml", fmt.Sprintf(`business:
-  name: Garage Dupont
-  default_region: CA
-http:
-  listen: 127.0.0.1:0
-email:
-  transport: smtp
-  from: Garage Dupont <avis@garage-dupont.ca>
-  smtp:
-    host: 127.0.0.1
-    port: %d
-    tls: none
-    username: %s
-    password: %s
-sms:
-  transport: twilio
-  twilio:
-    account_sid: %s
-    auth_token: %s
-    from: "+15005550006"
-    api_url: %s
-imap:
-  host: %s
-  port: %s
-  tls: none
-  username: avis@example.fr
-  password: imap-pass
-  poll_interval: 5s
-surveys:
-  channels: [email, sms]
-  send_window:
-    days: [mon, tue, wed, thu, fri, sat, sun]
-    start: "00:00"
-    end: "24:00"
-campaigns:
-  - name: wave
-    schedule: "0 0 1 1 *"
-    spread: 0s
-`, smtp.Port(), smtp.User, smtp.Password, tw.AccountSID, tw.AuthToken, tw.Server.URL, imapHost, imapPort))
+	e.file("config.yaml", peerConfig{SMTP: smtp, Twilio: tw, IMAP: mailbox, Channels: "[email, sms]"}.yaml())
 	e.want(e.npsd("contacts", "import", e.file("c.csv", fmt.Sprintf("email,phone,timezone\nclient-a@example.ca,,%s\n,+15145551001,%s\n", zone, zone))), exitOK, nil, nil)
 	e.want(e.npsd("campaign", "plan", "wave"), exitOK, []string{"2 surveys queued"}, nil)
 
@@ -156,6 +117,7 @@ campaigns:
 	case <-time.After(20 * time.Second):
 		t.Fatal("npsd did not stop under strace")
 	}
+	_, imapPort, _ := strings.Cut(mailbox.Addr, ":")
 	return checkFsyncOrder(t, trace, httpPort, strconv.Itoa(smtp.Port()), imapPort)
 }
 

@@ -35,7 +35,6 @@ func TestDaemonRidesOutFaults(t *testing.T) {
 	tw := testpeers.NewTwilio(t)
 	tw.AccountSID = "AC0123456789abcdef0123456789abcdef"
 	mailbox := testpeers.NewIMAP(t)
-	imapHost, imapPort, _ := strings.Cut(mailbox.Addr, ":")
 	zone := zoneAtMidday(t)
 
 	e := newEnv(t)
@@ -50,53 +49,7 @@ func TestDaemonRidesOutFaults(t *testing.T) {
 		diskFull = false
 		t.Logf("%v: the disk-full part is skipped", err)
 	}
-	e.file("config.yaml", fmt.Sprintf(`business:
-  name: Garage Dupont
-  default_region: CA
-  language: en
-http:
-  listen: 127.0.0.1:0
-store:
-  path: %s
-email:
-  transport: smtp
-  from: Garage Dupont <avis@garage-dupont.ca>
-  rate_per_second: 0
-  smtp:
-    host: 127.0.0.1
-    port: %d
-    tls: none
-    username: %s
-    password: %s
-sms:
-  transport: twilio
-  rate_per_second: 0
-  twilio:
-    account_sid: %s
-    auth_token: %s
-    from: "+15005550006"
-    api_url: %s
-imap:
-  host: %s
-  port: %s
-  tls: none
-  username: avis@example.fr
-  password: imap-pass
-  poll_interval: 5s
-outbox:
-  max_attempts: 30
-  backoff_max: 1m
-surveys:
-  channels: [sms, email]
-  send_window:
-    days: [mon, tue, wed, thu, fri, sat, sun]
-    start: "00:00"
-    end: "24:00"
-campaigns:
-  - name: wave
-    schedule: "0 0 1 1 *"
-    spread: 0s
-`, filepath.Join(storeDir, "npsd.db"), smtp.Port(), smtp.User, smtp.Password, tw.AccountSID, tw.AuthToken, tw.Server.URL, imapHost, imapPort))
+	e.file("config.yaml", peerConfig{Language: "en", SMTP: smtp, Twilio: tw, IMAP: mailbox, Rate: "0", StorePath: filepath.Join(storeDir, "npsd.db"), Outbox: []string{"max_attempts: 30", "backoff_max: 1m"}, Channels: "[sms, email]"}.yaml())
 
 	goodEmails := []string{"client-a@example.ca", "client-b@example.ca", "client-c@example.ca", "client-d@example.ca"}
 	goodPhones := []string{"+15145552101", "+15145552102", "+15145552103", "+15145552104"}

@@ -173,34 +173,7 @@ func TestBinaryReloadMidWaveSendsOnce(t *testing.T) {
 	smtp.SlowData.Store(int64(1500 * time.Millisecond))
 	e := newEnv(t)
 	config := func(name string) {
-		e.file("config.yaml", fmt.Sprintf(`business:
-  name: %s
-  default_region: FR
-http:
-  listen: 127.0.0.1:0
-email:
-  transport: smtp
-  from: Garage Dupont <avis@garage-dupont.fr>
-  smtp:
-    host: 127.0.0.1
-    port: %d
-    tls: none
-    username: %s
-    password: %s
-outbox:
-  workers: 4
-surveys:
-  channels: [email]
-  send_window:
-    days: [mon, tue, wed, thu, fri, sat, sun]
-    start: "00:00"
-    end: "24:00"
-campaigns:
-  - name: wave
-    schedule: "0 0 1 1 *"
-    spread: 0s
-shutdown_timeout: 1s
-`, name, smtp.Port(), smtp.User, smtp.Password))
+		e.file("config.yaml", peerConfig{Business: name, Region: "FR", SMTP: smtp, Outbox: []string{"workers: 4"}, Channels: "[email]", ShutdownTimeout: "1s"}.yaml())
 	}
 	config("Garage Dupont")
 	var csv strings.Builder
