@@ -89,7 +89,7 @@ func TestSurveyPageInChromium(t *testing.T) {
 	path := chromium(t)
 	r := newPageRig(t)
 	// The page's clock must be real: the browser waits in real time.
-	r.now = time.Now().UTC()
+	r.useRealClock()
 	srv := httptest.NewServer(r.srv.Handler())
 	defer srv.Close()
 	link := srv.URL + "/s/" + r.signer.SurveyToken(r.sv.ID, r.now.Add(24*time.Hour))
@@ -146,7 +146,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// The browser keeps the session cookie by its own clock and the
 	// server checks the signed expiry by the rig's: they must agree, so
 	// the rig runs on the real clock here.
-	r.now = time.Now().UTC()
+	r.useRealClock()
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
 	defer srv.Close()

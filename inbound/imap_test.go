@@ -23,7 +23,7 @@ func reply(msgID, from, to, inReplyTo, body string) string {
 
 func TestIMAPReader(t *testing.T) {
 	r := newPageRig(t) // a store, a conversation, a survey sent by email to zoe@example.fr
-	r.now = time.Now().UTC()
+	r.useRealClock()
 	peer := testpeers.NewIMAP(t)
 	// The survey email's Message-ID, as the dispatcher indexes it.
 	r.st.Update(context.Background(), func(tx *store.Tx) error {

@@ -79,6 +79,28 @@ func newPageRig(t *testing.T) *pageRig {
 	return r
 }
 
+// useRealClock moves the rig onto the real clock, for a test whose peer
+// judges time by its own (a browser, a real wait): the rig's survey is
+// sent an hour before now, as it was on the fixed clock, so that every
+// window counted from it (the answer window, the comment window) holds
+// on any date.
+func (r *pageRig) useRealClock() {
+	r.t.Helper()
+	r.now = time.Now().UTC()
+	err := r.st.Update(context.Background(), func(tx *store.Tx) (err error) {
+		sv, err := tx.Survey(r.sv.ID)
+		if err != nil {
+			return err
+		}
+		sv.Sent = r.now.Add(-time.Hour)
+		r.sv, err = tx.PutSurvey(sv)
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 func (r *pageRig) do(method, target string, form url.Values) *httptest.ResponseRecorder {
 	var req *http.Request
 	if form != nil {
