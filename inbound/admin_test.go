@@ -16,8 +16,16 @@ import (
 	"npsd/templates"
 )
 
-func adminRig(t *testing.T) *pageRig {
+func adminRig(t *testing.T) *pageRig { return adminRigOn(t, false) }
+
+// adminRigOn is adminRig, moved onto the real clock before the detractor
+// answers when real is set: the answer, its case and the dashboard's
+// 90-day figures then agree with the browser's clock on any date.
+func adminRigOn(t *testing.T, real bool) *pageRig {
 	r := newPageRig(t)
+	if real {
+		r.useRealClock()
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte("croissant"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)

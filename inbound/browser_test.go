@@ -142,11 +142,10 @@ func TestSurveyPageInChromium(t *testing.T) {
 // phone-sized screen and marks the detractor's case contacted.
 func TestDashboardInChromium(t *testing.T) {
 	path := chromium(t)
-	r := adminRig(t)
 	// The browser keeps the session cookie by its own clock and the
 	// server checks the signed expiry by the rig's: they must agree, so
-	// the rig runs on the real clock here.
-	r.useRealClock()
+	// the rig runs on the real clock here, from before the answer on.
+	r := adminRigOn(t, true)
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
 	defer srv.Close()
@@ -164,7 +163,7 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "croissant"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		waitJS(`document.getElementById("cases") !== null`),
+		waitJS(`document.getElementById("cases") !== null && document.getElementById("comments").textContent.includes("attente")`),
 		shot("3-dashboard.png"),
 		chromedp.SendKeys(chromedp.CSS(`#case-k1 textarea`), "Rappelée, bon d'achat"),
 		chromedp.Click(chromedp.CSS(`#case-k1 button.c`)),

@@ -218,7 +218,7 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 	})
 	var sum templates.Summary
 	if err := st.View(func(tx *store.Tx) (err error) {
-		sum, err = scheduler.BuildSummary(tx, scheduler.WeekStart(c.now(), cfg.location()), cfg.summaryPlan().Options)
+		sum, err = scheduler.BuildSummary(tx, scheduler.WeekStart(c.now(), cfg.location()), cfg.summaryPlan(c.now).Options)
 		return err
 	}); err != nil {
 		return err

@@ -47,7 +47,7 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 		}
 		var sum templates.Summary
 		err := st.View(func(tx *store.Tx) (err error) {
-			sum, err = scheduler.BuildSummary(tx, monday, cfg.summaryPlan().Options)
+			sum, err = scheduler.BuildSummary(tx, monday, cfg.summaryPlan(c.now).Options)
 			return err
 		})
 		if err != nil {

@@ -108,7 +108,7 @@ func (c *Config) schedulerOptions(log *slog.Logger, now func() time.Time) (sched
 			MinDaysBetween: c.Surveys.MinDaysBetween,
 			Timing:         timing,
 		},
-		Summary:       c.summaryPlan(),
+		Summary:       c.summaryPlan(now),
 		ReminderAfter: time.Duration(c.Surveys.ReminderAfter),
 		ExpireAfter:   time.Duration(c.Surveys.ExpireAfter),
 		Now:           now,
@@ -137,8 +137,10 @@ func (c *Config) schedulerOptions(log *slog.Logger, now func() time.Time) (sched
 }
 
 // summaryPlan maps summary.* onto the scheduler's plan; the recipients
-// default to the owners.
-func (c *Config) summaryPlan() scheduler.SummaryPlan {
+// default to the owners. now is the clock the summary judges by (a case
+// overdue, the week so far): the caller's, so that a command run on
+// another clock than the machine's agrees with itself.
+func (c *Config) summaryPlan(now func() time.Time) scheduler.SummaryPlan {
 	to := c.Summary.To
 	if len(to) == 0 {
 		to = c.Business.Owners
@@ -146,7 +148,7 @@ func (c *Config) summaryPlan() scheduler.SummaryPlan {
 	return scheduler.SummaryPlan{
 		Schedule: c.Summary.Schedule,
 		To:       to,
-		Options:  scheduler.SummaryOptions{Segments: c.Summary.Segments, Benchmark: c.Business.BenchmarkNPS, Location: c.location()},
+		Options:  scheduler.SummaryOptions{Segments: c.Summary.Segments, Benchmark: c.Business.BenchmarkNPS, Location: c.location(), Now: now},
 	}
 }
 
@@ -259,8 +261,8 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 	admin := inbound.AdminOptions{
 		PasswordHash: cfg.HTTP.AdminPasswordHash,
 		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
-			opts := cfg.summaryPlan().Options
-			opts.CaseURL, opts.Now = c.links(cfg, signer).Case, c.now
+			opts := cfg.summaryPlan(c.now).Options
+			opts.CaseURL = c.links(cfg, signer).Case
 			return scheduler.BuildSummary(tx, scheduler.WeekStart(now, cfg.location()), opts)
 		},
 	}
