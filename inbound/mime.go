@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // ISO-8859-1, Windows-1252… bodies
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/net/html"
@@ -39,41 +40,46 @@ type Message struct {
 // few kilobytes, an attachment of holiday photos is not an answer.
 const maxMessageBytes = 10 << 20
 
+// maxMIMEDepth bounds how deep multiparts may nest. Every level puts one
+// more boundary scanner between the bytes and the code, and a part's bytes
+// go through the scanner of each level it sits in, so reading costs the
+// depth times the size: a bound on the depth keeps reading linear in the
+// size. Real mail rarely nests beyond 5 levels (mixed, alternative,
+// related, a forwarded message); 20 leaves room for odd mailers.
+const maxMIMEDepth = 20
+
+// maxMIMEParts bounds the parts of one message, multiparts included. Each
+// part costs a header parse and a decoder; a reply has a handful, and a
+// message with a hundred is not an answer to a survey.
+const maxMIMEParts = 100
+
+// ErrMessageTooComplex is returned, wrapped, by ReadMessage for a message
+// whose multiparts nest deeper than maxMIMEDepth or that has more than
+// maxMIMEParts parts. Test for it with errors.Is. It is a permanent failure
+// of that message: the same bytes are refused again on every reading, so a
+// caller must record it once and move on rather than retry. The Message
+// returned with it holds what the header says (From, To, Subject,
+// Message-ID, Refs) so that the failure can be recorded against its sender.
+var ErrMessageTooComplex = errors.New("inbound: message too complex to read")
+
 // ReadMessage reads an RFC 5322 message. A part it cannot decode (an
 // unknown charset, a broken encoding) is skipped rather than failing the
 // whole message, so the rest is still read.
 func ReadMessage(r io.Reader) (Message, error) {
-	mr, err := mail.CreateReader(io.LimitReader(r, maxMessageBytes))
-	if err != nil && mr == nil {
+	e, err := message.Read(io.LimitReader(r, maxMessageBytes))
+	if err != nil && !message.IsUnknownCharset(err) {
 		return Message{}, fmt.Errorf("reading the message: %w", err)
 	}
-	defer mr.Close()
-	var m Message
-	h := mr.Header
-	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
-		m.From, m.FromName = strings.ToLower(from[0].Address), from[0].Name
-	}
-	if to, err := h.AddressList("To"); err == nil {
-		for _, a := range to {
-			m.To = append(m.To, strings.ToLower(a.Address))
-		}
-	}
-	m.Subject, _ = h.Subject()
-	m.MessageID, _ = h.MessageID()
-	for _, key := range []string{"In-Reply-To", "References"} {
-		if ids, err := h.MsgIDList(key); err == nil {
-			m.Refs = append(m.Refs, ids...)
-		}
-	}
-	m.AutoReply = isAutoReply(h, m.Subject)
-	ct, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	m.IsReport = ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status")
-
+	m := readHeader(mail.Header{Header: e.Header})
 	var plain, htmlText string
+	parts := newPartWalker(e)
 	for {
-		p, err := mr.NextPart()
+		p, err := parts.next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, ErrMessageTooComplex) {
+			return m, err
 		}
 		if err != nil {
 			// A broken part ends the walk; what was read so far stands.
@@ -83,7 +89,7 @@ func ReadMessage(r io.Reader) (Message, error) {
 		if pct == "" {
 			pct = "text/plain"
 		}
-		if _, isAttachment := p.Header.(*mail.AttachmentHeader); isAttachment && pct != "message/delivery-status" {
+		if isAttachment(p.Header) && pct != "message/delivery-status" {
 			continue
 		}
 		body, err := io.ReadAll(io.LimitReader(p.Body, maxMessageBytes))
@@ -109,6 +115,90 @@ func ReadMessage(r io.Reader) (Message, error) {
 		m.Text = htmlText
 	}
 	return m, nil
+}
+
+// readHeader takes what npsd needs from the message's header.
+func readHeader(h mail.Header) Message {
+	var m Message
+	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
+		m.From, m.FromName = strings.ToLower(from[0].Address), from[0].Name
+	}
+	if to, err := h.AddressList("To"); err == nil {
+		for _, a := range to {
+			m.To = append(m.To, strings.ToLower(a.Address))
+		}
+	}
+	m.Subject, _ = h.Subject()
+	m.MessageID, _ = h.MessageID()
+	for _, key := range []string{"In-Reply-To", "References"} {
+		if ids, err := h.MsgIDList(key); err == nil {
+			m.Refs = append(m.Refs, ids...)
+		}
+	}
+	m.AutoReply = isAutoReply(h, m.Subject)
+	ct, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	m.IsReport = ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status")
+	return m
+}
+
+// partWalker goes through a message's parts depth first, as mail.Reader
+// does, but counts the levels and the parts on its way, so that a message
+// beyond maxMIMEDepth or maxMIMEParts is refused before it costs more than
+// those bounds allow. mail.Reader has no such bounds.
+type partWalker struct {
+	open  []message.MultipartReader // the multiparts being read, outermost first
+	parts int
+}
+
+func newPartWalker(e *message.Entity) *partWalker {
+	mr := e.MultipartReader()
+	if mr == nil {
+		// A single-part message is walked as a multipart of one part, as
+		// mail.NewReader does; this header cannot make NewMultipart fail.
+		var h message.Header
+		h.Set("Content-Type", "multipart/mixed")
+		me, _ := message.NewMultipart(h, []*message.Entity{e})
+		mr = me.MultipartReader()
+	}
+	return &partWalker{open: []message.MultipartReader{mr}}
+}
+
+// next returns the next part that is not a multipart, io.EOF after the
+// last one, or an error wrapping ErrMessageTooComplex when the message
+// goes beyond the bounds. Like mail.Reader, it returns a part with an
+// unknown charset, and the error that says so, so that it can still be
+// read.
+func (w *partWalker) next() (*message.Entity, error) {
+	for len(w.open) > 0 {
+		p, err := w.open[len(w.open)-1].NextPart()
+		if errors.Is(err, io.EOF) {
+			w.open = w.open[:len(w.open)-1]
+			continue
+		}
+		if err != nil && !message.IsUnknownCharset(err) {
+			return nil, err
+		}
+		if w.parts++; w.parts > maxMIMEParts {
+			return nil, fmt.Errorf("%w: more than %d parts", ErrMessageTooComplex, maxMIMEParts)
+		}
+		mr := p.MultipartReader()
+		if mr == nil {
+			return p, err
+		}
+		if len(w.open) >= maxMIMEDepth {
+			return nil, fmt.Errorf("%w: multiparts nested more than %d levels deep", ErrMessageTooComplex, maxMIMEDepth)
+		}
+		w.open = append(w.open, mr)
+	}
+	return nil, io.EOF
+}
+
+// isAttachment says whether a part is an attachment by mail.Reader's rule:
+// inline when it says so, or when it is text and does not say otherwise.
+func isAttachment(h message.Header) bool {
+	t, _, _ := h.ContentType()
+	disp, _, _ := h.ContentDisposition()
+	return !(disp == "inline" || (disp != "attachment" && strings.HasPrefix(t, "text/")))
 }
 
 var autoReplySubject = regexp.MustCompile(`(?i)^\s*(auto(matic)?[ -]?reply|auto:|out of (the )?office|absence|absent|r[ée]ponse automatique|message d'absence|autoreply|automatische antwort|vacation)`)
@@ -180,6 +270,11 @@ func htmlToText(body []byte) string {
 		quoted bool // it started a skip
 	}
 	var open []element
+	// openCount counts the open elements by tag, so that an end tag with
+	// nothing to close is passed over without a look down the stack: mail
+	// HTML of thousands of stray end tags would otherwise cost the square
+	// of its length. Each element is then looked at once when it closes.
+	openCount := map[string]int{}
 	for {
 		tt := z.Next()
 		switch tt {
@@ -206,6 +301,7 @@ func htmlToText(body []byte) string {
 			}
 			if tt == html.StartTagToken && !isVoid(tag) {
 				open = append(open, element{tag, quoted})
+				openCount[tag]++
 				if quoted {
 					skip++
 				}
@@ -220,6 +316,9 @@ func htmlToText(body []byte) string {
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
+			if openCount[string(name)] == 0 {
+				continue
+			}
 			// Close up to the matching element: mail HTML leaves many
 			// elements unclosed.
 			match := -1
@@ -233,6 +332,7 @@ func htmlToText(body []byte) string {
 				continue
 			}
 			for _, e := range open[match:] {
+				openCount[e.tag]--
 				if e.quoted {
 					skip--
 				}

@@ -28,7 +28,24 @@ type csvTable struct {
 type csvRow struct {
 	line   int // line of the row's first field, 1-based, as a spreadsheet shows it
 	fields []string
+	// err refuses the row before any builder sees it (a field too long);
+	// its fields are then dropped.
+	err error
 }
+
+// maxCSVFieldBytes bounds one field of an imported row. Names, addresses,
+// ids and attributes are a few dozen bytes; a field of megabytes is a
+// broken export (an unclosed quote swallowing lines) or hostile, and would
+// otherwise be stored whole in a contact, an event or a response and
+// copied into every page, export and webhook that shows it.
+const maxCSVFieldBytes = 4096
+
+// maxCSVColumns bounds the columns of an import's header. An import uses a
+// handful of known columns plus a few attributes; each other column
+// becomes an attribute of every row, so a header of thousands would
+// multiply what each row stores. Beyond it the file is refused whole,
+// since no row of it could be right.
+const maxCSVColumns = 200
 
 // get returns a row's value for a canonical column, "" when absent.
 func (t *csvTable) get(r csvRow, column string) string {
@@ -74,11 +91,17 @@ func readCSV(name string, data []byte, encoding string, aliases map[string]strin
 	if err != nil {
 		return nil, csvError(name, err)
 	}
+	if len(header) > maxCSVColumns {
+		return nil, unusable("%s line 1: the header has %d columns, more than the %d an import takes; keep only the columns to import", name, len(header), maxCSVColumns)
+	}
 	t := &csvTable{name: name, columns: map[string]int{}, header: header}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		if h == "" {
 			return nil, unusable("%s line 1: column %d has no name in the header", name, i+1)
+		}
+		if len(h) > maxCSVFieldBytes {
+			return nil, unusable("%s line 1: the name of column %d is %d bytes long, more than %d", name, i+1, len(h), maxCSVFieldBytes)
 		}
 		canon, known := aliases[foldHeader(h)]
 		if !known {
@@ -102,9 +125,28 @@ func readCSV(name string, data []byte, encoding string, aliases map[string]strin
 		if allBlank(fields) {
 			continue
 		}
-		t.rows = append(t.rows, csvRow{line: line, fields: fields})
+		t.rows = append(t.rows, checkFieldSizes(csvRow{line: line, fields: fields}, header))
 	}
 	return t, nil
+}
+
+// checkFieldSizes refuses a row with a field longer than maxCSVFieldBytes,
+// naming the column, and drops its fields so the file's other rows can be
+// imported without holding on to it.
+func checkFieldSizes(r csvRow, header []string) csvRow {
+	for i, f := range r.fields {
+		if len(f) <= maxCSVFieldBytes {
+			continue
+		}
+		column := fmt.Sprintf("column %d", i+1)
+		if i < len(header) {
+			column = fmt.Sprintf("column %d (%q)", i+1, strings.TrimSpace(header[i]))
+		}
+		r.err = fmt.Errorf("%s has a field of %d bytes, more than the %d a field may hold", column, len(f), maxCSVFieldBytes)
+		r.fields = nil
+		return r
+	}
+	return r
 }
 
 // csvError turns a parse error into a message that says where and what to do.

@@ -64,7 +64,9 @@ func (s *importStats) build(t *csvTable, rows []csvRow, build rowBuilder) []pend
 	for _, r := range rows {
 		var p pendingRow
 		var err error
-		if len(r.fields) != len(t.header) {
+		if r.err != nil {
+			err = r.err
+		} else if len(r.fields) != len(t.header) {
 			err = fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
 		} else {
 			p, err = build(r)
