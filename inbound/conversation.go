@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"npsd/nps"
 	"npsd/store"
@@ -134,6 +135,12 @@ type Incoming struct {
 	Bounced []string
 	// InReplyTo is the Message-ID to thread email answers under.
 	InReplyTo string
+	// Unproven, when set, says why the message cannot be trusted to come
+	// from whom it says (an email with nothing that proves its From): it
+	// is kept for the owner and not applied, but for an opt-out, which is
+	// honoured whoever asks, since a missed one costs far more than a
+	// forged one.
+	Unproven string
 }
 
 // Outcome is what Handle did.
@@ -162,13 +169,23 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 			out = Outcome{Duplicate: true, Answer: prev.Answer, Contact: prev.ContactID, Survey: prev.SurveyID, Note: "already handled: " + prev.Outcome}
 			return nil
 		}
+		if in.Unproven != "" && in.Reply.Intent != IntentStop {
+			out = Outcome{Note: "kept for the owner, not applied: " + in.Unproven}
+			if id, err := tx.ContactIDByKey(in.From, ""); err == nil {
+				out.Contact = id
+			}
+			return tx.PutInbound(store.InboundMessage{
+				Key: in.Key, Channel: in.Channel, From: in.From, Body: clipRunes(in.Text, maxKeptText), Received: now,
+				ContactID: out.Contact, Intent: string(in.Reply.Intent), Outcome: out.Note, NeedsOwner: true,
+			})
+		}
 		h := &handling{cv: cv, tx: tx, in: in, now: now}
 		if err := h.run(); err != nil {
 			return err
 		}
 		out, queued = h.out, h.queued
 		return tx.PutInbound(store.InboundMessage{
-			Key: in.Key, Channel: in.Channel, From: in.From, Body: in.Text, Received: now,
+			Key: in.Key, Channel: in.Channel, From: in.From, Body: clipRunes(in.Text, maxKeptText), Received: now,
 			ContactID: out.Contact, SurveyID: out.Survey, Intent: string(in.Reply.Intent),
 			Outcome: out.Note, Answer: out.Answer,
 		})
@@ -272,6 +289,36 @@ func (h *handling) run() error {
 	return nil
 }
 
+// maxCommentRunes bounds a comment on every channel (the survey page, an
+// email, an SMS). A comment is read by a person in the owners' alert, the
+// case page and the exports: 2,000 characters is a long paragraph, and
+// without a bound an email reply of megabytes would be stored, rendered and
+// exported whole.
+const maxCommentRunes = 2000
+
+// capComment keeps the first maxCommentRunes characters of a comment, the
+// last of them an ellipsis that says the rest was cut, cutting between
+// runes so the text stays valid UTF-8.
+func capComment(s string) string { return clipRunes(s, maxCommentRunes) }
+
+// clipRunes returns s cut to at most n characters, the last of them an
+// ellipsis that says the rest was cut, cutting between characters so the
+// text stays valid UTF-8.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut, count := 0, 0
+	for i := range s {
+		if count == n-1 {
+			cut = i
+			break
+		}
+		count++
+	}
+	return s[:cut] + "…"
+}
+
 // commentText is the comment a plain message carries: the parsed comment,
 // or the whole text when the parser saw none (an unreadable reply).
 func commentText(in Incoming) string {
@@ -321,6 +368,7 @@ func (h *handling) survey() (store.Survey, bool, error) {
 // the category once the comment is in (or the comment window has passed),
 // and the owners' alert for a detractor.
 func (h *handling) score(sv store.Survey, score int, comment string) error {
+	comment = capComment(comment)
 	cat, err := nps.CategoryOf(score)
 	if err != nil {
 		return err
@@ -403,6 +451,7 @@ func (h *handling) comment(sv store.Survey, text string) error {
 	} else {
 		r.Comment += "\n" + text
 	}
+	r.Comment = capComment(r.Comment)
 	if _, err := h.tx.UpdateResponse(r); err != nil {
 		return err
 	}

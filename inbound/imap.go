@@ -33,6 +33,15 @@ type IMAPOptions struct {
 	PollInterval time.Duration
 	// MaxBackoff caps the wait between reconnections. Default 5m.
 	MaxBackoff time.Duration
+	// MaxMessageBytes is the largest message fetched, by the size the
+	// server reports; a larger one is recorded as failed and passed over.
+	// It also bounds how much one FETCH brings into memory. Default 10 MB.
+	MaxMessageBytes int64
+	// AuthservID is the receiving server's authserv-id: its
+	// Authentication-Results header proves a reply's From when DMARC (or
+	// DKIM aligned with the From) passed. Empty: no such header is
+	// trusted, and only the survey's tag or npsd's Message-ID prove one.
+	AuthservID string
 
 	Store        Store
 	Conversation *Conversation
@@ -67,6 +76,9 @@ func NewIMAPReader(o IMAPOptions) (*IMAPReader, error) {
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 5 * time.Minute
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 10 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -225,7 +237,10 @@ func (r *IMAPReader) setCursor(ctx context.Context, validity uint32, uid imap.UI
 // fetchBatch is how many messages one FETCH asks for.
 const fetchBatch = 50
 
-// readNew handles every message above the cursor, in UID order.
+// readNew handles every message above the cursor, in UID order. Sizes and
+// envelopes come first; bodies are fetched in batches that hold at most
+// MaxMessageBytes together (or one message), and a message over the limit
+// is never fetched.
 func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, validity uint32) error {
 	last, err := r.cursor(validity)
 	if err != nil {
@@ -245,56 +260,165 @@ func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, validity
 		}
 	}
 	for start := 0; start < len(uids); start += fetchBatch {
-		batch := uids[start:min(start+fetchBatch, len(uids))]
-		msgs, err := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
-			UID:         true,
-			BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+		heads, err := c.Fetch(imap.UIDSetNum(uids[start:min(start+fetchBatch, len(uids))]...), &imap.FetchOptions{
+			UID: true, RFC822Size: true, Envelope: true,
 		}).Collect()
 		if err != nil {
-			return fmt.Errorf("fetch: %w", err)
+			return fmt.Errorf("fetch sizes: %w", err)
 		}
-		for _, m := range msgs {
-			raw := m.FindBodySection(&imap.FetchItemBodySection{Peek: true})
-			if err := r.handle(ctx, raw, validity, m.UID); err != nil {
-				return err
+		var batch []imap.UID
+		var batchBytes int64
+		for _, h := range heads {
+			if h.RFC822Size > r.o.MaxMessageBytes {
+				// Flush what comes before it, to keep UID order.
+				if err := r.readBodies(ctx, c, validity, batch); err != nil {
+					return err
+				}
+				batch, batchBytes = nil, 0
+				if err := r.passOverTooLarge(ctx, c, validity, h); err != nil {
+					return err
+				}
+				continue
 			}
-			// Committed: now the message may be marked read, and the
-			// cursor moved past it.
-			if err := c.Store(imap.UIDSetNum(m.UID), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-				return fmt.Errorf("store \\Seen: %w", err)
+			if len(batch) > 0 && batchBytes+h.RFC822Size > r.o.MaxMessageBytes {
+				if err := r.readBodies(ctx, c, validity, batch); err != nil {
+					return err
+				}
+				batch, batchBytes = nil, 0
 			}
-			if err := r.setCursor(ctx, validity, m.UID); err != nil {
-				return err
-			}
+			batch = append(batch, h.UID)
+			batchBytes += h.RFC822Size
+		}
+		if err := r.readBodies(ctx, c, validity, batch); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// handle reads one message and hands it to the conversation.
-func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, uid imap.UID) error {
+// readBodies fetches and handles the messages uids, in order.
+func (r *IMAPReader) readBodies(ctx context.Context, c *imapclient.Client, validity uint32, uids []imap.UID) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	msgs, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+	}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	for _, m := range msgs {
+		raw := m.FindBodySection(&imap.FetchItemBodySection{Peek: true})
+		handled, err := r.handle(ctx, raw, validity, m.UID)
+		if err != nil {
+			return err
+		}
+		if handled {
+			// Committed: now the message may be marked read. One that
+			// failed for good stays unread in the mailbox, for the owner.
+			if err := c.Store(imap.UIDSetNum(m.UID), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+				return fmt.Errorf("store \\Seen: %w", err)
+			}
+		}
+		if err := r.setCursor(ctx, validity, m.UID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// passOverTooLarge records a message over MaxMessageBytes as failed,
+// without fetching it, and moves the cursor past it.
+func (r *IMAPReader) passOverTooLarge(ctx context.Context, c *imapclient.Client, validity uint32, h *imapclient.FetchMessageBuffer) error {
+	in := Incoming{Key: r.messageKey(validity, h.UID, ""), Channel: store.ChannelEmail}
+	if e := h.Envelope; e != nil {
+		if e.MessageID != "" {
+			in.Key = r.messageKey(validity, h.UID, e.MessageID)
+		}
+		if len(e.From) > 0 {
+			in.From = e.From[0].Addr()
+		}
+	}
+	reason := fmt.Errorf("%w: %d bytes, more than the %d that imap.max_message_mb allows: not read", errMessageTooLarge, h.RFC822Size, r.o.MaxMessageBytes)
+	if err := r.o.Conversation.RecordFailed(ctx, in, reason); err != nil {
+		return err
+	}
+	r.log.Warn("email too large: recorded as failed and passed over", "uid", h.UID, "bytes", h.RFC822Size, "limit", r.o.MaxMessageBytes)
+	return r.setCursor(ctx, validity, h.UID)
+}
+
+// errMessageTooLarge marks a message over the size limit.
+var errMessageTooLarge = errors.New("message too large")
+
+// messageKey is a message's identity: its Message-ID, which survives a
+// UIDVALIDITY change, else its place in the mailbox.
+func (r *IMAPReader) messageKey(validity uint32, uid imap.UID, messageID string) string {
+	if messageID != "" {
+		return "email:" + messageID
+	}
+	return fmt.Sprintf("imap:%s:%d:%d", r.o.Mailbox, validity, uid)
+}
+
+// handle reads one message and hands it to the conversation; handled says
+// whether what it says is stored. A failure that another try cannot mend
+// (the store refuses the message, say) is recorded once, with its reason
+// for the owner, and the message passed over (handled false, no error):
+// one poison message must not stop every reply after it. Only a failure
+// that may pass (a full disk, npsd stopping) is returned, so the same
+// message is tried again.
+func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, uid imap.UID) (bool, error) {
 	m, err := ReadMessage(bytes.NewReader(raw))
+	if errors.Is(err, ErrMessageTooComplex) {
+		// Nested or split beyond reason: the same bytes fail every time.
+		in := Incoming{Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: m.Subject}
+		if err := r.o.Conversation.RecordFailed(ctx, in, err); err != nil {
+			return false, fmt.Errorf("message uid %d: recording its failure: %w", uid, err)
+		}
+		r.log.Error("email too complex to read: recorded as failed and passed over", "uid", uid, "err", err)
+		return false, nil
+	}
 	if err != nil {
 		// Unreadable as a message: keep it as it came, never drop it.
 		r.log.Warn("unreadable message kept", "uid", uid, "err", err)
 		m = Message{Text: string(raw)}
 	}
-	key := fmt.Sprintf("imap:%s:%d:%d", r.o.Mailbox, validity, uid)
-	if m.MessageID != "" {
-		// The Message-ID survives a UIDVALIDITY change; the UID does not.
-		key = "email:" + m.MessageID
-	}
 	in := Incoming{
-		Key: key, Channel: store.ChannelEmail, From: m.From, Text: StripQuoted(m.Text),
+		Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: StripQuoted(m.Text),
 		Reply: ParseMessage(m), Bounced: m.Bounced, InReplyTo: m.MessageID,
 	}
 	in.Survey = r.surveyOf(m)
+	switch {
+	case in.Reply.Intent == IntentBounce:
+		in.Bounced = r.provenBounces(raw, m.Bounced)
+		if len(m.Bounced) > 0 && len(in.Bounced) == 0 {
+			in.Unproven = "a delivery report that names no message npsd sent to those addresses"
+		}
+	case in.Survey == 0 && !receivedAuthenticated(raw, m.From, r.o.AuthservID):
+		// Matched by its From alone, which anyone can write.
+		in.Unproven = "no survey tag, not an answer to npsd's message, and no passing DMARC or aligned DKIM"
+	}
 	out, err := r.o.Conversation.Handle(ctx, in)
 	if err != nil {
-		return fmt.Errorf("message uid %d: %w", uid, err)
+		if temporary(err) || ctx.Err() != nil {
+			return false, fmt.Errorf("message uid %d: %w", uid, err)
+		}
+		if err := r.o.Conversation.RecordFailed(ctx, in, err); err != nil {
+			return false, fmt.Errorf("message uid %d: recording its failure: %w", uid, err)
+		}
+		r.log.Error("email reply could not be handled: recorded as failed and passed over", "uid", uid, "err", err)
+		return false, nil
 	}
 	r.log.Info("email reply read", "uid", uid, "contact", out.Contact, "survey", out.Survey, "outcome", out.Note)
-	return nil
+	return true, nil
+}
+
+// temporary reports whether err may pass if the same work is tried again:
+// the store's disk is full, the store is closing, npsd is stopping.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return (errors.As(err, &t) && t.Temporary()) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrClosed)
 }
 
 // surveyOf finds the survey a reply answers: the signed tag of the address

@@ -26,17 +26,7 @@ func TestIMAPReader(t *testing.T) {
 	r.useRealClock()
 	peer := testpeers.NewIMAP(t)
 	// The survey email's Message-ID, as the dispatcher indexes it.
-	r.st.Update(context.Background(), func(tx *store.Tx) error {
-		j, err := tx.EnqueueJob(store.Job{Kind: "survey", SurveyID: r.sv.ID, ContactID: r.c.ID, Channel: store.ChannelEmail, Due: r.now})
-		if err != nil {
-			return err
-		}
-		j.State = store.JobSent
-		if _, err := tx.UpdateJob(j); err != nil {
-			return err
-		}
-		return tx.IndexProviderID("npsd.1.abc@example.fr", j.ID)
-	})
+	r.surveyEmailSent("npsd.1.abc@example.fr")
 	host, port, _ := net.SplitHostPort(peer.Addr)
 	var portN int
 	fmt.Sscan(port, &portN)
@@ -67,7 +57,7 @@ func TestIMAPReader(t *testing.T) {
 	waitUntil(t, "the message is marked seen after the commit", func() bool { s, n := peer.Seen(t); return s == 1 && n == 1 })
 
 	// New mail while the reader is in IDLE: the comment.
-	peer.Deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
+	peer.Deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "npsd.1.abc@example.fr", "Le pain est excellent"))
 	waitUntil(t, "the comment is read", func() bool {
 		_, resp, _, _ := r.state(r.sv.ID)
 		return resp.Comment == "Le pain est excellent"
@@ -88,7 +78,7 @@ func TestIMAPReader(t *testing.T) {
 	}
 	peer.DropAll()
 	peer.Deliver(t, reply("reply-1@gmail.com", "Zoé <zoe@example.fr>", "avis@example.fr", "npsd.1.abc@example.fr", "9"))
-	peer.Deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "", "Le pain est excellent"))
+	peer.Deliver(t, reply("reply-2@gmail.com", "zoe@example.fr", "avis@example.fr", "npsd.1.abc@example.fr", "Le pain est excellent"))
 	waitUntil(t, "the rebuilt mailbox is read", func() bool { s, n := peer.Seen(t); return s == 2 && n == 2 })
 	_, resp, _, _ := r.state(r.sv.ID)
 	if resp.Score != 9 || resp.Comment != "Le pain est excellent" {

@@ -37,6 +37,9 @@ func (r UpsertResult) String() string {
 // fewer columns never erases what another source knew. An email, phone or
 // external id that belongs to a different contact is an ErrConflict.
 func (t *Tx) UpsertContact(in Contact) (Contact, UpsertResult, error) {
+	if err := checkExternalID(in.ExternalID); err != nil {
+		return Contact{}, Unchanged, err
+	}
 	contacts := t.bucket(bucketContacts)
 	byExt := t.bucket(bucketContactsByExternal)
 	byEmail := t.bucket(bucketContactsByEmail)

@@ -20,6 +20,9 @@ func (t *Tx) AddEvent(e Event) (Event, bool, error) {
 	if e.At.IsZero() {
 		return Event{}, false, fmt.Errorf("%w: event time is missing", ErrInvalid)
 	}
+	if err := checkExternalID(e.ExternalID); err != nil {
+		return Event{}, false, err
+	}
 	byExt := t.bucket(bucketEventsByExternal)
 	if e.ExternalID != "" {
 		if v := byExt.Get([]byte(e.ExternalID)); v != nil {

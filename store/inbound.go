@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,11 +28,16 @@ type InboundMessage struct {
 	// Answer is the reply sent back at once (TwiML), so a replayed webhook
 	// gets the same answer.
 	Answer string `json:"answer,omitempty"`
+	// NeedsOwner marks a message npsd kept without acting on it, for the
+	// owner to read: one that failed, or one it could not trust. Such
+	// messages are indexed by time, so listing them does not read the
+	// whole history.
+	NeedsOwner bool `json:"needs_owner,omitempty"`
 }
 
 // Inbound returns the message stored under key; ok is false when it is new.
 func (t *Tx) Inbound(key string) (m InboundMessage, ok bool, err error) {
-	err = getJSON(t.bucket(bucketInbound), []byte(key), &m)
+	err = getJSON(t.bucket(bucketInbound), outsideKey(key), &m)
 	if errors.Is(err, ErrNotFound) {
 		return InboundMessage{}, false, nil
 	}
@@ -44,7 +50,40 @@ func (t *Tx) PutInbound(m InboundMessage) error {
 		return fmt.Errorf("%w: an inbound message needs a key", ErrInvalid)
 	}
 	m.Received = m.Received.UTC()
+	m.Key = OutsideKey(m.Key)
+	if m.NeedsOwner {
+		if err := t.bucket(bucketInboundForOwner).Put(ownerInboxKey(m), nil); err != nil {
+			return err
+		}
+	}
 	return putJSON(t.bucket(bucketInbound), []byte(m.Key), m)
+}
+
+// ownerInboxKey orders the messages kept for the owner by time.
+func ownerInboxKey(m InboundMessage) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(m.Received.UnixNano())), m.Key...)
+}
+
+// ForEachForOwner calls fn for each message kept for the owner (see
+// InboundMessage.NeedsOwner) received at or after since, oldest first.
+func (t *Tx) ForEachForOwner(since time.Time, fn func(InboundMessage) error) error {
+	c := t.bucket(bucketInboundForOwner).Cursor()
+	k, _ := c.First()
+	if since.After(time.Unix(0, 0)) {
+		k, _ = c.Seek(binary.BigEndian.AppendUint64(nil, uint64(since.UnixNano())))
+	}
+	for ; k != nil; k, _ = c.Next() {
+		m, ok, err := t.Inbound(string(k[8:]))
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ForEachInbound calls fn for every stored incoming message.
@@ -65,12 +104,12 @@ func (t *Tx) IndexProviderID(providerID string, job JobID) error {
 	if providerID == "" {
 		return nil
 	}
-	return t.bucket(bucketJobsByProvider).Put([]byte(providerID), idKey(uint64(job)))
+	return t.bucket(bucketJobsByProvider).Put(outsideKey(providerID), idKey(uint64(job)))
 }
 
 // JobByProviderID returns the job a provider's message id belongs to.
 func (t *Tx) JobByProviderID(providerID string) (Job, error) {
-	v := t.bucket(bucketJobsByProvider).Get([]byte(providerID))
+	v := t.bucket(bucketJobsByProvider).Get(outsideKey(providerID))
 	if v == nil {
 		return Job{}, fmt.Errorf("message %q: %w", providerID, ErrNotFound)
 	}

@@ -34,6 +34,7 @@ var (
 	bucketJobsByProvider   = []byte("jobs_by_provider")
 	bucketJobsByContact    = []byte("jobs_by_contact")
 	bucketCases            = []byte("cases")
+	bucketInboundForOwner  = []byte("inbound_for_owner")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -82,6 +83,10 @@ var migrations = []migration{
 			}
 			return byContact.Put(surveyContactKey(s), nil)
 		})
+	}},
+	{3, "add the index of messages kept for the owner", func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketInboundForOwner)
+		return err
 	}},
 }
 

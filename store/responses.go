@@ -54,7 +54,7 @@ func (t *Tx) AddResponse(r Response) (Response, bool, error) {
 	byKey := t.bucket(bucketResponsesByKey)
 	responses := t.bucket(bucketResponses)
 	if r.Key != "" {
-		if v := byKey.Get([]byte(r.Key)); v != nil {
+		if v := byKey.Get(outsideKey(r.Key)); v != nil {
 			var old Response
 			if err := getJSON(responses, v, &old); err != nil {
 				return Response{}, false, fmt.Errorf("response %s: %w", ResponseID(keyID(v)), err)
@@ -90,7 +90,7 @@ func (t *Tx) AddResponse(r Response) (Response, bool, error) {
 		return Response{}, false, err
 	}
 	if r.Key != "" {
-		if err := byKey.Put([]byte(r.Key), key); err != nil {
+		if err := byKey.Put(outsideKey(r.Key), key); err != nil {
 			return Response{}, false, err
 		}
 	}

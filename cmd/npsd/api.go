@@ -101,6 +101,9 @@ type contactInput struct {
 // contact checks an API contact with the rules of the CSV import.
 func (a *api) contact(in contactInput) (store.Contact, *apiError) {
 	ct := store.Contact{ExternalID: strings.TrimSpace(in.ExternalID), Name: strings.TrimSpace(in.Name)}
+	if e := externalIDError(ct.ExternalID); e != nil {
+		return ct, e
+	}
 	var err error
 	if in.Email != "" {
 		if ct.Email, err = normalizeEmail(in.Email); err != nil {
@@ -136,6 +139,15 @@ func (a *api) contact(in contactInput) (store.Contact, *apiError) {
 		ct.Attributes[attributeKey(k)] = strings.TrimSpace(v)
 	}
 	return ct, nil
+}
+
+// externalIDError refuses an external id the store would refuse, naming
+// the field: a retry cannot make it shorter, so it is a 400, not a 503.
+func externalIDError(id string) *apiError {
+	if len(id) > store.MaxExternalID {
+		return &apiError{Error: fmt.Sprintf("longer than %d bytes", store.MaxExternalID), Field: "external_id"}
+	}
+	return nil
 }
 
 func storeError(w http.ResponseWriter, log *slog.Logger, err error) {
@@ -196,6 +208,10 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(in.Type) == "" {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "must not be empty", Field: "type"})
+		return
+	}
+	if e := externalIDError(strings.TrimSpace(in.ExternalID)); e != nil {
+		writeJSON(w, http.StatusBadRequest, e)
 		return
 	}
 	at := a.now()

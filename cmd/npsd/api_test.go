@@ -75,6 +75,10 @@ func TestAPI(t *testing.T) {
 		{`{"email":42}`, 400, "email", ""},
 		{`{}`, 400, "email", ""},
 		{`{"external_id":"POS-2","email":"ann@example.fr"}`, 409, "", ""},
+		// An external id longer than a bbolt key (32 KB) failed the write
+		// and answered 503 "try again"; any id over 256 bytes is refused.
+		{`{"external_id":"` + strings.Repeat("x", 40000) + `"}`, 400, "external_id", ""},
+		{`{"external_id":"` + strings.Repeat("x", 257) + `"}`, 400, "external_id", ""},
 	}
 	for _, tt := range tests {
 		code, out := call("POST", "/api/v1/contacts", tt.body, token)
@@ -97,6 +101,8 @@ func TestAPI(t *testing.T) {
 		`{"type":"purchase"}`:                                 "contact",
 		`{"contact":"POS-1","type":"purchase","at":"hier"}`:   "at",
 		`{"contact_details":{"email":"x"},"type":"purchase"}`: "contact_details.email",
+		`{"contact":"POS-1","type":"purchase","external_id":"` + strings.Repeat("T", 40000) + `"}`: "external_id",
+		`{"contact_details":{"external_id":"` + strings.Repeat("P", 300) + `"},"type":"purchase"}`: "contact_details.external_id",
 	} {
 		if code, out := call("POST", "/api/v1/events", body, token); code != 400 || out["field"] != field {
 			t.Errorf("event %s = %d %v; want 400 on %s", body, code, out, field)

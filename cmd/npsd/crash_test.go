@@ -88,7 +88,7 @@ func TestCrashWave(t *testing.T) {
 	mail := func() {
 		delivered++
 		name := strings.Map(func(r rune) rune { return 'a' + (r - '0') }, fmt.Sprint(2*(delivered%(contacts/2))))
-		mailbox.Deliver(t, fmt.Sprintf("From: client-%s@example.ca\nTo: avis@garage-dupont.ca\nSubject: Re: survey\nMessage-ID: <crash-%d@example.ca>\n\n8\n", name, delivered))
+		mailbox.Deliver(t, fmt.Sprintf("Authentication-Results: mx.garage-dupont.ca; dmarc=pass header.from=example.ca\nFrom: client-%s@example.ca\nTo: avis@garage-dupont.ca\nSubject: Re: survey\nMessage-ID: <crash-%d@example.ca>\n\n8\n", name, delivered))
 	}
 	// The kill points come from a seed, logged so that a failing run can
 	// be replayed with NPSD_CRASH_SEED.

@@ -57,7 +57,7 @@ func (c peerConfig) yaml() string {
 	}
 	if c.IMAP != nil {
 		host, port, _ := strings.Cut(c.IMAP.Addr, ":")
-		line("imap:\n  host: %s\n  port: %s\n  tls: none\n  username: avis@example.fr\n  password: imap-pass\n  poll_interval: 5s", host, port)
+		line("imap:\n  host: %s\n  port: %s\n  tls: none\n  username: avis@example.fr\n  password: imap-pass\n  poll_interval: 5s\n  authserv_id: mx.garage-dupont.ca", host, port)
 	}
 	if len(c.Outbox) > 0 {
 		line("outbox:\n  %s", strings.Join(c.Outbox, "\n  "))
