@@ -128,8 +128,10 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 				if j.SurveyID != 0 {
 					survey = j.SurveyID.String()
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.State, j.Channel, who, survey,
-					j.Due.In(loc).Format("2006-01-02 15:04"), len(j.Attempts), j.Reason)
+				// An address and a provider's error can quote what a
+				// customer typed: nothing in them may act on the terminal.
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.State, j.Channel, terminalText(who, false), survey,
+					j.Due.In(loc).Format("2006-01-02 15:04"), len(j.Attempts), terminalText(j.Reason, false))
 				return nil
 			})
 		})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -66,9 +65,10 @@ func (c *cli) cmdCases(ctx context.Context, args []string) int {
 			if rows == nil {
 				rows = []caseRow{}
 			}
-			enc := json.NewEncoder(c.stdout)
-			enc.SetIndent("", "  ")
-			_ = enc.Encode(rows)
+			if err := writeTerminalJSON(c.stdout, rows, true); err != nil {
+				fmt.Fprintf(c.stderr, "npsd cases: %v\n", err)
+				return exitPartial
+			}
 			return exitOK
 		}
 		loc := cfg.location()
@@ -79,7 +79,10 @@ func (c *cli) cmdCases(ctx context.Context, args []string) int {
 			if r.Overdue {
 				state += " (overdue)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Score, state, r.Due.In(loc).Format("2006-01-02 15:04"), r.Assignee, r.Phone, r.Comment)
+			// Names, phones and comments come from customers: one line each,
+			// nothing a terminal would act on.
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, terminalText(r.Name, false), r.Score, state, r.Due.In(loc).Format("2006-01-02 15:04"),
+				terminalText(r.Assignee, false), terminalText(r.Phone, false), terminalText(r.Comment, false))
 		}
 		tw.Flush()
 		return exitOK

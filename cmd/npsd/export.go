@@ -2,9 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -38,6 +37,7 @@ func (c *cli) cmdResponsesExport(ctx context.Context, args []string) int {
 	format := fs.String("format", "csv", "csv or json")
 	from := fs.String("from", "", "first day, YYYY-MM-DD (business time zone) or RFC 3339")
 	to := fs.String("to", "", "last day (inclusive), YYYY-MM-DD, or RFC 3339")
+	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
 	if _, err := parse(fs, args); err != nil {
 		return exitUnusable
 	}
@@ -82,33 +82,35 @@ func (c *cli) cmdResponsesExport(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "npsd responses export: %v\n", err)
 			return exitPartial
 		}
-		if *format == "json" {
-			if rows == nil {
-				rows = []exportRow{}
+		err = c.output(*out, func(w io.Writer) error {
+			if *format == "json" {
+				if rows == nil {
+					rows = []exportRow{}
+				}
+				return writeTerminalJSON(w, rows, false)
 			}
-			enc := json.NewEncoder(c.stdout)
-			enc.SetIndent("", "  ")
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(rows); err != nil {
-				return exitPartial
-			}
-			return exitOK
-		}
-		keys := slices.Sorted(maps.Keys(attrs))
-		w := csv.NewWriter(c.stdout)
-		_ = w.Write(append([]string{"response", "received", "score", "category", "comment", "channel", "source", "campaign", "contact", "external_id", "name", "email", "phone"}, keys...))
-		for _, r := range rows {
-			rec := []string{r.Response, r.Received.Format(time.RFC3339), strconv.Itoa(r.Score), r.Category, r.Comment, r.Channel, r.Source, r.Campaign, r.Contact, r.ExternalID, r.Name, r.Email, r.Phone}
-			for _, k := range keys {
-				rec = append(rec, r.Attributes[k])
-			}
-			_ = w.Write(rec)
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
+			return writeExportCSV(w, rows, slices.Sorted(maps.Keys(attrs)))
+		})
+		if err != nil {
 			fmt.Fprintf(c.stderr, "npsd responses export: %v\n", err)
 			return exitPartial
 		}
 		return exitOK
 	})
+}
+
+// writeExportCSV writes one row per response, then one column per contact
+// attribute; every cell is made safe for a spreadsheet and a terminal.
+func writeExportCSV(w io.Writer, rows []exportRow, keys []string) error {
+	cw := newSafeCSVWriter(w)
+	_ = cw.Write(append([]string{"response", "received", "score", "category", "comment", "channel", "source", "campaign", "contact", "external_id", "name", "email", "phone"}, keys...))
+	for _, r := range rows {
+		rec := []string{r.Response, r.Received.Format(time.RFC3339), strconv.Itoa(r.Score), r.Category, r.Comment, r.Channel, r.Source, r.Campaign, r.Contact, r.ExternalID, r.Name, r.Email, r.Phone}
+		for _, k := range keys {
+			rec = append(rec, r.Attributes[k])
+		}
+		_ = cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -64,6 +62,7 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 	by := fs.String("by", "", "group by a contact attribute, such as city, or by period: week, month or quarter")
 	campaign := fs.String("campaign", "", "count only this campaign's responses")
 	format := fs.String("format", "table", "table, json or csv")
+	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
 	if _, err := parse(fs, args); err != nil {
 		return exitUnusable
 	}
@@ -95,14 +94,15 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "npsd report: %v\n", err)
 			return exitPartial
 		}
-		switch *format {
-		case "json":
-			err = writeReportJSON(c.stdout, rep)
-		case "csv":
-			err = writeReportCSV(c.stdout, rep)
-		default:
-			err = writeReportTable(c.stdout, rep)
-		}
+		err = c.output(*out, func(w io.Writer) error {
+			switch *format {
+			case "json":
+				return writeReportJSON(w, rep)
+			case "csv":
+				return writeReportCSV(w, rep)
+			}
+			return writeReportTable(w, rep)
+		})
 		if err != nil {
 			fmt.Fprintf(c.stderr, "npsd report: %v\n", err)
 			return exitPartial
@@ -228,9 +228,7 @@ func buildReport(res store.TallyResult, from, to, campaign, by string) report {
 }
 
 func writeReportJSON(w io.Writer, rep report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	return writeTerminalJSON(w, rep, true)
 }
 
 func fmtOpt(v *float64, format string) string {
@@ -262,7 +260,8 @@ func (rep report) rows() [][]string {
 }
 
 func writeReportCSV(w io.Writer, rep report) error {
-	cw := csv.NewWriter(w)
+	// Group names are customers' attribute values, such as a city.
+	cw := newSafeCSVWriter(w)
 	_ = cw.Write(reportHeader)
 	for _, row := range rep.rows() {
 		// An empty cell reads better than "-" in a spreadsheet.
@@ -281,10 +280,12 @@ func writeReportTable(w io.Writer, rep report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	first := "group"
 	if rep.By != "" {
-		first = rep.By
+		first = terminalText(rep.By, false)
 	}
 	fmt.Fprintf(tw, "%s\tresponses\tpromoters\t%%\tpassives\t%%\tdetractors\t%%\tNPS\t±95%%\t\n", first)
 	for _, row := range rep.rows() {
+		// Group names are customers' attribute values, such as a city.
+		row[0] = terminalText(row[0], false)
 		// The sign is part of how an NPS is read: +25, not 25.
 		if nps := row[8]; nps != "-" && !strings.HasPrefix(nps, "-") {
 			row[8] = "+" + nps

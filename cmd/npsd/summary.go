@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 
 	"npsd/scheduler"
 	"npsd/store"
@@ -66,14 +66,17 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 			return exitPartial
 		}
 		if *out != "" {
-			if err := os.WriteFile(*out, []byte(msg.HTML), 0o644); err != nil {
+			// The summary quotes customers' names and comments: owner-only.
+			if err := writePrivateFile(*out, func(w io.Writer) error { _, err := io.WriteString(w, msg.HTML); return err }); err != nil {
 				fmt.Fprintf(c.stderr, "npsd summary: %v\n", err)
 				return exitPartial
 			}
 			fmt.Fprintf(c.stdout, "summary of %s written to %s\n", sum.Week, *out)
 			return exitOK
 		}
-		fmt.Fprintf(c.stdout, "Subject: %s\n\n%s\n", msg.Subject, msg.Text)
+		// The text quotes customers' names and comments: nothing in it may
+		// act on the terminal.
+		fmt.Fprintf(c.stdout, "Subject: %s\n\n%s\n", terminalText(msg.Subject, false), terminalText(msg.Text, true))
 		return exitOK
 	})
 }
