@@ -119,6 +119,12 @@ type Options struct {
 	// dispatcher this one replaces on a reload. Default: a set of its own.
 	InFlight *InFlight
 
+	// Summary builds the weekly summary a summary job refers to (its data
+	// names the week), reading the store when the job is sent, so that the
+	// outbox holds no copy of names, addresses or comments. Nil: summary
+	// jobs fail, unless they carry their summary (the old form).
+	Summary func(tx *store.Tx, data map[string]string) (templates.Summary, error)
+
 	// crashAfterSend runs between a send and the record of its outcome;
 	// when it returns true the outcome is not recorded, as if the process
 	// had died there. Tests use it.
@@ -394,7 +400,16 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 		d.sendWebhook(ctx, log, c)
 		return true
 	}
-	msg, err := d.o.Templates.Render(templates.Template{Kind: templates.Kind(c.job.Kind), Channel: templates.Channel(c.job.Channel)}, d.language(c), d.data(c))
+	data := d.data(c)
+	if c.job.Kind == string(templates.WeeklySummary) && data.Summary == nil {
+		sum, err := d.buildSummary(c.job)
+		if err != nil {
+			d.record(ctx, log, c, "", err, 0)
+			return true
+		}
+		data.Summary = &sum
+	}
+	msg, err := d.o.Templates.Render(templates.Template{Kind: templates.Kind(c.job.Kind), Channel: templates.Channel(c.job.Channel)}, d.language(c), data)
 	if err != nil {
 		d.record(ctx, log, c, "", permanent(fmt.Errorf("rendering: %w", err), "template", ""), 0)
 		return true
@@ -833,6 +848,24 @@ func (d *Dispatcher) data(c claimed) templates.Data {
 		}
 	}
 	return data
+}
+
+// buildSummary builds the summary a summary job refers to. A store that
+// cannot be read now may be readable at the next attempt; a job the
+// dispatcher cannot build at all ends.
+func (d *Dispatcher) buildSummary(j store.Job) (templates.Summary, error) {
+	if d.o.Summary == nil {
+		return templates.Summary{}, permanent(errors.New("no summary builder configured"), "", "")
+	}
+	var sum templates.Summary
+	err := d.st.View(func(tx *store.Tx) (err error) {
+		sum, err = d.o.Summary(tx, j.Data)
+		return err
+	})
+	if err != nil {
+		return templates.Summary{}, &SendError{Err: fmt.Errorf("building the summary: %w", err), Temporary: true}
+	}
+	return sum, nil
 }
 
 // email assembles a rendered message into an Email.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -247,16 +248,14 @@ func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bo
 		if _, done, err := tx.CampaignPeriod(KindSummary, period); err != nil || (done && !force) {
 			return err
 		}
-		sum, err := BuildSummary(tx, monday, plan.Options)
-		if err != nil {
-			return err
-		}
-		data, err := json.Marshal(sum)
-		if err != nil {
-			return err
-		}
+		// The job names the week only: the dispatcher builds the summary
+		// from the store when it sends it, so that no name, address or
+		// comment waits in the outbox, where forgetting a contact would
+		// not find it.
+		year, week := monday.In(plan.Options.location()).ISOWeek()
+		data := map[string]string{summaryWeekKey: fmt.Sprintf("%d-W%02d", year, week)}
 		for _, to := range plan.To {
-			if _, err := tx.EnqueueJob(store.Job{Kind: KindSummary, To: to, Channel: store.ChannelEmail, Due: now, Data: map[string]string{"summary": string(data)}}); err != nil {
+			if _, err := tx.EnqueueJob(store.Job{Kind: KindSummary, To: to, Channel: store.ChannelEmail, Due: now, Data: maps.Clone(data)}); err != nil {
 				return err
 			}
 			queued++
@@ -264,4 +263,75 @@ func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bo
 		return tx.PutCampaignPeriod(store.CampaignPeriod{Campaign: KindSummary, Period: period, Queued: queued})
 	})
 	return queued, err
+}
+
+// summaryWeekKey holds, in a summary job's data, the ISO week it sums up
+// ("2026-W47"). Jobs queued by older versions hold the whole summary under
+// "summary" instead.
+const summaryWeekKey = "week"
+
+// legacySummaryKey is the old form's key: the summary itself, built when
+// the job was queued.
+const legacySummaryKey = "summary"
+
+func (o SummaryOptions) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+// SummaryOfJob returns what the dispatcher calls to build the summary a
+// summary job refers to, from the store as it is when the job is sent,
+// with the options o. A job of the old form carries its summary and gets
+// it back as it was queued.
+func SummaryOfJob(o SummaryOptions) func(tx *store.Tx, data map[string]string) (templates.Summary, error) {
+	return func(tx *store.Tx, data map[string]string) (templates.Summary, error) {
+		if raw, ok := data[legacySummaryKey]; ok {
+			var sum templates.Summary
+			if err := json.Unmarshal([]byte(raw), &sum); err != nil {
+				return templates.Summary{}, fmt.Errorf("summary job of the old form: %w", err)
+			}
+			return sum, nil
+		}
+		monday, err := ParseISOWeek(data[summaryWeekKey], o.location())
+		if err != nil {
+			return templates.Summary{}, fmt.Errorf("summary job: %w", err)
+		}
+		return BuildSummary(tx, monday, o)
+	}
+}
+
+// ReferSummaryJobs rewrites every summary job of the old form, which holds
+// the names, addresses and comments of its week, into the form that names
+// the week only; forgetting a contact calls it so that no copy of them
+// stays in the outbox. It returns how many jobs it rewrote.
+func ReferSummaryJobs(tx *store.Tx) (int, error) {
+	var old []store.Job
+	err := tx.ForEachJob(func(j store.Job) error {
+		if _, ok := j.Data[legacySummaryKey]; ok && j.Kind == KindSummary {
+			old = append(old, j)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range old {
+		var sum struct{ Week string }
+		if err := json.Unmarshal([]byte(j.Data[legacySummaryKey]), &sum); err != nil || sum.Week == "" {
+			// Unreadable, it could not be sent anyway; erased, it names
+			// nobody.
+			j.Data = nil
+			if j.State == store.JobPending {
+				j.State, j.Reason = store.JobCanceled, "unreadable summary erased"
+			}
+		} else {
+			j.Data = map[string]string{summaryWeekKey: sum.Week}
+		}
+		if _, err := tx.UpdateJob(j); err != nil {
+			return 0, err
+		}
+	}
+	return len(old), nil
 }

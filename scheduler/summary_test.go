@@ -94,9 +94,57 @@ func TestSummaryFigures(t *testing.T) {
 		t.Errorf("the same week queued again: %d", n)
 	}
 	jobs := jobsOf(t, st)
+	// The job names the week; the summary is built when it is sent.
+	if len(jobs) != 2 || jobs[0].Kind != KindSummary || len(jobs[0].Data) != 1 || jobs[0].Data["week"] != "2026-W47" {
+		t.Fatalf("summary jobs = %+v", jobs)
+	}
 	var got templates.Summary
-	if len(jobs) != 2 || jobs[0].Kind != KindSummary || json.Unmarshal([]byte(jobs[0].Data["summary"]), &got) != nil || got.Week7.Responses != 3 {
-		t.Errorf("summary jobs = %+v", jobs)
+	if err := st.View(func(tx *store.Tx) (err error) {
+		got, err = SummaryOfJob(SummaryOptions{Location: paris})(tx, jobs[0].Data)
+		return err
+	}); err != nil || got.Week7.Responses != 3 || len(got.Comments) != 2 {
+		t.Errorf("summary of the job: %+v, %v", got, err)
+	}
+}
+
+// TestSummaryJobsOfTheOldForm: a summary queued by an older version, with
+// the whole summary in it, still builds as it was queued, and forgetting
+// rewrites it into the form that names the week only.
+func TestSummaryJobsOfTheOldForm(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
+	st := openStore(t, clk.now)
+	old, _ := json.Marshal(templates.Summary{Week: "2026-W47", Comments: []templates.CommentLine{{Name: "Paul", Comment: "Trop cher"}}})
+	var id store.JobID
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		j, err := tx.EnqueueJob(store.Job{Kind: KindSummary, To: "marie@example.fr", Channel: store.ChannelEmail, Due: clk.now(), Data: map[string]string{"summary": string(old)}})
+		id = j.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got templates.Summary
+	var job store.Job
+	st.View(func(tx *store.Tx) (err error) {
+		job, _ = tx.Job(id)
+		got, err = SummaryOfJob(SummaryOptions{})(tx, job.Data)
+		return err
+	})
+	if len(got.Comments) != 1 || got.Comments[0].Name != "Paul" {
+		t.Errorf("old form built as %+v", got)
+	}
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		n, err := ReferSummaryJobs(tx)
+		if n != 1 {
+			t.Errorf("rewrote %d jobs, want 1", n)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.View(func(tx *store.Tx) (err error) { job, err = tx.Job(id); return err })
+	if job.State != store.JobPending || len(job.Data) != 1 || job.Data["week"] != "2026-W47" {
+		t.Errorf("old job after rewriting: %+v", job)
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"io"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -84,6 +85,15 @@ func (t *Tx) Forget(id ContactID) error {
 		if j.State == JobPending {
 			j.State, j.Reason = JobCanceled, "contact forgotten"
 		}
+		// A provider's refusal often quotes the address it refused.
+		if mentions(j.Reason, c) {
+			j.Reason = "erased: contact forgotten"
+		}
+		for i := range j.Attempts {
+			if mentions(j.Attempts[i].Error, c) {
+				j.Attempts[i].Error = "erased: contact forgotten"
+			}
+		}
 		if _, err := t.UpdateJob(j); err != nil {
 			return err
 		}
@@ -106,11 +116,24 @@ func (t *Tx) Forget(id ContactID) error {
 	return nil
 }
 
+// mentions reports whether s holds one of the contact's addresses.
+func mentions(s string, c Contact) bool {
+	s = strings.ToLower(s)
+	for _, addr := range []string{c.Email, c.Phone} {
+		if addr != "" && strings.Contains(s, strings.ToLower(addr)) {
+			return true
+		}
+	}
+	return false
+}
+
 // Backup writes a consistent copy of the whole database while it is in
 // use: one read transaction sees a fixed state, and writers go on.
 func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(btx *bolt.Tx) error {
+	h := s.acquire()
+	defer h.readers.Done()
+	err := h.db.View(func(btx *bolt.Tx) error {
 		var err error
 		n, err = btx.WriteTo(w)
 		return err

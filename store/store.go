@@ -57,6 +57,17 @@ type Store struct {
 	max    int
 	writes chan *writeRequest
 
+	// db is the file the writer writes; only the writer goroutine (and
+	// Open and Close around it) touches it. Readers take cur instead:
+	// Compact replaces both, and closes the old file only once its last
+	// reader is done, so no reader ever waits for it nor sees the file
+	// closed under it.
+	hmu      sync.Mutex // guards cur
+	cur      *handle
+	retired  sync.WaitGroup // old files waiting for their readers
+	path     string
+	boltOpts bolt.Options
+
 	mu     sync.RWMutex // guards closed against sends on writes
 	closed bool
 	done   chan struct{} // closed when the writer goroutine has exited
@@ -82,6 +93,9 @@ type writeRequest struct {
 	ctx  context.Context
 	fn   func(*Tx) error
 	done chan error
+	// exclusive, when set, runs alone in the writer goroutine between two
+	// batches instead of fn: nothing else writes while it runs (Compact).
+	exclusive func(context.Context) error
 }
 
 // Open opens (creating if needed) the database at opts.Path, takes its file
@@ -105,7 +119,8 @@ func Open(opts Options) (*Store, error) {
 	if err := ensureDir(filepath.Dir(opts.Path), opts.CreateDir); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: skipFsync, NoGrowSync: skipFsync})
+	boltOpts := bolt.Options{Timeout: opts.LockTimeout, NoSync: skipFsync, NoGrowSync: skipFsync}
+	db, err := bolt.Open(opts.Path, 0o600, &boltOpts)
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s: %w (the lock was not released within %s; stop the daemon or use its admin interface)", opts.Path, ErrInUse, opts.LockTimeout)
@@ -126,6 +141,10 @@ func Open(opts Options) (*Store, error) {
 		max:    opts.MaxBatch,
 		writes: make(chan *writeRequest, opts.MaxBatch),
 		done:   make(chan struct{}),
+
+		cur:      &handle{db: db},
+		path:     opts.Path,
+		boltOpts: boltOpts,
 	}
 	if err := s.migrate(); err != nil {
 		db.Close()
@@ -155,7 +174,7 @@ func ensureDir(dir string, create bool) error {
 }
 
 // Path returns the database file's path.
-func (s *Store) Path() string { return s.db.Path() }
+func (s *Store) Path() string { return s.path }
 
 // Close waits for queued writes to commit, then closes the file. It is safe
 // to call more than once.
@@ -170,12 +189,15 @@ func (s *Store) Close() error {
 	close(s.writes)
 	s.mu.Unlock()
 	<-s.done
+	s.retired.Wait()
 	return s.db.Close()
 }
 
 // View runs fn in a read-only transaction. Reads never wait for the writer.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error {
+	h := s.acquire()
+	defer h.readers.Done()
+	return h.db.View(func(btx *bolt.Tx) error {
 		return fn(&Tx{tx: btx, now: s.now})
 	})
 }
@@ -236,12 +258,22 @@ func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*writeRequest, 0, s.max)
 	for first := range s.writes {
+		if first.exclusive != nil {
+			s.runExclusive(first)
+			continue
+		}
 		batch = append(batch[:0], first)
+		var after *writeRequest
 	gather:
 		for len(batch) < s.max {
 			select {
 			case req, ok := <-s.writes:
 				if !ok {
+					break gather
+				}
+				if req.exclusive != nil {
+					// The writes queued before it commit first.
+					after = req
 					break gather
 				}
 				batch = append(batch, req)
@@ -250,6 +282,9 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		if after != nil {
+			s.runExclusive(after)
+		}
 	}
 }
 
@@ -358,7 +393,9 @@ var errRehearsal = errors.New("rehearsal: roll back")
 // changes nothing. It waits for the writer's current transaction, since
 // bbolt allows one writer at a time.
 func (s *Store) Rehearse(fn func(*Tx) error) error {
-	err := s.db.Update(func(btx *bolt.Tx) error {
+	h := s.acquire()
+	defer h.readers.Done()
+	err := h.db.Update(func(btx *bolt.Tx) error {
 		if err := runSafely(&Tx{tx: btx, now: s.now}, fn); err != nil {
 			return err
 		}

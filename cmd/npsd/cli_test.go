@@ -729,7 +729,7 @@ func TestDataCommandsWhileTheDaemonRuns(t *testing.T) {
 	e.want(e.npsd("events", "add", "--contact", "zoe@example.fr", "--type", "purchase", "--at", "2026-11-20 10:00"), exitOK, []string{"recorded"}, nil)
 	backup := filepath.Join(e.dir, "backup.db")
 	e.want(e.npsd("backup", backup), exitOK, []string{"written to " + backup}, nil)
-	e.want(e.npsd("forget", "p@example.fr"), exitOK, []string{"contact c2 forgotten"}, nil)
+	e.want(e.npsd("forget", "p@example.fr", "--yes"), exitOK, []string{"contact c2 forgotten"}, nil)
 	e.want(e.npsd("report", "--format", "json"), exitOK, []string{`"responses": 2`}, nil)
 	stop()
 	// The backup is a whole, consistent database: it opens, and has Zoé.

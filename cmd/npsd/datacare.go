@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"npsd/scheduler"
 	"npsd/store"
 )
 
@@ -51,18 +54,33 @@ func (c *cli) cmdBackup(ctx context.Context, args []string) int {
 }
 
 // cmdForget erases a contact's personal data on their request and keeps
-// their anonymous scores.
+// their anonymous scores, then rewrites the store file so that the erased
+// bytes do not stay in its free pages.
 func (c *cli) cmdForget(ctx context.Context, args []string) int {
 	fs, config := c.flags("forget")
+	yes := fs.Bool("yes", false, "erase without asking (for scripts)")
 	pos, err := parse(fs, args, "KEY")
 	if err != nil {
 		return exitUnusable
 	}
+	if !*yes {
+		if code, ok := c.confirmForget(pos[0]); !ok {
+			return code
+		}
+	}
+	// Forwarded to a running daemon, the command carries the confirmation
+	// given here, and the key last: the daemon logs the command by its
+	// first two words, which must not be the person's address.
+	c.args = []string{"forget", "--yes", pos[0]}
 	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
 		var id store.ContactID
 		err := st.Update(ctx, func(tx *store.Tx) error {
 			var err error
 			if id, err = tx.ContactIDByKey(pos[0], phoneKey(pos[0], cfg.Business.DefaultRegion)); err != nil {
+				return err
+			}
+			// Summaries queued by older versions copy names and comments.
+			if _, err := scheduler.ReferSummaryJobs(tx); err != nil {
 				return err
 			}
 			return tx.Forget(id)
@@ -71,8 +89,31 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "npsd forget: %v\n", err)
 			return exitPartial
 		}
-		fmt.Fprintf(c.stdout, "contact %s forgotten: name, addresses, attributes, comments and messages erased; scores kept without a name\n", id)
+		if err := st.Compact(ctx); err != nil {
+			fmt.Fprintf(c.stderr, "npsd forget: contact %s erased, but the store file could not be rewritten, so their old bytes may remain in its free space: %v\n", id, err)
+			return exitPartial
+		}
+		fmt.Fprintf(c.stdout, "contact %s forgotten: name, addresses, attributes, comments and messages erased; scores kept without a name; store file rewritten\n", id)
+		fmt.Fprintln(c.stdout, "backups taken before now still hold them: delete or re-take them")
 		fmt.Fprintln(c.stdout, "remove them from the system you import contacts from too, or the next import brings them back")
 		return exitOK
 	})
+}
+
+// confirmForget asks on the terminal before erasing for good. Without a
+// terminal nobody can answer, so it refuses rather than guess: a script
+// says --yes.
+func (c *cli) confirmForget(key string) (code int, ok bool) {
+	if !c.terminal {
+		fmt.Fprintln(c.stderr, "npsd forget: erasing cannot be undone: run it on a terminal to confirm, or pass --yes")
+		return exitUnusable, false
+	}
+	fmt.Fprintf(c.stderr, "erase %s's name, addresses, comments and messages for good? [y/N] ", key)
+	line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes", "o", "oui":
+		return exitOK, true
+	}
+	fmt.Fprintln(c.stderr, "npsd forget: not confirmed; nothing erased")
+	return exitPartial, false
 }
