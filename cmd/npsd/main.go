@@ -111,6 +111,7 @@ func commands() []command {
 		{"responses export", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport},
 		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
 		{"cases", "list detractor cases: who to call back, by when", (*cli).cmdCases},
+		{"messages", "list the messages npsd kept for the owner to read (failed, too large)", (*cli).cmdMessages},
 		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary},
 		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
 		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},
