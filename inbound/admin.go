@@ -2,12 +2,8 @@ package inbound
 
 import (
 	"cmp"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"html/template"
 	"net/http"
@@ -28,12 +24,17 @@ type AdminOptions struct {
 	// PasswordHash is a bcrypt hash (npsd hash-password makes one). Empty
 	// with no Tokens: the dashboard is off.
 	PasswordHash string
-	// Tokens are bearer tokens that open the dashboard without a login.
+	// Tokens are bearer tokens that open the dashboard and work its case
+	// buttons without a login: the admin-scoped ones only, never the
+	// shop's API tokens.
 	Tokens []string
 	// Summary builds the figures shown, for the week containing now.
 	Summary func(tx *store.Tx, now time.Time) (templates.Summary, error)
 	// SessionTTL is how long a login lasts. Default 12h.
 	SessionTTL time.Duration
+	// State is kept across the servers of successive configs; nil: a
+	// state of this server's own.
+	State *AdminState
 }
 
 //go:embed pages/admin.html
@@ -56,44 +57,25 @@ func (s *Server) adminEnabled() bool {
 	return s.o.Admin.PasswordHash != "" || len(s.o.Admin.Tokens) > 0
 }
 
-// sessionValue is an expiry signed with the link key: nothing else is
-// needed to know a login is valid, and a new signing key logs everyone out.
-func (s *Server) sessionValue(expires time.Time) string {
-	p := binary.AppendVarint([]byte("admin-session:"), expires.Unix())
-	m := hmac.New(sha256.New, s.o.Pages.Signer.key)
-	m.Write(p)
-	return base64.RawURLEncoding.EncodeToString(binary.AppendVarint(nil, expires.Unix())) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-func (s *Server) validSession(v string) bool {
-	exp64, _, ok := strings.Cut(v, ".")
-	if !ok {
-		return false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(exp64)
-	if err != nil {
-		return false
-	}
-	exp, n := binary.Varint(raw)
-	if n <= 0 || time.Unix(exp, 0).Before(s.o.Pages.Now()) {
-		return false
-	}
-	return hmac.Equal([]byte(v), []byte(s.sessionValue(time.Unix(exp, 0))))
-}
-
-// authorized accepts a session cookie or a bearer token.
+// authorized accepts a session cookie or an admin-scoped bearer token.
 func (s *Server) authorized(r *http.Request) bool {
-	if c, err := r.Cookie(sessionCookie); err == nil && s.validSession(c.Value) {
+	if c, err := r.Cookie(sessionCookie); err == nil && s.sessions.valid(c.Value, s.o.Pages.Now()) {
 		return true
 	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		for _, t := range s.o.Admin.Tokens {
-			if subtle.ConstantTimeCompare([]byte(tok), []byte(t)) == 1 {
-				return true
-			}
+	return bearerIn(r, s.o.Admin.Tokens)
+}
+
+// bearerIn reports whether the request carries one of tokens as its
+// bearer token, compared in constant time.
+func bearerIn(r *http.Request, tokens []string) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	found := false
+	for _, t := range tokens {
+		if ok && subtle.ConstantTimeCompare([]byte(tok), []byte(t)) == 1 {
+			found = true
 		}
 	}
-	return false
+	return found
 }
 
 // sameOrigin refuses a form posted from another site: the session cookie
@@ -141,12 +123,26 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if s.o.Admin.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(s.o.Admin.PasswordHash), []byte(r.PostForm.Get("password"))) != nil {
-		s.log.Warn("dashboard login refused", "remote", r.RemoteAddr)
+	addr := s.clientAddress(r)
+	if wait := s.logins.blocked(addr, s.o.Pages.Now()); wait > 0 {
+		s.log.Warn("dashboard login throttled", "remote", addr)
+		tooManyRequests(w, wait)
+		return
+	}
+	if !s.logins.acquire() {
+		tooManyRequests(w, loginBusyRetry)
+		return
+	}
+	ok := s.o.Admin.PasswordHash != "" && bcrypt.CompareHashAndPassword([]byte(s.o.Admin.PasswordHash), []byte(r.PostForm.Get("password"))) == nil
+	s.logins.release()
+	if !ok {
+		s.logins.failed(addr, s.o.Pages.Now())
+		s.log.Warn("dashboard login refused", "remote", addr)
 		d.Error = "Wrong password."
 		s.renderAdmin(w, http.StatusUnauthorized, d)
 		return
 	}
+	s.logins.succeeded(addr)
 	ttl := cmp.Or(s.o.Admin.SessionTTL, 12*time.Hour)
 	expires := s.o.Pages.Now().Add(ttl)
 	// The browser is told the lifetime as Max-Age, relative to its own
@@ -155,13 +151,22 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 	// behind) would drop the cookie at once. The signed value carries the
 	// expiry the server itself checks.
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: s.sessionValue(expires), Path: "/admin", MaxAge: int(ttl / time.Second),
+		Name: sessionCookie, Value: s.sessions.issue(expires), Path: "/admin", MaxAge: int(ttl / time.Second),
 		HttpOnly: true, Secure: s.public.Scheme == "https", SameSite: http.SameSiteStrictMode,
 	})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
+// adminLogout ends the session on the server too: a copy of the cookie
+// kept elsewhere (a shared computer, a stolen backup) stops working.
 func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.revoke(c.Value, s.o.Pages.Now())
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: s.public.Scheme == "https", SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 }

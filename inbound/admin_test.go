@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,13 +27,18 @@ func adminRigOn(t *testing.T, real bool) *pageRig {
 	if real {
 		r.useRealClock()
 	}
+	return adminRigFrom(t, r)
+}
+
+// adminRigFrom turns on the dashboard of r, keeping its other options.
+func adminRigFrom(t *testing.T, r *pageRig) *pageRig {
 	hash, err := bcrypt.GenerateFromPassword([]byte("croissant"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.opts.Admin = AdminOptions{
 		PasswordHash: string(hash),
-		Tokens:       []string{"api-token-123"},
+		Tokens:       []string{"admin-token-123"},
 		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
 			return scheduler.BuildSummary(tx, scheduler.WeekStart(now, time.UTC), scheduler.SummaryOptions{Segments: []string{"city"}, Now: func() time.Time { return now }})
 		},
@@ -88,7 +94,7 @@ func TestAdminLoginAndDashboard(t *testing.T) {
 	}
 	// A bearer token opens it too; a wrong one does not.
 	req = httptest.NewRequest(http.MethodGet, "/admin", nil)
-	req.Header.Set("Authorization", "Bearer api-token-123")
+	req.Header.Set("Authorization", "Bearer admin-token-123")
 	if w := r.doWith(req); w.Code != http.StatusOK {
 		t.Errorf("bearer token: %d", w.Code)
 	}
@@ -106,7 +112,7 @@ func TestAdminLoginAndDashboard(t *testing.T) {
 	r.now = r.now.Add(-12*time.Hour - time.Second)
 	// A forged cookie is refused.
 	req = httptest.NewRequest(http.MethodGet, "/admin", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: r.srv.sessionValue(r.now.Add(time.Hour))[:10] + "AAAA.BBBB"})
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: r.srv.sessions.issue(r.now.Add(time.Hour))[:10] + "AAAA.BBBB"})
 	if w := r.doWith(req); w.Code != http.StatusSeeOther {
 		t.Errorf("forged session: %d", w.Code)
 	}
@@ -140,4 +146,251 @@ func TestAdminOffWithoutCredentials(t *testing.T) {
 		t.Errorf("dashboard without a password configured: %d, want 404", w.Code)
 	}
 	_ = context.Background()
+}
+
+// login posts a password to the login form from addr (host:port), with an
+// X-Forwarded-For header when xff is set.
+func (r *pageRig) login(addr, password, xff string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(url.Values{"password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.RemoteAddr = addr
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	return r.doWith(req)
+}
+
+func TestAdminLoginThrottledPerAddress(t *testing.T) {
+	r := adminRig(t)
+	const a, b = "198.51.100.7:40000", "203.0.113.9:40000"
+	// A success resets the address's count: four typos, a login, four
+	// more typos, and the owner is not locked out.
+	for range 4 {
+		r.login(a, "baguette", "")
+	}
+	if w := r.login(a, "croissant", ""); w.Code != http.StatusSeeOther {
+		t.Fatalf("login after 4 typos: %d", w.Code)
+	}
+	for i := range 5 {
+		if w := r.login(a, "baguette", ""); w.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d after a success: %d, want 401", i+1, w.Code)
+		}
+	}
+	// The sixth attempt is refused before bcrypt, even with the right
+	// password; the wait is what is left of the 15 minutes.
+	r.now = r.now.Add(5 * time.Minute)
+	w := r.login(a, "croissant", "")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "600" || len(w.Result().Cookies()) != 0 {
+		t.Fatalf("sixth attempt: %d Retry-After %q cookies %v, want 429 after 600 s", w.Code, w.Header().Get("Retry-After"), w.Result().Cookies())
+	}
+	// Another port of the same host is the same client; another host is not.
+	if w := r.login("198.51.100.7:40001", "croissant", ""); w.Code != http.StatusTooManyRequests {
+		t.Errorf("same host, another port: %d, want 429", w.Code)
+	}
+	if w := r.login(b, "croissant", ""); w.Code != http.StatusSeeOther {
+		t.Errorf("another address: %d, want a login", w.Code)
+	}
+	// Without trusted proxy headers, X-Forwarded-For changes nothing.
+	if w := r.login(a, "croissant", "192.0.2.44"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("a forged X-Forwarded-For escaped the throttle: %d", w.Code)
+	}
+	// Every slot of a blocked address is refused without taking a bcrypt
+	// slot: with both slots held, its answer is still the window's wait.
+	r.srv.logins.acquire()
+	r.srv.logins.acquire()
+	if w := r.login(a, "croissant", ""); w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "600" {
+		t.Errorf("blocked address with the slots full: %d Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	r.srv.logins.release()
+	r.srv.logins.release()
+	r.now = r.now.Add(10 * time.Minute)
+	if w := r.login(a, "croissant", ""); w.Code != http.StatusSeeOther {
+		t.Errorf("after the window: %d, want a login", w.Code)
+	}
+}
+
+func TestAdminLoginThrottledBehindProxy(t *testing.T) {
+	r := newPageRig(t)
+	r.opts.TrustProxyHeaders = true
+	r = adminRigFrom(t, r)
+	for range 5 {
+		r.login("10.0.0.1:5000", "baguette", "192.0.2.44, 198.51.100.7")
+	}
+	// The proxy's own address is not the client: another client behind it
+	// still logs in, and the one that failed is refused.
+	if w := r.login("10.0.0.1:5000", "croissant", "198.51.100.8"); w.Code != http.StatusSeeOther {
+		t.Errorf("another client behind the proxy: %d, want a login", w.Code)
+	}
+	if w := r.login("10.0.0.1:5000", "croissant", "192.0.2.99, 198.51.100.7"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("the failing client behind the proxy: %d, want 429", w.Code)
+	}
+}
+
+func TestAdminLoginThrottledOverall(t *testing.T) {
+	r := adminRig(t)
+	for i := range 50 {
+		if w := r.login(fmt.Sprintf("198.51.100.%d:1", i), "baguette", ""); w.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, w.Code)
+		}
+	}
+	if w := r.login("203.0.113.1:1", "croissant", ""); w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "900" {
+		t.Errorf("after 50 failures from 50 addresses: %d Retry-After %q, want 429 after 900 s", w.Code, w.Header().Get("Retry-After"))
+	}
+}
+
+func TestAdminLoginBcryptBounded(t *testing.T) {
+	r := adminRig(t)
+	// Two comparisons under way: a third is refused, not queued, and does
+	// not count as a failure.
+	r.srv.logins.acquire()
+	r.srv.logins.acquire()
+	for range 6 {
+		if w := r.login("198.51.100.7:1", "croissant", ""); w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "1" {
+			t.Fatalf("with both bcrypt slots taken: %d Retry-After %q, want 429 after 1 s", w.Code, w.Header().Get("Retry-After"))
+		}
+	}
+	r.srv.logins.release()
+	if w := r.login("198.51.100.7:1", "croissant", ""); w.Code != http.StatusSeeOther {
+		t.Errorf("with a slot free: %d, want a login", w.Code)
+	}
+}
+
+func TestLoginThrottleMemoryBounded(t *testing.T) {
+	lt := newLoginThrottle()
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for i := range 3 * loginAddressCap {
+		lt.failed(fmt.Sprintf("a%d", i), now.Add(time.Duration(i)*time.Millisecond))
+	}
+	if n := len(lt.perAddr); n > loginAddressCap {
+		t.Errorf("%d addresses remembered, want at most %d", n, loginAddressCap)
+	}
+	last := fmt.Sprintf("a%d", 3*loginAddressCap-1)
+	if _, ok := lt.perAddr[last]; !ok {
+		t.Error("the newest address was evicted instead of the oldest")
+	}
+	if _, ok := lt.perAddr["a0"]; ok {
+		t.Error("the oldest address was kept")
+	}
+}
+
+func TestAdminLogoutEndsSession(t *testing.T) {
+	r := adminRig(t)
+	first := r.login("198.51.100.7:1", "croissant", "").Result().Cookies()[0]
+	second := r.login("198.51.100.7:1", "croissant", "").Result().Cookies()[0]
+	get := func(ck *http.Cookie) int {
+		req := httptest.NewRequest(http.MethodGet, "/admin", nil)
+		req.AddCookie(ck)
+		return r.doWith(req).Code
+	}
+	if get(first) != http.StatusOK {
+		t.Fatal("fresh session refused")
+	}
+	req := httptest.NewRequest(http.MethodPost, "/admin/logout", nil)
+	req.Header.Set("Origin", "https://nps.example.fr")
+	req.AddCookie(first)
+	if w := r.doWith(req); w.Code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", w.Code)
+	}
+	if code := get(first); code != http.StatusSeeOther {
+		t.Errorf("the logged-out cookie still opens the dashboard: %d", code)
+	}
+	if code := get(second); code != http.StatusOK {
+		t.Errorf("logging out one session ended another: %d", code)
+	}
+	// A cross-site post does not log anyone out.
+	req = httptest.NewRequest(http.MethodPost, "/admin/logout", nil)
+	req.Header.Set("Origin", "https://evil.example")
+	req.AddCookie(second)
+	if w := r.doWith(req); w.Code != http.StatusForbidden || get(second) != http.StatusOK {
+		t.Errorf("cross-site logout: %d", w.Code)
+	}
+}
+
+func TestSessionRevocationsBounded(t *testing.T) {
+	ss := newSessions()
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	kept := ss.issue(now.Add(time.Hour))
+	for range maxRevoked + 1 {
+		ss.revoke(ss.issue(now.Add(time.Hour)), now)
+	}
+	if len(ss.revoked) > maxRevoked {
+		t.Errorf("%d revocations remembered, want at most %d", len(ss.revoked), maxRevoked)
+	}
+	// Past the bound every session ends: none revoked comes back.
+	if ss.valid(kept, now) {
+		t.Error("a session outlived the revocations' overflow")
+	}
+}
+
+func TestTokenScopesOnDashboard(t *testing.T) {
+	r := newPageRig(t)
+	r.opts.Metrics = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("npsd_up 1\n")) })
+	r.opts.MetricsTokens = []string{"metrics-token-123"}
+	r = adminRigFrom(t, r)
+	call := func(method, path, token string) int {
+		req := httptest.NewRequest(method, path, strings.NewReader("state=contacted"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return r.doWith(req).Code
+	}
+	if code := call(http.MethodGet, "/admin", "metrics-token-123"); code != http.StatusSeeOther {
+		t.Errorf("a metrics token opened the dashboard: %d", code)
+	}
+	if code := call(http.MethodPost, "/admin/cases/k1", "metrics-token-123"); code != http.StatusForbidden {
+		t.Errorf("a metrics token worked a case button: %d", code)
+	}
+	if code := call(http.MethodGet, "/metrics", "admin-token-123"); code != http.StatusUnauthorized {
+		t.Errorf("an admin token read /metrics: %d", code)
+	}
+	if code := call(http.MethodGet, "/metrics", ""); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a token, one configured: %d", code)
+	}
+	if code := call(http.MethodGet, "/metrics", "metrics-token-123"); code != http.StatusOK {
+		t.Errorf("/metrics with its token: %d", code)
+	}
+	if code := call(http.MethodPost, "/admin/cases/k1", "admin-token-123"); code != http.StatusSeeOther {
+		t.Errorf("an admin token on a case button: %d", code)
+	}
+}
+
+func TestMetricsOpenWithoutTokens(t *testing.T) {
+	r := newPageRig(t)
+	r.opts.Metrics = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("npsd_up 1\n")) })
+	r.build()
+	if w := r.do(http.MethodGet, "/metrics", nil); w.Code != http.StatusOK {
+		t.Errorf("/metrics with no metrics token configured: %d, want open", w.Code)
+	}
+}
+
+// TestAdminStateOutlivesAReload: a reload builds a new server from the new
+// config. Given the daemon's AdminState, the owner's session goes on, a
+// logged-out session stays out, and a guesser's failures still count.
+func TestAdminStateOutlivesAReload(t *testing.T) {
+	for _, shared := range []bool{true, false} {
+		r := adminRig(t)
+		if shared {
+			r.opts.Admin.State = NewAdminState()
+			r.build()
+		}
+		const addr = "198.51.100.7:40000"
+		w := r.login(addr, "croissant", "")
+		cookies := w.Result().Cookies()
+		if len(cookies) != 1 {
+			t.Fatalf("login: %d %v", w.Code, cookies)
+		}
+		for range 5 {
+			r.login("203.0.113.9:40000", "baguette", "")
+		}
+		r.build() // the reload
+		req := httptest.NewRequest(http.MethodGet, "/admin", nil)
+		req.AddCookie(cookies[0])
+		session := r.doWith(req).Code
+		guesser := r.login("203.0.113.9:40000", "croissant", "").Code
+		switch {
+		case shared && (session != http.StatusOK || guesser != http.StatusTooManyRequests):
+			t.Errorf("with the daemon's state, after a reload: session %d (want 200), guesser %d (want 429)", session, guesser)
+		case !shared && session == http.StatusOK:
+			t.Errorf("a server of its own honoured the old server's session: the test no longer shows what sharing is for")
+		}
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"npsd/store"
 )
@@ -48,6 +50,10 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.tokenError(w, err)
+		return
+	}
+	if err := s.caseLinkLive(c.Case); err != nil {
+		s.pageError(w, err)
 		return
 	}
 	if r.Method == http.MethodPost {
@@ -103,12 +109,42 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	t := caseTexts[d.Lang]
 	d.NotePlaceholder, d.Contacted, d.Resolved = t[0], t[1], t[2]
 	d.State, d.Due = string(d.Case.State), d.Case.Due.In(s.o.Pages.location()).Format("2006-01-02 15:04")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	if err := casePage.Execute(w, d); err != nil {
-		s.log.Error("rendering a case page", "err", err)
+	// The URL carries the token: no referrer leaves the page, and no
+	// other site may frame its buttons.
+	s.writeHTML(w, http.StatusOK, casePage, d, "no-referrer")
+}
+
+// caseLinkLifetime is how long a case link keeps working once the case is
+// resolved: long enough to add a late note, short enough that an old
+// alert email forwarded or left in a mailbox no longer opens the
+// customer's details.
+const caseLinkLifetime = 7 * 24 * time.Hour
+
+// caseLinkLive refuses the link of a case resolved more than
+// caseLinkLifetime ago, as an expired link.
+func (s *Server) caseLinkLive(id store.CaseID) error {
+	var k store.Case
+	if err := s.o.Store.View(func(tx *store.Tx) (err error) { k, err = tx.Case(id); return err }); err != nil {
+		return caseErr(err)
 	}
+	if resolved, ok := resolvedAt(k); ok && s.o.Pages.Now().Sub(resolved) > caseLinkLifetime {
+		return ErrExpiredToken
+	}
+	return nil
+}
+
+// resolvedAt is when a resolved case was last marked so: its last note
+// saying resolved, or its last update for a case resolved without one.
+func resolvedAt(k store.Case) (time.Time, bool) {
+	if k.State != store.CaseResolved {
+		return time.Time{}, false
+	}
+	for _, n := range slices.Backward(k.Notes) {
+		if n.State == store.CaseResolved {
+			return n.At, true
+		}
+	}
+	return k.Updated, true
 }
 
 func caseErr(err error) error {

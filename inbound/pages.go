@@ -118,6 +118,8 @@ func (s *Server) writeHTML(w http.ResponseWriter, status int, t *template.Templa
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", referrerPolicy)
 	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
 }
@@ -217,9 +219,6 @@ func (s *Server) pageError(w http.ResponseWriter, err error) {
 	http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
 }
 
-// maxCommentRunes bounds a comment typed on the page.
-const maxCommentRunes = 2000
-
 // postSurvey records a score (and a comment) from the page.
 func (s *Server) postSurvey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
@@ -237,10 +236,7 @@ func (s *Server) postSurvey(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "score must be 0-10", http.StatusBadRequest)
 		return
 	}
-	comment := strings.TrimSpace(r.PostForm.Get("comment"))
-	if rs := []rune(comment); len(rs) > maxCommentRunes {
-		comment = string(rs[:maxCommentRunes])
-	}
+	comment := capComment(strings.TrimSpace(r.PostForm.Get("comment")))
 	// The same submission twice (a double click, a resent form) is one.
 	sum := sha256.Sum256([]byte(strconv.Itoa(score) + "\x00" + comment))
 	_, err = s.o.Conversation.Handle(r.Context(), Incoming{

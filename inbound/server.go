@@ -33,7 +33,8 @@ type ServerOptions struct {
 	// signatures are computed over it.
 	PublicURL string
 	// TrustProxyHeaders takes the scheme and host from X-Forwarded-Proto
-	// and X-Forwarded-Host, for a reverse proxy that sets them. Off, they
+	// and X-Forwarded-Host, and the client's address from the last entry
+	// of X-Forwarded-For, for a reverse proxy that sets them. Off, they
 	// are ignored: anyone can send them.
 	TrustProxyHeaders bool
 	// TwilioAuthToken checks X-Twilio-Signature. Empty: every Twilio
@@ -51,6 +52,9 @@ type ServerOptions struct {
 	Health func() (map[string]string, bool)
 	// Metrics, when set, is served at /metrics.
 	Metrics http.Handler
+	// MetricsTokens, when any is set, are the bearer tokens /metrics
+	// requires; none leaves it open, for a listener off the internet.
+	MetricsTokens []string
 	// Routes are more handlers by ServeMux pattern (the shop's API).
 	Routes map[string]http.Handler
 	// OnForged, when set, is told of each webhook refused for its signature.
@@ -67,6 +71,8 @@ type Server struct {
 	validator twclient.RequestValidator
 	public    *url.URL
 	mux       *http.ServeMux
+	logins    *loginThrottle // the dashboard's; nil when it is off
+	sessions  *sessions      // the dashboard's; nil when it is off
 }
 
 // NewServer builds the handlers; a Listener serves them.
@@ -86,7 +92,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("POST /hooks/twilio/status", s.twilio(s.deliveryStatus))
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	if o.Metrics != nil {
-		s.mux.Handle("GET /metrics", o.Metrics)
+		s.mux.Handle("GET /metrics", s.metricsGuard(o.Metrics))
 	}
 	for pattern, h := range o.Routes {
 		s.mux.Handle(pattern, h)
@@ -103,6 +109,11 @@ func NewServer(o ServerOptions) (*Server, error) {
 		s.mux.HandleFunc("GET /c/{token}", s.casePage)
 		s.mux.HandleFunc("POST /c/{token}", s.casePage)
 		if s.adminEnabled() {
+			state := o.Admin.State
+			if state == nil {
+				state = NewAdminState()
+			}
+			s.logins, s.sessions = state.logins, state.sessions
 			s.mux.HandleFunc("GET /admin", s.dashboard)
 			s.mux.HandleFunc("GET /admin/login", s.adminLogin)
 			s.mux.HandleFunc("POST /admin/login", s.adminLogin)
@@ -111,6 +122,21 @@ func NewServer(o ServerOptions) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// metricsGuard requires a metrics-scoped bearer token when any is set.
+func (s *Server) metricsGuard(h http.Handler) http.Handler {
+	if len(s.o.MetricsTokens) == 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !bearerIn(r, s.o.MetricsTokens) {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			http.Error(w, "a metrics token is required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Conversation returns the handler behind every way in, for a caller that

@@ -68,7 +68,8 @@ type HTTPConfig struct {
 	TrustProxyHeaders bool   `yaml:"trust_proxy_headers"`
 	// AdminPasswordHash is the bcrypt hash of the dashboard password.
 	AdminPasswordHash string `yaml:"admin_password_hash"`
-	// APITokensFile holds bearer tokens, one a line.
+	// APITokensFile holds bearer tokens, one a line, each "scope:token"
+	// (admin, api, metrics) or bare (api).
 	APITokensFile string `yaml:"api_tokens_file"`
 }
 
@@ -99,6 +100,12 @@ type IMAPConfig struct {
 	PasswordFile string   `yaml:"password_file"`
 	Mailbox      string   `yaml:"mailbox"`
 	PollInterval Duration `yaml:"poll_interval"`
+	// MaxMessageMB is the largest message read, in megabytes; a larger one
+	// is recorded as failed and passed over without being fetched.
+	MaxMessageMB int `yaml:"max_message_mb"`
+	// AuthservID names the mail server whose Authentication-Results
+	// header is trusted to prove a reply's sender.
+	AuthservID string `yaml:"authserv_id"`
 }
 
 type SMSConfig struct {
@@ -254,7 +261,7 @@ func defaultConfig() Config {
 			RatePerSecond: 5,
 			SMTP:          SMTPConfig{Port: 587, TLS: "starttls"},
 		},
-		IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", PollInterval: Duration(time.Minute)},
+		IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", PollInterval: Duration(time.Minute), MaxMessageMB: 10},
 		SMS: SMSConfig{
 			Transport:     "file",
 			FileDir:       "npsd-data/outbox/sms",

@@ -94,6 +94,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.check(i.Password != "", "imap.password", "must be set when imap.host is (or imap.password_file)")
 		v.check(i.Mailbox != "", "imap.mailbox", "must not be empty")
 		v.check(i.PollInterval >= Duration(5*time.Second), "imap.poll_interval", "must be 5s or more")
+		v.check(i.MaxMessageMB >= 1 && i.MaxMessageMB <= 100, "imap.max_message_mb", "must be between 1 and 100")
 	}
 
 	switch s := c.SMS; s.Transport {

@@ -38,6 +38,9 @@ type daemonParts struct {
 	health   *health
 	metrics  *metrics
 	inFlight *dispatcher.InFlight
+	// admin is the dashboard's sessions and login throttle, kept across
+	// reloads.
+	admin *inbound.AdminState
 }
 
 func (c *cli) build(cfg *Config, p daemonParts) (*generation, error) {
@@ -57,7 +60,7 @@ func (c *cli) build(cfg *Config, p daemonParts) (*generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, reader, err := c.newInbound(cfg, p.st, sign, p.log, disp.Wake, p.health.check, p.metrics, tpl, sched.Timing())
+	srv, reader, err := c.newInbound(cfg, p.st, sign, p.log, disp.Wake, p.health.check, p.metrics, tpl, sched.Timing(), p.admin)
 	if err != nil {
 		closeTransports()
 		return nil, err
@@ -134,7 +137,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		log.Error("cannot open the store", "err", err)
 		return exitPartial
 	}
-	parts := daemonParts{st: st, log: log, health: newHealth(st), metrics: newMetrics(st), inFlight: dispatcher.NewInFlight()}
+	parts := daemonParts{st: st, log: log, health: newHealth(st), metrics: newMetrics(st), inFlight: dispatcher.NewInFlight(), admin: inbound.NewAdminState()}
 	gen, err := c.build(cfg, parts)
 	if err != nil {
 		log.Error("cannot start", "err", err)

@@ -122,7 +122,7 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 	say("2. wave planned (%d surveys) and sent: the messages are in %s", plan.Queued, filepath.Join(dir, "outbox"))
 
 	// 3. The answers come in through the real handlers.
-	srv, _, err := c.newInbound(&cfg, st, sign, log, func() {}, nil, mets, tpl, sched.Timing())
+	srv, _, err := c.newInbound(&cfg, st, sign, log, func() {}, nil, mets, tpl, sched.Timing(), nil)
 	if err != nil {
 		return err
 	}

@@ -225,6 +225,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 		Observe:           m.observeSend,
 		Webhooks:          &dispatcher.WebhookSender{Secret: []byte(cfg.Webhooks.Secret.Reveal())},
 		InFlight:          inFlight,
+		Summary:           scheduler.SummaryOfJob(cfg.summaryPlan(c.now).Options),
 	})
 	if err != nil {
 		closer()
@@ -235,7 +236,7 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing) (*inbound.Server, *inbound.IMAPReader, error) {
+func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing, adminState *inbound.AdminState) (*inbound.Server, *inbound.IMAPReader, error) {
 	cv, err := inbound.NewConversation(st, inbound.ConversationOptions{
 		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
 		ReviewRequest: cfg.Followup.ReviewRequest,
@@ -260,22 +261,25 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 	token := cfg.SMS.Twilio.AuthToken.Reveal()
 	admin := inbound.AdminOptions{
 		PasswordHash: cfg.HTTP.AdminPasswordHash,
+		State:        adminState,
 		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
 			opts := cfg.summaryPlan(c.now).Options
 			opts.CaseURL = c.links(cfg, signer).Case
 			return scheduler.BuildSummary(tx, scheduler.WeekStart(now, cfg.location()), opts)
 		},
 	}
+	var tokens tokenScopes
 	if cfg.HTTP.APITokensFile != "" {
-		if admin.Tokens, err = apiTokens(cfg.HTTP.APITokensFile); err != nil {
+		if tokens, err = apiTokens(cfg.HTTP.APITokensFile); err != nil {
 			return nil, nil, err
 		}
 	}
+	admin.Tokens = tokens.admin
 	var reader *inbound.IMAPReader
 	if i := cfg.IMAP; i.Host != "" {
 		reader, err = inbound.NewIMAPReader(inbound.IMAPOptions{
 			Host: i.Host, Port: i.Port, TLS: i.TLS, Username: i.Username, Password: i.Password.Reveal(),
-			Mailbox: i.Mailbox, PollInterval: time.Duration(i.PollInterval),
+			Mailbox: i.Mailbox, PollInterval: time.Duration(i.PollInterval), MaxMessageBytes: int64(i.MaxMessageMB) << 20, AuthservID: i.AuthservID,
 			Store: st, Conversation: cv, Signer: signer, Logger: log, Now: c.now,
 			OnError: m.imapErrs.Inc,
 		})
@@ -295,32 +299,73 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		Admin:             admin,
 		Health:            health,
 		Metrics:           m.handler(),
-		Routes:            (&api{cfg: cfg, st: st, tokens: admin.Tokens, now: c.now, log: log}).routes(),
+		MetricsTokens:     tokens.metrics,
+		Routes:            (&api{cfg: cfg, st: st, tokens: tokens.api, now: c.now, log: log}).routes(),
 		OnForged:          m.forged.Inc,
 	})
 	return srv, reader, err
 }
 
-// apiTokens reads a tokens file: one token a line, blank lines and #
-// comments ignored. A token shorter than 16 characters is refused, since
-// it guards the customers' data.
-func apiTokens(path string) ([]string, error) {
+// tokenScopes are the bearer tokens of the tokens file by what each
+// opens, so that a token given to the shop's systems cannot work the
+// dashboard's buttons, nor a monitoring token read the customers' data.
+type tokenScopes struct {
+	admin   []string // the dashboard and its case buttons
+	api     []string // the shop's JSON API
+	metrics []string // /metrics
+}
+
+// apiTokens reads a tokens file: one token a line, as "scope:token" with
+// scope admin, api or metrics, or a bare token, which is an api one as
+// every token was before scopes. Blank lines and # comments are ignored.
+// A token shorter than 16 characters is refused, since it guards the
+// customers' data, and so is an unknown scope rather than taken for part
+// of a bare token: a misspelt "amdin:" would otherwise quietly become an
+// api token.
+func apiTokens(path string) (tokenScopes, error) {
+	var out tokenScopes
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	var out []string
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if len(line) < 16 {
-			return nil, fmt.Errorf("%s line %d: token shorter than 16 characters", path, i+1)
+		scope, tok := "api", line
+		if pre, rest, ok := strings.Cut(line, ":"); ok && isScopeName(pre) {
+			scope, tok = pre, strings.TrimSpace(rest)
 		}
-		out = append(out, line)
+		if len(tok) < 16 {
+			return tokenScopes{}, fmt.Errorf("%s line %d: token shorter than 16 characters", path, i+1)
+		}
+		switch scope {
+		case "admin":
+			out.admin = append(out.admin, tok)
+		case "api":
+			out.api = append(out.api, tok)
+		case "metrics":
+			out.metrics = append(out.metrics, tok)
+		default:
+			return tokenScopes{}, fmt.Errorf("%s line %d: unknown scope %q (admin, api or metrics)", path, i+1, scope)
+		}
 	}
 	return out, nil
+}
+
+// isScopeName reports whether s reads as a scope before a colon: a short
+// lowercase word.
+func isScopeName(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	for _, c := range s {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // replyAddress is the bare address replies go to.
