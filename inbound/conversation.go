@@ -153,6 +153,9 @@ type Outcome struct {
 	Survey  store.SurveyID
 	// Note says what happened, for the log and the inbound record.
 	Note string
+	// Unknown is set when the sender matched no contact (or several): the
+	// message is kept for the owner, for a bounded time.
+	Unknown bool
 }
 
 // Handle stores what a message says and queues what follows, in one
@@ -187,7 +190,7 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 		return tx.PutInbound(store.InboundMessage{
 			Key: in.Key, Channel: in.Channel, From: in.From, Body: clipRunes(in.Text, maxKeptText), Received: now,
 			ContactID: out.Contact, SurveyID: out.Survey, Intent: string(in.Reply.Intent),
-			Outcome: out.Note, Answer: out.Answer,
+			Outcome: out.Note, Answer: out.Answer, NeedsOwner: out.Unknown, UnknownSender: out.Unknown,
 		})
 	})
 	if err != nil {
@@ -227,6 +230,7 @@ func (h *handling) run() error {
 		id, err = h.tx.ContactIDByKey(h.in.From, phoneOf(h.in))
 	}
 	if err != nil {
+		h.out.Unknown = true
 		if errors.Is(err, store.ErrNotFound) {
 			h.note("unknown sender: kept, nothing else done")
 			return nil

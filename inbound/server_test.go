@@ -351,6 +351,14 @@ func TestStopStartHelpAndStrangers(t *testing.T) {
 	if !found {
 		t.Error("a stranger's message was not kept")
 	}
+	// Kept for the owner, and marked so that it is kept a bounded time.
+	var forOwner []store.InboundMessage
+	r.st.View(func(tx *store.Tx) error {
+		return tx.ForEachForOwner(time.Time{}, func(m store.InboundMessage) error { forOwner = append(forOwner, m); return nil })
+	})
+	if len(forOwner) != 1 || forOwner[0].From != "+33699999999" || !forOwner[0].UnknownSender {
+		t.Errorf("messages for the owner: %+v; want the stranger's, marked as from an unknown sender", forOwner)
+	}
 }
 
 func TestAnswersWaitForTheWindow(t *testing.T) {

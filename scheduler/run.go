@@ -107,6 +107,23 @@ func (s *Scheduler) SweepCases(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// unknownSendersPerSweep bounds one sweep's deletions, so that a first
+// sweep over years of strangers' messages does not hold the writer long;
+// the next sweeps take the rest.
+const unknownSendersPerSweep = 1000
+
+// SweepUnknownSenders deletes the messages from unknown senders older than
+// KeepUnknownSenders and returns how many went.
+func (s *Scheduler) SweepUnknownSenders(ctx context.Context) (int, error) {
+	cutoff := s.opts.Now().Add(-s.opts.KeepUnknownSenders)
+	n := 0
+	err := s.st.Update(ctx, func(tx *store.Tx) (err error) {
+		n, err = tx.DropUnknownSenders(cutoff, unknownSendersPerSweep)
+		return err
+	})
+	return n, err
+}
+
 // Run plans waves at their cron times and sweeps events, reminders and
 // expiries every Tick, until ctx ends. Each run is logged; a failed run is
 // logged and retried at the next time rather than stopping the daemon.
@@ -166,6 +183,11 @@ func (s *Scheduler) sweep(ctx context.Context) {
 		s.log.Error("case sweep failed", "err", err)
 	} else if n > 0 {
 		s.log.Info("overdue cases reminded", "cases", n)
+	}
+	if n, err := s.SweepUnknownSenders(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("unknown senders' sweep failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("unknown senders' messages deleted", "messages", n, "older_than", s.opts.KeepUnknownSenders.String())
 	}
 	res, err := s.SweepSurveys(ctx)
 	switch {

@@ -70,6 +70,9 @@ type Options struct {
 	ExpireAfter time.Duration
 	// Summary is the weekly summary's schedule and recipients.
 	Summary SummaryPlan
+	// KeepUnknownSenders is how long a message from nobody npsd knows is
+	// kept for the owner before it is deleted. Default 90 days.
+	KeepUnknownSenders time.Duration
 	// CaseURL links a detractor case to its page in reminders; nil for none.
 	CaseURL func(store.CaseID) string
 	// Tick is how often events, reminders and expiries are looked at.
@@ -138,6 +141,9 @@ func New(st Store, opts Options) (*Scheduler, error) {
 	}
 	if opts.ExpireAfter <= 0 {
 		opts.ExpireAfter = 14 * 24 * time.Hour
+	}
+	if opts.KeepUnknownSenders <= 0 {
+		opts.KeepUnknownSenders = 90 * 24 * time.Hour
 	}
 	if opts.Rules.MaxEventAge <= 0 {
 		opts.Rules.MaxEventAge = 7 * 24 * time.Hour

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -284,5 +285,58 @@ func TestNewRejectsBadCampaigns(t *testing.T) {
 		if err == nil {
 			t.Errorf("campaign %+v accepted", c)
 		}
+	}
+}
+
+// TestUnknownSendersAreKeptForABoundedTime: a message from nobody npsd knows
+// is kept for the owner 90 days, then deleted; a message from a customer
+// stays.
+func TestUnknownSendersAreKeptForABoundedTime(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	start := at(paris, 2026, 11, 23, 10, 0)
+	clk := &clock{t: start}
+	st := openStore(t, clk.now)
+	s := newScheduler(t, st, clk, paris)
+	ann := addContact(t, st, store.Contact{Name: "Ann", Email: "ann@example.fr"})
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		for i, m := range []store.InboundMessage{
+			{Key: "twilio:SMstranger", From: "+33600000000", Body: "c'est qui ?", Received: start, UnknownSender: true, NeedsOwner: true},
+			{Key: "email:ann-1@example.fr", From: "ann@example.fr", Body: "9", Received: start, ContactID: ann.ID},
+			{Key: "email:stranger-2@example.net", From: "x@example.net", Body: "later", Received: start.Add(day(30)), UnknownSender: true, NeedsOwner: true},
+		} {
+			if err := tx.PutInbound(m); err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := func() []string {
+		var keys []string
+		st.View(func(tx *store.Tx) error {
+			return tx.ForEachInbound(func(m store.InboundMessage) error { keys = append(keys, m.Key); return nil })
+		})
+		return keys
+	}
+	clk.set(start.Add(day(89)))
+	if n, err := s.SweepUnknownSenders(ctx); err != nil || n != 0 {
+		t.Fatalf("after 89 days: %d deleted, %v", n, err)
+	}
+	clk.set(start.Add(day(91)))
+	if n, err := s.SweepUnknownSenders(ctx); err != nil || n != 1 {
+		t.Fatalf("after 91 days: %d deleted, %v; want the first stranger's", n, err)
+	}
+	if got := kept(); len(got) != 2 || slices.Contains(got, "twilio:SMstranger") {
+		t.Errorf("kept after 91 days: %v", got)
+	}
+	var owner int
+	st.View(func(tx *store.Tx) error {
+		return tx.ForEachForOwner(time.Time{}, func(store.InboundMessage) error { owner++; return nil })
+	})
+	if owner != 1 {
+		t.Errorf("%d messages listed for the owner, want the later stranger's only", owner)
 	}
 }

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // InboundMessage is a message that came in (an SMS, an email reply), kept
 // whatever it said and whoever sent it: its key makes a replayed webhook or
-// a refetched email a no-op, and an unknown sender's message is never lost.
+// a refetched email a no-op, and an unknown sender's message is not lost
+// (it is kept for a bounded time, then dropped).
 type InboundMessage struct {
 	// Key is the message's identity: "twilio:SM…", "imap:INBOX:1700000000:42".
 	Key       string    `json:"key"`
@@ -33,6 +36,10 @@ type InboundMessage struct {
 	// messages are indexed by time, so listing them does not read the
 	// whole history.
 	NeedsOwner bool `json:"needs_owner,omitempty"`
+	// UnknownSender marks a message from nobody npsd knows: it is kept
+	// for a bounded time only (see DropUnknownSenders), since it may be
+	// anyone's personal data and answers no survey.
+	UnknownSender bool `json:"unknown_sender,omitempty"`
 }
 
 // Inbound returns the message stored under key; ok is false when it is new.
@@ -56,12 +63,45 @@ func (t *Tx) PutInbound(m InboundMessage) error {
 			return err
 		}
 	}
+	if m.UnknownSender {
+		if err := t.bucket(bucketInboundUnknown).Put(ownerInboxKey(m), nil); err != nil {
+			return err
+		}
+	}
 	return putJSON(t.bucket(bucketInbound), []byte(m.Key), m)
 }
 
 // ownerInboxKey orders the messages kept for the owner by time.
 func ownerInboxKey(m InboundMessage) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(m.Received.UnixNano())), m.Key...)
+}
+
+// DropUnknownSenders deletes the messages from unknown senders received
+// before cutoff, at most max of them (the caller comes back for the
+// rest), and returns how many it deleted. It reads only the index of such
+// messages, oldest first, so its cost is what it deletes.
+func (t *Tx) DropUnknownSenders(cutoff time.Time, max int) (int, error) {
+	if !cutoff.After(time.Unix(0, 0)) {
+		return 0, nil
+	}
+	limit := binary.BigEndian.AppendUint64(nil, uint64(cutoff.UnixNano()))
+	unknown, forOwner, inbound := t.bucket(bucketInboundUnknown), t.bucket(bucketInboundForOwner), t.bucket(bucketInbound)
+	var keys [][]byte
+	c := unknown.Cursor()
+	for k, _ := c.First(); k != nil && len(keys) < max && string(k[:8]) < string(limit); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		for _, b := range []*bolt.Bucket{unknown, forOwner} {
+			if err := b.Delete(k); err != nil {
+				return 0, err
+			}
+		}
+		if err := inbound.Delete(k[8:]); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }
 
 // ForEachForOwner calls fn for each message kept for the owner (see

@@ -35,6 +35,7 @@ var (
 	bucketJobsByContact    = []byte("jobs_by_contact")
 	bucketCases            = []byte("cases")
 	bucketInboundForOwner  = []byte("inbound_for_owner")
+	bucketInboundUnknown   = []byte("inbound_unknown")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -84,9 +85,13 @@ var migrations = []migration{
 			return byContact.Put(surveyContactKey(s), nil)
 		})
 	}},
-	{3, "add the index of messages kept for the owner", func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketInboundForOwner)
-		return err
+	{3, "add the indexes of messages kept for the owner and of unknown senders", func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketInboundForOwner, bucketInboundUnknown} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+		}
+		return nil
 	}},
 }
 
