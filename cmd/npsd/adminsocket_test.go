@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -178,4 +181,28 @@ func TestAdminSocketServesItsOwnerOnly(t *testing.T) {
 	e.runDaemon(func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) })
 	waitForSocket(t, filepath.Join(e.dir, "npsd-data", "npsd.sock"))
 	e.want(e.npsd("report", "--format", "json"), exitOK, []string{`"responses": 0`}, nil)
+}
+
+// TestForwardedSpecsMatchTheCommands: the daemon refuses a flag its table
+// does not know, so a flag added to a command and not to the table would
+// make that command fail whenever the daemon runs. Each forwarded
+// command's --help must list exactly the table's flags (and --config,
+// which stays with the client).
+func TestForwardedSpecsMatchTheCommands(t *testing.T) {
+	e := newEnv(t)
+	flagName := regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`)
+	for name, spec := range forwardedSpecs() {
+		r := e.npsd(append(strings.Fields(name), "--help")...)
+		got := map[string]bool{}
+		for _, m := range flagName.FindAllStringSubmatch(r.stderr+r.stdout, -1) {
+			got[m[1]] = true
+		}
+		want := map[string]bool{"config": true}
+		for f := range spec.flags {
+			want[f] = true
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: --help lists %v, the socket's table %v", name, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+		}
+	}
 }
