@@ -45,7 +45,7 @@ type Reply struct {
 // punctuation and emoji around them. They follow the carriers' and
 // Twilio's opt-out vocabulary, with the French words customers use.
 var (
-	stopWords  = setOf("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT", "ARRET", "DESABONNER", "DESINSCRIRE", "STOP SVP", "STOP MERCI")
+	stopWords  = setOf("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT", "ARRET", "DESABONNER", "DESINSCRIRE", "STOP SVP", "STOP MERCI", "FIN")
 	startWords = setOf("START", "UNSTOP", "YES", "SUBSCRIBE")
 	helpWords  = setOf("HELP", "INFO", "AIDE")
 )
@@ -70,8 +70,12 @@ func fold(s string) string {
 	return b.String()
 }
 
-// keyword returns the keyword intent of a whole message, or "".
+// keyword returns the keyword intent of a whole message, or "". A message
+// with a number in it is not a keyword: "Yes! 10" is a score, not START.
 func keyword(text string) Intent {
+	if strings.ContainsFunc(text, unicode.IsDigit) {
+		return ""
+	}
 	words := strings.FieldsFunc(fold(text), func(r rune) bool { return !unicode.IsLetter(r) })
 	k := strings.Join(words, " ")
 	switch {
@@ -159,6 +163,11 @@ var articles = setOf("UN", "UNE", "A", "AN")
 // keyword, a score with its comment, or a comment alone.
 func ParseText(text string) Reply {
 	text = strings.TrimSpace(strings.ToValidUTF8(text, ""))
+	// An opt-out wins over anything else the message says, a score
+	// included: "8 mais stop les textos" stops the texts.
+	if isOptOut(text) {
+		return Reply{Intent: IntentStop}
+	}
 	if k := keyword(text); k != "" {
 		return Reply{Intent: k}
 	}

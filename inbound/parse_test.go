@@ -92,7 +92,10 @@ var smsCases = []parseCase{
 	note("Qui êtes-vous ?"), note("👍"), note("C'était un peu long"), note("un service de qualité"),
 	note("One of the best"), note("Le magasin est neuf et propre"), note("Je suis passé à 10h30"),
 	note("RDV le 2e jour"), note("Super !"), note("ok"), note("Parfait"), note("Thanks"),
-	note("Stop spamming me please"), note("Please stop"), note("Aidez-moi à comprendre"),
+	note("Aidez-moi à comprendre"),
+	// Opt-outs in a sentence (these two were once read as comments: a
+	// missed opt-out is the costliest mistake, issue 13).
+	kw("Stop spamming me please", IntentStop), kw("Please stop", IntentStop),
 	// Keywords.
 	kw("STOP", IntentStop), kw("stop", IntentStop), kw("Stop.", IntentStop), kw(" STOP ", IntentStop),
 	kw("STOPALL", IntentStop), kw("Unsubscribe", IntentStop), kw("CANCEL", IntentStop), kw("end", IntentStop),

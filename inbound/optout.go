@@ -1,0 +1,161 @@
+package inbound
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Opt-outs come in every form: a keyword (STOP, ARRÊT), the keyword
+// repeated or dressed up ("STOP STOP", "stop pls", "STOP SMS", "Arrêtez"),
+// or a sentence ("svp retirez-moi de votre liste", "Don't text me
+// again"). Twilio itself blocks only a few exact English words; CASL and
+// the TCPA make a missed opt-out the costliest mistake npsd can make, so an
+// opt-out anywhere in a message wins over a score in it. The rules below
+// are written on the folded text (upper case, no accents, apostrophes
+// kept), so "Arrêtez", "ARRETEZ" and "arretez" are one.
+
+// stopKeywords are the words that alone ask to stop.
+var stopKeywords = setOf("STOP", "STOPP", "STOPPP", "STOPALL", "UNSUBSCRIBE", "UNSUB", "UNSUSCRIBE", "UNSUBCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
+	"OPTOUT", "ARRET", "ARRETE", "ARRETEZ", "ARRETER", "ARRETTE", "ARRETTEZ", "DESABONNER", "DESABONNEZ", "DESABONNE", "DESABONNEMENT",
+	"DESINSCRIRE", "DESINSCRIVEZ", "DESINSCRIPTION", "DESINSCRIT", "STOPPEZ", "STOPPER", "REMOVE",
+	// Squeezed forms of repeated letters ("ARRRRÊTEZ"), and the typos
+	// thumbs make.
+	"ARET", "ARETE", "ARETEZ", "ARETER", "SOTP", "STPO", "SOP", "ARRTE", "ARRTER", "ARRTEZ", "ARRETT", "UNSUSCRIBE")
+
+// stopFillers may stand around a stop keyword without changing what it
+// asks: "Stop please", "STOP SMS", "arrêtez svp merci", "stop now".
+var stopFillers = setOf("PLEASE", "PLS", "PLZ", "PLEASE", "SVP", "STP", "SIL", "VOUS", "PLAIT", "MERCI", "THANKS", "THANK", "YOU", "THX", "TY",
+	"SMS", "TEXT", "TEXTS", "TEXTING", "TEXTO", "TEXTOS", "MESSAGE", "MESSAGES", "MSG", "MSGS", "MESSAGING", "NOW", "MAINTENANT", "TOUT", "ALL",
+	"IT", "THIS", "THAT", "CA", "CELA", "OUT", "MOI", "ME", "OK", "OKAY", "BON", "ALORS", "DONC", "OUI", "JUST", "JUSTE", "S'IL", "S'IL VOUS",
+	"AND", "ET", "THE", "LES", "CES", "VOS", "YOUR", "NUMBER", "NUMERO", "SONDAGE", "SONDAGES", "SURVEY", "SURVEYS", "MERCI BEAUCOUP",
+	"DE", "LA", "LISTE", "LIST", "FROM", "ANY", "MORE", "ANYMORE", "PLUS", "PU", "PLU", "A", "AU", "AUX", "TOI", "ICI", "HERE",
+	"BONNE", "JOURNEE", "SOIREE", "HAVE", "NICE", "DAY", "GOOD", "MAIS", "BUT", "ALREADY", "DEJA", "ENOUGH", "ASSEZ", "SUFFIT")
+
+// optOutSentences are the ways a sentence asks to stop, whatever stands
+// around them.
+var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
+	// French: "retirez-moi", "enlevez-moi de la liste", "ôtez mon numéro".
+	`(?:RETIR|ENLEV|OT|SUPPRIM|EFFAC|RAY|SORT|DESINSCRI|DESABONN|OUBLI)\w*[- ]?(?:MOI|M'|MON NUMERO|MON NUM|MON NO|MON #|MON CELL|MON TEL)`,
+	`ME (?:RETIRER|DESINSCRIRE|DESABONNER|ENLEVER|SUPPRIMER|RAYER|SORTIR)`,
+	`(?:TEXT|ECRIV|ENVOY|CONTACT|APPEL|SOLLICIT|RELANC)\w*[- ]MOI (?:PU|PLUS|PLU|JAMAIS)`,
+	`NE PLUS (?:RECEVOIR|M'?ENVOYER|M'?ECRIRE|ME TEXTER|ETRE CONTACTE|ETRE SOLLICITE)`,
+	`TANNE\w* DE RECEVOIR`,
+	`(?:CANCEL|ANNUL)\w* (?:MES|LES|VOS|TES|CES) (?:TEXTOS?|SMS|MESSAGES?|TEXTS?|SONDAGES?)`,
+	`(?:DESABONN|DESINSCRI)\w*`,
+	// "Ne m'écrivez plus", "ne me textez plus", "m'envoyez plus".
+	`(?:NE )?(?:M'|ME |MENVO|MECRI)\s*(?:ECRI|ENVOI|ENVOY|TEXT|CONTACT|APPEL|RELANC|SOLLICIT|DERANG|SPAM)\w* (?:PLUS|PU|PLU|JAMAIS)`,
+	// "je veux plus recevoir", "j'veux pu de vos textos", "je ne souhaite plus".
+	`(?:J'?)?(?:VEUX|VEUT|VEU|VEUS|VOUDRAIS|SOUHAITE|DESIRE|VEUILLE)(?: PLUS| PU| PLU| PAS| AUCUN| RIEN)+ (?:RECEVOIR|DE VOS|DE TES|DE CES|D'AUTRES|ETRE CONTACTE|ETRE SOLLICITE|QUE VOUS|(?:DE |D')(?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|SONDAGES?))`,
+	`(?:CHU|SUIS|JE SUIS) (?:PU|PLUS|PAS) INTERESSE\w* (?:A|PAR|DE) (?:RECEVOIR|VOS|VOTRE|TES|CES)`,
+	// "arrêtez de m'écrire", "arrête les textos", "stop les sms".
+	`(?:ARRET|STOP|CESS)\w* (?:DE M(?:'|E |ECRI|ENVOY|TEXT|CONTACT|SPAM|DERANG|SOLLICIT)\w*|D'M|DE TEXTER|D'ECRIRE|D'ENVOYER|DE NOUS|DE SPAMMER|VOS|TES|LES|CES|AVEC VOS|AVEC TES|AVEC LES|LE SPAM|TOUT)(?:\b|')`,
+	`(?:LACH|FOUT|FICH|SACR|CRISS|CALISS)\w*[- ]?(?:MOI|M') ?(?:PATIENCE|LA PAIX|TRANQUILLE|AVEC)`,
+	`(?:PLUS|PU|PLU) (?:DE|D') ?(?:SMS|TEXTOS?|MESSAGES?|TEXTES?|TEXTS?|SONDAGES?)`,
+	`AUCUN (?:AUTRE )?(?:SMS|TEXTO|MESSAGE|SONDAGE)`,
+	// English.
+	`(?:REMOVE|TAKE|DELETE|UNSUBSCRIBE|UNSUB|DROP|ERASE|SCRUB|EXCLUDE) (?:ME|MOI|MY NUMBER|MY #|MY PHONE|MY CELL|THIS NUMBER)`,
+	`OPT ME OUT`,
+	`(?:LOSE|FORGET|DELETE) MY (?:NUMBER|#|PHONE|CELL)`,
+	`CEASE`,
+	`HOW (?:DO|CAN|TO) (?:I )?(?:UNSUBSCRIBE|UNSUB|OPT OUT|STOP (?:THIS|THESE|THEM|IT|GETTING|RECEIVING))`,
+	`MAKE (?:THESE|THIS|THEM|IT|THE TEXTS|THE MESSAGES) STOP`,
+	`TAKE ME OFF`,
+	`(?:DON'?T|DO NOT|NEVER|PLEASE DON'?T|PLZ DON'?T|PLS DON'?T) (?:EVER )?(?:TEXT|TXT|MESSAGE|CONTACT|SMS|EMAIL|E-MAIL|SEND|WRITE|CALL|BOTHER|SPAM|MSG)\w*(?: ME| US| THIS NUMBER| ANY)`,
+	`STOP (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|CALLING|BUGGING|HARASSING|THE TEXTS|THESE|THIS|YOUR|ALL|THE MESSAGES|THE SURVEYS)`,
+	`NO MORE (?:TEXTS|TEXT|MESSAGES|SMS|SURVEYS|EMAILS|OF THESE|OF THIS)`,
+	`OPT(?:ING)?[- ]?OUT`,
+	`LEAVE ME ALONE`,
+	`(?:DON'?T|DO NOT|NO LONGER) WANT (?:TO (?:GET|RECEIVE|BE)|ANY MORE|ANYMORE|THESE|YOUR|ANY)`,
+	`(?:WRONG NUMBER)`,
+}, "|") + `)`)
+
+// notOptOut are the uses of a stop word that ask for the opposite or mean
+// something else: "don't stop", "arrêtez pas", "Stop & Shop", "I'll stop
+// by", "non-stop", "can't stop eating your croissants".
+var notOptOut = regexp.MustCompile(`\b(?:` + strings.Join([]string{
+	`(?:DON'?T|DO NOT|NEVER|CAN'?T|CANNOT|COULDN'?T|WON'?T|NON|NON-) ?STOP`,
+	`STOP (?:BY|IN|OVER|AT|THE BUS|&|AND SHOP|N SHOP)`,
+	`(?:BUS|TRAIN|NEXT|FIRST|LAST|ONE|PIT) STOP`,
+	`NONSTOP`,
+	`N'?(?:ARRET|STOP)\w* PAS`,
+	`(?:ARRET|STOP)\w* (?:PAS|JAMAIS)`,
+	`ARRET D'?(?:AUTOBUS|BUS)`,
+	`(?:VAIS|VA|VAS|ALLONS|VONT|PEUX|PEUT|DOIS|DOIT) (?:M'?|ME |S'?)?ARRET\w* (?:AU|A LA|A L'|CHEZ|EN|DANS|A|PAR|POUR)\b`,
+	// Refusing to unsubscribe, or asking to come back.
+	`(?:UNSUBSCRIBE|UNSUB|DESABONN\w*|DESINSCRI\w*|STOP)\?? (?:NO WAY|JAMAIS|NEVER|NON|NOPE|HELL NO)`,
+	`REABONN|RESUBSCRI|REINSCRI|RE-SUBSCRI`,
+	// Another channel stopped, texts kept: "stop calling, text only".
+	`TEXT ONLY|TEXT ME INSTEAD|TEXTS? (?:IS|ARE) FINE|SMS (?:IS |ARE )?(?:FINE|OK|OKAY)|BY TEXT (?:ONLY|INSTEAD)`,
+	`ENVOYEZ[- ]LES PAR (?:TEXTO|SMS)|PAR (?:TEXTO|SMS) (?:SVP|PLUTOT|A LA PLACE|SEULEMENT)|(?:PLUTOT|SEULEMENT) PAR (?:TEXTO|SMS)`,
+	`OPT(?:ING)? ?OUT OF (?:THE |MY )?(?:PAPER|PAPIER|RECEIPT|FACTURE|EMAIL|MAIL|COURRIEL|CATALOG)`,
+}, "|") + `)`)
+
+// foldForRules folds a message for the opt-out rules: upper case, no
+// accents, typographic apostrophes made plain, runs of spaces one.
+func foldForRules(text string) string {
+	f := fold(strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(text))
+	return strings.Join(strings.Fields(f), " ")
+}
+
+// isOptOut reports whether a message asks to stop receiving messages.
+func isOptOut(text string) bool {
+	// A line break ends a clause, as a full stop does.
+	f := foldForRules(strings.NewReplacer("🛑", " STOP ", "\n", " . ").Replace(text))
+	if keywordsOnly(f) {
+		return true
+	}
+	if notOptOut.MatchString(f) {
+		// "Don't stop!" cannot also be read as a stop: a message that uses
+		// a stop word in another sense is read by the sentences below no
+		// further ("don't stop the great work, but remove me from your
+		// list" is rare enough to be looked at by a person).
+		return false
+	}
+	// A stop keyword standing as its own clause, whatever the others say:
+	// "Bon service. STOP", "10, excellent service! STOP", "Dix mais stop".
+	for _, clause := range clauseRE.Split(f, -1) {
+		if keywordsOnly(clause) {
+			return true
+		}
+	}
+	return optOutSentences.MatchString(f)
+}
+
+// clauseRE splits a folded message into clauses: at sentence
+// punctuation, line breaks, emoji and "but".
+var clauseRE = regexp.MustCompile(`[.!?,;:\n()\p{So}\p{Sk}]+|\b(?:MAIS|BUT|PIS|ET PUIS)\b`)
+
+// keywordsOnly reports whether the words of a message, numbers and the
+// fillers set aside, are stop keywords and at least one: "STOP STOP",
+// "Stop please", "stop pls", "STOP SMS", "9 stop", "Arrêtez svp".
+func keywordsOnly(folded string) bool {
+	words := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
+	stops := 0
+	for _, w := range words {
+		w = strings.Trim(w, "'")
+		switch {
+		case w == "":
+		case stopKeywords[w] || stopKeywords[squeeze(w)]:
+			stops++
+		case stopFillers[w]:
+		default:
+			return false
+		}
+	}
+	return stops > 0
+}
+
+// squeeze shortens runs of a repeated letter to one: "STOOOOP" is "STOP",
+// "ARRRETEZ" "ARETEZ" (which is why the keywords list both spellings).
+func squeeze(w string) string {
+	var b strings.Builder
+	var last rune
+	for _, r := range w {
+		if r != last {
+			b.WriteRune(r)
+		}
+		last = r
+	}
+	return b.String()
+}
