@@ -275,7 +275,7 @@ func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, validity
 					return err
 				}
 				batch, batchBytes = nil, 0
-				if err := r.passOverTooLarge(ctx, c, validity, h); err != nil {
+				if err := r.passOverTooLarge(ctx, validity, h); err != nil {
 					return err
 				}
 				continue
@@ -330,7 +330,7 @@ func (r *IMAPReader) readBodies(ctx context.Context, c *imapclient.Client, valid
 
 // passOverTooLarge records a message over MaxMessageBytes as failed,
 // without fetching it, and moves the cursor past it.
-func (r *IMAPReader) passOverTooLarge(ctx context.Context, c *imapclient.Client, validity uint32, h *imapclient.FetchMessageBuffer) error {
+func (r *IMAPReader) passOverTooLarge(ctx context.Context, validity uint32, h *imapclient.FetchMessageBuffer) error {
 	in := Incoming{Key: r.messageKey(validity, h.UID, ""), Channel: store.ChannelEmail}
 	if e := h.Envelope; e != nil {
 		if e.MessageID != "" {
@@ -341,11 +341,20 @@ func (r *IMAPReader) passOverTooLarge(ctx context.Context, c *imapclient.Client,
 		}
 	}
 	reason := fmt.Errorf("%w: %d bytes, more than the %d that imap.max_message_mb allows: not read", errMessageTooLarge, h.RFC822Size, r.o.MaxMessageBytes)
-	if err := r.o.Conversation.RecordFailed(ctx, in, reason); err != nil {
+	if err := r.passOver(ctx, h.UID, in, reason); err != nil {
 		return err
 	}
-	r.log.Warn("email too large: recorded as failed and passed over", "uid", h.UID, "bytes", h.RFC822Size, "limit", r.o.MaxMessageBytes)
 	return r.setCursor(ctx, validity, h.UID)
+}
+
+// passOver records a message that failed for good, once, for the owner,
+// and logs it; the caller moves on to the next.
+func (r *IMAPReader) passOver(ctx context.Context, uid imap.UID, in Incoming, reason error) error {
+	if err := r.o.Conversation.RecordFailed(ctx, in, reason); err != nil {
+		return fmt.Errorf("message uid %d: recording its failure: %w", uid, err)
+	}
+	r.log.Error("email could not be handled: recorded as failed and passed over", "uid", uid, "err", reason)
+	return nil
 }
 
 // errMessageTooLarge marks a message over the size limit.
@@ -372,11 +381,7 @@ func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, ui
 	if errors.Is(err, ErrMessageTooComplex) {
 		// Nested or split beyond reason: the same bytes fail every time.
 		in := Incoming{Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: m.Subject}
-		if err := r.o.Conversation.RecordFailed(ctx, in, err); err != nil {
-			return false, fmt.Errorf("message uid %d: recording its failure: %w", uid, err)
-		}
-		r.log.Error("email too complex to read: recorded as failed and passed over", "uid", uid, "err", err)
-		return false, nil
+		return false, r.passOver(ctx, uid, in, err)
 	}
 	if err != nil {
 		// Unreadable as a message: keep it as it came, never drop it.
@@ -389,6 +394,9 @@ func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, ui
 	}
 	in.Survey = r.surveyOf(m)
 	switch {
+	case in.Reply.Intent == IntentAutoReply:
+		// An out-of-office answers nothing and changes nothing: whoever
+		// sent it, there is nothing for the owner to decide.
 	case in.Reply.Intent == IntentBounce:
 		in.Bounced = r.provenBounces(raw, m.Bounced)
 		if len(m.Bounced) > 0 && len(in.Bounced) == 0 {
@@ -403,11 +411,7 @@ func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, ui
 		if temporary(err) || ctx.Err() != nil {
 			return false, fmt.Errorf("message uid %d: %w", uid, err)
 		}
-		if err := r.o.Conversation.RecordFailed(ctx, in, err); err != nil {
-			return false, fmt.Errorf("message uid %d: recording its failure: %w", uid, err)
-		}
-		r.log.Error("email reply could not be handled: recorded as failed and passed over", "uid", uid, "err", err)
-		return false, nil
+		return false, r.passOver(ctx, uid, in, err)
 	}
 	r.log.Info("email reply read", "uid", uid, "contact", out.Contact, "survey", out.Survey, "outcome", out.Note)
 	return true, nil

@@ -91,6 +91,11 @@ func TestIMAPReader(t *testing.T) {
 	if inbound != 3 {
 		t.Errorf("%d inbound messages stored, want 3 (two replies and an automatic one)", inbound)
 	}
+	// An out-of-office proves nothing and asks nothing: not queued for
+	// the owner.
+	if kept := forOwner(t, r.st); len(kept) != 0 {
+		t.Errorf("kept for the owner: %+v; want nothing", kept)
+	}
 	if reader.LastPoll().IsZero() {
 		t.Error("LastPoll not set")
 	}

@@ -60,10 +60,12 @@ func (t *Tx) Forget(id ContactID) error {
 			return err
 		}
 	}
-	// What they sent us, and what was about to be sent to them.
+	// What they sent us, and what was about to be sent to them. A message
+	// kept without a contact (one that failed, one too large to read)
+	// is theirs too when it came from their address.
 	var inbound []InboundMessage
 	if err := t.ForEachInbound(func(m InboundMessage) error {
-		if m.ContactID == id {
+		if m.ContactID == id || mentions(m.From, c) {
 			inbound = append(inbound, m)
 		}
 		return nil

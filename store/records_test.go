@@ -257,6 +257,10 @@ func TestForget(t *testing.T) {
 		if err := tx.PutInbound(InboundMessage{Key: "twilio:SM1", From: "+33612345678", Body: "3 call me", ContactID: c.ID, Received: day}); err != nil {
 			return err
 		}
+		// Kept without a contact: too large to read, from Paul's address.
+		if err := tx.PutInbound(InboundMessage{Key: "email:big@example.fr", From: "paul@example.fr", Body: "Re: votre avis", Received: day, Outcome: "failed: message too large", NeedsOwner: true}); err != nil {
+			return err
+		}
 		_, err := tx.PutCase(Case{ContactID: c.ID, Score: 3, Notes: []CaseNote{{Text: "left a message for Paul"}}})
 		return err
 	})
@@ -277,7 +281,11 @@ func TestForget(t *testing.T) {
 		r, _ := tx.Response(1)
 		keep, _ := tx.Response(2)
 		m, _, _ := tx.Inbound("twilio:SM1")
+		failed, _, _ := tx.Inbound("email:big@example.fr")
 		k, _ := tx.Case(1)
+		if failed.From != "" || failed.Body != "" {
+			t.Errorf("a failed message from the forgotten address keeps %q %q", failed.From, failed.Body)
+		}
 		if got.Name != "" || got.Email != "" || got.Phone != "" || got.Attributes != nil || got.Forgotten.IsZero() {
 			t.Errorf("contact after forget: %+v", got)
 		}
