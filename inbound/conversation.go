@@ -156,6 +156,10 @@ type Outcome struct {
 	// Unknown is set when the sender matched no contact (or several): the
 	// message is kept for the owner, for a bounded time.
 	Unknown bool
+	// Kept is set when the message had no effect npsd could give it (an
+	// unclear reply, a message with no survey to answer): it is listed for
+	// the owner to decide.
+	Kept bool
 }
 
 // Handle stores what a message says and queues what follows, in one
@@ -179,7 +183,7 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 			}
 			return tx.PutInbound(store.InboundMessage{
 				Key: in.Key, Channel: in.Channel, From: in.From, Body: clipRunes(in.Text, maxKeptText), Received: now,
-				ContactID: out.Contact, Intent: string(in.Reply.Intent), Outcome: out.Note, NeedsOwner: true,
+				ContactID: out.Contact, Intent: string(in.Reply.Intent), Reading: in.Reply.Reading(), Outcome: out.Note, NeedsOwner: true,
 			})
 		}
 		h := &handling{cv: cv, tx: tx, in: in, now: now}
@@ -189,8 +193,8 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 		out, queued = h.out, h.queued
 		return tx.PutInbound(store.InboundMessage{
 			Key: in.Key, Channel: in.Channel, From: in.From, Body: clipRunes(in.Text, maxKeptText), Received: now,
-			ContactID: out.Contact, SurveyID: out.Survey, Intent: string(in.Reply.Intent),
-			Outcome: out.Note, Answer: out.Answer, NeedsOwner: out.Unknown, UnknownSender: out.Unknown,
+			ContactID: out.Contact, SurveyID: out.Survey, Intent: string(in.Reply.Intent), Reading: in.Reply.Reading(),
+			Outcome: out.Note, Answer: out.Answer, NeedsOwner: out.Unknown || out.Kept, UnknownSender: out.Unknown,
 		})
 	})
 	if err != nil {
@@ -267,30 +271,54 @@ func (h *handling) run() error {
 		return err
 	}
 	if !ok {
-		h.note("no survey to answer: kept")
+		h.keep("no survey to answer: kept for the owner")
 		return nil
 	}
 	h.out.Survey = sv.ID
 	r := h.in.Reply
 	answered := sv.ResponseID != 0
+	inWindow := answered && h.now.Sub(sv.Answered) <= h.cv.o.CommentWindow
 	switch {
-	case r.Intent == IntentScore && (!answered || r.Leading):
+	case r.Intent == IntentScore && !answered:
 		return h.score(sv, *r.Score, r.Comment)
-	case answered && h.now.Sub(sv.Answered) <= h.cv.o.CommentWindow && strings.TrimSpace(h.in.Text) != "":
-		return h.comment(sv, strings.TrimSpace(commentText(h.in)))
+	case changesScore(r):
+		return h.score(sv, *r.Score, r.Comment)
+	case inWindow && r.Unreadable:
+		// "8 ou 9 finalement": a change the customer may mean, which npsd
+		// cannot read. The score stays; the owner decides.
+		h.keep("unclear change of score: kept for the owner, the score stays")
+		return nil
+	case inWindow && strings.TrimSpace(h.in.Text) != "":
+		// Whatever it opens with, a later message is a comment, whole.
+		return h.comment(sv, strings.TrimSpace(h.in.Text))
 	case answered:
-		h.note("message after the comment window: kept")
+		h.keep("message after the comment window: kept for the owner")
 		return nil
 	case !sv.Reasked:
 		sv.Reasked = true
 		if _, err := h.tx.PutSurvey(sv); err != nil {
 			return err
 		}
-		h.note("no score read: asked once more")
+		h.keep("no score read: asked once more, kept for the owner")
 		return h.answer(templates.Reask, nil)
 	}
-	h.note("no score read, already asked again: kept")
+	h.keep("no score read, already asked again: kept for the owner")
 	return nil
+}
+
+// changesScore reports whether a reply that comes after a score replaces
+// it: only a lone number ("9", "9/10", "neuf") or an explicit change
+// ("finalement 8", "7 oups je voulais dire 9") does. "2 baguettes pour
+// demain svp" and "7, service rapide" are comments.
+func changesScore(r Reply) bool {
+	return r.Intent == IntentScore && (r.Standalone || r.Revision)
+}
+
+// keep notes that the message was kept without effect, for the owner to
+// read and decide.
+func (h *handling) keep(note string) {
+	h.note("%s", note)
+	h.out.Kept = true
 }
 
 // maxCommentRunes bounds a comment on every channel (the survey page, an
@@ -323,13 +351,13 @@ func clipRunes(s string, n int) string {
 	return s[:cut] + "…"
 }
 
-// commentText is the comment a plain message carries: the parsed comment,
-// or the whole text when the parser saw none (an unreadable reply).
-func commentText(in Incoming) string {
-	if in.Reply.Comment != "" {
-		return in.Reply.Comment
+// Reading is what npsd read, as the inbound record keeps it: the kind and
+// the rule, "score: score/alone".
+func (r Reply) Reading() string {
+	if r.Rule == "" {
+		return r.Kind()
 	}
-	return in.Text
+	return r.Kind() + ": " + r.Rule
 }
 
 func phoneOf(in Incoming) string {
@@ -393,8 +421,9 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 			return err
 		}
 		r.Score, r.Received = score, h.now
-		if comment != "" {
-			r.Comment = comment
+		if comment != "" && !strings.Contains(r.Comment, comment) {
+			// A comment never replaces an earlier one: it is added to it.
+			r.Comment = capComment(strings.TrimLeft(r.Comment+"\n"+comment, "\n"))
 		}
 		if _, err := h.tx.UpdateResponse(r); err != nil {
 			return err
@@ -470,6 +499,17 @@ var categoryKinds = map[string]bool{
 }
 
 func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due time.Time) error {
+	jobs, err := h.tx.JobsOf(h.contact.ID)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.SurveyID == sv.ID && categoryKinds[j.Kind] && (j.State == store.JobSent || j.State == store.JobInflight) {
+			// The customer has had their thanks or apology for this
+			// survey: a comment or a new score does not bring a second.
+			return nil
+		}
+	}
 	if err := h.cancelJobs("replaced by a newer answer", func(j store.Job) bool {
 		return j.SurveyID == sv.ID && categoryKinds[j.Kind]
 	}); err != nil {

@@ -30,7 +30,8 @@ var stopFillers = setOf("PLEASE", "PLS", "PLZ", "PLEASE", "SVP", "STP", "SIL", "
 	"IT", "THIS", "THAT", "CA", "CELA", "OUT", "MOI", "ME", "OK", "OKAY", "BON", "ALORS", "DONC", "OUI", "JUST", "JUSTE", "S'IL", "S'IL VOUS",
 	"AND", "ET", "THE", "LES", "CES", "VOS", "YOUR", "NUMBER", "NUMERO", "SONDAGE", "SONDAGES", "SURVEY", "SURVEYS", "MERCI BEAUCOUP",
 	"DE", "LA", "LISTE", "LIST", "FROM", "ANY", "MORE", "ANYMORE", "PLUS", "PU", "PLU", "A", "AU", "AUX", "TOI", "ICI", "HERE",
-	"BONNE", "JOURNEE", "SOIREE", "HAVE", "NICE", "DAY", "GOOD", "MAIS", "BUT", "ALREADY", "DEJA", "ENOUGH", "ASSEZ", "SUFFIT")
+	"BONNE", "JOURNEE", "SOIREE", "HAVE", "NICE", "DAY", "GOOD", "MAIS", "BUT", "ALREADY", "DEJA", "ENOUGH", "ASSEZ", "SUFFIT",
+	"PUB", "PUBS", "PUBLICITE", "PROMO", "PROMOS", "C", "LA", "LOL", "MDR", "SERIEUX", "SERIOUSLY", "TXT", "TXTS", "SPAM")
 
 // optOutSentences are the ways a sentence asks to stop, whatever stands
 // around them.
@@ -39,7 +40,8 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	`(?:RETIR|ENLEV|OT|SUPPRIM|EFFAC|RAY|SORT|DESINSCRI|DESABONN|OUBLI)\w*[- ]?(?:MOI|M'|MON NUMERO|MON NUM|MON NO|MON #|MON CELL|MON TEL)`,
 	`ME (?:RETIRER|DESINSCRIRE|DESABONNER|ENLEVER|SUPPRIMER|RAYER|SORTIR)`,
 	`(?:TEXT|ECRIV|ENVOY|CONTACT|APPEL|SOLLICIT|RELANC)\w*[- ]MOI (?:PU|PLUS|PLU|JAMAIS)`,
-	`NE PLUS (?:RECEVOIR|M'?ENVOYER|M'?ECRIRE|ME TEXTER|ETRE CONTACTE|ETRE SOLLICITE)`,
+	`NE PLUS (?:RECEVOIR|M'?ENVOYER|M'?ECRIRE|ME TEXTER|ETRE CONTACTE|ETRE SOLLICITE|ME CONTACTER|ME RELANCER|ME SOLLICITER|M'?APPELER|ME DERANGER)`,
+	`CESS\w* (?:L'ENVOI|D'ENVOYER|DE M'?ENVOYER|DE ME|DE M'|VOS ENVOIS|LES ENVOIS|CES ENVOIS)`,
 	`TANNE\w* DE RECEVOIR`,
 	`(?:CANCEL|ANNUL)\w* (?:MES|LES|VOS|TES|CES) (?:TEXTOS?|SMS|MESSAGES?|TEXTS?|SONDAGES?)`,
 	`(?:DESABONN|DESINSCRI)\w*`,
@@ -62,8 +64,8 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	`MAKE (?:THESE|THIS|THEM|IT|THE TEXTS|THE MESSAGES) STOP`,
 	`TAKE ME OFF`,
 	`(?:DON'?T|DO NOT|NEVER|PLEASE DON'?T|PLZ DON'?T|PLS DON'?T) (?:EVER )?(?:TEXT|TXT|MESSAGE|CONTACT|SMS|EMAIL|E-MAIL|SEND|WRITE|CALL|BOTHER|SPAM|MSG)\w*(?: ME| US| THIS NUMBER| ANY)`,
-	`STOP (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|CALLING|BUGGING|HARASSING|THE TEXTS|THESE|THIS|YOUR|ALL|THE MESSAGES|THE SURVEYS)`,
-	`NO MORE (?:TEXTS|TEXT|MESSAGES|SMS|SURVEYS|EMAILS|OF THESE|OF THIS)`,
+	`(?:STOP|QUIT|CEASE) (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|CALLING|BUGGING|HARASSING|THE TEXTS|THESE|THIS|YOUR|ALL|THE MESSAGES|THE SURVEYS)`,
+	`NO MORE (?:TEXTS|TEXT|TXTS|TXT|MESSAGES|MSGS|SMS|SURVEYS|EMAILS|OF THESE|OF THIS)`,
 	`OPT(?:ING)?[- ]?OUT`,
 	`LEAVE ME ALONE`,
 	`(?:DON'?T|DO NOT|NO LONGER) WANT (?:TO (?:GET|RECEIVE|BE)|ANY MORE|ANYMORE|THESE|YOUR|ANY)`,
@@ -99,27 +101,34 @@ func foldForRules(text string) string {
 }
 
 // isOptOut reports whether a message asks to stop receiving messages.
-func isOptOut(text string) bool {
+func isOptOut(text string) bool { return optOutRule(text) != "" }
+
+// optOutRule returns the rule by which a message asks to stop receiving
+// messages (see Rules), or "" when it does not.
+func optOutRule(text string) string {
 	// A line break ends a clause, as a full stop does.
 	f := foldForRules(strings.NewReplacer("🛑", " STOP ", "\n", " . ").Replace(text))
 	if keywordsOnly(f) {
-		return true
+		return "optout/keyword"
 	}
 	if notOptOut.MatchString(f) {
 		// "Don't stop!" cannot also be read as a stop: a message that uses
 		// a stop word in another sense is read by the sentences below no
 		// further ("don't stop the great work, but remove me from your
 		// list" is rare enough to be looked at by a person).
-		return false
+		return ""
 	}
 	// A stop keyword standing as its own clause, whatever the others say:
 	// "Bon service. STOP", "10, excellent service! STOP", "Dix mais stop".
 	for _, clause := range clauseRE.Split(f, -1) {
 		if keywordsOnly(clause) {
-			return true
+			return "optout/clause"
 		}
 	}
-	return optOutSentences.MatchString(f)
+	if optOutSentences.MatchString(f) {
+		return "optout/sentence"
+	}
+	return ""
 }
 
 // clauseRE splits a folded message into clauses: at sentence

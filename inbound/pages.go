@@ -242,7 +242,7 @@ func (s *Server) postSurvey(w http.ResponseWriter, r *http.Request) {
 	_, err = s.o.Conversation.Handle(r.Context(), Incoming{
 		Key:     fmt.Sprintf("web:%s:%s", sv.ID, hex.EncodeToString(sum[:8])),
 		Channel: store.ChannelWeb, From: ct.ID.String(), Contact: ct.ID, Survey: sv.ID, Text: comment,
-		Reply: Reply{Intent: IntentScore, Score: &score, Comment: comment, Leading: true},
+		Reply: Reply{Intent: IntentScore, Score: &score, Comment: comment, Rule: "score/survey-page", Revision: true},
 	})
 	if err != nil {
 		s.pageError(w, err)

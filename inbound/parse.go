@@ -31,14 +31,46 @@ type Reply struct {
 	Score *int
 	// Comment is the text that is not the score.
 	Comment string
-	// Unreadable is set when the text tried to give a score npsd cannot
-	// take: out of range ("11", "100"), two of them ("7 ou 8", "5-6"), a
-	// fraction ("7.5"). The customer is asked once more.
+	// Unreadable is set when the text seems to answer with a rating npsd
+	// cannot be sure of: two numbers ("10 pour le service, 6 pour le
+	// prix"), another scale ("5/5", "4 étoiles"), out of range ("11",
+	// "-1"), not whole ("7.5"). The customer is asked once more, and the
+	// owner sees it.
 	Unreadable bool
-	// Leading is set when the score opens the reply or follows a cue ("je
-	// dirais 7"): a deliberate answer, unlike a number met in a sentence
-	// ("venu le 2 novembre"), which should not replace an earlier score.
-	Leading bool
+	// Rule names the rule that decided the reading (see Rules); `npsd
+	// parse-reply` prints it, so an owner can see why.
+	Rule string
+	// Standalone is set when the reply is a score and nothing else ("9",
+	// "9/10", "neuf", "Merci ! 10"). After a score, only a standalone or a
+	// revised score replaces it: "2 baguettes pour demain svp" is a
+	// comment.
+	Standalone bool
+	// Revision is set when the customer says they change or correct their
+	// score ("finalement 8", "7 oups je voulais dire 9").
+	Revision bool
+}
+
+// Kind is what the reply is, in the words the owner reads: score,
+// opt-out, help, start, unclear, comment, auto-reply or bounce.
+func (r Reply) Kind() string {
+	switch r.Intent {
+	case IntentScore:
+		return "score"
+	case IntentStop:
+		return "opt-out"
+	case IntentStart:
+		return "start"
+	case IntentHelp:
+		return "help"
+	case IntentAutoReply:
+		return "auto-reply"
+	case IntentBounce:
+		return "bounce"
+	}
+	if r.Unreadable {
+		return "unclear"
+	}
+	return "comment"
 }
 
 // Keywords are whole messages, compared without case, accents or the
@@ -46,8 +78,8 @@ type Reply struct {
 // Twilio's opt-out vocabulary, with the French words customers use.
 var (
 	stopWords  = setOf("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT", "ARRET", "DESABONNER", "DESINSCRIRE", "STOP SVP", "STOP MERCI", "FIN")
-	startWords = setOf("START", "UNSTOP", "YES", "SUBSCRIBE")
-	helpWords  = setOf("HELP", "INFO", "AIDE")
+	startWords = setOf("START", "UNSTOP", "YES", "SUBSCRIBE", "OUI")
+	helpWords  = setOf("HELP", "INFO", "INFOS", "AIDE")
 )
 
 func setOf(words ...string) map[string]bool {
@@ -88,7 +120,32 @@ func keyword(text string) Intent {
 	case helpWords[k]:
 		return IntentHelp
 	}
+	if helpRequest(text) {
+		return IntentHelp
+	}
 	return ""
+}
+
+// helpSentence asks for help with the messages in a sentence: "I need help
+// with these texts", "besoin d'aide avec vos sms".
+var helpSentence = regexp.MustCompile(`\b(?:(?:NEED|NEEDS|BESOIN D'?|BESOIN DE) ?(?:SOME )?(?:HELP|AIDE)|(?:HELP|AIDE)\b.*\b(?:SMS|TEXTS?|TEXTOS?|MESSAGES?|TXTS?))\b`)
+
+// helpRequest reports whether a message asks for help: a help keyword
+// with politeness around it ("help pls", "Aide svp"), or a sentence.
+func helpRequest(text string) bool {
+	f := foldForRules(text)
+	words := strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
+	helps := 0
+	for _, w := range words {
+		switch {
+		case helpWords[w]:
+			helps++
+		case stopFillers[w] || greetings[w]:
+		default:
+			return helpSentence.MatchString(f)
+		}
+	}
+	return helps > 0
 }
 
 // token is a word or a number of a reply, with where it stands.
@@ -106,6 +163,8 @@ type token struct {
 var numberWords = map[string]int{
 	"ZERO": 0, "UN": 1, "UNE": 1, "DEUX": 2, "TROIS": 3, "QUATRE": 4, "CINQ": 5, "SIX": 6, "SEPT": 7, "HUIT": 8, "NEUF": 9, "DIX": 10, "ONZE": 11, "DOUZE": 12, "CENT": 100,
 	"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5, "SEVEN": 7, "EIGHT": 8, "NINE": 9, "TEN": 10, "ELEVEN": 11, "TWELVE": 12, "HUNDRED": 100,
+	// Beyond any scale: "un million", "infinity", "dix mille".
+	"MILLE": 1000, "MILLION": 1000000, "MILLIONS": 1000000, "THOUSAND": 1000, "INFINI": 1000000, "INFINITY": 1000000, "INFINITE": 1000000, "GAZILLION": 1000000, "ZILLION": 1000000,
 }
 
 // tokenRE finds numbers (with a decimal part, and what is glued to them)
@@ -146,10 +205,27 @@ func tokenize(text string) []token {
 }
 
 // cues introduce a score in a sentence: "je dirais 7", "I'd give you a 9".
+// Apostrophes are compared without them, so "j'dirais" and "jdirais" are
+// one.
 var cues = []string{
-	"JE DIRAIS", "JE DIRAI", "JE METS", "JE MET", "JE DONNE", "JE VOUS DONNE", "JE VOUS METS", "JE NOTE", "MA NOTE", "NOTE", "NOTE DE",
-	"EN FAIT", "FINALEMENT", "PLUTOT", "CORRECTION", "ACTUALLY", "RATHER", "ON SECOND THOUGHT",
-	"I'D SAY", "ID SAY", "I WOULD SAY", "I SAY", "I'D GIVE YOU A", "I'D GIVE YOU", "I'D GIVE IT A", "I'D GIVE", "I WOULD GIVE YOU A", "I WOULD GIVE", "I GIVE YOU A", "I GIVE IT A", "I GIVE", "MY SCORE IS", "SCORE", "RATING", "DEFINITELY A", "SOLID", "A SOLID",
+	"JE DIRAIS", "JE DIRAI", "J'DIRAIS", "JDIRAIS", "MOI JE DIRAIS", "JE METS", "JE MET", "J'METS", "J'MET", "JE DONNE", "JE VOUS DONNE", "JE TE DONNE", "J'TE DONNE",
+	"JE VOUS METS", "JE VOUS MET", "JE TE METS", "JE TE MET", "J'VOUS DONNE", "JE NOTE", "MA NOTE", "MA NOTE EST", "MA NOTE SERAIT", "NOTE", "NOTE DE", "NOTE FINALE",
+	"C'EST", "C EST", "CEST", "C'EST UN", "C'EST DU", "POUR MOI", "POUR MOI C'EST", "CE SERA", "CA SERA", "CA FAIT", "SOLIDE", "UN SOLIDE", "UN BON", "UN GROS",
+	"PROBABLEMENT", "SUREMENT", "FACILEMENT", "FACILE", "SANS HESITER", "SANS HESITATION", "HONNETEMENT", "DEFINITIVEMENT", "CLAIREMENT", "ABSOLUMENT", "TOUJOURS", "GENRE", "DISONS",
+	"I'D SAY", "ID SAY", "I WOULD SAY", "I SAY", "I'D GIVE YOU A", "I'D GIVE YOU", "I'D GIVE IT A", "I'D GIVE", "ID GIVE", "I WOULD GIVE YOU A", "I WOULD GIVE",
+	"I GIVE YOU A", "I GIVE YOU", "I GIVE IT A", "I GIVE", "I'LL GIVE", "ILL GIVE", "I'LL SAY", "I RATE", "I'D RATE", "MY SCORE IS", "MY SCORE", "MY RATING", "MY ANSWER", "MA REPONSE",
+	"SCORE", "RATING", "DEFINITELY A", "DEFINITELY", "SOLID", "A SOLID", "EASY", "EASILY", "AN EASY", "PROBABLY", "HONESTLY", "ABSOLUTELY", "CLEARLY", "SURELY", "ALWAYS", "IT'S A", "ITS A", "IT'S", "THAT'S A",
+	"A STRONG", "A GOOD", "A HARD", "DEFO", "DEF",
+}
+
+// changeCues say the customer changes or corrects their score: "finalement
+// 8", "je change pour 8", "actually make it a 9". They are cues too.
+var changeCues = []string{
+	"EN FAIT", "FINALEMENT", "FINALLY", "PLUTOT", "METTEZ", "METTEZ PLUTOT", "METS", "CORRECTION", "RECTIFICATION", "ACTUALLY", "RATHER", "ON SECOND THOUGHT",
+	"JE CHANGE POUR", "JE CHANGE POUR UN", "JE CHANGE", "CHANGE POUR", "CHANGEZ POUR", "CHANGEZ POUR UN", "CHANGEZ MA NOTE POUR", "JE CHANGE MA NOTE POUR", "JE MODIFIE POUR",
+	"JE VOULAIS DIRE", "J'VOULAIS DIRE", "JE VEUX DIRE", "JE VOULAIS METTRE", "I MEANT", "MEANT", "I MEAN", "MEANT TO SAY", "I MEANT TO SAY", "MEANT TO PUT",
+	"MAKE IT", "MAKE IT A", "MAKE THAT", "MAKE THAT A", "CHANGE IT TO", "CHANGE IT TO A", "CHANGE MY SCORE TO", "CHANGE MY ANSWER TO", "CHANGING MY SCORE TO", "CHANGING TO",
+	"UPDATE", "UPDATE MY SCORE TO", "UPDATING TO", "NOW A", "REVISED", "NOUVELLE NOTE", "NEW SCORE",
 }
 
 // rangeJoiners between two numbers make a reply ambiguous: "7 ou 8",
@@ -159,167 +235,15 @@ var rangeJoiners = setOf("OU", "OR", "-", "–", "A", "TO", "ET", "AND", "/")
 // articles stand between a cue and its number: "je mets un 9", "a 10".
 var articles = setOf("UN", "UNE", "A", "AN")
 
-// ParseText reads an SMS, or the new part of an email reply, as a
-// keyword, a score with its comment, or a comment alone.
-func ParseText(text string) Reply {
-	text = strings.TrimSpace(strings.ToValidUTF8(text, ""))
-	// An opt-out wins over anything else the message says, a score
-	// included: "8 mais stop les textos" stops the texts.
-	if isOptOut(text) {
-		return Reply{Intent: IntentStop}
-	}
-	if k := keyword(text); k != "" {
-		return Reply{Intent: k}
-	}
-	toks := tokenize(text)
-	var cands []int // indexes of number tokens
-	for i, t := range toks {
-		if t.isNumber {
-			cands = append(cands, i)
-		}
-	}
-	// A denominator is not a second number: "9/10", "8 sur 10", "9 out of 10".
-	cands = dropDenominators(text, toks, cands)
-	if len(cands) == 0 {
-		return Reply{Intent: IntentNone, Comment: text}
-	}
-	pick, found := choose(text, toks, cands)
-	switch found {
-	case foundNothing:
-		return Reply{Intent: IntentNone, Comment: text}
-	case foundAmbiguous:
-		return Reply{Intent: IntentNone, Comment: text, Unreadable: true}
-	}
-	t := toks[pick]
-	if t.fraction || t.number > 10 {
-		return Reply{Intent: IntentNone, Comment: text, Unreadable: true}
-	}
-	score := t.number
-	return Reply{Intent: IntentScore, Score: &score, Comment: commentAround(text, toks, pick),
-		Leading: pick == firstContent(toks) || cueBefore(toks, pick)}
-}
-
-// dropDenominators removes the "10" of "9/10", "8 sur 10", "9 out of 10".
-func dropDenominators(text string, toks []token, cands []int) []int {
-	drop := map[int]bool{}
-	for _, i := range cands {
-		if toks[i].number != 10 || i == 0 {
-			continue
-		}
-		prev := toks[i-1].folded
-		switch {
-		case prev == "/" || prev == "SUR" || prev == "ON":
-			if i >= 2 && toks[i-2].isNumber {
-				drop[i] = true
-			}
-		case prev == "OF" && i >= 3 && toks[i-2].folded == "OUT" && toks[i-3].isNumber:
-			drop[i] = true
-		}
-	}
-	// "/ 10" alone after a number also reads as a denominator when the
-	// slash was not tokenized apart (9/10 is split into 9, /, 10 already).
-	var out []int
-	for _, i := range cands {
-		if !drop[i] {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-type found int
-
-const (
-	foundScore found = iota
-	foundAmbiguous
-	foundNothing
-)
-
-// choose picks the score among the number tokens, or says the reply is
-// ambiguous. A number at the very start is the answer ("7, service
-// rapide"); so is the one a cue introduces ("je dirais 7"); a lone number
-// anywhere is too. Two numbers joined as a range are never an answer.
-func choose(text string, toks []token, cands []int) (int, found) {
-	// A range goes up: "5-6", "7 ou 8". "7 - 2 erreurs" is a score and a
-	// comment, and "9/10" a score and its denominator.
-	isRange := func(i int) bool {
-		next := -1
-		switch {
-		case i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber:
-			next = i + 2
-		case i+1 < len(toks) && toks[i+1].isNumber:
-			between := strings.TrimSpace(text[toks[i].end:toks[i+1].start])
-			if between == "-" || between == "–" || between == "à" || between == "a" {
-				next = i + 1
-			}
-		}
-		if next < 0 || toks[next].number <= toks[i].number {
-			return false
-		}
-		denominator := toks[next].number == 10 && (toks[i+1].folded == "/" || toks[i+1].folded == "SUR")
-		return !denominator
-	}
-	// Number words count only where a score is expected: alone or set off
-	// by punctuation at the start, or after a cue. "un", "one" and "neuf"
-	// are everyday words, and "un 9" is an article and a number.
-	usable := func(i int) bool {
-		t := toks[i]
-		if !t.isWord {
-			return true
-		}
-		if articles[t.folded] || t.folded == "ONE" {
-			if i+1 < len(toks) && toks[i+1].isNumber {
-				return false
-			}
-		}
-		if cueBefore(toks, i) {
-			return true
-		}
-		if i != firstContent(toks) {
-			return false
-		}
-		if i+1 == len(toks) {
-			return true
-		}
-		between := text[t.end:toks[i+1].start]
-		return strings.ContainsAny(between, ",.!-–:;\n") || toks[i+1].folded == "SUR" || toks[i+1].folded == "/" || toks[i+1].folded == "OUT"
-	}
-
-	first := firstContent(toks)
-	for _, i := range cands {
-		if !usable(i) {
-			continue
-		}
-		if (i == first || cueBefore(toks, i)) && !toks[i].attached {
-			if isRange(i) {
-				return 0, foundAmbiguous
-			}
-			return i, foundScore
-		}
-	}
-	var plain []int
-	for _, i := range cands {
-		if usable(i) && !toks[i].attached {
-			plain = append(plain, i)
-		}
-	}
-	switch {
-	case len(plain) == 0:
-		// Only glued numbers ("à 10h30") or everyday words ("un service"):
-		// no score was meant.
-		return 0, foundNothing
-	case len(plain) == 1 && !isRange(plain[0]):
-		return plain[0], foundScore
-	}
-	return 0, foundAmbiguous
-}
-
-// firstContent is the index of the first token, skipping a greeting.
+// firstContent is the index of the first token, skipping a greeting and
+// an article or number word that leads a number ("un 8", "dix mille").
 func firstContent(toks []token) int {
 	for i, t := range toks {
-		switch t.folded {
-		case "BONJOUR", "HELLO", "HI", "SALUT", "MERCI", "THANKS", "OK", "OUI":
+		if greetings[t.folded] || greetings[squeeze(t.folded)] {
 			continue
+		}
+		if i+1 < len(toks) && toks[i+1].isNumber && (articles[t.folded] && !toks[i+1].isWord || multipliers[toks[i+1].folded] && (t.isWord || articles[t.folded])) {
+			return i + 1
 		}
 		return i
 	}
@@ -344,37 +268,57 @@ func cueStart(toks []token, i int) int {
 }
 
 func cueEndingAt(toks []token, i int) int {
-	for _, cue := range cues {
-		words := strings.Fields(cue)
-		if i < len(words) {
-			continue
-		}
-		match := true
-		for k, w := range words {
-			if toks[i-len(words)+k].folded != w && strings.ReplaceAll(toks[i-len(words)+k].folded, "'", "") != strings.ReplaceAll(w, "'", "") {
-				match = false
-				break
+	start, _ := cueMatch(toks, i)
+	return start
+}
+
+// cueMatch finds the longest cue ending right before token i: where it
+// starts (-1 for none) and whether it says the score changes.
+func cueMatch(toks []token, i int) (start int, change bool) {
+	start = -1
+	try := func(list []string, isChange bool) {
+		for _, cue := range list {
+			words := strings.Fields(cue)
+			if i < len(words) || (start >= 0 && i-len(words) >= start) {
+				continue
+			}
+			match := true
+			for k, w := range words {
+				if bare(toks[i-len(words)+k].folded) != bare(w) {
+					match = false
+					break
+				}
+			}
+			if match {
+				start, change = i-len(words), isChange
 			}
 		}
-		if match {
-			return i - len(words)
+	}
+	try(cues, false)
+	try(changeCues, true)
+	return start, change
+}
+
+// changeCueBefore reports whether the cue before token i (or before its
+// article) says the score changes.
+func changeCueBefore(toks []token, i int) bool {
+	if i > 0 && articles[toks[i-1].folded] {
+		if s, change := cueMatch(toks, i-1); s >= 0 {
+			return change
 		}
 	}
-	return -1
+	_, change := cueMatch(toks, i)
+	return change
 }
+
+// bare drops apostrophes: "J'DIRAIS" and "JDIRAIS" are one word.
+func bare(w string) string { return strings.ReplaceAll(w, "'", "") }
 
 // commentAround returns what the customer wrote besides the score: the
 // text after it when it opened the reply, else the whole sentence — unless
 // nothing but the score (and its cue, its denominator, punctuation) was
 // written.
-func commentAround(text string, toks []token, pick int) string {
-	end := toks[pick].end
-	// Swallow a denominator after the score.
-	if pick+2 < len(toks) && (toks[pick+1].folded == "/" || toks[pick+1].folded == "SUR" || toks[pick+1].folded == "ON") && toks[pick+2].number == 10 && toks[pick+2].isNumber {
-		end = toks[pick+2].end
-	} else if pick+3 < len(toks) && toks[pick+1].folded == "OUT" && toks[pick+2].folded == "OF" && toks[pick+3].number == 10 {
-		end = toks[pick+3].end
-	}
+func commentAround(text string, toks []token, pick, end int) string {
 	rest := trimComment(text[end:])
 	// Words before the score other than a greeting and a cue make the
 	// reply a sentence: keep it whole ("Service impeccable, 10"). Else the

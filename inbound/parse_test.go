@@ -73,12 +73,12 @@ var smsCases = []parseCase{
 	sc("Bonjour 9", 9, ""), sc("Merci ! 10", 10, ""), sc("ok 8", 8, ""), sc("Salut, 7", 7, ""),
 	// Score inside a sentence.
 	sc("Je vous mets un 9 parce que le service est rapide", 9, "parce que le service est rapide"),
-	sc("Pour moi c'est 8", 8, "="),
-	sc("Probablement 9, vous êtes les meilleurs", 9, "="),
+	sc("Pour moi c'est 8", 8, ""),
+	sc("Probablement 9, vous êtes les meilleurs", 9, "vous êtes les meilleurs"),
 	sc("Service impeccable, 10", 10, "="),
 	sc("Great staff, 9", 9, "="),
 	sc("Honestly a solid 8", 8, "="),
-	sc("c'est un 10 sans hésiter", 10, "="),
+	sc("c'est un 10 sans hésiter", 10, "sans hésiter"),
 	sc("I would say 9 because you fixed my car fast", 9, "because you fixed my car fast"),
 	sc("En fait 3, trop d'attente", 3, "trop d'attente"), sc("Finalement 8", 8, ""), sc("Actually a 6, the coffee was cold", 6, "the coffee was cold"),
 	// Unreadable: out of range, ranges, fractions, several numbers.

@@ -26,6 +26,9 @@ type InboundMessage struct {
 	ContactID ContactID `json:"contact_id,omitempty"`
 	SurveyID  SurveyID  `json:"survey_id,omitempty"`
 	Intent    string    `json:"intent,omitempty"`
+	// Reading is what npsd read in the message and by which rule
+	// ("unclear: unclear/two-numbers"), for the owner.
+	Reading string `json:"reading,omitempty"`
 	// Outcome says what npsd did with it.
 	Outcome string `json:"outcome"`
 	// Answer is the reply sent back at once (TwiML), so a replayed webhook

@@ -1,0 +1,974 @@
+package inbound
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A reply's numbers are read the way a careful person reads them: a score
+// only when it is sure which 0-10 number is the answer. Each number is
+// first given a role from what stands around it (a quantity, money, a
+// time, a date, an age, an address, a label, the question quoted back,
+// another scale, a denominator); what is left are the candidates. One
+// candidate where a score stands (alone, opening the reply, after a cue,
+// set apart as its own clause, written "N/10") is the score; two that
+// differ, another scale, a number out of range or not whole, or a number
+// met in the middle of a sentence make the reply unclear. A re-ask costs
+// little; a wrong number is silent.
+
+// Rules explains each rule a reading can name, for `npsd parse-reply`
+// and the owner's list of replies to read.
+var Rules = map[string]string{
+	"optout/keyword":       "an opt-out keyword, alone or dressed up (STOP, Arrêtez svp, stop pls)",
+	"optout/clause":        "an opt-out keyword standing as its own clause; it wins over a score",
+	"optout/sentence":      "a sentence asking to stop the messages (retirez-moi, don't text me again)",
+	"start/keyword":        "a keyword that opts back in (START, UNSTOP, YES)",
+	"help/keyword":         "a keyword asking for help (HELP, AIDE, INFO)",
+	"score/alone":          "a number from 0 to 10 and nothing else (9, 9/10, neuf, 🔟)",
+	"score/opens-reply":    "a number from 0 to 10 opening the reply, a comment after it (7, service rapide)",
+	"score/after-cue":      "a number after words that give a score (je dirais 8, I'd give you a 9)",
+	"score/change":         "a number after words that change the score (finalement 8, make it a 9)",
+	"score/correction":     "a number corrected by the next one (7 oups je voulais dire 9)",
+	"score/set-apart":      "a number standing as its own clause (Service impeccable, 10)",
+	"score/out-of-ten":     "a number written out of ten in a sentence (toujours 10/10)",
+	"score/repeated":       "the same score written more than once (10/10 10/10)",
+	"unclear/two-numbers":  "two different numbers could be the score (10 pour le service, 6 pour le prix)",
+	"unclear/other-scale":  "a rating on another scale (5/5, 4 étoiles, 100%)",
+	"unclear/range":        "a range rather than a score (7-8, 7 ou 8)",
+	"unclear/out-of-range": "a number outside 0-10 where the score stands (11, 12/10, 100)",
+	"unclear/not-whole":    "a number that is not whole (7.5, 7 et demi)",
+	"unclear/negative":     "a negative number (-1)",
+	"unclear/negated":      "a number the customer says it is not (pas un 10)",
+	"unclear/in-sentence":  "a number in the middle of a sentence, which may not be the score",
+	"comment/no-number":    "no number offered as a score",
+	"comment/not-a-score":  "numbers that are quantities, money, times, dates, ages, addresses or labels",
+	"auto-reply":           "an automatic answer (out of office)",
+	"bounce":               "a delivery failure report",
+}
+
+// role is what a number in a reply stands for.
+type role int
+
+const (
+	roleCandidate   role = iota // may be the score
+	roleQuantity                // a count, money, a time, a date, an age, an address, a label
+	roleEcho                    // the "0 à 10" of the question quoted back
+	roleDenominator             // the "10" of "9/10"
+	roleScale                   // a rating on another scale: "5/5", "4 étoiles", "100 %"
+	roleWord                    // a number word in everyday use: "un service", "le magasin est neuf"
+	roleApprox                  // a bound or an estimate: "8ish", "au moins 8", "9+"
+	roleConditional             // a score on a condition: "10 si vous ouvrez le dimanche"
+)
+
+// Words around a number that say what it counts or names.
+var (
+	// units and counted things after a number: "20 min", "8 ans",
+	// "3 fois", "2 baguettes".
+	unitWords = setOf("MIN", "MINS", "MINUTE", "MINUTES", "MN", "H", "HR", "HRS", "HEURE", "HEURES", "HOUR", "HOURS", "SEC", "SECONDES", "SECONDS", "JOUR", "JOURS", "DAY", "DAYS",
+		"SEMAINE", "SEMAINES", "WEEK", "WEEKS", "WK", "WKS", "MOIS", "MONTH", "MONTHS", "AN", "ANS", "ANNEE", "ANNEES", "YEAR", "YEARS", "YR", "YRS", "YO", "FOIS", "TIMES", "TIME",
+		"AM", "PM", "O'CLOCK", "KM", "KG", "G", "LB", "LBS", "L", "ML", "CM", "M", "PIEDS", "FEET", "FT", "DOLLARS", "DOLLAR", "BUCKS", "EUROS", "EURO", "CENTS", "CENNES", "PIASTRES", "PIASSES", "PIASSE", "BALLES",
+		"PERSONNES", "PERSONNE", "PERS", "PPL", "GENS", "BUS", "METRO", "TRAIN", "EMPLOYES", "EMPLOYEES", "WORKERS", "PEOPLE", "PERSONS", "ENFANTS", "ENFANT", "KIDS", "KID", "CHILDREN", "ADULTES", "ADULTS", "GARS", "FILLES", "GUYS",
+		"ITEMS", "ITEM", "ARTICLES", "PIECES", "PIECE", "BOITES", "BOITE", "BOXES", "BOX", "DOZEN", "DOUZAINE", "DOUZAINES", "PACK", "SAC", "SACS", "BAGS", "BAG",
+		"CAFE", "CAFES", "COFFEE", "COFFEES", "CROISSANT", "BAGUETTE", "PAIN", "PAINS", "MUFFIN", "BAGEL", "DONUT", "BEIGNE", "BEIGNES", "GATEAU", "GATEAUX", "TARTE", "TARTES",
+		"PIZZA", "PIZZAS", "LATTE", "LATTES", "CAPPUCCINO", "SANDWICH", "SANDWICHS", "SANDWICHES", "CHOCOLATINE", "CHOCOLATINES", "LOAF", "LOAVES", "COOKIE", "COOKIES", "BIERE", "BIERES", "BEER", "BEERS",
+		"PNEU", "PNEUS", "TIRES", "TIRE", "TYRES", "ROUES", "WHEELS", "PLOMBAGE", "PLOMBAGES", "FILLINGS", "DENTS", "TEETH", "CAVITIES", "RDV", "RENDEZ-VOUS", "APPOINTMENTS", "VISITES", "VISITS",
+		"ETOILE", "ETOILES", "STAR", "STARS", "POINTS", "PTS", "PT", "ER", "E", "EME", "ST", "ND", "RD", "TH", "IEME")
+	// scaleWords after a number make it a rating on another scale.
+	scaleWords = setOf("ETOILE", "ETOILES", "STAR", "STARS", "POINTS", "PTS", "PT", "POURCENT", "PERCENT")
+	// labelWords before a number make it a name: "table 4", "commande 8".
+	labelWords = setOf("TABLE", "COMMANDE", "ORDER", "INVOICE", "FACTURE", "NUMERO", "NUM", "NUMBER", "ROOM", "CHAMBRE", "PORTE", "DOOR", "BAY", "BAIE", "CAISSE",
+		"LANE", "SUITE", "APT", "APPT", "APPARTEMENT", "UNIT", "LOCAL", "BUREAU", "SALLE", "POMPE", "PUMP", "STALL", "ETAGE", "FLOOR", "ROUTE", "AUTOROUTE", "HIGHWAY", "HWY",
+		"EXIT", "SORTIE", "TERMINAL", "GATE", "QUAI", "BUS", "LIGNE", "LINE", "AGE", "AGED", "AGEE", "TICKET", "BILLET", "DOSSIER", "FILE", "CASE", "CAS", "POSTE", "EXT", "RANG",
+		"CHAPITRE", "PAGE", "VERSION", "MODELE", "MODEL", "SIZE", "TAILLE", "POINTURE", "NIVEAU", "LEVEL", "GRADE", "CLASSE", "SECONDAIRE", "PRIMAIRE", "IPHONE", "GALAXY", "TOP", "NBR")
+	// streetWords after a number make it an address: "12 rue de la Paix".
+	streetWords = setOf("RUE", "AVENUE", "AV", "AVE", "BOULEVARD", "BOUL", "BD", "BLVD", "CHEMIN", "CH", "STREET", "ST", "ROAD", "RD", "PLACE", "ALLEE", "IMPASSE", "ROUTE", "RANG", "DRIVE", "DR", "LANE", "WAY", "COURT", "CRT", "COURS", "QUAI")
+	// months before or after a number make it a date.
+	monthWords = setOf("JANVIER", "JANV", "FEVRIER", "FEV", "FEVR", "MARS", "AVRIL", "AVR", "MAI", "JUIN", "JUILLET", "JUIL", "AOUT", "SEPTEMBRE", "SEPT", "OCTOBRE", "OCT",
+		"NOVEMBRE", "NOV", "DECEMBRE", "DEC", "JANUARY", "JAN", "FEBRUARY", "FEB", "MARCH", "MAR", "APRIL", "APR", "MAY", "JUNE", "JUN", "JULY", "JUL", "AUGUST", "AUG",
+		"SEPTEMBER", "SEP", "OCTOBER", "NOVEMBER", "DECEMBER")
+	weekdayWords = setOf("LUNDI", "MARDI", "MERCREDI", "JEUDI", "VENDREDI", "SAMEDI", "DIMANCHE", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY",
+		"MON", "TUE", "TUES", "WED", "THU", "THURS", "FRI", "SAT", "SUN")
+	// timeWords before a number make it a time or a deadline: "à 10",
+	// "vers 8", "before 9".
+	timeWords = setOf("AT", "VERS", "AROUND", "AVANT", "BEFORE", "APRES", "AFTER", "UNTIL", "TIL", "TILL", "JUSQU'A", "DES", "BY", "DEPUIS", "SINCE", "PENDANT", "DURING",
+		"AUX", "LES", "MES", "NOS", "SES", "LEURS", "MY", "OUR", "HIS", "HER", "THEIR")
+	// countStarts before a number make it a count of people: "on était 4".
+	countStarts = []string{"ON ETAIT", "NOUS ETIONS", "ON EST", "WE WERE", "WE ARE", "THERE WERE", "ILS ETAIENT", "ON SERA", "NOUS SERONS", "PARTY OF", "GROUPE DE", "TABLE POUR", "TABLE FOR"}
+	// correctionWords between two numbers say the second replaces the
+	// first: "7 oups je voulais dire 9", "8... non 9".
+	correctionWords = []string{"OUPS", "OOPS", "OUPSI", "OPS", "NON", "NO", "NOPE", "PARDON", "SORRY", "DESOLE", "DSL", "I MEAN", "I MEANT", "MEANT", "JE VOULAIS DIRE", "J'VOULAIS DIRE",
+		"JE VOULAIS", "J'VOULAIS", "VOULAIS METTRE", "VOULAIS DIRE", "WANTED", "JE VEUX DIRE", "CORRECTION", "RECTIFICATION", "EUH", "ERR", "WAIT", "ATTENDS", "ATTENDEZ", "MY BAD", "TYPO", "PLUTOT", "RATHER", "ACTUALLY", "EN FAIT",
+		"FINALEMENT", "ERREUR", "FRAPPE", "MISTYPED", "MISTYPE", "AUTOCORRECT", "MORE LIKE", "PLUS COMME", "PLUSGENRE", "MAKE IT", "MAKE THAT", "SCRATCH THAT", "OUBLIEZ", "OUBLIE", "NEVERMIND", "NVM", "JK", "LOL JK"}
+	// negations before a number deny it: "pas un 10", "not a 10".
+	negations = setOf("PAS", "NOT", "JAMAIS", "NEVER", "AUCUN")
+	// greetings stand around a score without adding to it.
+	greetings = setOf("BONJOUR", "BONSOIR", "HELLO", "HI", "HEY", "SALUT", "ALLO", "COUCOU", "CC", "SLT", "BJR", "YO", "MERCI", "MERCI'", "THANKS", "THANK", "YOU", "THX", "TY", "TX",
+		"OK", "OKAY", "OUI", "OUAIS", "OUAI", "YES", "YEP", "YEAH", "BEN", "BIN", "BAH", "EUH", "UM", "HMM", "WELL", "SO", "ALORS", "DONC", "VOILA", "BEAUCOUP", "MUCH", "LOTS", "BONNE", "JOURNEE", "SOIREE",
+		"DAY", "GOOD", "NICE", "MADAME", "MONSIEUR", "DEAR")
+)
+
+// keycapRE finds keycap digits ("9️⃣") and the keycap ten ("🔟").
+var keycapRE = regexp.MustCompile(`(?:[0-9]\x{FE0F}?\x{20E3})+|\x{1F51F}`)
+
+// blankRE finds what holds digits but is never a score: phone numbers,
+// full dates, web and email addresses, prices with cents.
+var blankRE = regexp.MustCompile(`(?i)(?:\+?\d{1,3}[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b` +
+	`|\b\d{1,4}/\d{1,2}/\d{2,4}\b|\b\d{1,4}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b` +
+	`|\b0\d(?:[ .-]?\d{2}){4}\b` + // a French phone number: 06 45 22 18 90
+	`|\b20/20 (?i:vision)|\b24 ?/ ?7\b|\b24h/24\b|\b7j?/7j?\b` + // sayings, not ratings
+	`|\bhttps?://\S+|\bwww\.\S+|\S+@\S+\.\S+`)
+
+// normalize rewrites what would hide or fake a number without moving any
+// byte: keycap digits become plain digits (right-aligned in the bytes
+// they took, so an offset in the result is one in the text), and phone
+// numbers, full dates and addresses become spaces.
+func normalize(text string) string {
+	b := []byte(text)
+	for _, loc := range keycapRE.FindAllStringIndex(text, -1) {
+		run := text[loc[0]:loc[1]]
+		digits := ""
+		if run == "\U0001F51F" {
+			digits = "10"
+		} else {
+			for _, r := range run {
+				if r >= '0' && r <= '9' {
+					digits += string(r)
+				}
+			}
+		}
+		for k := loc[0]; k < loc[1]; k++ {
+			b[k] = ' '
+		}
+		copy(b[loc[1]-len(digits):], digits)
+	}
+	s := string(b)
+	for _, loc := range blankRE.FindAllStringIndex(s, -1) {
+		for k := loc[0]; k < loc[1]; k++ {
+			b[k] = ' '
+		}
+	}
+	return string(b)
+}
+
+// reading is one reply being read.
+type reading struct {
+	text  string // as written
+	norm  string // normalized: same bytes, same offsets
+	toks  []token
+	roles []role
+}
+
+// ParseText reads an SMS, or the new part of an email reply, as a
+// keyword, a score with its comment, an unclear answer or a comment.
+func ParseText(text string) Reply {
+	text = strings.TrimSpace(strings.ToValidUTF8(text, ""))
+	// An opt-out wins over anything else the message says, a score
+	// included: "8 mais stop les textos" stops the texts.
+	if rule := optOutRule(text); rule != "" {
+		return Reply{Intent: IntentStop, Rule: rule}
+	}
+	if k := keyword(text); k != "" {
+		return Reply{Intent: k, Rule: string(k) + "/keyword"}
+	}
+	rd := &reading{text: text, norm: normalize(text)}
+	rd.toks = tokenize(rd.norm)
+	return rd.read()
+}
+
+func (rd *reading) read() Reply {
+	toks := rd.toks
+	rd.roles = make([]role, len(toks))
+	scales, echoes, approx, conditional := 0, 0, 0, 0
+	for i := range toks {
+		if !toks[i].isNumber {
+			continue
+		}
+		rd.roles[i] = rd.roleOf(i)
+		switch rd.roles[i] {
+		case roleScale:
+			scales++
+		case roleEcho:
+			echoes++
+		case roleApprox:
+			approx++
+		case roleConditional:
+			conditional++
+		}
+	}
+	var cands []int
+	for i, t := range toks {
+		if t.isNumber && rd.roles[i] == roleCandidate {
+			cands = append(cands, i)
+		}
+	}
+	unclear := func(rule string) Reply {
+		return Reply{Intent: IntentNone, Comment: rd.text, Unreadable: true, Rule: rule}
+	}
+	switch {
+	case len(cands) == 0 && approx > 0:
+		return unclear("unclear/approximate")
+	case len(cands) == 0 && conditional > 0:
+		return unclear("unclear/conditional")
+	case len(cands) == 0 && scales > 0:
+		return unclear("unclear/other-scale")
+	case len(cands) == 0 && echoes > 0:
+		return unclear("unclear/range") // "0 à 10" and nothing else
+	case len(cands) == 0 && rd.hasNumbers():
+		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
+	case len(cands) == 0:
+		if otherRating(rd.text) {
+			return unclear("unclear/other-scale")
+		}
+		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/no-number"}
+	case approx > 0:
+		return unclear("unclear/approximate")
+	}
+	pick, rule := -1, ""
+	revision := false
+	switch {
+	case len(cands) == 1:
+		pick = cands[0]
+	case rd.correction(cands):
+		pick, rule, revision = rd.corrected(cands), "score/correction", true
+	case rd.allSame(cands):
+		pick, rule = cands[0], "score/repeated"
+	case rd.isRange(cands):
+		joiner := strings.TrimSpace(fold(rd.between(cands[0], cands[1])))
+		if rd.toks[cands[1]].number < rd.toks[cands[0]].number && !rd.toks[cands[0]].isWord && joiner != "OU" && joiner != "OR" {
+			// "I work 9 to 5": hours, not a rating.
+			return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
+		}
+		return unclear("unclear/range")
+	default:
+		return unclear("unclear/two-numbers")
+	}
+	if scales > 0 && rule == "" {
+		// "9 mais 5 étoiles sur Google": two ways of rating, one answer
+		// too many.
+		return unclear("unclear/other-scale")
+	}
+	t := toks[pick]
+	first := firstContent(toks)
+	switch {
+	case rd.negated(pick):
+		return unclear("unclear/negated")
+	case rd.negative(pick):
+		return unclear("unclear/negative")
+	case t.fraction || rd.halfAfter(pick):
+		return unclear("unclear/not-whole")
+	}
+	if rule == "" {
+		switch {
+		case rd.alone(pick):
+			rule = "score/alone"
+		case changeCueBefore(toks, pick):
+			rule, revision = "score/change", true
+		case cueBefore(toks, pick):
+			rule = "score/after-cue"
+		case pick == first:
+			rule = "score/opens-reply"
+		case rd.outOfTen(pick):
+			rule = "score/out-of-ten"
+		case rd.setApart(pick):
+			rule = "score/set-apart"
+		case t.number > 10:
+			// A big number in a sentence is an amount, not a try.
+			return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
+		case thingBefore[rd.prevWord(pick)]:
+			// "Le 8 était bon", "J'ai attendu 3", "waited like 3": the
+			// number names or counts something.
+			return unclear("unclear/in-sentence")
+		default:
+			rule = "score/only-number"
+		}
+	}
+	if t.number > 10 {
+		return unclear("unclear/out-of-range")
+	}
+	score := t.number
+	comment := commentAround(rd.text, toks, pick, rd.scoreEnd(pick))
+	if rule == "score/correction" || rule == "score/change" {
+		comment = trimComment(rd.text[rd.scoreEnd(pick):])
+	}
+	return Reply{Intent: IntentScore, Score: &score, Comment: comment, Rule: rule,
+		Standalone: rd.standalone(comment), Revision: revision}
+}
+
+// roleOf says what number token i stands for.
+func (rd *reading) roleOf(i int) role {
+	toks := rd.toks
+	t := toks[i]
+	prev, next := rd.prevWord(i), rd.nextWord(i)
+	before, after := rd.charBefore(i), rd.charAfter(i)
+	// The 10 of "9/10", "8 sur 10", "9 out of 10", "dix sur dix".
+	if n := rd.denominatorOf(i); n >= 0 {
+		switch {
+		case rd.dateLike(n):
+			return roleQuantity
+		case t.number == 10:
+			return roleDenominator
+		case toks[n].number > t.number:
+			return roleQuantity // "24/7"
+		}
+		return roleScale
+	}
+	if d := rd.denominatorAfter(i); d >= 0 {
+		switch {
+		case rd.echoAt(i):
+			return roleEcho
+		case rd.dateLike(i):
+			return roleQuantity // "mon rdv du 8/10", "on 9/10"
+		case toks[d].number != 10 && t.number > toks[d].number:
+			return roleQuantity // "24/7", "7j/7"
+		case toks[d].number != 10:
+			return roleScale // "5/5", "4 sur 5", "8/20"
+		}
+	}
+	if rd.echoAt(i) {
+		return roleEcho
+	}
+	// "sur 10 ? 6", "out of 10? 8": the question's scale, quoted back.
+	// "7 jours sur 7", "1 croissant sur 2": a proportion.
+	if by := rd.word(i - 1); (by == "SUR" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT") && rd.denominatorOf(i) < 0 {
+		if t.number == 10 {
+			return roleEcho
+		}
+		return roleQuantity
+	}
+	if scaleWords[next] || after == '%' || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' {
+		return roleScale // "5 étoiles", "five stars", "100 %", "5*"
+	}
+	if rd.approximate(i) {
+		return roleApprox
+	}
+	if t.isWord && !rd.usableWord(i) {
+		return roleWord
+	}
+	switch {
+	case before == '$' || before == '€' || before == '£' || after == '$' || after == '€' || after == '£' || before == '#' || before == '@' || before == '°' || before == 'º':
+		return roleQuantity
+	case t.attached || rd.glued(i):
+		return roleQuantity // 10h, 2e, 10:30, 5km, gr8, 7-Eleven
+	case unitWords[next] || unitWords[bare(next)]:
+		return roleQuantity
+	case labelWords[prev] && !rd.cueEnds(i):
+		return roleQuantity
+	case streetWords[next], monthWords[next], monthWords[prev], weekdayWords[prev]:
+		return roleQuantity
+	case t.number > 10 && rd.streetSoon(i):
+		return roleQuantity // "123 Main St"
+	case rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i):
+		return roleQuantity
+	case rd.pluralNounAfter(i):
+		return roleQuantity
+	case timeWords[prev] && !rd.numberJustBefore(i) && !rd.cueEnds(i):
+		// "vers 8", "avant 9", "depuis 10" are times; "le 8", "de 8",
+		// "à 8" are left to the position rules below.
+		return roleQuantity
+	case rd.conditional(i):
+		return roleConditional
+	case t.number > 10 && !rd.pickable(i) && !rd.afterSmallNumber(i):
+		return roleQuantity // a big number in a sentence is an amount
+	case t.fraction:
+		if rd.pickable(i) {
+			return roleCandidate // "7.5" where a score stands: unclear below
+		}
+		return roleQuantity // "12,50", "3.5 km"
+	}
+	return roleCandidate
+}
+
+// prevWord returns the folded word right before token i, or "" when
+// punctuation stands between: "lundi 9" is a date, "lundi ! 9" a score.
+func (rd *reading) prevWord(i int) string {
+	if i < 1 || clauseBreak(rd.between(i-1, i)) {
+		return ""
+	}
+	return rd.toks[i-1].folded
+}
+
+// nextWord returns the folded word right after token i, or "" when
+// punctuation stands between.
+func (rd *reading) nextWord(i int) string {
+	if i+1 >= len(rd.toks) || clauseBreak(rd.between(i, i+1)) {
+		return ""
+	}
+	return rd.toks[i+1].folded
+}
+
+func clauseBreak(s string) bool {
+	return strings.ContainsAny(s, ",.!?;:\n()–—") || strings.Contains(s, " - ") || strings.ContainsFunc(s, isEmoji)
+}
+
+// glued reports whether number i is part of a word: "gr8", "n8",
+// "7-Eleven", "B2B".
+func (rd *reading) glued(i int) bool {
+	t := rd.toks[i]
+	if r, _ := utf8.DecodeLastRuneInString(rd.norm[:t.start]); unicode.IsLetter(r) {
+		return true
+	}
+	rest := rd.norm[t.end:]
+	if strings.HasPrefix(rest, "-") {
+		r, _ := utf8.DecodeRuneInString(rest[1:])
+		return unicode.IsLetter(r)
+	}
+	return false
+}
+
+// approximate reports whether number i is a bound or an estimate: "8ish",
+// "au moins 8", "around 8", "9+", "8 à peu près", "9 or so".
+func (rd *reading) approximate(i int) bool {
+	t := rd.toks[i]
+	if t.attached && strings.HasSuffix(t.folded, "ISH") {
+		return true
+	}
+	rest := rd.norm[t.end:]
+	if strings.HasPrefix(rest, "+") || strings.HasPrefix(strings.TrimRight(rd.norm[:t.start], " "), "+") || strings.HasPrefix(rest, "-ish") {
+		return true
+	}
+	tail := " " + foldForRules(rest) + " "
+	for _, w := range []string{" ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
+		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
+			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
+		}
+	}
+	head := " " + foldForRules(rd.norm[:t.start]) + " "
+	for _, a := range []string{" AN ", " A ", " UN ", " UNE "} {
+		if strings.HasSuffix(head, a) {
+			head = strings.TrimSuffix(head, a) + " "
+		}
+	}
+	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " UN BON ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE "} {
+		if strings.HasSuffix(head, w) {
+			return !rd.numberJustBefore(i) && (w != " UN BON " || false)
+		}
+	}
+	return false
+}
+
+// conditional reports whether number i is a score given on a condition:
+// "10 si vous ouvrez le dimanche", "would be ten if parking was easier".
+func (rd *reading) conditional(i int) bool {
+	switch rd.nextWord(i) {
+	case "SI", "IF", "S'IL", "S'ILS", "QUAND", "WHEN", "ONCE", "UNLESS", "AVEC", "WITH", "SANS", "WITHOUT":
+		return rd.nextWord(i) == "SI" || rd.nextWord(i) == "IF" || rd.nextWord(i) == "S'IL" || rd.nextWord(i) == "S'ILS" || rd.nextWord(i) == "UNLESS"
+	}
+	head := " " + foldForRules(rd.norm[:rd.toks[i].start])
+	for _, w := range []string{" WOULD BE", " WOULD HAVE BEEN", " WOULD'VE BEEN", " WOULDVE BEEN", " COULD BE", " SERAIT", " SERAIT UN", " AURAIT ETE", " AURAIT ETE UN", " POURRAIT ETRE", " WOULD BE A", " COULD BE A", " AURAIS MIS", " AURAIS DONNE", " WOULD HAVE GIVEN", " WOULD'VE GIVEN"} {
+		if strings.HasSuffix(strings.TrimRight(head, " "), w) {
+			return true
+		}
+	}
+	return false
+}
+
+// dateLike reports whether number i starts a day and month: "mon rdv du
+// 8/10", "on 9/10", "le 10/12".
+func (rd *reading) dateLike(i int) bool {
+	switch rd.prevWord(i) {
+	case "DU", "LE", "ON", "AU", "DEPUIS", "SINCE", "JUSQU'AU", "UNTIL", "AVANT", "APRES", "BEFORE", "AFTER", "DES", "FROM", "DATED", "DATE", "RDV", "APPT", "APPOINTMENT":
+		return true
+	}
+	return false
+}
+
+// dayWithTime reports whether number i is a day followed by a time: "dispo
+// le 10 à 14h".
+func (rd *reading) dayWithTime(i int) bool {
+	if p := rd.prevWord(i); p != "LE" && p != "DU" && p != "THE" {
+		return false
+	}
+	for k := i + 1; k < len(rd.toks) && k <= i+3; k++ {
+		if rd.toks[k].attached || rd.toks[k].folded == "AM" || rd.toks[k].folded == "PM" || rd.toks[k].folded == "H" {
+			return true
+		}
+	}
+	return false
+}
+
+// streetSoon reports whether a street word follows number i closely: "123
+// Main St", "1234 rue Ontario".
+func (rd *reading) streetSoon(i int) bool {
+	for k := i + 1; k < len(rd.toks) && k <= i+3; k++ {
+		if streetWords[rd.toks[k].folded] {
+			return true
+		}
+	}
+	return false
+}
+
+// ageBefore reports whether number i is a person's age: "my son is 8",
+// "ma fille a 7".
+func (rd *reading) ageBefore(i int) bool {
+	if i < 2 {
+		return false
+	}
+	switch rd.prevWord(i) {
+	case "IS", "WAS", "TURNED", "TURNS", "A", "AVAIT", "EST", "AGED", "AGE", "AGEE":
+	default:
+		return false
+	}
+	return family[rd.toks[i-2].folded] || (i >= 3 && family[rd.toks[i-3].folded])
+}
+
+var family = setOf("SON", "DAUGHTER", "KID", "KIDS", "BOY", "GIRL", "CHILD", "BABY", "HE", "SHE", "FILS", "FILLE", "GARS", "GARCON", "BEBE", "ENFANT", "IL", "ELLE", "PETIT", "PETITE", "NEVEU", "NIECE", "NEPHEW", "GRANDSON", "GRANDDAUGHTER", "PETIT-FILS", "PETITE-FILLE", "CHIEN", "DOG", "CHAT", "CAT")
+
+// slang reports whether number i stands for a word: "thx 4 asking", "2
+// u", "see u 2morrow".
+func (rd *reading) slang(i int) bool {
+	t := rd.toks[i]
+	if t.isWord || (t.number != 4 && t.number != 2) || t.text != strconv.Itoa(t.number) {
+		return false
+	}
+	switch rd.nextWord(i) {
+	case "U", "YOU", "YA", "ASKING", "ME", "SURE", "REAL", "EVER", "NOW", "THE", "ALL", "US", "LIFE", "GO", "DAY", "NITE", "NIGHT", "MORROW", "MUCH", "LATE", "GOOD", "BAD", "YOUR", "UR", "THAT", "THIS":
+		return true
+	}
+	return false
+}
+
+// thingBefore are words after which a number names or counts something
+// rather than rating: "le 8 était bon", "my 9", "waited like 3".
+var thingBefore = setOf("LE", "LA", "L'", "THE", "MON", "MA", "SON", "SA", "HIS", "HER", "YOUR", "VOTRE", "NOTRE", "CE", "CET", "CETTE", "THIS", "THAT",
+	"IS", "WAS", "ARE", "WERE", "EST", "ETAIT", "ETAIENT", "SONT", "ATTENDU", "WAITED", "WAIT", "LIKE", "ONLY", "SEULEMENT", "JUSTE", "JUST", "AI", "AVAIT", "HAD", "HAVE", "HAS",
+	"PAYE", "PAID", "BOUGHT", "ACHETE", "ORDERED", "PRIS", "TOOK", "VU", "SAW", "DU", "AU", "DES", "EU", "GOT", "ETE", "BEEN", "FAIT", "DID", "DONE", "MADE")
+
+// word returns the folded word token at i, or "".
+func (rd *reading) word(i int) string {
+	if i < 0 || i >= len(rd.toks) {
+		return ""
+	}
+	return rd.toks[i].folded
+}
+
+// charBefore returns the character right before token i, spaces skipped
+// when no more than one stands there.
+func (rd *reading) charBefore(i int) rune {
+	s := rd.norm[:rd.toks[i].start]
+	s = strings.TrimSuffix(s, " ")
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+// charAfter returns the character right after token i, one space
+// skipped.
+func (rd *reading) charAfter(i int) rune {
+	s := rd.norm[rd.toks[i].end:]
+	s = strings.TrimPrefix(s, " ")
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// between returns the text between tokens i and j.
+func (rd *reading) between(i, j int) string {
+	return rd.norm[rd.toks[i].end:rd.toks[j].start]
+}
+
+func (rd *reading) hasNumbers() bool {
+	for _, t := range rd.toks {
+		if t.isNumber && !t.isWord {
+			return true
+		}
+	}
+	return false
+}
+
+// denominatorAfter returns the index of the denominator written after
+// number i ("/ 10", "sur 10", "out of 10", "on 10"), or -1.
+func (rd *reading) denominatorAfter(i int) int {
+	toks := rd.toks
+	switch {
+	case i+2 < len(toks) && (toks[i+1].folded == "/" || toks[i+1].folded == "SUR" || toks[i+1].folded == "ON" || toks[i+1].folded == "OF" || toks[i+1].folded == "OUTTA") && toks[i+2].isNumber:
+		if toks[i+1].folded == "ON" || toks[i+1].folded == "OF" {
+			if toks[i+2].number != 10 {
+				return -1 // "5 on a Tuesday"; "1 of 2" is no rating
+			}
+		}
+		return i + 2
+	case i+3 < len(toks) && toks[i+1].folded == "OUT" && toks[i+2].folded == "OF" && toks[i+3].isNumber:
+		return i + 3
+	}
+	return -1
+}
+
+// denominatorOf returns the index of the number that token i is the
+// denominator of, or -1.
+func (rd *reading) denominatorOf(i int) int {
+	for _, back := range []int{2, 3} {
+		if n := i - back; n >= 0 && rd.toks[n].isNumber && rd.denominatorAfter(n) == i {
+			return n
+		}
+	}
+	return -1
+}
+
+// echoAt reports whether number i is part of "0 à 10", "1-10", "0 to
+// 10", "de 0 à 10", the question quoted back.
+func (rd *reading) echoAt(i int) bool {
+	toks := rd.toks
+	isPair := func(a, b int) bool {
+		if a < 0 || b >= len(toks) || !toks[a].isNumber || !toks[b].isNumber || toks[a].isWord || toks[b].isWord {
+			return false
+		}
+		if toks[a].number > 1 || toks[b].number != 10 {
+			return false
+		}
+		between := strings.TrimSpace(fold(rd.norm[toks[a].end:toks[b].start]))
+		switch between {
+		case "A", "TO", "-", "–", "AU", "JUSQU'A":
+		default:
+			return false
+		}
+		// "0 à 10" after "de", "scale of", "entre", or followed by a
+		// question mark or a colon, or with another number to be the
+		// answer.
+		prev := rd.word(a - 1)
+		lead := prev == "DE" || prev == "OF" || prev == "FROM" || prev == "ENTRE" || prev == "BETWEEN" || prev == "ECHELLE" || prev == "SCALE"
+		tail := strings.TrimLeft(rd.norm[toks[b].end:], " ")
+		return lead || strings.HasPrefix(tail, "?") || strings.HasPrefix(tail, ":") || strings.HasPrefix(tail, ",") || strings.HasPrefix(tail, ")") || rd.numberAfter(b)
+	}
+	return isPair(i, i+2) || isPair(i, i+1) || isPair(i-2, i) || isPair(i-1, i)
+}
+
+func (rd *reading) numberAfter(i int) bool {
+	for _, t := range rd.toks[i+1:] {
+		if t.isNumber && !t.isWord {
+			return true
+		}
+	}
+	return false
+}
+
+// usableWord says whether number word i stands where a score stands:
+// "neuf", "Dix !", "je dirais huit", "eight out of ten"; "un service",
+// "le magasin est neuf" are everyday words.
+func (rd *reading) usableWord(i int) bool {
+	toks := rd.toks
+	t := toks[i]
+	if (articles[t.folded] || t.folded == "ONE") && i+1 < len(toks) && toks[i+1].isNumber && !toks[i+1].isWord {
+		return false // "un 9"
+	}
+	if rd.denominatorAfter(i) >= 0 {
+		return true
+	}
+	if cueBefore(toks, i) && !articles[t.folded] {
+		return true
+	}
+	if i+1 < len(toks) && multipliers[toks[i+1].folded] {
+		return false // "dix mille": the number is the thousand
+	}
+	// "huit ou neuf", "seven or eight": the second of a range of words.
+	if i >= 2 && rangeJoiners[toks[i-1].folded] && toks[i-2].isWord && toks[i-2].isNumber && i-2 == firstContent(toks) {
+		return true
+	}
+	// "un million", "dix mille": the first word leads.
+	if multipliers[t.folded] && i >= 1 && (articles[toks[i-1].folded] || toks[i-1].isNumber) && i-1 == firstContent(toks) {
+		return rd.restIsEmpty(i)
+	}
+	if i != firstContent(toks) {
+		return false
+	}
+	if i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber {
+		return true // "huit ou neuf"
+	}
+	if i+1 < len(toks) && (toks[i+1].folded == "POINTE" || toks[i+1].folded == "POINTEE") {
+		return true // "zéro pointé"
+	}
+	if articles[t.folded] || t.folded == "ONE" {
+		// "Un service rapide", "One of the best": only alone or set
+		// apart does "un" mean 1.
+		return rd.restIsEmpty(i)
+	}
+	if i+1 == len(toks) {
+		return true
+	}
+	gap := rd.between(i, i+1)
+	return strings.ContainsAny(gap, ",.!-–:;\n") || rd.restIsEmpty(i)
+}
+
+// multipliers make the number word before them larger: "dix mille".
+var multipliers = setOf("MILLE", "MILLION", "MILLIONS", "THOUSAND", "CENT", "CENTS", "HUNDRED", "GAZILLION", "ZILLION")
+
+// restIsEmpty reports whether nothing but greetings follows token i.
+func (rd *reading) restIsEmpty(i int) bool {
+	for _, t := range rd.toks[i+1:] {
+		if !greetings[t.folded] {
+			return false
+		}
+	}
+	return true
+}
+
+// cueEnds reports whether a cue ends right before token i.
+func (rd *reading) cueEnds(i int) bool { return cueBefore(rd.toks, i) }
+
+// numberJustBefore reports whether a number stands right before token i,
+// one word between at most: "7 à 8", "7 or 8".
+func (rd *reading) numberJustBefore(i int) bool {
+	return (i >= 1 && rd.toks[i-1].isNumber) || (i >= 2 && rd.toks[i-2].isNumber)
+}
+
+// afterSmallNumber reports whether a number from 0 to 10 stands right
+// before token i, one word between at most: "ten or eleven".
+func (rd *reading) afterSmallNumber(i int) bool {
+	for _, k := range []int{i - 1, i - 2} {
+		if k >= 0 && rd.toks[k].isNumber && rd.toks[k].number <= 10 {
+			return true
+		}
+	}
+	return false
+}
+
+// timeWordBefore reports whether a time or place word stands right
+// before token i.
+func (rd *reading) timeWordBefore(i int) bool {
+	return i >= 1 && (timeWords[rd.toks[i-1].folded] || labelWords[rd.toks[i-1].folded])
+}
+
+// countBefore reports whether number i counts people: "on était 4".
+func (rd *reading) countBefore(i int) bool {
+	for _, c := range countStarts {
+		words := strings.Fields(c)
+		if i < len(words) {
+			continue
+		}
+		match := true
+		for k, w := range words {
+			if bare(rd.toks[i-len(words)+k].folded) != bare(w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+// pluralNounAfter reports whether number i counts the plural noun right
+// after it: "2 baguettes", "3 croissants", "2 loaves". Words that follow
+// a score ("9 merci", "7 pcq", "8 thanks guys", "10 toujours") are not
+// nouns counted.
+func (rd *reading) pluralNounAfter(i int) bool {
+	toks := rd.toks
+	if i+1 >= len(toks) || toks[i].number == 1 || toks[i].number == 0 || toks[i].isWord {
+		return false
+	}
+	if strings.TrimSpace(rd.between(i, i+1)) != "" {
+		return false // "7, services rapides" is set apart
+	}
+	w := toks[i+1].folded
+	if len(w) < 4 || notCountable[w] {
+		return false
+	}
+	return strings.HasSuffix(w, "S") || strings.HasSuffix(w, "X")
+}
+
+// notCountable are words ending in s or x that follow a score rather
+// than being counted by it.
+var notCountable = setOf("TRES", "PLUS", "MAIS", "VOUS", "NOUS", "APRES", "DEPUIS", "SANS", "DANS", "SOUS", "VERS", "ALORS", "PUIS", "TOUJOURS", "JAMAIS", "MOINS", "ASSEZ",
+	"THANKS", "THX", "ALWAYS", "THIS", "WAS", "HAS", "YES", "GUYS", "FOLKS", "THANX", "MERCIS", "BRAVO", "BRAVOS", "DEUX", "TROIS", "SIX", "DIX", "VOUS", "TOUS", "TOUTES",
+	"AVEC", "CHEZ", "PARFOIS", "SOUVENT", "DESSUS", "DESSOUS", "AILLEURS", "AUTRES", "MIEUX", "PRIX", "HEUREUX", "HEUREUSE", "SERIEUX", "DELICIEUX", "FABULEUX", "GENEREUX", "NOMBREUX",
+	"PRECIEUX", "JOYEUX", "CURIEUX", "MERVEILLEUX", "PEUX", "VEUX", "CROIS", "SUIS", "DOIS", "SAIS", "VAIS", "FAIS", "DIS", "MAIS", "PUISQUE", "CAUSE", "BECAUSE", "CUZ", "COS",
+	"AS", "IS", "ITS", "IT'S", "HERS", "OURS", "YOURS", "PLEASE", "PLS", "PLZ", "THANKYOU", "YESS", "BEST", "LESS", "UNLESS", "REGARDLESS", "NEVERTHELESS", "DOES", "GOES", "GIVES",
+	"TAKES", "MAKES", "GETS", "LOOKS", "SEEMS", "ALSO", "CROISSANTS?", "ABSOLUTELY", "SERVICES", "EXPERIENCES", "VIBES", "PROPS", "KUDOS", "CHEERS", "OBVIOUS", "OBVIOUSLY",
+	"AMAZINGS", "DEFINITELYS", "CHAIS", "CHUIS", "JSAIS", "DIRAIS", "METTRAIS", "DONNERAIS", "SEULEMENT", "SURTOUT", "EUX", "CEUX", "NEANMOINS", "TOUTEFOIS", "PARCE", "PAS", "PLUS'", "FRAIS", "EXPRES", "PROCES", "SUCCES", "PROGRES",
+	"EXCES", "ACCES", "COURS", "CORPS", "TEMPS", "FOIS'")
+
+// pickable reports whether number i stands where a score stands.
+func (rd *reading) pickable(i int) bool {
+	return rd.alone(i) || cueBefore(rd.toks, i) || i == firstContent(rd.toks) || rd.setApart(i)
+}
+
+// alone reports whether number i is all the reply says, with greetings,
+// punctuation, emoji and its denominator around it.
+func (rd *reading) alone(i int) bool {
+	d := rd.denominatorAfter(i)
+	for k, t := range rd.toks {
+		if k == i || k == d || (d >= 0 && k > i && k < d) || greetings[t.folded] {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// outOfTen reports whether number i is written out of ten: "10/10".
+func (rd *reading) outOfTen(i int) bool {
+	d := rd.denominatorAfter(i)
+	return d >= 0 && rd.toks[d].number == 10
+}
+
+// setApart reports whether number i is a clause of its own: "Service
+// impeccable, 10", "Great staff, 9!". Only punctuation (or a greeting)
+// separates it from what comes before and after.
+func (rd *reading) setApart(i int) bool {
+	toks := rd.toks
+	end := i
+	if d := rd.denominatorAfter(i); d >= 0 {
+		end = d
+	}
+	before := ""
+	if i > 0 {
+		before = rd.norm[toks[i-1].end:toks[i].start]
+		if greetings[toks[i-1].folded] {
+			before = ","
+		}
+	}
+	after := ""
+	if end+1 < len(toks) {
+		after = rd.norm[toks[end].end:toks[end+1].start]
+	}
+	boundary := func(s string) bool {
+		return strings.ContainsAny(s, ",.!?:;\n()-–—") || strings.ContainsFunc(s, isEmoji)
+	}
+	return (i == 0 || boundary(before)) && (end+1 == len(toks) || boundary(after))
+}
+
+func isEmoji(r rune) bool { return unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r) }
+
+// negated reports whether the customer denies number i: "pas un 10",
+// "not a 10 but close".
+func (rd *reading) negated(i int) bool {
+	k := i - 1
+	if k >= 0 && articles[rd.toks[k].folded] {
+		k--
+	}
+	if k >= 0 && intensifiers[rd.toks[k].folded] {
+		k--
+	}
+	return k >= 0 && negations[rd.toks[k].folded]
+}
+
+// intensifiers may stand between a negation and its number: "not quite
+// a 10", "pas vraiment un 10".
+var intensifiers = setOf("QUITE", "REALLY", "EXACTLY", "VRAIMENT", "EXACTEMENT", "NECESSAIREMENT", "TOUT", "ENCORE", "YET", "TOTALLY", "TOTALEMENT")
+
+// negative reports whether number i is written with a minus: "-1".
+func (rd *reading) negative(i int) bool {
+	s := strings.TrimRight(rd.norm[:rd.toks[i].start], " ")
+	if !strings.HasSuffix(s, "-") && !strings.HasSuffix(s, "−") {
+		return false
+	}
+	s = strings.TrimRight(strings.TrimSuffix(strings.TrimSuffix(s, "-"), "−"), " ")
+	// "7 - 2 erreurs" has a number before the dash; "-1" and "moins 1"
+	// do not.
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return s == "" || !unicode.IsDigit(r) && !unicode.IsLetter(r)
+}
+
+// halfAfter reports whether "et demi", "and a half" or "½" follows
+// number i.
+func (rd *reading) halfAfter(i int) bool {
+	tail := foldForRules(rd.norm[rd.toks[i].end:])
+	return strings.HasPrefix(tail, "½") || strings.HasPrefix(tail, "ET DEMI") || strings.HasPrefix(tail, "ET 1/2") || strings.HasPrefix(tail, "AND A HALF") || strings.HasPrefix(tail, "AND HALF") || strings.HasPrefix(tail, "1/2")
+}
+
+// correction reports whether the last candidate corrects the ones
+// before it: "7 oups je voulais dire 9", "8... non 9", "9 I mean 10",
+// "pas 10 mais 9", "was gonna say 10 but… 8"; or whether all but one
+// are given on a condition ("8, 9 si le café avait été chaud").
+func (rd *reading) correction(cands []int) bool {
+	return rd.corrected(cands) >= 0
+}
+
+// corrected returns the candidate a correction leaves, or -1.
+func (rd *reading) corrected(cands []int) int {
+	var firm []int
+	for _, c := range cands {
+		if !rd.conditional(c) {
+			firm = append(firm, c)
+		}
+	}
+	if len(firm) == 1 {
+		return firm[0]
+	}
+	if len(cands) != 2 {
+		return -1
+	}
+	a, b := cands[0], cands[1]
+	if rd.negated(a) || rd.retracted(a) {
+		return b
+	}
+	gap := " " + foldForRules(rd.norm[rd.toks[a].end:rd.toks[b].start]) + " "
+	gap = strings.NewReplacer(",", " ", ".", " ", "!", " ", "…", " ", "-", " ", ":", " ", "(", " ", ")", " ").Replace(gap)
+	gap = " " + strings.Join(strings.Fields(gap), " ") + " "
+	for _, w := range correctionWords {
+		if strings.Contains(gap, " "+w+" ") {
+			return b
+		}
+	}
+	return -1
+}
+
+// retracted reports whether the customer took number i back: "was gonna
+// say 10", "j'allais dire 10".
+func (rd *reading) retracted(i int) bool {
+	head := " " + foldForRules(rd.norm[:rd.toks[i].start])
+	head = strings.TrimRight(head, " ")
+	for _, w := range []string{"GONNA SAY", "GOING TO SAY", "WANTED TO SAY", "WANTED TO PUT", "GONNA PUT", "GONNA GIVE", "ALLAIS DIRE", "ALLAIS METTRE", "ALLAIS DONNER", "AURAIS DIT", "AURAIS MIS", "WOULD HAVE SAID", "WOULD'VE SAID", "PENSAIS METTRE", "VOULAIS METTRE", "VOULAIS DONNER"} {
+		if strings.HasSuffix(head, w) || strings.HasSuffix(head, w+" UN") || strings.HasSuffix(head, w+" A") {
+			return true
+		}
+	}
+	return false
+}
+
+// allSame reports whether the candidates all say the same score:
+// "10/10 10/10", "10 10 10".
+func (rd *reading) allSame(cands []int) bool {
+	for _, c := range cands[1:] {
+		if rd.toks[c].number != rd.toks[cands[0]].number || rd.toks[c].fraction {
+			return false
+		}
+	}
+	return true
+}
+
+// isRange reports whether two candidates are joined as a range: "7-8",
+// "7 ou 8", "entre 7 et 8".
+func (rd *reading) isRange(cands []int) bool {
+	if len(cands) != 2 {
+		return false
+	}
+	gap := strings.TrimSpace(fold(rd.between(cands[0], cands[1])))
+	return rangeJoiners[gap] || gap == "–" || gap == "A"
+}
+
+// scoreEnd is where the score at token i ends, its denominator included.
+func (rd *reading) scoreEnd(i int) int {
+	if d := rd.denominatorAfter(i); d >= 0 {
+		return rd.toks[d].end
+	}
+	return rd.toks[i].end
+}
+
+// standalone reports whether a score's comment is empty or only says
+// hello or thanks.
+func (rd *reading) standalone(comment string) bool {
+	for _, w := range strings.FieldsFunc(fold(comment), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		if !greetings[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// otherRating reports whether a reply rates on another scale with no
+// number: "⭐⭐⭐⭐⭐", "💯", "A+", "B".
+func otherRating(text string) bool {
+	if strings.Count(text, "⭐")+strings.Count(text, "🌟")+strings.Count(text, "★") >= 2 && !strings.ContainsFunc(text, unicode.IsLetter) {
+		return true
+	}
+	if strings.Contains(text, "💯") && !strings.ContainsFunc(text, unicode.IsLetter) {
+		return true
+	}
+	return letterGrade.MatchString(strings.TrimSpace(text))
+}
+
+// letterGrade is a school grade given as the answer: "A+", "a B", "B-".
+var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-)?[!. ]*$|^(?i:(?:an? |un |une |solid |easy )?)[A-F]$`)
