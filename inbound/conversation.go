@@ -141,6 +141,9 @@ type Incoming struct {
 	// honoured whoever asks, since a missed one costs far more than a
 	// forged one.
 	Unproven string
+	// Source, when set, is who gave a score instead of the channel it
+	// came by: "owner" for a score the owner read (see Decide).
+	Source string
 }
 
 // Outcome is what Handle did.
@@ -408,7 +411,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	if sv.ResponseID == 0 {
 		r, _, err := h.tx.AddResponse(store.Response{
 			SurveyID: sv.ID, ContactID: h.contact.ID, Score: score, Comment: comment,
-			Channel: h.in.Channel, Received: h.now, Source: string(h.in.Channel), Key: h.in.Key,
+			Channel: h.in.Channel, Received: h.now, Source: h.source(), Key: h.in.Key,
 		})
 		if err != nil {
 			return err
@@ -421,6 +424,9 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 			return err
 		}
 		r.Score, r.Received = score, h.now
+		if h.in.Source != "" {
+			r.Source = h.in.Source
+		}
 		if comment != "" && !strings.Contains(r.Comment, comment) {
 			// A comment never replaces an earlier one: it is added to it.
 			r.Comment = capComment(strings.TrimLeft(r.Comment+"\n"+comment, "\n"))

@@ -393,9 +393,9 @@ func collapseBlankLines(s string) string {
 func ParseMessage(m Message) Reply {
 	switch {
 	case m.IsReport:
-		return Reply{Intent: IntentBounce}
+		return Reply{Intent: IntentBounce, Rule: "bounce"}
 	case m.AutoReply:
-		return Reply{Intent: IntentAutoReply}
+		return Reply{Intent: IntentAutoReply, Rule: "auto-reply"}
 	}
 	return ParseEmailText(m.Text)
 }

@@ -163,6 +163,8 @@ type token struct {
 var numberWords = map[string]int{
 	"ZERO": 0, "UN": 1, "UNE": 1, "DEUX": 2, "TROIS": 3, "QUATRE": 4, "CINQ": 5, "SIX": 6, "SEPT": 7, "HUIT": 8, "NEUF": 9, "DIX": 10, "ONZE": 11, "DOUZE": 12, "CENT": 100,
 	"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5, "SEVEN": 7, "EIGHT": 8, "NINE": 9, "TEN": 10, "ELEVEN": 11, "TWELVE": 12, "HUNDRED": 100,
+	"TREIZE": 13, "QUATORZE": 14, "QUINZE": 15, "SEIZE": 16, "VINGT": 20, "TRENTE": 30, "CINQUANTE": 50,
+	"THIRTEEN": 13, "FOURTEEN": 14, "FIFTEEN": 15, "SIXTEEN": 16, "SEVENTEEN": 17, "EIGHTEEN": 18, "NINETEEN": 19, "TWENTY": 20, "FIFTY": 50,
 	// Beyond any scale: "un million", "infinity", "dix mille".
 	"MILLE": 1000, "MILLION": 1000000, "MILLIONS": 1000000, "THOUSAND": 1000, "INFINI": 1000000, "INFINITY": 1000000, "INFINITE": 1000000, "GAZILLION": 1000000, "ZILLION": 1000000,
 }
@@ -198,6 +200,11 @@ func tokenize(text string) []token {
 			if n, ok := numberWords[strings.Trim(t.folded, "'")]; ok {
 				t.number, t.isNumber, t.isWord = n, true, true
 			}
+		}
+		// "dix-huit" is 18, not 10 and 8.
+		if n := len(out); n > 0 && out[n-1].isWord && out[n-1].folded == "DIX" && t.isWord && t.number >= 7 && t.number <= 9 && strings.Trim(text[out[n-1].end:t.start], " -") == "" {
+			out[n-1].number, out[n-1].end, out[n-1].text = 10+t.number, t.end, text[out[n-1].start:t.end]
+			continue
 		}
 		out = append(out, t)
 	}
@@ -242,7 +249,7 @@ func firstContent(toks []token) int {
 		if greetings[t.folded] || greetings[squeeze(t.folded)] {
 			continue
 		}
-		if i+1 < len(toks) && toks[i+1].isNumber && (articles[t.folded] && !toks[i+1].isWord || multipliers[toks[i+1].folded] && (t.isWord || articles[t.folded])) {
+		if i+1 < len(toks) && toks[i+1].isNumber && (articles[t.folded] && (!toks[i+1].isWord || i+2 == len(toks)) || multipliers[toks[i+1].folded] && (t.isWord || articles[t.folded])) {
 			return i + 1
 		}
 		return i

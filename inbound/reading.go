@@ -118,7 +118,7 @@ var keycapRE = regexp.MustCompile(`(?:[0-9]\x{FE0F}?\x{20E3})+|\x{1F51F}`)
 var blankRE = regexp.MustCompile(`(?i)(?:\+?\d{1,3}[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b` +
 	`|\b\d{1,4}/\d{1,2}/\d{2,4}\b|\b\d{1,4}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b` +
 	`|\b0\d(?:[ .-]?\d{2}){4}\b` + // a French phone number: 06 45 22 18 90
-	`|\b20/20 (?i:vision)|\b24 ?/ ?7\b|\b24h/24\b|\b7j?/7j?\b` + // sayings, not ratings
+	`|\b5 ?(?:à|a) ?7\b|\b20/20 (?i:vision)|\b24 ?/ ?7\b|\b24h/24\b|\b7j?/7j?\b` + // sayings, not ratings
 	`|\bhttps?://\S+|\bwww\.\S+|\S+@\S+\.\S+`)
 
 // normalize rewrites what would hide or fake a number without moving any
@@ -237,7 +237,7 @@ func (rd *reading) read() Reply {
 		pick, rule = cands[0], "score/repeated"
 	case rd.isRange(cands):
 		joiner := strings.TrimSpace(fold(rd.between(cands[0], cands[1])))
-		if rd.toks[cands[1]].number < rd.toks[cands[0]].number && !rd.toks[cands[0]].isWord && joiner != "OU" && joiner != "OR" {
+		if rd.toks[cands[1]].number < rd.toks[cands[0]].number && !rd.toks[cands[0]].isWord && joiner != "OU" && joiner != "OR" && hoursLead[rd.prevWord(cands[0])] {
 			// "I work 9 to 5": hours, not a rating.
 			return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
 		}
@@ -310,8 +310,6 @@ func (rd *reading) roleOf(i int) role {
 			return roleQuantity
 		case t.number == 10:
 			return roleDenominator
-		case toks[n].number > t.number:
-			return roleQuantity // "24/7"
 		}
 		return roleScale
 	}
@@ -321,8 +319,6 @@ func (rd *reading) roleOf(i int) role {
 			return roleEcho
 		case rd.dateLike(i):
 			return roleQuantity // "mon rdv du 8/10", "on 9/10"
-		case toks[d].number != 10 && t.number > toks[d].number:
-			return roleQuantity // "24/7", "7j/7"
 		case toks[d].number != 10:
 			return roleScale // "5/5", "4 sur 5", "8/20"
 		}
@@ -332,14 +328,29 @@ func (rd *reading) roleOf(i int) role {
 	}
 	// "sur 10 ? 6", "out of 10? 8": the question's scale, quoted back.
 	// "7 jours sur 7", "1 croissant sur 2": a proportion.
-	if by := rd.word(i - 1); (by == "SUR" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT") && rd.denominatorOf(i) < 0 {
+	if by := rd.word(i - 1); (by == "SUR" || by == "SU" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT") && rd.denominatorOf(i) < 0 {
 		if t.number == 10 {
 			return roleEcho
 		}
 		return roleQuantity
 	}
-	if scaleWords[next] || after == '%' || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' {
-		return roleScale // "5 étoiles", "five stars", "100 %", "5*"
+	if after == '%' || next == "POUR" && rd.word(i+2) == "CENT" || next == "PERCENT" || next == "POURCENT" {
+		// "100 %" where a score stands rates on another scale; "le 10 %
+		// étudiant", "15 % de rabais" are discounts.
+		last := i
+		switch {
+		case next == "POUR":
+			last = i + 2
+		case next != "" && after != '%':
+			last = i + 1
+		}
+		if !rd.mentions(discountWords) && (rd.alone(i) || rd.setApart(i) || rd.restIsEmpty(last) || i == firstContent(toks)) {
+			return roleScale
+		}
+		return roleQuantity
+	}
+	if scaleWords[next] || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' {
+		return roleScale // "5 étoiles", "five stars", "5*"
 	}
 	if rd.approximate(i) {
 		return roleApprox
@@ -356,11 +367,11 @@ func (rd *reading) roleOf(i int) role {
 		return roleQuantity
 	case labelWords[prev] && !rd.cueEnds(i):
 		return roleQuantity
-	case streetWords[next], monthWords[next], monthWords[prev], weekdayWords[prev]:
+	case streetWords[next], monthWords[next], monthWords[prev] && !toks[i-1].isNumber, weekdayWords[prev]:
 		return roleQuantity
 	case t.number > 10 && rd.streetSoon(i):
 		return roleQuantity // "123 Main St"
-	case rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i):
+	case rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i), rd.dayInContext(i), rd.countedWithEn(i):
 		return roleQuantity
 	case rd.pluralNounAfter(i):
 		return roleQuantity
@@ -407,6 +418,9 @@ func clauseBreak(s string) bool {
 // "7-Eleven", "B2B".
 func (rd *reading) glued(i int) bool {
 	t := rd.toks[i]
+	if t.isWord {
+		return false // "sept-huit" is two numbers
+	}
 	if r, _ := utf8.DecodeLastRuneInString(rd.norm[:t.start]); unicode.IsLetter(r) {
 		return true
 	}
@@ -430,7 +444,7 @@ func (rd *reading) approximate(i int) bool {
 		return true
 	}
 	tail := " " + foldForRules(rest) + " "
-	for _, w := range []string{" ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
+	for _, w := range []string{" ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
 		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
 			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
 		}
@@ -441,7 +455,9 @@ func (rd *reading) approximate(i int) bool {
 			head = strings.TrimSuffix(head, a) + " "
 		}
 	}
-	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " UN BON ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE "} {
+	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " UN BON ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE ",
+		" PAS LOIN DE ", " PRES DE ", " PROCHE DE ", " CLOSE TO ", " NEAR ", " QUASI ", " QUASIMENT ", " PLUS QUE ", " MOINS QUE ", " MAYBE ", " PERHAPS ", " POSSIBLY ",
+		" PTETE ", " PTET ", " P-E ", " PEUT-ETRE ", " PEUTETRE ", " PEUT ETRE ", " GENRE ENTRE ", " AROUND A "} {
 		if strings.HasSuffix(head, w) {
 			return !rd.numberJustBefore(i) && (w != " UN BON " || false)
 		}
@@ -489,6 +505,64 @@ func (rd *reading) dayWithTime(i int) bool {
 	return false
 }
 
+// dayInContext reports whether number i is a day or an hour in a message
+// about a visit or an appointment: "je reviens le 10", "Mon rdv du 9",
+// "On se voit jeudi à 10".
+func (rd *reading) dayInContext(i int) bool {
+	if rd.numberJustBefore(i) {
+		return false // "de 9 à 5"
+	}
+	switch rd.prevWord(i) {
+	case "LE", "DU", "THE", "ON", "A", "AT", "AU", "LES", "CE", "THIS", "NEXT", "PROCHAIN":
+	default:
+		return false
+	}
+	for _, t := range rd.toks {
+		if visitWords[t.folded] || weekdayWords[t.folded] || monthWords[t.folded] && len(t.folded) > 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// discountWords make a percentage a discount or a tax, not a rating.
+var discountWords = setOf("RABAIS", "OFF", "DISCOUNT", "ESCOMPTE", "REDUCTION", "REMISE", "SOLDE", "SOLDES", "ETUDIANT", "ETUDIANTS", "STUDENT", "STUDENTS", "TAXE", "TAXES", "TAX",
+	"TIP", "POURBOIRE", "PROMO", "COUPON", "CASHBACK", "INTERET", "INTEREST", "BATTERIE", "BATTERY", "CHARGE")
+
+// mentions reports whether the reply has one of the words.
+func (rd *reading) mentions(words map[string]bool) bool {
+	for _, t := range rd.toks {
+		if words[t.folded] {
+			return true
+		}
+	}
+	return false
+}
+
+// visitWords make a message about a visit or an appointment.
+var visitWords = setOf("RDV", "RENDEZ", "RENDEZ-VOUS", "APPT", "APPOINTMENT", "BOOKING", "RESERVATION", "DATE", "PASSE", "PASSER", "PASSERAI", "VIENS", "VIENDRAI", "REVIENS",
+	"REVIENDRAI", "REVIENT", "COME", "COMING", "BACK", "VOIT", "VOIR", "SEE", "DEMAIN", "TOMORROW", "TONIGHT", "AUJOURD'HUI", "TODAY", "SOIR", "MATIN", "MIDI", "LIVRAISON", "DELIVERY",
+	"OUVERT", "OUVREZ", "FERME", "FERMEZ", "OPEN", "CLOSED", "CLOSE", "DISPO", "DISPONIBLE", "AVAILABLE", "PRENDRE", "BOOK", "RESERVER", "PICKUP", "CHERCHER", "RAMASSER")
+
+// countedWithEn reports whether number i counts what "en" stands for:
+// "j'en ai mangé 3", "il en reste 2".
+func (rd *reading) countedWithEn(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-4; k-- {
+		switch rd.toks[k].folded {
+		case "J'EN", "N'EN", "M'EN", "T'EN", "S'EN", "Y'EN", "J'EN'":
+			return true
+		case "EN":
+			// "il en reste 2", "on en a pris 3"; not "en fait 9".
+			if k+1 < len(rd.toks) && enVerbs[rd.toks[k+1].folded] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var enVerbs = setOf("AI", "A", "AVAIT", "AVONS", "AVEZ", "ONT", "AURAI", "RESTE", "RESTAIT", "VEUX", "VOUDRAIS", "PRENDS", "PRENDRAI", "PRENDRAIS", "MANGE", "ACHETE", "COMMANDE", "FAUT", "MANQUE", "MANQUAIT", "VOULAIS")
+
 // streetSoon reports whether a street word follows number i closely: "123
 // Main St", "1234 rue Ontario".
 func (rd *reading) streetSoon(i int) bool {
@@ -534,7 +608,8 @@ func (rd *reading) slang(i int) bool {
 // rather than rating: "le 8 était bon", "my 9", "waited like 3".
 var thingBefore = setOf("LE", "LA", "L'", "THE", "MON", "MA", "SON", "SA", "HIS", "HER", "YOUR", "VOTRE", "NOTRE", "CE", "CET", "CETTE", "THIS", "THAT",
 	"IS", "WAS", "ARE", "WERE", "EST", "ETAIT", "ETAIENT", "SONT", "ATTENDU", "WAITED", "WAIT", "LIKE", "ONLY", "SEULEMENT", "JUSTE", "JUST", "AI", "AVAIT", "HAD", "HAVE", "HAS",
-	"PAYE", "PAID", "BOUGHT", "ACHETE", "ORDERED", "PRIS", "TOOK", "VU", "SAW", "DU", "AU", "DES", "EU", "GOT", "ETE", "BEEN", "FAIT", "DID", "DONE", "MADE")
+	"PAYE", "PAID", "BOUGHT", "ACHETE", "ORDERED", "PRIS", "TOOK", "VU", "SAW", "DU", "AU", "DES", "EU", "GOT", "ETE", "BEEN", "FAIT", "DID", "DONE", "MADE",
+	"MANGE", "ATE", "EATEN", "BU", "DRANK", "COMMANDE", "RECU", "RECEIVED", "VENDU", "SOLD", "PERDU", "LOST", "GAGNE", "WON", "TROUVE", "FOUND", "RESTE", "LEFT")
 
 // word returns the folded word token at i, or "".
 func (rd *reading) word(i int) string {
@@ -581,7 +656,7 @@ func (rd *reading) hasNumbers() bool {
 func (rd *reading) denominatorAfter(i int) int {
 	toks := rd.toks
 	switch {
-	case i+2 < len(toks) && (toks[i+1].folded == "/" || toks[i+1].folded == "SUR" || toks[i+1].folded == "ON" || toks[i+1].folded == "OF" || toks[i+1].folded == "OUTTA") && toks[i+2].isNumber:
+	case i+2 < len(toks) && (toks[i+1].folded == "/" || toks[i+1].folded == "SUR" || toks[i+1].folded == "SU" || toks[i+1].folded == "ON" || toks[i+1].folded == "OF" || toks[i+1].folded == "OUTTA") && toks[i+2].isNumber:
 		if toks[i+1].folded == "ON" || toks[i+1].folded == "OF" {
 			if toks[i+2].number != 10 {
 				return -1 // "5 on a Tuesday"; "1 of 2" is no rating
@@ -660,6 +735,10 @@ func (rd *reading) usableWord(i int) bool {
 	if i+1 < len(toks) && multipliers[toks[i+1].folded] {
 		return false // "dix mille": the number is the thousand
 	}
+	// "sept-huit", "neuf dix": the second of two number words.
+	if i >= 1 && toks[i-1].isWord && toks[i-1].isNumber && i-1 == firstContent(toks) && strings.Trim(rd.between(i-1, i), " -") == "" {
+		return true
+	}
 	// "huit ou neuf", "seven or eight": the second of a range of words.
 	if i >= 2 && rangeJoiners[toks[i-1].folded] && toks[i-2].isWord && toks[i-2].isNumber && i-2 == firstContent(toks) {
 		return true
@@ -677,6 +756,12 @@ func (rd *reading) usableWord(i int) bool {
 	if i+1 < len(toks) && (toks[i+1].folded == "POINTE" || toks[i+1].folded == "POINTEE") {
 		return true // "zéro pointé"
 	}
+	if i+1 < len(toks) && toks[i+1].isWord && strings.Trim(rd.between(i, i+1), " -") == "" {
+		return true // "sept-huit", "neuf dix": unclear below
+	}
+	if i+1 < len(toks) && explainers[toks[i+1].folded] || rd.halfAfter(i) {
+		return true // "neuf pcq le café était tiède", "huit et demi"
+	}
 	if articles[t.folded] || t.folded == "ONE" {
 		// "Un service rapide", "One of the best": only alone or set
 		// apart does "un" mean 1.
@@ -689,11 +774,21 @@ func (rd *reading) usableWord(i int) bool {
 	return strings.ContainsAny(gap, ",.!-–:;\n") || rd.restIsEmpty(i)
 }
 
+// hoursLead before "9 à 5" makes it working hours.
+var hoursLead = setOf("DE", "FROM", "WORK", "WORKS", "TRAVAILLE", "TRAVAILLES", "BOSSE", "OUVERT", "OPEN", "OPENED", "SHIFT", "HORAIRE", "HOURS")
+
+// explainers after a number word make it an answer with its reason:
+// "neuf pcq…", "huit mais…".
+var explainers = setOf("PCQ", "PARCE", "CAR", "BECAUSE", "CUZ", "COS", "BC", "MAIS", "BUT", "SINCE", "VU", "COMME", "AS", "POUR", "FOR", "SUR", "OUT", "OUTTA", "SU")
+
 // multipliers make the number word before them larger: "dix mille".
 var multipliers = setOf("MILLE", "MILLION", "MILLIONS", "THOUSAND", "CENT", "CENTS", "HUNDRED", "GAZILLION", "ZILLION")
 
 // restIsEmpty reports whether nothing but greetings follows token i.
 func (rd *reading) restIsEmpty(i int) bool {
+	if i+1 >= len(rd.toks) {
+		return true
+	}
 	for _, t := range rd.toks[i+1:] {
 		if !greetings[t.folded] {
 			return false
@@ -762,8 +857,8 @@ func (rd *reading) pluralNounAfter(i int) bool {
 		return false // "7, services rapides" is set apart
 	}
 	w := toks[i+1].folded
-	if len(w) < 4 || notCountable[w] {
-		return false
+	if len(w) < 4 || notCountable[w] || strings.Contains(w, "'") {
+		return false // "7 ou 8 mettons", "8 ou 9 j'sais pas"
 	}
 	return strings.HasSuffix(w, "S") || strings.HasSuffix(w, "X")
 }
@@ -776,7 +871,7 @@ var notCountable = setOf("TRES", "PLUS", "MAIS", "VOUS", "NOUS", "APRES", "DEPUI
 	"PRECIEUX", "JOYEUX", "CURIEUX", "MERVEILLEUX", "PEUX", "VEUX", "CROIS", "SUIS", "DOIS", "SAIS", "VAIS", "FAIS", "DIS", "MAIS", "PUISQUE", "CAUSE", "BECAUSE", "CUZ", "COS",
 	"AS", "IS", "ITS", "IT'S", "HERS", "OURS", "YOURS", "PLEASE", "PLS", "PLZ", "THANKYOU", "YESS", "BEST", "LESS", "UNLESS", "REGARDLESS", "NEVERTHELESS", "DOES", "GOES", "GIVES",
 	"TAKES", "MAKES", "GETS", "LOOKS", "SEEMS", "ALSO", "CROISSANTS?", "ABSOLUTELY", "SERVICES", "EXPERIENCES", "VIBES", "PROPS", "KUDOS", "CHEERS", "OBVIOUS", "OBVIOUSLY",
-	"AMAZINGS", "DEFINITELYS", "CHAIS", "CHUIS", "JSAIS", "DIRAIS", "METTRAIS", "DONNERAIS", "SEULEMENT", "SURTOUT", "EUX", "CEUX", "NEANMOINS", "TOUTEFOIS", "PARCE", "PAS", "PLUS'", "FRAIS", "EXPRES", "PROCES", "SUCCES", "PROGRES",
+	"AMAZINGS", "DEFINITELYS", "CHAIS", "CHUIS", "JSAIS", "DIRAIS", "METTRAIS", "DONNERAIS", "VOYONS", "METTONS", "DISONS", "ALLONS", "PENSONS", "SAVONS", "AVONS", "SOMMES", "SAIS", "DIS", "GENS'", "SEULEMENT", "SURTOUT", "EUX", "CEUX", "NEANMOINS", "TOUTEFOIS", "PARCE", "PAS", "PLUS'", "FRAIS", "EXPRES", "PROCES", "SUCCES", "PROGRES",
 	"EXCES", "ACCES", "COURS", "CORPS", "TEMPS", "FOIS'")
 
 // pickable reports whether number i stands where a score stands.
@@ -865,7 +960,7 @@ func (rd *reading) negative(i int) bool {
 // number i.
 func (rd *reading) halfAfter(i int) bool {
 	tail := foldForRules(rd.norm[rd.toks[i].end:])
-	return strings.HasPrefix(tail, "½") || strings.HasPrefix(tail, "ET DEMI") || strings.HasPrefix(tail, "ET 1/2") || strings.HasPrefix(tail, "AND A HALF") || strings.HasPrefix(tail, "AND HALF") || strings.HasPrefix(tail, "1/2")
+	return strings.HasPrefix(tail, "½") || strings.HasPrefix(tail, "ET DEMI") || strings.HasPrefix(tail, "PIS DEMI") || strings.HasPrefix(tail, "PI DEMI") || strings.HasPrefix(tail, "ET 1/2") || strings.HasPrefix(tail, "& DEMI") || strings.HasPrefix(tail, "ET 1/2") || strings.HasPrefix(tail, "AND A HALF") || strings.HasPrefix(tail, "AND HALF") || strings.HasPrefix(tail, "1/2")
 }
 
 // correction reports whether the last candidate corrects the ones
@@ -891,8 +986,14 @@ func (rd *reading) corrected(cands []int) int {
 		return -1
 	}
 	a, b := cands[0], cands[1]
-	if rd.negated(a) || rd.retracted(a) {
+	switch {
+	case rd.negated(a) || rd.retracted(a) || referred[rd.prevWord(a)] && !referred[rd.prevWord(b)]:
+		// "pas 10 mais 9", "j'avais mis 4 … mettez 8", "changez mon 5
+		// pour un 7".
 		return b
+	case rd.negated(b) || referred[rd.prevWord(b)] && !referred[rd.prevWord(a)]:
+		// "je voulais mettre 9 pas 6", "c'est un 10, désolé pour le 8".
+		return a
 	}
 	gap := " " + foldForRules(rd.norm[rd.toks[a].end:rd.toks[b].start]) + " "
 	gap = strings.NewReplacer(",", " ", ".", " ", "!", " ", "…", " ", "-", " ", ":", " ", "(", " ", ")", " ").Replace(gap)
@@ -905,12 +1006,16 @@ func (rd *reading) corrected(cands []int) int {
 	return -1
 }
 
+// referred are the words before a number the customer names rather than
+// gives: "mon 5", "le 8", "my 6".
+var referred = setOf("LE", "MON", "MA", "MY", "THE", "VOTRE", "YOUR", "CE", "CET", "THAT", "THIS", "DU", "AU")
+
 // retracted reports whether the customer took number i back: "was gonna
 // say 10", "j'allais dire 10".
 func (rd *reading) retracted(i int) bool {
 	head := " " + foldForRules(rd.norm[:rd.toks[i].start])
 	head = strings.TrimRight(head, " ")
-	for _, w := range []string{"GONNA SAY", "GOING TO SAY", "WANTED TO SAY", "WANTED TO PUT", "GONNA PUT", "GONNA GIVE", "ALLAIS DIRE", "ALLAIS METTRE", "ALLAIS DONNER", "AURAIS DIT", "AURAIS MIS", "WOULD HAVE SAID", "WOULD'VE SAID", "PENSAIS METTRE", "VOULAIS METTRE", "VOULAIS DONNER"} {
+	for _, w := range []string{"AVAIS MIS", "AVAIS DONNE", "AVAIS DIT", "AVAIT MIS", "HAD GIVEN", "HAD PUT", "HAD SAID", "I GAVE", "I GAVE YOU", "I PUT", "I SAID", "J'AI MIS", "J'AI DONNE", "J'AI DIT", "GONNA SAY", "GOING TO SAY", "WANTED TO SAY", "WANTED TO PUT", "GONNA PUT", "GONNA GIVE", "ALLAIS DIRE", "ALLAIS METTRE", "ALLAIS DONNER", "AURAIS DIT", "AURAIS MIS", "WOULD HAVE SAID", "WOULD'VE SAID", "PENSAIS METTRE", "VOULAIS METTRE", "VOULAIS DONNER"} {
 		if strings.HasSuffix(head, w) || strings.HasSuffix(head, w+" UN") || strings.HasSuffix(head, w+" A") {
 			return true
 		}
@@ -961,14 +1066,20 @@ func (rd *reading) standalone(comment string) bool {
 // otherRating reports whether a reply rates on another scale with no
 // number: "⭐⭐⭐⭐⭐", "💯", "A+", "B".
 func otherRating(text string) bool {
-	if strings.Count(text, "⭐")+strings.Count(text, "🌟")+strings.Count(text, "★") >= 2 && !strings.ContainsFunc(text, unicode.IsLetter) {
+	onlyGreetings := true
+	for _, w := range strings.FieldsFunc(fold(text), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		if !greetings[w] && !greetings[squeeze(w)] {
+			onlyGreetings = false
+		}
+	}
+	if strings.Count(text, "⭐")+strings.Count(text, "🌟")+strings.Count(text, "★") >= 2 && onlyGreetings {
 		return true
 	}
-	if strings.Contains(text, "💯") && !strings.ContainsFunc(text, unicode.IsLetter) {
+	if strings.Contains(text, "💯") && onlyGreetings {
 		return true
 	}
 	return letterGrade.MatchString(strings.TrimSpace(text))
 }
 
 // letterGrade is a school grade given as the answer: "A+", "a B", "B-".
-var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-)?[!. ]*$|^(?i:(?:an? |un |une |solid |easy )?)[A-F]$`)
+var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-)?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)`)

@@ -130,7 +130,7 @@ func (ty *tally) report(t *testing.T, minAccuracy float64) {
 }
 
 // smsCorpora are the first replies to a survey, by SMS.
-var smsCorpora = []string{"replies-fr-en.tsv"}
+var smsCorpora = []string{"replies-qc.tsv", "replies-fr-en.tsv"}
 
 func TestReplyCorpusSMS(t *testing.T) {
 	all := tally{name: "SMS, first replies"}
@@ -197,7 +197,9 @@ func TestReplyCorpusEmail(t *testing.T) {
 	cases := readLabelled(t, filepath.Join(dir, "labels.tsv"))
 	ty := tally{name: "email, first replies"}
 	for _, c := range cases {
-		file := c.text
+		// labels.tsv is FILE<TAB>LABEL.
+		file, label := c.label, strings.TrimSpace(c.text)
+		c.label = label
 		f, err := os.Open(filepath.Join(dir, file))
 		if err != nil {
 			t.Fatal(err)

@@ -557,10 +557,12 @@ func TestParseReply(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"7, service rapide", nil, `{"intent":"score","score":7,"comment":"service rapide"}`},
-		{"ARRÊT", []string{"--channel", "sms"}, `{"intent":"stop","score":null,"comment":""}`},
-		{"7 ou 8", nil, `{"intent":"none","score":null,"comment":"7 ou 8","unreadable":true}`},
-		{"From: a@example.com\r\nSubject: Re: x\r\n\r\n9 <merci>\r\n\r\nOn Tue, Nov 24, 2026 at 10:02 AM B <b@example.fr> wrote:\r\n> 0 1 2 10\r\n", []string{"--channel", "email"}, `{"intent":"score","score":9,"comment":"<merci>"}`},
+		{"7, service rapide", nil, `{"kind":"score","rule":"score/opens-reply","why":"a number from 0 to 10 opening the reply, a comment after it (7, service rapide)","intent":"score","score":7,"comment":"service rapide"}`},
+		{"ARRÊT", []string{"--channel", "sms"}, `{"kind":"opt-out","rule":"optout/keyword","why":"an opt-out keyword, alone or dressed up (STOP, Arrêtez svp, stop pls)","intent":"stop","score":null,"comment":""}`},
+		{"7 ou 8", nil, `{"kind":"unclear","rule":"unclear/range","why":"a range rather than a score (7-8, 7 ou 8)","intent":"none","score":null,"comment":"7 ou 8","unreadable":true}`},
+		{"9", nil, `{"kind":"score","rule":"score/alone","why":"a number from 0 to 10 and nothing else (9, 9/10, neuf, 🔟)","intent":"score","score":9,"comment":"","standalone":true}`},
+		{"2 baguettes pour demain svp", nil, `{"kind":"comment","rule":"comment/not-a-score","why":"numbers that are quantities, money, times, dates, ages, addresses or labels","intent":"none","score":null,"comment":"2 baguettes pour demain svp"}`},
+		{"From: a@example.com\r\nSubject: Re: x\r\n\r\n9 <merci>\r\n\r\nOn Tue, Nov 24, 2026 at 10:02 AM B <b@example.fr> wrote:\r\n> 0 1 2 10\r\n", []string{"--channel", "email"}, `{"kind":"score","rule":"score/alone","why":"a number from 0 to 10 and nothing else (9, 9/10, neuf, 🔟)","intent":"score","score":9,"comment":"<merci>","standalone":true}`},
 	}
 	for _, tt := range tests {
 		r := run(tt.stdin, tt.args...)

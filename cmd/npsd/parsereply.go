@@ -10,7 +10,9 @@ import (
 )
 
 // cmdParseReply shows how npsd reads one reply: an owner pastes a text
-// message, or pipes a raw email, and sees the intent, score and comment.
+// message, or pipes a raw email, and sees its kind (score, opt-out, help,
+// start, unclear, comment, auto-reply, bounce), the rule that decided it,
+// the score and the comment.
 func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
 	fs, _ := c.flags("parse-reply")
 	channel := fs.String("channel", "sms", "sms (the message body) or email (a raw RFC 5322 message)")
@@ -37,12 +39,19 @@ func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "npsd parse-reply: --channel must be sms or email, not %q\n", *channel)
 		return exitUnusable
 	}
+	// The kind and the rule say how sure the reading is and why: the
+	// owner sees "unclear/two-numbers", not a silent guess.
 	out := struct {
+		Kind       string         `json:"kind"`
+		Rule       string         `json:"rule,omitempty"`
+		Why        string         `json:"why,omitempty"`
 		Intent     inbound.Intent `json:"intent"`
 		Score      *int           `json:"score"`
 		Comment    string         `json:"comment"`
 		Unreadable bool           `json:"unreadable,omitempty"`
-	}{reply.Intent, reply.Score, reply.Comment, reply.Unreadable}
+		Standalone bool           `json:"standalone,omitempty"`
+		Revision   bool           `json:"revision,omitempty"`
+	}{reply.Kind(), reply.Rule, inbound.Rules[reply.Rule], reply.Intent, reply.Score, reply.Comment, reply.Unreadable, reply.Standalone, reply.Revision}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(out); err != nil {
