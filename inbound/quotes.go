@@ -19,9 +19,10 @@ var (
 		`)\s*$`)
 	// "On Tue, 3 Nov 2026 at 10:02, Boulangerie <avis@…> wrote:", which
 	// Gmail and Apple Mail may wrap over two lines.
-	wroteLine  = regexp.MustCompile(`(?i)^(on|le)\s.*`)
-	wroteEnd   = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit)[\s\x{00a0}]*:\s*$`)
-	headerLine = regexp.MustCompile(`(?i)^\*?(from|de|sent|envoyé|date|to|à|a|cc|subject|objet)\s*:`)
+	wroteLine = regexp.MustCompile(`(?i)^(on|le)\s.*`)
+	wroteEnd  = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit)[\s\x{00a0}]*:\s*$`)
+	// French typography puts a no-break space before the colon: "De :".
+	headerLine = regexp.MustCompile(`(?i)^\*?(from|de|sent|envoyé|date|to|à|a|cc|subject|objet)[\s\x{00a0}\x{202f}]*:`)
 )
 
 // StripQuoted returns the new part of an email reply: what comes before
@@ -37,10 +38,16 @@ func StripQuoted(body string) string {
 			break
 		}
 		if wroteLine.MatchString(trimmed) {
-			if wroteEnd.MatchString(trimmed) {
-				break
-			}
-			if i+1 < len(lines) && wroteEnd.MatchString(strings.TrimSpace(lines[i+1])) && len(trimmed) < 200 {
+			next := i + 1
+			if wroteEnd.MatchString(trimmed) || i+1 < len(lines) && wroteEnd.MatchString(strings.TrimSpace(lines[i+1])) && len(trimmed) < 200 {
+				if !wroteEnd.MatchString(trimmed) {
+					next = i + 2
+				}
+				if strings.TrimSpace(strings.Join(kept, "")) == "" {
+					// Nothing above the quote: the customer may have
+					// answered between its lines.
+					return inlineAnswer(lines[next:])
+				}
 				break
 			}
 		}
@@ -52,6 +59,25 @@ func StripQuoted(body string) string {
 			continue
 		}
 		kept = append(kept, line)
+	}
+	return strings.TrimSpace(strings.Join(kept, "\n"))
+}
+
+// inlineAnswer returns what the customer wrote between the lines of a
+// quoted message ("> " lines), up to the signature or the next quoted
+// message.
+func inlineAnswer(lines []string) string {
+	var kept []string
+	for i, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if cutLine.MatchString(strings.TrimRight(line, " \t")) || cutLine.MatchString(trimmed) ||
+			headerLine.MatchString(trimmed) && outlookBlock(lines[i:]) {
+			break
+		}
+		if strings.HasPrefix(trimmed, ">") {
+			continue
+		}
+		kept = append(kept, strings.TrimRight(line, " \t"))
 	}
 	return strings.TrimSpace(strings.Join(kept, "\n"))
 }

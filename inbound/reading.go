@@ -35,6 +35,9 @@ var Rules = map[string]string{
 	"score/set-apart":      "a number standing as its own clause (Service impeccable, 10)",
 	"score/out-of-ten":     "a number written out of ten in a sentence (toujours 10/10)",
 	"score/repeated":       "the same score written more than once (10/10 10/10)",
+	"score/only-number":    "the one number from 0 to 10 in the reply, nothing saying it is something else (lol 9, Vous méritez 10)",
+	"unclear/approximate":  "a number given as a bound or an estimate (8ish, au moins 8, 9+)",
+	"unclear/conditional":  "a score the customer would give on a condition (10 si vous ouvrez le dimanche)",
 	"unclear/two-numbers":  "two different numbers could be the score (10 pour le service, 6 pour le prix)",
 	"unclear/other-scale":  "a rating on another scale (5/5, 4 étoiles, 100%)",
 	"unclear/range":        "a range rather than a score (7-8, 7 ou 8)",
@@ -253,6 +256,10 @@ func (rd *reading) read() Reply {
 	t := toks[pick]
 	first := firstContent(toks)
 	switch {
+	case rd.negated(pick) && rd.hasQuantity():
+		// "2 dozen, not 1", "9am not 10": the customer corrects a
+		// quantity or a time, not a score.
+		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
 	case rd.negated(pick):
 		return unclear("unclear/negated")
 	case rd.negative(pick):
@@ -294,7 +301,7 @@ func (rd *reading) read() Reply {
 		comment = trimComment(rd.text[rd.scoreEnd(pick):])
 	}
 	return Reply{Intent: IntentScore, Score: &score, Comment: comment, Rule: rule,
-		Standalone: rd.standalone(comment), Revision: revision}
+		Standalone: rd.standalone(comment), Revision: revision || rd.mentionsChange()}
 }
 
 // roleOf says what number token i stands for.
@@ -352,8 +359,8 @@ func (rd *reading) roleOf(i int) role {
 	if scaleWords[next] || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' {
 		return roleScale // "5 étoiles", "five stars", "5*"
 	}
-	if rd.approximate(i) {
-		return roleApprox
+	if rd.approximate(i) && !unitWords[next] && !unitWords[bare(next)] {
+		return roleApprox // "around 8", "8ish"; "more than 5 minutes" is a duration
 	}
 	if t.isWord && !rd.usableWord(i) {
 		return roleWord
@@ -371,7 +378,7 @@ func (rd *reading) roleOf(i int) role {
 		return roleQuantity
 	case t.number > 10 && rd.streetSoon(i):
 		return roleQuantity // "123 Main St"
-	case rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i), rd.dayInContext(i), rd.countedWithEn(i):
+	case rd.replaced(i), rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i), rd.dayInContext(i), rd.countedWithEn(i):
 		return roleQuantity
 	case rd.pluralNounAfter(i):
 		return roleQuantity
@@ -422,7 +429,17 @@ func (rd *reading) glued(i int) bool {
 		return false // "sept-huit" is two numbers
 	}
 	if r, _ := utf8.DecodeLastRuneInString(rd.norm[:t.start]); unicode.IsLetter(r) {
+		return true // "gr8", "B2B"
+	}
+	// "2026-0418": an identifier, when one side is long.
+	digits := digitsAt(t.text)
+	if rest := rd.norm[t.end:]; len(rest) > 1 && rest[0] == '-' && rest[1] >= '0' && rest[1] <= '9' && (digits >= 3 || digitsAt(rest[1:]) >= 3) {
 		return true
+	}
+	if r, _ := utf8.DecodeLastRuneInString(rd.norm[:t.start]); r == '-' {
+		if head := strings.TrimRight(rd.norm[:t.start-1], "0123456789"); digits >= 3 || len(rd.norm[:t.start-1])-len(head) >= 3 {
+			return len(rd.norm[:t.start-1]) > len(head)
+		}
 	}
 	rest := rd.norm[t.end:]
 	if strings.HasPrefix(rest, "-") {
@@ -430,6 +447,15 @@ func (rd *reading) glued(i int) bool {
 		return unicode.IsLetter(r)
 	}
 	return false
+}
+
+// digitsAt counts the digits at the start of s.
+func digitsAt(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 // approximate reports whether number i is a bound or an estimate: "8ish",
@@ -563,6 +589,18 @@ func (rd *reading) countedWithEn(i int) bool {
 
 var enVerbs = setOf("AI", "A", "AVAIT", "AVONS", "AVEZ", "ONT", "AURAI", "RESTE", "RESTAIT", "VEUX", "VOUDRAIS", "PRENDS", "PRENDRAI", "PRENDRAIS", "MANGE", "ACHETE", "COMMANDE", "FAUT", "MANQUE", "MANQUAIT", "VOULAIS")
 
+// replaced reports whether number i is what the customer replaces: "2
+// baguettes au lieu de 3", "instead of 4".
+func (rd *reading) replaced(i int) bool {
+	head := strings.TrimRight(" "+foldForRules(rd.norm[:rd.toks[i].start]), " ")
+	for _, w := range []string{" AU LIEU DE", " AU LIEU D'", " INSTEAD OF", " RATHER THAN", " PLUTOT QUE", " AU LIEU DU", " A LA PLACE DE", " A LA PLACE DU"} {
+		if strings.HasSuffix(head, w) || strings.HasSuffix(head, w+" UN") || strings.HasSuffix(head, w+" A") {
+			return true
+		}
+	}
+	return false
+}
+
 // streetSoon reports whether a street word follows number i closely: "123
 // Main St", "1234 rue Ontario".
 func (rd *reading) streetSoon(i int) bool {
@@ -582,6 +620,8 @@ func (rd *reading) ageBefore(i int) bool {
 	}
 	switch rd.prevWord(i) {
 	case "IS", "WAS", "TURNED", "TURNS", "A", "AVAIT", "EST", "AGED", "AGE", "AGEE":
+	case "SHE'S", "HE'S", "SHES", "HES", "THEY'RE", "THEYRE", "S'EST":
+		return true // "She's 8 and has school during the week"
 	default:
 		return false
 	}
@@ -640,6 +680,15 @@ func (rd *reading) charAfter(i int) rune {
 // between returns the text between tokens i and j.
 func (rd *reading) between(i, j int) string {
 	return rd.norm[rd.toks[i].end:rd.toks[j].start]
+}
+
+func (rd *reading) hasQuantity() bool {
+	for i, t := range rd.toks {
+		if t.isNumber && rd.roles[i] == roleQuantity {
+			return true
+		}
+	}
+	return false
 }
 
 func (rd *reading) hasNumbers() bool {
@@ -779,7 +828,9 @@ var hoursLead = setOf("DE", "FROM", "WORK", "WORKS", "TRAVAILLE", "TRAVAILLES", 
 
 // explainers after a number word make it an answer with its reason:
 // "neuf pcq…", "huit mais…".
-var explainers = setOf("PCQ", "PARCE", "CAR", "BECAUSE", "CUZ", "COS", "BC", "MAIS", "BUT", "SINCE", "VU", "COMME", "AS", "POUR", "FOR", "SUR", "OUT", "OUTTA", "SU")
+var explainers = setOf("PCQ", "PARCE", "CAR", "BECAUSE", "CUZ", "COS", "BC", "MAIS", "BUT", "SINCE", "VU", "COMME", "AS", "POUR", "FOR", "SUR", "OUT", "OUTTA", "SU",
+	"FINALEMENT", "ACTUALLY", "EASY", "FACILE", "EVIDEMMENT", "OBVIOUSLY", "SANS", "TOUJOURS", "ALWAYS", "DEFINITELY", "SURE", "HANDS", "EASILY", "FACILEMENT", "CLAIREMENT",
+	"ABSOLUMENT", "VOYONS", "BIEN", "SUREMENT", "DEFINITIVEMENT", "POUR SUR")
 
 // multipliers make the number word before them larger: "dix mille".
 var multipliers = setOf("MILLE", "MILLION", "MILLIONS", "THOUSAND", "CENT", "CENTS", "HUNDRED", "GAZILLION", "ZILLION")
@@ -929,14 +980,16 @@ func isEmoji(r rune) bool { return unicode.Is(unicode.So, r) || unicode.Is(unico
 // negated reports whether the customer denies number i: "pas un 10",
 // "not a 10 but close".
 func (rd *reading) negated(i int) bool {
+	// Only words in the same clause count: "ne fonctionnait pas. 2/10"
+	// denies nothing.
 	k := i - 1
-	if k >= 0 && articles[rd.toks[k].folded] {
+	if k >= 0 && articles[rd.prevWord(k+1)] {
 		k--
 	}
-	if k >= 0 && intensifiers[rd.toks[k].folded] {
+	if k >= 0 && intensifiers[rd.prevWord(k+1)] {
 		k--
 	}
-	return k >= 0 && negations[rd.toks[k].folded]
+	return k >= 0 && negations[rd.prevWord(k+1)]
 }
 
 // intensifiers may stand between a negation and its number: "not quite
@@ -987,11 +1040,13 @@ func (rd *reading) corrected(cands []int) int {
 	}
 	a, b := cands[0], cands[1]
 	switch {
+	case rd.negated(b) && !rd.negated(a):
+		return a // "je voulais mettre 9 pas 6"
 	case rd.negated(a) || rd.retracted(a) || referred[rd.prevWord(a)] && !referred[rd.prevWord(b)]:
 		// "pas 10 mais 9", "j'avais mis 4 … mettez 8", "changez mon 5
 		// pour un 7".
 		return b
-	case rd.negated(b) || referred[rd.prevWord(b)] && !referred[rd.prevWord(a)]:
+	case referred[rd.prevWord(b)] && !referred[rd.prevWord(a)]:
 		// "je voulais mettre 9 pas 6", "c'est un 10, désolé pour le 8".
 		return a
 	}
@@ -1015,7 +1070,7 @@ var referred = setOf("LE", "MON", "MA", "MY", "THE", "VOTRE", "YOUR", "CE", "CET
 func (rd *reading) retracted(i int) bool {
 	head := " " + foldForRules(rd.norm[:rd.toks[i].start])
 	head = strings.TrimRight(head, " ")
-	for _, w := range []string{"AVAIS MIS", "AVAIS DONNE", "AVAIS DIT", "AVAIT MIS", "HAD GIVEN", "HAD PUT", "HAD SAID", "I GAVE", "I GAVE YOU", "I PUT", "I SAID", "J'AI MIS", "J'AI DONNE", "J'AI DIT", "GONNA SAY", "GOING TO SAY", "WANTED TO SAY", "WANTED TO PUT", "GONNA PUT", "GONNA GIVE", "ALLAIS DIRE", "ALLAIS METTRE", "ALLAIS DONNER", "AURAIS DIT", "AURAIS MIS", "WOULD HAVE SAID", "WOULD'VE SAID", "PENSAIS METTRE", "VOULAIS METTRE", "VOULAIS DONNER"} {
+	for _, w := range []string{"AVAIS MIS", "AVAIS DONNE", "AVAIS DIT", "AVAIT MIS", "HAD GIVEN", "HAD PUT", "HAD SAID", "I GAVE", "I GAVE YOU", "I PUT", "I SAID", "J'AI MIS", "J'AI DONNE", "J'AI DIT", "GONNA SAY", "GOING TO SAY", "WANTED TO SAY", "WANTED TO PUT", "GONNA PUT", "GONNA GIVE", "ALLAIS DIRE", "ALLAIS METTRE", "ALLAIS DONNER", "AURAIS DIT", "AURAIS MIS", "WOULD HAVE SAID", "WOULD'VE SAID", "PENSAIS METTRE"} {
 		if strings.HasSuffix(head, w) || strings.HasSuffix(head, w+" UN") || strings.HasSuffix(head, w+" A") {
 			return true
 		}
@@ -1043,6 +1098,16 @@ func (rd *reading) isRange(cands []int) bool {
 	gap := strings.TrimSpace(fold(rd.between(cands[0], cands[1])))
 	return rangeJoiners[gap] || gap == "–" || gap == "A"
 }
+
+// changeWords anywhere in a reply with a score say the score changes:
+// "tout compte fait, 8", "9/10 finalement", "Erratum : 9".
+var changeWords = regexp.MustCompile(`\b(?:FINALEMENT|FINALLY|EN FAIT|TOUT COMPTE FAIT|APRES REFLEXION|REFLEXION FAITE|A LA REFLEXION|ERRATUM|CORRECTION|RECTIFICATION|` +
+	`ACTUALLY|ON SECOND THOUGHTS?|AFTER ALL|THINKING ABOUT IT|JE CHANGE|CHANGEZ|CHANGE MY|CHANGE IT|CHANGING|MODIFIE|MODIFIER|MODIFIEZ|METTEZ|JE REVISE|REVISE|` +
+	`UPDATE|UPDATING|I MEANT|JE VOULAIS DIRE|J'?VOULAIS DIRE|VOULAIS METTRE|MAKE IT|MAKE THAT|PLUTOT|RATHER|INSTEAD|A LA PLACE|A PLACE|OUPS|OOPS|MY BAD|NOUVELLE NOTE|NEW SCORE|` +
+	`JE REMONTE|JE BAISSE|MONTEZ|BAISSEZ|BUMP)\b`)
+
+// mentionsChange reports whether the reply says it changes a score.
+func (rd *reading) mentionsChange() bool { return changeWords.MatchString(foldForRules(rd.text)) }
 
 // scoreEnd is where the score at token i ends, its denominator included.
 func (rd *reading) scoreEnd(i int) int {
