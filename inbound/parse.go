@@ -283,28 +283,52 @@ func cueEndingAt(toks []token, i int) int {
 // starts (-1 for none) and whether it says the score changes.
 func cueMatch(toks []token, i int) (start int, change bool) {
 	start = -1
-	try := func(list []string, isChange bool) {
-		for _, cue := range list {
-			words := strings.Fields(cue)
-			if i < len(words) || (start >= 0 && i-len(words) >= start) {
-				continue
-			}
-			match := true
-			for k, w := range words {
-				if bare(toks[i-len(words)+k].folded) != bare(w) {
-					match = false
-					break
-				}
-			}
-			if match {
-				start, change = i-len(words), isChange
+	if i < 1 {
+		return start, false
+	}
+	// Only the cues whose last word stands before i can match.
+	for _, c := range cuesByLastWord[bare(toks[i-1].folded)] {
+		if i < len(c.words) || (start >= 0 && i-len(c.words) >= start) {
+			continue
+		}
+		match := true
+		for k, w := range c.words {
+			if bare(toks[i-len(c.words)+k].folded) != w {
+				match = false
+				break
 			}
 		}
+		if match && (start < 0 || i-len(c.words) < start || c.change && i-len(c.words) == start) {
+			start, change = i-len(c.words), c.change
+		}
 	}
-	try(cues, false)
-	try(changeCues, true)
 	return start, change
 }
+
+// cue is one cue phrase, its words without apostrophes.
+type cue struct {
+	words  []string
+	change bool
+}
+
+// cuesByLastWord indexes the cues by their last word, so that finding the
+// cue before a number costs a map lookup, not a pass over every cue.
+var cuesByLastWord = func() map[string][]cue {
+	m := map[string][]cue{}
+	add := func(list []string, change bool) {
+		for _, phrase := range list {
+			var words []string
+			for _, w := range strings.Fields(phrase) {
+				words = append(words, bare(w))
+			}
+			last := words[len(words)-1]
+			m[last] = append(m[last], cue{words: words, change: change})
+		}
+	}
+	add(cues, false)
+	add(changeCues, true)
+	return m
+}()
 
 // changeCueBefore reports whether the cue before token i (or before its
 // article) says the score changes.

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -169,4 +170,22 @@ func FuzzParseText(f *testing.F) {
 		}
 		_ = ParseEmailText(text)
 	})
+}
+
+// BenchmarkParseText measures a typical reply and the worst a sender can
+// make: a long message full of numbers, which the reading bounds
+// (maxReadBytes for the numbers, maxOptOutBytes for an opt-out).
+func BenchmarkParseText(b *testing.B) {
+	for _, bc := range []struct{ name, text string }{
+		{"typical", "Je dirais 8, le pain était bon mais 20 min d'attente samedi"},
+		{"numbers-10KB", strings.Repeat("7 ", 5000)},
+		{"numbers-1MB", strings.Repeat("a 7 b, ", 150000)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.text)))
+			for b.Loop() {
+				ParseText(bc.text)
+			}
+		})
+	}
 }

@@ -169,17 +169,42 @@ type reading struct {
 func ParseText(text string) Reply {
 	text = strings.TrimSpace(strings.ToValidUTF8(text, ""))
 	// An opt-out wins over anything else the message says, a score
-	// included: "8 mais stop les textos" stops the texts.
-	if rule := optOutRule(text); rule != "" {
+	// included: "8 mais stop les textos" stops the texts. It is looked
+	// for in as much as npsd keeps of a message (16 KB covers the 10,000
+	// characters kept), so a message of megabytes costs no more.
+	if rule := optOutRule(prefix(text, maxOptOutBytes)); rule != "" {
 		return Reply{Intent: IntentStop, Rule: rule}
 	}
-	if k := keyword(text); k != "" {
+	if k := keyword(prefix(text, maxOptOutBytes)); k != "" {
 		return Reply{Intent: k, Rule: string(k) + "/keyword"}
 	}
-	rd := &reading{text: text, norm: normalize(text)}
+	// The numbers are read in the first maxReadBytes only: a score
+	// stands at the top of a reply, and a bound keeps a message of
+	// megabytes from costing more than a text message (the reading looks
+	// around each number). The comment is the whole text.
+	rd := &reading{text: text, norm: normalize(prefix(text, maxReadBytes))}
 	rd.toks = tokenize(rd.norm)
 	return rd.read()
 }
+
+// prefix returns at most the first n bytes of s, cut between characters.
+func prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// maxOptOutBytes is how much of a message is read for an opt-out.
+const maxOptOutBytes = 16 << 10
+
+// maxReadBytes is how much of a reply is read for its score: the 1,600
+// characters of the longest text message Twilio delivers, at one byte
+// each.
+const maxReadBytes = 1600
 
 func (rd *reading) read() Reply {
 	toks := rd.toks
@@ -222,7 +247,7 @@ func (rd *reading) read() Reply {
 	case len(cands) == 0 && rd.hasNumbers():
 		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
 	case len(cands) == 0:
-		if otherRating(rd.text) {
+		if otherRating(rd.norm) {
 			return unclear("unclear/other-scale")
 		}
 		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/no-number"}
@@ -449,6 +474,29 @@ func (rd *reading) glued(i int) bool {
 	return false
 }
 
+// headText is the folded text just before token i, the few words the
+// rules look at (a window, so that reading stays linear in the text).
+func (rd *reading) headText(i int) string {
+	start := max(0, rd.toks[i].start-window)
+	for start > 0 && !utf8.RuneStart(rd.norm[start]) {
+		start--
+	}
+	return foldForRules(rd.norm[start:rd.toks[i].start])
+}
+
+// tailText is the folded text just after token i.
+func (rd *reading) tailText(i int) string {
+	end := min(len(rd.norm), rd.toks[i].end+window)
+	for end < len(rd.norm) && !utf8.RuneStart(rd.norm[end]) {
+		end++
+	}
+	return foldForRules(rd.norm[rd.toks[i].end:end])
+}
+
+// window is how many bytes around a number the phrase rules read: the
+// longest phrase ("would have been", "au-dessus de") and some.
+const window = 48
+
 // digitsAt counts the digits at the start of s.
 func digitsAt(s string) int {
 	n := 0
@@ -475,7 +523,7 @@ func (rd *reading) approximate(i int) bool {
 			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
 		}
 	}
-	head := " " + foldForRules(rd.norm[:t.start]) + " "
+	head := " " + rd.headText(i) + " "
 	for _, a := range []string{" AN ", " A ", " UN ", " UNE "} {
 		if strings.HasSuffix(head, a) {
 			head = strings.TrimSuffix(head, a) + " "
@@ -498,7 +546,7 @@ func (rd *reading) conditional(i int) bool {
 	case "SI", "IF", "S'IL", "S'ILS", "QUAND", "WHEN", "ONCE", "UNLESS", "AVEC", "WITH", "SANS", "WITHOUT":
 		return rd.nextWord(i) == "SI" || rd.nextWord(i) == "IF" || rd.nextWord(i) == "S'IL" || rd.nextWord(i) == "S'ILS" || rd.nextWord(i) == "UNLESS"
 	}
-	head := " " + foldForRules(rd.norm[:rd.toks[i].start])
+	head := " " + rd.headText(i)
 	for _, w := range []string{" WOULD BE", " WOULD HAVE BEEN", " WOULD'VE BEEN", " WOULDVE BEEN", " COULD BE", " SERAIT", " SERAIT UN", " AURAIT ETE", " AURAIT ETE UN", " POURRAIT ETRE", " WOULD BE A", " COULD BE A", " AURAIS MIS", " AURAIS DONNE", " WOULD HAVE GIVEN", " WOULD'VE GIVEN"} {
 		if strings.HasSuffix(strings.TrimRight(head, " "), w) {
 			return true
@@ -592,7 +640,7 @@ var enVerbs = setOf("AI", "A", "AVAIT", "AVONS", "AVEZ", "ONT", "AURAI", "RESTE"
 // replaced reports whether number i is what the customer replaces: "2
 // baguettes au lieu de 3", "instead of 4".
 func (rd *reading) replaced(i int) bool {
-	head := strings.TrimRight(" "+foldForRules(rd.norm[:rd.toks[i].start]), " ")
+	head := strings.TrimRight(" "+rd.headText(i), " ")
 	for _, w := range []string{" AU LIEU DE", " AU LIEU D'", " INSTEAD OF", " RATHER THAN", " PLUTOT QUE", " AU LIEU DU", " A LA PLACE DE", " A LA PLACE DU"} {
 		if strings.HasSuffix(head, w) || strings.HasSuffix(head, w+" UN") || strings.HasSuffix(head, w+" A") {
 			return true
@@ -1012,7 +1060,7 @@ func (rd *reading) negative(i int) bool {
 // halfAfter reports whether "et demi", "and a half" or "½" follows
 // number i.
 func (rd *reading) halfAfter(i int) bool {
-	tail := foldForRules(rd.norm[rd.toks[i].end:])
+	tail := rd.tailText(i)
 	return strings.HasPrefix(tail, "½") || strings.HasPrefix(tail, "ET DEMI") || strings.HasPrefix(tail, "PIS DEMI") || strings.HasPrefix(tail, "PI DEMI") || strings.HasPrefix(tail, "ET 1/2") || strings.HasPrefix(tail, "& DEMI") || strings.HasPrefix(tail, "ET 1/2") || strings.HasPrefix(tail, "AND A HALF") || strings.HasPrefix(tail, "AND HALF") || strings.HasPrefix(tail, "1/2")
 }
 
@@ -1068,7 +1116,7 @@ var referred = setOf("LE", "MON", "MA", "MY", "THE", "VOTRE", "YOUR", "CE", "CET
 // retracted reports whether the customer took number i back: "was gonna
 // say 10", "j'allais dire 10".
 func (rd *reading) retracted(i int) bool {
-	head := " " + foldForRules(rd.norm[:rd.toks[i].start])
+	head := " " + rd.headText(i)
 	head = strings.TrimRight(head, " ")
 	for _, w := range []string{"AVAIS MIS", "AVAIS DONNE", "AVAIS DIT", "AVAIT MIS", "HAD GIVEN", "HAD PUT", "HAD SAID", "I GAVE", "I GAVE YOU", "I PUT", "I SAID", "J'AI MIS", "J'AI DONNE", "J'AI DIT", "GONNA SAY", "GOING TO SAY", "WANTED TO SAY", "WANTED TO PUT", "GONNA PUT", "GONNA GIVE", "ALLAIS DIRE", "ALLAIS METTRE", "ALLAIS DONNER", "AURAIS DIT", "AURAIS MIS", "WOULD HAVE SAID", "WOULD'VE SAID", "PENSAIS METTRE"} {
 		if strings.HasSuffix(head, w) || strings.HasSuffix(head, w+" UN") || strings.HasSuffix(head, w+" A") {
@@ -1107,7 +1155,7 @@ var changeWords = regexp.MustCompile(`\b(?:FINALEMENT|FINALLY|EN FAIT|TOUT COMPT
 	`JE REMONTE|JE BAISSE|MONTEZ|BAISSEZ|BUMP)\b`)
 
 // mentionsChange reports whether the reply says it changes a score.
-func (rd *reading) mentionsChange() bool { return changeWords.MatchString(foldForRules(rd.text)) }
+func (rd *reading) mentionsChange() bool { return changeWords.MatchString(foldForRules(rd.norm)) }
 
 // scoreEnd is where the score at token i ends, its denominator included.
 func (rd *reading) scoreEnd(i int) int {
