@@ -97,6 +97,35 @@ type adminData struct {
 	Login    bool
 	Summary  templates.Summary
 	Comments []adminComment
+	// Replies are the messages kept for the owner to decide, newest
+	// first, at most maxAdminReplies of them.
+	Replies []adminReply
+	// MoreReplies is set when more are waiting than are shown.
+	MoreReplies bool
+	Scores      []int
+}
+
+// maxAdminReplies bounds the messages the dashboard lists: the rest wait
+// for the ones shown to be decided (or for `npsd messages`).
+const maxAdminReplies = 50
+
+// maxAdminReplyText bounds the text shown of each message.
+const maxAdminReplyText = 300
+
+// adminReply is a message kept for the owner, as the dashboard shows it.
+type adminReply struct {
+	Key      string
+	Received time.Time
+	Channel  string
+	// Sender is the contact's name, else the address it came from.
+	Sender string
+	Text   string
+	// Read is what npsd read in it; Outcome what npsd did.
+	Read    string
+	Outcome string
+	// Known is set when npsd knows the sender: a stranger's message can
+	// only be dismissed.
+	Known bool
 }
 
 type adminComment struct {
@@ -208,7 +237,90 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Reverse(d.Comments)
 	d.Comments = d.Comments[:min(len(d.Comments), 20)]
+	if err := s.adminReplies(&d); err != nil {
+		s.log.Error("dashboard", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
 	s.renderAdmin(w, http.StatusOK, d)
+}
+
+// adminReplies fills in the messages waiting for the owner's decision,
+// newest first. It reads one more than it shows, to say that more wait.
+func (s *Server) adminReplies(d *adminData) error {
+	loc := s.o.Pages.location()
+	d.Scores = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	return s.o.Store.View(func(tx *store.Tx) error {
+		return tx.ForEachForOwnerNewest(maxAdminReplies+1, func(m store.InboundMessage) error {
+			if len(d.Replies) == maxAdminReplies {
+				d.MoreReplies = true
+				return nil
+			}
+			rep := adminReply{
+				Key: m.Key, Received: m.Received.In(loc), Channel: string(m.Channel), Sender: m.From,
+				Text: clipRunes(m.Body, maxAdminReplyText), Read: ReadingKind(m.Reading), Outcome: m.Outcome,
+				Known: m.ContactID != 0 && !m.UnknownSender,
+			}
+			if m.ContactID != 0 {
+				if ct, err := tx.Contact(m.ContactID); err == nil {
+					rep.Sender = ct.DisplayName()
+				}
+			}
+			d.Replies = append(d.Replies, rep)
+			return nil
+		})
+	})
+}
+
+// adminDecide records the owner's decision about a message kept for
+// them: a score read in it, an opt-out, or nothing (dismissed). It is
+// guarded as the case buttons are: a session or an admin token, and a
+// form from our own origin.
+func (s *Server) adminDecide(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !s.sameOrigin(r) || r.ParseForm() != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	key := r.PostForm.Get("key")
+	// The dashboard has one password, not one per owner: the decision is
+	// the owner's, without a name.
+	d := store.OwnerDecision{Action: r.PostForm.Get("action"), By: DefaultDecidedBy}
+	switch d.Action {
+	case store.DecisionScore:
+		n, err := strconv.Atoi(r.PostForm.Get("score"))
+		if err != nil || n < 0 || n > 10 {
+			http.Error(w, "choose a score from 0 to 10 before recording it", http.StatusBadRequest)
+			return
+		}
+		d.Score = n
+	case store.DecisionOptOut, store.DecisionDismiss:
+	default:
+		http.Error(w, "the action must be score, opt_out or dismiss", http.StatusBadRequest)
+		return
+	}
+	if key == "" {
+		http.Error(w, "a message key is required", http.StatusBadRequest)
+		return
+	}
+	_, err := s.o.Conversation.Decide(r.Context(), key, d)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/admin#replies", http.StatusSeeOther)
+	case errors.Is(err, store.ErrNotFound):
+		http.Error(w, "no such message", http.StatusNotFound)
+	case errors.Is(err, store.ErrAlreadyDecided):
+		http.Error(w, err.Error(), http.StatusConflict)
+	case errors.Is(err, ErrDecisionRefused), errors.Is(err, store.ErrInvalid):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
+		s.log.Error("owner's decision", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+	}
 }
 
 // adminCase marks a case contacted or resolved from the dashboard.

@@ -119,6 +119,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 			s.mux.HandleFunc("POST /admin/login", s.adminLogin)
 			s.mux.HandleFunc("POST /admin/logout", s.adminLogout)
 			s.mux.HandleFunc("POST /admin/cases/{id}", s.adminCaseAction)
+			s.mux.HandleFunc("POST /admin/messages", s.adminDecide)
 		}
 	}
 	return s, nil

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"npsd/nps"
 )
 
 // InboundMessage is a message that came in (an SMS, an email reply), kept
@@ -43,6 +46,75 @@ type InboundMessage struct {
 	// for a bounded time only (see DropUnknownSenders), since it may be
 	// anyone's personal data and answers no survey.
 	UnknownSender bool `json:"unknown_sender,omitempty"`
+	// Decision is what the owner decided about a message kept for them;
+	// nil while it waits. A decided message leaves the owner's list.
+	Decision *OwnerDecision `json:"decision,omitempty"`
+}
+
+// What the owner may decide about a message kept for them.
+const (
+	// DecisionScore records the score the owner read in the message.
+	DecisionScore = "score"
+	// DecisionOptOut takes the sender off the message's channel.
+	DecisionOptOut = "opt_out"
+	// DecisionDismiss only takes the message off the owner's list.
+	DecisionDismiss = "dismiss"
+)
+
+// OwnerDecision is the owner's decision about a message kept for them,
+// recorded as theirs rather than as something npsd read.
+type OwnerDecision struct {
+	// Action is DecisionScore, DecisionOptOut or DecisionDismiss.
+	Action string `json:"action"`
+	// Score is the score the owner read, for DecisionScore.
+	Score int       `json:"score,omitempty"`
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+}
+
+// String says what was decided, by whom and when, for a person.
+func (d OwnerDecision) String() string {
+	what := d.Action
+	switch d.Action {
+	case DecisionScore:
+		what = fmt.Sprintf("score %d", d.Score)
+	case DecisionOptOut:
+		what = "opt-out"
+	}
+	return fmt.Sprintf("%s by %s on %s", what, d.By, d.At.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// ErrAlreadyDecided means the owner's decision about a message was
+// recorded before: a message is decided once.
+var ErrAlreadyDecided = errors.New("already decided")
+
+// maxDecidedBy bounds who decided, a name typed by the owner.
+const maxDecidedBy = 200
+
+// check refuses a decision that is not one the owner can make.
+func (d OwnerDecision) check() error {
+	switch d.Action {
+	case DecisionScore:
+		if !nps.ValidScore(d.Score) {
+			return fmt.Errorf("%w: score %d is outside 0-10", ErrInvalid, d.Score)
+		}
+	case DecisionOptOut, DecisionDismiss:
+		if d.Score != 0 {
+			return fmt.Errorf("%w: a %s decision takes no score", ErrInvalid, d.Action)
+		}
+	default:
+		return fmt.Errorf("%w: a decision is score, opt_out or dismiss, not %q", ErrInvalid, d.Action)
+	}
+	if strings.TrimSpace(d.By) == "" {
+		return fmt.Errorf("%w: a decision says who made it", ErrInvalid)
+	}
+	if len(d.By) > maxDecidedBy {
+		return fmt.Errorf("%w: who decided is %d bytes, longer than %d", ErrInvalid, len(d.By), maxDecidedBy)
+	}
+	if d.At.IsZero() {
+		return fmt.Errorf("%w: a decision has no time", ErrInvalid)
+	}
+	return nil
 }
 
 // Inbound returns the message stored under key; ok is false when it is new.
@@ -61,7 +133,7 @@ func (t *Tx) PutInbound(m InboundMessage) error {
 	}
 	m.Received = m.Received.UTC()
 	m.Key = OutsideKey(m.Key)
-	if m.NeedsOwner {
+	if m.NeedsOwner && m.Decision == nil {
 		if err := t.bucket(bucketInboundForOwner).Put(ownerInboxKey(m), nil); err != nil {
 			return err
 		}
@@ -108,7 +180,8 @@ func (t *Tx) DropUnknownSenders(cutoff time.Time, max int) (int, error) {
 }
 
 // ForEachForOwner calls fn for each message kept for the owner (see
-// InboundMessage.NeedsOwner) received at or after since, oldest first.
+// InboundMessage.NeedsOwner) and not decided yet, received at or after
+// since, oldest first.
 func (t *Tx) ForEachForOwner(since time.Time, fn func(InboundMessage) error) error {
 	c := t.bucket(bucketInboundForOwner).Cursor()
 	k, _ := c.First()
@@ -120,13 +193,72 @@ func (t *Tx) ForEachForOwner(since time.Time, fn func(InboundMessage) error) err
 		if err != nil {
 			return err
 		}
-		if ok {
+		if ok && m.Decision == nil {
 			if err := fn(m); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// ForEachForOwnerNewest is ForEachForOwner newest first, stopping after
+// max messages: the dashboard shows the latest ones.
+func (t *Tx) ForEachForOwnerNewest(max int, fn func(InboundMessage) error) error {
+	c := t.bucket(bucketInboundForOwner).Cursor()
+	n := 0
+	for k, _ := c.Last(); k != nil && n < max; k, _ = c.Prev() {
+		m, ok, err := t.Inbound(string(k[8:]))
+		if err != nil {
+			return err
+		}
+		if !ok || m.Decision != nil {
+			continue
+		}
+		n++
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DecideInbound records the owner's decision about a message kept for
+// them and takes it off their list; it returns the message as it is now.
+// key comes from the owner (a command line, a form), so it is bounded as
+// any key from outside. A message decided already is refused with
+// ErrAlreadyDecided, saying what was decided and by whom; one that was not
+// kept for the owner (npsd acted on it) with ErrInvalid.
+func (t *Tx) DecideInbound(key string, d OwnerDecision) (InboundMessage, error) {
+	if key == "" {
+		return InboundMessage{}, fmt.Errorf("%w: a message key is required", ErrInvalid)
+	}
+	d.At = d.At.UTC()
+	d.By = strings.TrimSpace(d.By)
+	if err := d.check(); err != nil {
+		return InboundMessage{}, err
+	}
+	m, ok, err := t.Inbound(key)
+	if err != nil {
+		return InboundMessage{}, err
+	}
+	if !ok {
+		return InboundMessage{}, fmt.Errorf("message %q: %w", OutsideKey(key), ErrNotFound)
+	}
+	if m.Decision != nil {
+		return m, fmt.Errorf("message %q: %w: %s", m.Key, ErrAlreadyDecided, m.Decision)
+	}
+	if !m.NeedsOwner {
+		return m, fmt.Errorf("%w: message %q was not kept for the owner (%s)", ErrInvalid, m.Key, m.Outcome)
+	}
+	if err := t.bucket(bucketInboundForOwner).Delete(ownerInboxKey(m)); err != nil {
+		return InboundMessage{}, err
+	}
+	m.Decision = &d
+	if err := putJSON(t.bucket(bucketInbound), []byte(m.Key), m); err != nil {
+		return InboundMessage{}, err
+	}
+	return m, nil
 }
 
 // ForEachInbound calls fn for every stored incoming message.

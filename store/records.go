@@ -187,6 +187,9 @@ const (
 	SourceSMS    = "sms"
 	SourceEmail  = "email"
 	SourceWeb    = "web"
+	// SourceOwner is a score the owner recorded, reading a message npsd
+	// kept for them.
+	SourceOwner = "owner"
 )
 
 // Response is one answer to the question.

@@ -559,6 +559,7 @@ func forwardedSpecs() map[string]commandSpec {
 		"report":           {flags: with(values("from", "to", "by", "campaign", "format"), "out", outputFile)},
 		"cases":            {flags: with(values("format"), "open", boolArg)},
 		"messages":         {flags: values("since", "format")},
+		"messages decide":  {flags: with(with(values("score", "by"), "opt-out", boolArg), "dismiss", boolArg), positional: []argKind{valueArg}},
 		"summary":          {flags: with(with(values("week"), "out", outputFile), "send", boolArg)},
 		"campaign plan":    {flags: map[string]argKind{"dry-run": boolArg}, positional: []argKind{valueArg}},
 		"outbox":           {flags: values("state", "limit")},

@@ -111,7 +111,8 @@ func commands() []command {
 		{"responses export", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport},
 		{"report", "print NPS, categories and margin of error", (*cli).cmdReport},
 		{"cases", "list detractor cases: who to call back, by when", (*cli).cmdCases},
-		{"messages", "list the messages npsd kept for the owner to read (failed, too large)", (*cli).cmdMessages},
+		{"messages", "list the messages npsd kept for the owner to read and decide (unclear, strangers', failed)", (*cli).cmdMessages},
+		{"messages decide", "record the owner's decision on a kept message: --score N, --opt-out or --dismiss", (*cli).cmdMessagesDecide},
 		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary},
 		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan},
 		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox},
@@ -126,12 +127,18 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
 		return c.cmdRun(ctx, args)
 	}
+	// The longest name that matches wins: "messages decide" over "messages".
+	var found *command
+	n := 0
 	for _, cmd := range commands() {
 		words := strings.Fields(cmd.name)
-		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
-			c.args = args
-			return cmd.run(c, ctx, args[len(words):])
+		if len(words) > n && len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			found, n = &cmd, len(words)
 		}
+	}
+	if found != nil {
+		c.args = args
+		return found.run(c, ctx, args[n:])
 	}
 	if args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
 		fmt.Fprintf(c.stderr, "npsd: unknown command %q\n\n", strings.Join(args, " "))

@@ -237,22 +237,9 @@ func (c *cli) newDispatcher(cfg *Config, st *store.Store, signer inbound.Signer,
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
 func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing, adminState *inbound.AdminState) (*inbound.Server, *inbound.IMAPReader, error) {
-	cv, err := inbound.NewConversation(st, inbound.ConversationOptions{
-		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
-		ReviewRequest: cfg.Followup.ReviewRequest,
-		Owners:        cfg.Business.Owners,
-		CaseDue:       time.Duration(cfg.Followup.CaseDue),
-		Assignee:      cfg.Followup.Assignee,
-		CaseURL:       c.links(cfg, signer).Case,
-		Business:      templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
-		Templates:     tpl,
-		Window:        contactWindow{timing},
-		Wake:          wake,
-		OnScore:       m.observeScore,
-		Webhooks:      cfg.Webhooks.URLs,
-		Now:           c.now,
-		Logger:        log,
-	})
+	co := c.conversationOptions(cfg, signer, log, tpl, timing)
+	co.Wake, co.OnScore = wake, m.observeScore
+	cv, err := inbound.NewConversation(st, co)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -304,6 +291,26 @@ func (c *cli) newInbound(cfg *Config, st *store.Store, signer inbound.Signer, lo
 		OnForged:          m.forged.Inc,
 	})
 	return srv, reader, err
+}
+
+// conversationOptions maps the config onto the conversation's options,
+// for the daemon and for a command that decides what a kept message says
+// (npsd messages decide); the caller adds Wake and OnScore.
+func (c *cli) conversationOptions(cfg *Config, signer inbound.Signer, log *slog.Logger, tpl *templates.Set, timing scheduler.Timing) inbound.ConversationOptions {
+	return inbound.ConversationOptions{
+		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
+		ReviewRequest: cfg.Followup.ReviewRequest,
+		Owners:        cfg.Business.Owners,
+		CaseDue:       time.Duration(cfg.Followup.CaseDue),
+		Assignee:      cfg.Followup.Assignee,
+		CaseURL:       c.links(cfg, signer).Case,
+		Business:      templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
+		Templates:     tpl,
+		Window:        contactWindow{timing},
+		Webhooks:      cfg.Webhooks.URLs,
+		Now:           c.now,
+		Logger:        log,
+	}
 }
 
 // tokenScopes are the bearer tokens of the tokens file by what each
