@@ -215,6 +215,9 @@ func tokenize(text string) []token {
 // Apostrophes are compared without them, so "j'dirais" and "jdirais" are
 // one.
 var cues = []string{
+	"DONNERAIS", "DONNERAI", "METTRAIS", "METTRAI", "ACCORDE", "ACCORDERAIS", "ACCORDERAI", "NOTERAIS", "JE VOUS DONNERAIS", "JE DONNERAIS", "JE METTRAIS", "JE VOUS METTRAIS",
+	"JE VOUS ACCORDE", "JE VOUS ACCORDERAIS", "MERITE", "MERITEZ", "VOUS MERITEZ", "DESERVE", "DESERVES", "YOU DESERVE", "RATE", "RATE YOU", "RATE YOU GUYS", "RATE US", "RATE IT",
+	"I'D RATE YOU", "I'D RATE YOU GUYS", "GIVE YOU", "GIVE YOU GUYS", "GIVE U", "ALWAYS A", "TOUJOURS UN",
 	"JE DIRAIS", "JE DIRAI", "J'DIRAIS", "JDIRAIS", "MOI JE DIRAIS", "JE METS", "JE MET", "J'METS", "J'MET", "JE DONNE", "JE VOUS DONNE", "JE TE DONNE", "J'TE DONNE",
 	"JE VOUS METS", "JE VOUS MET", "JE TE METS", "JE TE MET", "J'VOUS DONNE", "JE NOTE", "MA NOTE", "MA NOTE EST", "MA NOTE SERAIT", "NOTE", "NOTE DE", "NOTE FINALE",
 	"C'EST", "C EST", "CEST", "C'EST UN", "C'EST DU", "POUR MOI", "POUR MOI C'EST", "CE SERA", "CA SERA", "CA FAIT", "SOLIDE", "UN SOLIDE", "UN BON", "UN GROS",
@@ -237,7 +240,7 @@ var changeCues = []string{
 
 // rangeJoiners between two numbers make a reply ambiguous: "7 ou 8",
 // "5-6", "7 to 8", "entre 7 et 8".
-var rangeJoiners = setOf("OU", "OR", "-", "–", "A", "TO", "ET", "AND", "/")
+var rangeJoiners = setOf("OU", "OR", "-", "–", "A", "TO", "ET", "AND", "/", "PIS", "VOIRE", "ENTRE")
 
 // articles stand between a cue and its number: "je mets un 9", "a 10".
 var articles = setOf("UN", "UNE", "A", "AN")
@@ -266,12 +269,15 @@ func cueBefore(toks []token, i int) bool {
 // cueStart returns the index of the first token of the cue before token i,
 // or -1.
 func cueStart(toks []token, i int) int {
+	// The longer of the cue ending at the number and the cue ending at its
+	// article: "I would give you a 7" is one cue.
+	start := cueEndingAt(toks, i)
 	if i > 0 && articles[toks[i-1].folded] {
-		if s := cueEndingAt(toks, i-1); s >= 0 {
-			return s
+		if s := cueEndingAt(toks, i-1); s >= 0 && (start < 0 || s < start) {
+			start = s
 		}
 	}
-	return cueEndingAt(toks, i)
+	return start
 }
 
 func cueEndingAt(toks []token, i int) int {

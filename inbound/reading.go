@@ -73,16 +73,16 @@ var (
 	unitWords = setOf("MIN", "MINS", "MINUTE", "MINUTES", "MN", "H", "HR", "HRS", "HEURE", "HEURES", "HOUR", "HOURS", "SEC", "SECONDES", "SECONDS", "JOUR", "JOURS", "DAY", "DAYS",
 		"SEMAINE", "SEMAINES", "WEEK", "WEEKS", "WK", "WKS", "MOIS", "MONTH", "MONTHS", "AN", "ANS", "ANNEE", "ANNEES", "YEAR", "YEARS", "YR", "YRS", "YO", "FOIS", "TIMES", "TIME",
 		"AM", "PM", "O'CLOCK", "KM", "KG", "G", "LB", "LBS", "L", "ML", "CM", "M", "PIEDS", "FEET", "FT", "DOLLARS", "DOLLAR", "BUCKS", "EUROS", "EURO", "CENTS", "CENNES", "PIASTRES", "PIASSES", "PIASSE", "BALLES",
-		"PERSONNES", "PERSONNE", "PERS", "PPL", "GENS", "BUS", "METRO", "TRAIN", "EMPLOYES", "EMPLOYEES", "WORKERS", "PEOPLE", "PERSONS", "ENFANTS", "ENFANT", "KIDS", "KID", "CHILDREN", "ADULTES", "ADULTS", "GARS", "FILLES", "GUYS",
+		"MOT", "MOTS", "WORD", "WORDS", "SEUL", "SEULE", "SINGLE", "PERSONNES", "PERSONNE", "PERS", "PPL", "GENS", "BUS", "METRO", "TRAIN", "EMPLOYES", "EMPLOYEES", "WORKERS", "PEOPLE", "PERSONS", "ENFANTS", "ENFANT", "KIDS", "KID", "CHILDREN", "ADULTES", "ADULTS", "GARS", "FILLES", "GUYS",
 		"ITEMS", "ITEM", "ARTICLES", "PIECES", "PIECE", "BOITES", "BOITE", "BOXES", "BOX", "DOZEN", "DOUZAINE", "DOUZAINES", "PACK", "SAC", "SACS", "BAGS", "BAG",
 		"CAFE", "CAFES", "COFFEE", "COFFEES", "CROISSANT", "BAGUETTE", "PAIN", "PAINS", "MUFFIN", "BAGEL", "DONUT", "BEIGNE", "BEIGNES", "GATEAU", "GATEAUX", "TARTE", "TARTES",
 		"PIZZA", "PIZZAS", "LATTE", "LATTES", "CAPPUCCINO", "SANDWICH", "SANDWICHS", "SANDWICHES", "CHOCOLATINE", "CHOCOLATINES", "LOAF", "LOAVES", "COOKIE", "COOKIES", "BIERE", "BIERES", "BEER", "BEERS",
 		"PNEU", "PNEUS", "TIRES", "TIRE", "TYRES", "ROUES", "WHEELS", "PLOMBAGE", "PLOMBAGES", "FILLINGS", "DENTS", "TEETH", "CAVITIES", "RDV", "RENDEZ-VOUS", "APPOINTMENTS", "VISITES", "VISITS",
 		"ETOILE", "ETOILES", "STAR", "STARS", "POINTS", "PTS", "PT", "ER", "E", "EME", "ST", "ND", "RD", "TH", "IEME")
 	// scaleWords after a number make it a rating on another scale.
-	scaleWords = setOf("ETOILE", "ETOILES", "STAR", "STARS", "POINTS", "PTS", "PT", "POURCENT", "PERCENT")
+	scaleWords = setOf("ETOILE", "ETOILES", "STAR", "STARS", "POURCENT", "PERCENT")
 	// labelWords before a number make it a name: "table 4", "commande 8".
-	labelWords = setOf("TABLE", "COMMANDE", "ORDER", "INVOICE", "FACTURE", "NUMERO", "NUM", "NUMBER", "ROOM", "CHAMBRE", "PORTE", "DOOR", "BAY", "BAIE", "CAISSE",
+	labelWords = setOf("COMPTOIR", "COUNTER", "GUICHET", "DESK", "WINDOW", "BOOTH", "CHAISE", "CHAIR", "STATION", "CABINE", "SIEGE", "SEAT", "TABLE", "COMMANDE", "ORDER", "INVOICE", "FACTURE", "NUMERO", "NUM", "NUMBER", "ROOM", "CHAMBRE", "PORTE", "DOOR", "BAY", "BAIE", "CAISSE",
 		"LANE", "SUITE", "APT", "APPT", "APPARTEMENT", "UNIT", "LOCAL", "BUREAU", "SALLE", "POMPE", "PUMP", "STALL", "ETAGE", "FLOOR", "ROUTE", "AUTOROUTE", "HIGHWAY", "HWY",
 		"EXIT", "SORTIE", "TERMINAL", "GATE", "QUAI", "BUS", "LIGNE", "LINE", "AGE", "AGED", "AGEE", "TICKET", "BILLET", "DOSSIER", "FILE", "CASE", "CAS", "POSTE", "EXT", "RANG",
 		"CHAPITRE", "PAGE", "VERSION", "MODELE", "MODEL", "SIZE", "TAILLE", "POINTURE", "NIVEAU", "LEVEL", "GRADE", "CLASSE", "SECONDAIRE", "PRIMAIRE", "IPHONE", "GALAXY", "TOP", "NBR")
@@ -99,11 +99,11 @@ var (
 	timeWords = setOf("AT", "VERS", "AROUND", "AVANT", "BEFORE", "APRES", "AFTER", "UNTIL", "TIL", "TILL", "JUSQU'A", "DES", "BY", "DEPUIS", "SINCE", "PENDANT", "DURING",
 		"AUX", "LES", "MES", "NOS", "SES", "LEURS", "MY", "OUR", "HIS", "HER", "THEIR")
 	// countStarts before a number make it a count of people: "on était 4".
-	countStarts = []string{"ON ETAIT", "NOUS ETIONS", "ON EST", "WE WERE", "WE ARE", "THERE WERE", "ILS ETAIENT", "ON SERA", "NOUS SERONS", "PARTY OF", "GROUPE DE", "TABLE POUR", "TABLE FOR"}
+	countStarts = []string{"ON ETAIT", "NOUS ETIONS", "ON EST", "WE WERE", "WE ARE", "THERE WERE", "ILS ETAIENT", "ON SERA", "NOUS SERONS", "PARTY OF", "GROUPE DE", "TABLE POUR", "TABLE FOR", "TABLE OF", "TABLE DE", "FAMILLE DE", "FAMILY OF", "GROUP OF"}
 	// correctionWords between two numbers say the second replaces the
 	// first: "7 oups je voulais dire 9", "8... non 9".
 	correctionWords = []string{"OUPS", "OOPS", "OUPSI", "OPS", "NON", "NO", "NOPE", "PARDON", "SORRY", "DESOLE", "DSL", "I MEAN", "I MEANT", "MEANT", "JE VOULAIS DIRE", "J'VOULAIS DIRE",
-		"JE VOULAIS", "J'VOULAIS", "VOULAIS METTRE", "VOULAIS DIRE", "WANTED", "JE VEUX DIRE", "CORRECTION", "RECTIFICATION", "EUH", "ERR", "WAIT", "ATTENDS", "ATTENDEZ", "MY BAD", "TYPO", "PLUTOT", "RATHER", "ACTUALLY", "EN FAIT",
+		"JE VOULAIS", "J'VOULAIS", "VOULAIS METTRE", "VOULAIS DIRE", "WANTED", "JE VEUX DIRE", "CORRECTION", "RECTIFICATION", "EUH", "ERR", "WAIT NO", "NO WAIT", "WAIT I MEAN", "ATTENDS NON", "MY BAD", "ENFIN", "TYPO", "PLUTOT", "RATHER", "ACTUALLY", "EN FAIT",
 		"FINALEMENT", "ERREUR", "FRAPPE", "MISTYPED", "MISTYPE", "AUTOCORRECT", "MORE LIKE", "PLUS COMME", "PLUSGENRE", "MAKE IT", "MAKE THAT", "SCRATCH THAT", "OUBLIEZ", "OUBLIE", "NEVERMIND", "NVM", "JK", "LOL JK"}
 	// negations before a number deny it: "pas un 10", "not a 10".
 	negations = setOf("PAS", "NOT", "JAMAIS", "NEVER", "AUCUN")
@@ -121,6 +121,7 @@ var keycapRE = regexp.MustCompile(`(?:[0-9]\x{FE0F}?\x{20E3})+|\x{1F51F}`)
 var blankRE = regexp.MustCompile(`(?i)(?:\+?\d{1,3}[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b` +
 	`|\b\d{1,4}/\d{1,2}/\d{2,4}\b|\b\d{1,4}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b` +
 	`|\b0\d(?:[ .-]?\d{2}){4}\b` + // a French phone number: 06 45 22 18 90
+	`|\b\d+ ?(?i:pour|for) ?\d+\b|\b[1-3]/[2-4] ?(?i:d'|de |of |h\b|heure|hour|tasse|cup|lb|kg|livre|pound|mile|km|inch|pouce)` + // "2 pour 1", "1/4 d'heure"
 	`|\b5 ?(?:à|a) ?7\b|\b20/20 (?i:vision)|\b24 ?/ ?7\b|\b24h/24\b|\b7j?/7j?\b` + // sayings, not ratings
 	`|\bhttps?://\S+|\bwww\.\S+|\S+@\S+\.\S+`)
 
@@ -401,11 +402,11 @@ func (rd *reading) roleOf(i int) role {
 		return roleQuantity
 	case streetWords[next], monthWords[next], monthWords[prev] && !toks[i-1].isNumber, weekdayWords[prev]:
 		return roleQuantity
-	case t.number > 10 && rd.streetSoon(i):
-		return roleQuantity // "123 Main St"
+	case rd.streetSoon(i):
+		return roleQuantity // "123 Main St", "7 Pine St"
 	case rd.replaced(i), rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i), rd.dayInContext(i), rd.countedWithEn(i):
 		return roleQuantity
-	case rd.pluralNounAfter(i):
+	case rd.pluralNounAfter(i), rd.countedAfterPreposition(i):
 		return roleQuantity
 	case timeWords[prev] && !rd.numberJustBefore(i) && !rd.cueEnds(i):
 		// "vers 8", "avant 9", "depuis 10" are times; "le 8", "de 8",
@@ -416,10 +417,10 @@ func (rd *reading) roleOf(i int) role {
 	case t.number > 10 && !rd.pickable(i) && !rd.afterSmallNumber(i):
 		return roleQuantity // a big number in a sentence is an amount
 	case t.fraction:
-		if rd.pickable(i) {
-			return roleCandidate // "7.5" where a score stands: unclear below
+		if rd.pickable(i) || t.number <= 10 {
+			return roleCandidate // "7.5", "une moyenne de 7,8": unclear below
 		}
-		return roleQuantity // "12,50", "3.5 km"
+		return roleQuantity // "12,50", "35.5"
 	}
 	return roleCandidate
 }
@@ -518,7 +519,8 @@ func (rd *reading) approximate(i int) bool {
 		return true
 	}
 	tail := " " + foldForRules(rest) + " "
-	for _, w := range []string{" ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
+	tail = " " + strings.Join(strings.Fields(strings.NewReplacer(".", " ", "…", " ", ",", " ", "!", " ").Replace(tail)), " ") + " "
+	for _, w := range []string{" MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
 		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
 			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
 		}
@@ -586,13 +588,17 @@ func (rd *reading) dayInContext(i int) bool {
 	if rd.numberJustBefore(i) {
 		return false // "de 9 à 5"
 	}
-	switch rd.prevWord(i) {
+	prev := rd.prevWord(i)
+	switch prev {
 	case "LE", "DU", "THE", "ON", "A", "AT", "AU", "LES", "CE", "THIS", "NEXT", "PROCHAIN":
 	default:
 		return false
 	}
 	for _, t := range rd.toks {
-		if visitWords[t.folded] || weekdayWords[t.folded] || monthWords[t.folded] && len(t.folded) > 3 {
+		// "à 10" and "at 10" are hours only beside a day: "a" is also
+		// the article of "always a 10".
+		day := weekdayWords[t.folded] || dayWords[t.folded] || monthWords[t.folded] && len(t.folded) > 3
+		if day || visitWords[t.folded] && prev != "A" && prev != "AT" {
 			return true
 		}
 	}
@@ -612,6 +618,9 @@ func (rd *reading) mentions(words map[string]bool) bool {
 	}
 	return false
 }
+
+// dayWords name a day: "demain à 10", "tomorrow at 9".
+var dayWords = setOf("DEMAIN", "TOMORROW", "TONIGHT", "TODAY", "AUJOURD'HUI", "SOIR", "MATIN", "MIDI", "APRES-MIDI", "MORNING", "EVENING", "AFTERNOON", "NOON", "HIER", "YESTERDAY")
 
 // visitWords make a message about a visit or an appointment.
 var visitWords = setOf("RDV", "RENDEZ", "RENDEZ-VOUS", "APPT", "APPOINTMENT", "BOOKING", "RESERVATION", "DATE", "PASSE", "PASSER", "PASSERAI", "VIENS", "VIENDRAI", "REVIENS",
@@ -649,11 +658,27 @@ func (rd *reading) replaced(i int) bool {
 	return false
 }
 
-// streetSoon reports whether a street word follows number i closely: "123
-// Main St", "1234 rue Ontario".
+// streetSoon reports whether number i starts an address: "12 rue de la
+// Paix", "7 Pine St", "1234 boul. Saint-Laurent". The street word comes
+// right after the number, or after one capitalised name; a big number
+// may stand a little further ("123 Main Street West").
 func (rd *reading) streetSoon(i int) bool {
-	for k := i + 1; k < len(rd.toks) && k <= i+3; k++ {
-		if streetWords[rd.toks[k].folded] {
+	toks := rd.toks
+	if i+1 < len(toks) && streetWords[toks[i+1].folded] && strings.Trim(rd.between(i, i+1), " ,") == "" {
+		return true // "2200, boul. des Laurentides"
+	}
+	if next := rd.nextWord(i); next != "" && i+2 < len(toks) && !clauseBreak(rd.between(i+1, i+2)) && streetWords[toks[i+2].folded] {
+		r, _ := utf8.DecodeRuneInString(toks[i+1].text)
+		return unicode.IsUpper(r)
+	}
+	if toks[i].number <= 10 {
+		return false
+	}
+	for k := i + 1; k < len(toks) && k <= i+3; k++ {
+		if clauseBreak(rd.between(k-1, k)) {
+			return false
+		}
+		if streetWords[toks[k].folded] {
 			return true
 		}
 	}
@@ -844,6 +869,32 @@ func (rd *reading) usableWord(i int) bool {
 	if multipliers[t.folded] && i >= 1 && (articles[toks[i-1].folded] || toks[i-1].isNumber) && i-1 == firstContent(toks) {
 		return rd.restIsEmpty(i)
 	}
+	// "un beau neuf", "a solid nine", "always a ten": an article (and an
+	// adjective) makes a number word a rating.
+	if k := i - 1; k >= 0 && (articles[toks[k].folded] || k >= 1 && ratingAdjectives[toks[k].folded] && articles[toks[k-1].folded]) && strings.TrimSpace(rd.between(k, i)) == "" {
+		// Not "comme un neuf" (like new), nor the "à" of "cinq à sept".
+		a := k
+		if !articles[toks[a].folded] {
+			a--
+		}
+		if a == 0 || !likeWords[toks[a-1].folded] && !toks[a-1].isNumber {
+			return true
+		}
+	}
+	// "entre huit pis neuf": the first word of a range.
+	if p := rd.prevWord(i); (p == "ENTRE" || p == "BETWEEN") && i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber {
+		return true
+	}
+	// "huit pis neuf", "entre huit et neuf": the second word of a range
+	// whose first counts.
+	if i >= 2 && rangeJoiners[toks[i-1].folded] && toks[i-2].isWord && toks[i-2].isNumber && rd.roles[i-2] != roleWord {
+		return true
+	}
+	// "Order #4 came out perfect, ten": a number word standing last, as
+	// its own clause.
+	if rd.restIsEmpty(i) && i > 0 && clauseBreak(rd.between(i-1, i)) {
+		return true
+	}
 	if i != firstContent(toks) {
 		return false
 	}
@@ -879,6 +930,13 @@ var hoursLead = setOf("DE", "FROM", "WORK", "WORKS", "TRAVAILLE", "TRAVAILLES", 
 var explainers = setOf("PCQ", "PARCE", "CAR", "BECAUSE", "CUZ", "COS", "BC", "MAIS", "BUT", "SINCE", "VU", "COMME", "AS", "POUR", "FOR", "SUR", "OUT", "OUTTA", "SU",
 	"FINALEMENT", "ACTUALLY", "EASY", "FACILE", "EVIDEMMENT", "OBVIOUSLY", "SANS", "TOUJOURS", "ALWAYS", "DEFINITELY", "SURE", "HANDS", "EASILY", "FACILEMENT", "CLAIREMENT",
 	"ABSOLUMENT", "VOYONS", "BIEN", "SUREMENT", "DEFINITIVEMENT", "POUR SUR")
+
+// likeWords before "un neuf" make it "like new", not a nine.
+var likeWords = setOf("COMME", "LIKE", "AS", "QU'UN", "QU'UNE", "TEL", "TELLE", "SORT", "GENRE'")
+
+// ratingAdjectives stand between an article and a rating: "un beau
+// neuf", "a solid nine".
+var ratingAdjectives = setOf("BEAU", "BON", "GROS", "SOLIDE", "PETIT", "BIG", "SOLID", "STRONG", "GOOD", "PERFECT", "EASY", "HARD", "FAT", "PARFAIT", "SUPER", "HUGE", "CLEAR")
 
 // multipliers make the number word before them larger: "dix mille".
 var multipliers = setOf("MILLE", "MILLION", "MILLIONS", "THOUSAND", "CENT", "CENTS", "HUNDRED", "GAZILLION", "ZILLION")
@@ -956,11 +1014,39 @@ func (rd *reading) pluralNounAfter(i int) bool {
 		return false // "7, services rapides" is set apart
 	}
 	w := toks[i+1].folded
+	if countAdjectives[w] && i+2 < len(toks) && strings.TrimSpace(rd.between(i+1, i+2)) == "" {
+		w = toks[i+2].folded // "4 new tires", "2 gros croissants"
+	}
 	if len(w) < 4 || notCountable[w] || strings.Contains(w, "'") {
 		return false // "7 ou 8 mettons", "8 ou 9 j'sais pas"
 	}
 	return strings.HasSuffix(w, "S") || strings.HasSuffix(w, "X")
 }
+
+// countedAfterPreposition reports whether number i counts the noun
+// after it in a list or a purpose: "pr 1 coupe", "et 1 chausson", "with
+// 2 kids".
+func (rd *reading) countedAfterPreposition(i int) bool {
+	if !quantityPreps[rd.prevWord(i)] || i == firstContent(rd.toks) || rd.afterSmallNumber(i) || rd.numberJustBefore(i) || rd.mentionsChange() {
+		return false // "entre 6 et 8 jsp", "changez ma note pour 7 svp"
+	}
+	next := rd.nextWord(i)
+	return next != "" && !rd.toks[i+1].isNumber && !functionWords[next] && !greetings[next] && !explainers[next] && !politeness[next]
+}
+
+// politeness follows a score without being counted by it: "pour 7 svp".
+var politeness = setOf("SVP", "STP", "PLS", "PLZ", "PLEASE", "MERCI", "THANKS", "THX", "SIL", "S'IL", "JSP", "LOL", "MDR", "DONC", "ALORS", "SO", "TBH", "HONNETEMENT", "HONESTLY")
+
+var quantityPreps = setOf("POUR", "PR", "FOR", "ET", "AND", "AVEC", "WITH", "PIS", "PLUS", "&")
+
+// functionWords after a number do not make it a count: "et 8 le
+// service", "and 9 because".
+var functionWords = setOf("LE", "LA", "LES", "L'", "THE", "A", "AN", "UN", "UNE", "DE", "DU", "DES", "OF", "ET", "AND", "OU", "OR", "EST", "IS", "C'EST", "IT'S", "ITS", "POUR", "FOR",
+	"SUR", "ON", "OUT", "SANS", "WITHOUT", "AVEC", "WITH", "QUE", "THAN", "THAT", "JE", "I", "YOU", "VOUS", "TU", "IL", "ELLE", "ON", "WE", "NOUS", "MAIS", "BUT", "CAR", "PCQ")
+
+// countAdjectives stand between a count and its noun.
+var countAdjectives = setOf("NEW", "BIG", "SMALL", "LITTLE", "GOOD", "GREAT", "NICE", "HUGE", "FRESH", "EXTRA", "MORE", "OTHER", "NOUVEAUX", "NOUVELLES", "NOUVEAU", "NOUVELLE",
+	"GROS", "GROSSES", "PETITS", "PETITES", "BONS", "BONNES", "AUTRES", "BEAUX", "BELLES", "VIEUX", "VIEILLES", "DERNIERS", "DERNIERES", "PREMIERS", "PREMIERES", "FULL", "LONGUES", "LONGS", "LONG")
 
 // notCountable are words ending in s or x that follow a score rather
 // than being counted by it.
@@ -1094,7 +1180,8 @@ func (rd *reading) corrected(cands []int) int {
 		// "pas 10 mais 9", "j'avais mis 4 … mettez 8", "changez mon 5
 		// pour un 7".
 		return b
-	case referred[rd.prevWord(b)] && !referred[rd.prevWord(a)]:
+	case referred[rd.prevWord(b)] && !referred[rd.prevWord(a)], rd.retracted(b) || rd.byMistake(b):
+		// "10 sorry I put 1 by mistake".
 		// "je voulais mettre 9 pas 6", "c'est un 10, désolé pour le 8".
 		return a
 	}
@@ -1112,6 +1199,18 @@ func (rd *reading) corrected(cands []int) int {
 // referred are the words before a number the customer names rather than
 // gives: "mon 5", "le 8", "my 6".
 var referred = setOf("LE", "MON", "MA", "MY", "THE", "VOTRE", "YOUR", "CE", "CET", "THAT", "THIS", "DU", "AU")
+
+// byMistake reports whether the customer says number i was a mistake:
+// "I put 1 by mistake", "mis 3 par erreur".
+func (rd *reading) byMistake(i int) bool {
+	tail := rd.tailText(i)
+	for _, w := range []string{"BY MISTAKE", "PAR ERREUR", "PAR MEGARDE", "BY ACCIDENT", "PAR ACCIDENT", "IS A TYPO", "WAS A TYPO", "EST UNE ERREUR", "ETAIT UNE ERREUR", "C'ETAIT UNE ERREUR"} {
+		if strings.HasPrefix(strings.TrimLeft(tail, " .,!"), w) {
+			return true
+		}
+	}
+	return false
+}
 
 // retracted reports whether the customer took number i back: "was gonna
 // say 10", "j'allais dire 10".
@@ -1195,4 +1294,4 @@ func otherRating(text string) bool {
 }
 
 // letterGrade is a school grade given as the answer: "A+", "a B", "B-".
-var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-)?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)`)
+var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-)?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)|(?i:\b(?:give|rate|donne|mets|mettrais|donnerais)\b.*\b(?:an?|un|une)) [A-F](?:\+{1,3}|-)?[!. ]*$`)
