@@ -324,7 +324,13 @@ func (rd *reading) read() Reply {
 	score := t.number
 	comment := commentAround(rd.text, toks, pick, rd.scoreEnd(pick))
 	if rule == "score/correction" || rule == "score/change" {
-		comment = trimComment(rd.text[rd.scoreEnd(pick):])
+		// The comment is what follows the numbers of the correction: "8
+		// pas 9, vous êtes gentils" comments "vous êtes gentils".
+		end := rd.scoreEnd(pick)
+		for _, c := range cands {
+			end = max(end, rd.scoreEnd(c))
+		}
+		comment = trimComment(rd.text[end:])
 	}
 	return Reply{Intent: IntentScore, Score: &score, Comment: comment, Rule: rule,
 		Standalone: rd.standalone(comment), Revision: revision || rd.mentionsChange()}
