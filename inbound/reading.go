@@ -314,6 +314,11 @@ func (rd *reading) read() Reply {
 			// "Le 8 était bon", "J'ai attendu 3", "waited like 3": the
 			// number names or counts something.
 			return unclear("unclear/in-sentence")
+		case !rd.endsClause(pick):
+			// "j'ai reçu 1 appel", "on a vu 2 vétos": a number in the
+			// middle of a sentence, with a word after it that does not
+			// follow a score, may count that word.
+			return unclear("unclear/in-sentence")
 		default:
 			rule = "score/only-number"
 		}
@@ -721,6 +726,28 @@ func (rd *reading) slang(i int) bool {
 		return true
 	}
 	return false
+}
+
+// endsClause reports whether nothing follows number i in its clause but
+// words that follow a score ("lol 9 merci", "10 sans hésiter", "6 i
+// guess").
+func (rd *reading) endsClause(i int) bool {
+	next := rd.nextWord(rd.scoreEndToken(i))
+	return next == "" || functionWords[next] || explainers[next] || greetings[next] || greetings[squeeze(next)] || politeness[next] || intensifiers[next] || afterScore[next]
+}
+
+// afterScore are more words that follow a score in a sentence.
+var afterScore = setOf("EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
+	"EVEN", "MEME", "QUAND", "WHEN", "PCQ", "BECAUSE", "BC", "CAUSE", "CUZ", "MDR", "LOL", "HAHA", "XD", "PTDR", "TKT", "JSP", "IDK", "TBH", "IMO", "PERSO", "MINIMUM'", "COMME", "LIKE",
+	"MAN", "DUDE", "BRO", "GUYS", "FOLKS", "GANG", "Y'ALL", "YALL", "BUDDY", "VRAIMENT", "REALLY", "BIEN", "WELL", "DESERVED", "MERITE", "MERITEE", "AVEC", "WITH", "SI", "IF", "CA", "THAT", "C", "DONC", "ALORS", "SO", "AUSSI", "TOO", "ALSO", "ENCORE", "AGAIN", "DE", "MOI", "ME", "NOW", "MAINTENANT")
+
+// scoreEndToken is the last token of the score at token i: its
+// denominator when it has one.
+func (rd *reading) scoreEndToken(i int) int {
+	if d := rd.denominatorAfter(i); d >= 0 {
+		return d
+	}
+	return i
 }
 
 // thingBefore are words after which a number names or counts something
