@@ -46,6 +46,7 @@ var Rules = map[string]string{
 	"unclear/negative":     "a negative number (-1)",
 	"unclear/negated":      "a number the customer says it is not (pas un 10)",
 	"unclear/in-sentence":  "a number in the middle of a sentence, which may not be the score",
+	"unclear/not-meant":    "a number the customer does not mean: sarcasm, or someone else's score (10 ? Tu rêves)",
 	"comment/no-number":    "no number offered as a score",
 	"comment/not-a-score":  "numbers that are quantities, money, times, dates, ages, addresses or labels",
 	"auto-reply":           "an automatic answer (out of office)",
@@ -108,7 +109,7 @@ var (
 	// negations before a number deny it: "pas un 10", "not a 10".
 	negations = setOf("PAS", "NOT", "JAMAIS", "NEVER", "AUCUN")
 	// greetings stand around a score without adding to it.
-	greetings = setOf("BONJOUR", "BONSOIR", "HELLO", "HI", "HEY", "SALUT", "ALLO", "COUCOU", "CC", "SLT", "BJR", "YO", "MERCI", "MERCI'", "THANKS", "THANK", "YOU", "THX", "TY", "TX",
+	greetings = setOf("MDR", "LOL", "PTDR", "HAHA", "HAHAHA", "OUIN", "OUAIN", "WOW", "BONJOUR", "BONSOIR", "HELLO", "HI", "HEY", "SALUT", "ALLO", "COUCOU", "CC", "SLT", "BJR", "YO", "MERCI", "MERCI'", "THANKS", "THANK", "YOU", "THX", "TY", "TX",
 		"OK", "OKAY", "OUI", "OUAIS", "OUAI", "YES", "YEP", "YEAH", "BEN", "BIN", "BAH", "EUH", "UM", "HMM", "WELL", "SO", "ALORS", "DONC", "VOILA", "BEAUCOUP", "MUCH", "LOTS", "BONNE", "JOURNEE", "SOIREE",
 		"DAY", "GOOD", "NICE", "MADAME", "MONSIEUR", "DEAR")
 )
@@ -121,7 +122,9 @@ var keycapRE = regexp.MustCompile(`(?:[0-9]\x{FE0F}?\x{20E3})+|\x{1F51F}`)
 var blankRE = regexp.MustCompile(`(?i)(?:\+?\d{1,3}[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b` +
 	`|\b\d{1,4}/\d{1,2}/\d{2,4}\b|\b\d{1,4}-\d{1,2}-\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b` +
 	`|\b0\d(?:[ .-]?\d{2}){4}\b` + // a French phone number: 06 45 22 18 90
-	`|\b\d+ ?(?i:pour|for) ?\d+\b|\b[1-3]/[2-4] ?(?i:d'|de |of |h\b|heure|hour|tasse|cup|lb|kg|livre|pound|mile|km|inch|pouce)` + // "2 pour 1", "1/4 d'heure"
+	`|\b[12]\d{2}/[3-8]\d(?: ?Z?R ?\d{2})?\b` + // tire sizes: 205/55 R16
+	"|\\b\\d{1,3}(?:[ \u00a0\u202f.]\\d{3})+(?:[.,]\\d{1,2})?" + // thousands: 1 250,00 €
+	`|\b\d+[ -]?(?i:pour|for|pr)[ -]?\d+\b|\b[1-3]/[2-4] ?(?i:d'|de |of |h\b|heure|hour|tasse|cup|lb|kg|livre|pound|mile|km|inch|pouce)` + // "2 pour 1", "1/4 d'heure"
 	`|\b5 ?(?:à|a) ?7\b|\b20/20 (?i:vision)|\b24 ?/ ?7\b|\b24h/24\b|\b7j?/7j?\b` + // sayings, not ratings
 	`|\bhttps?://\S+|\bwww\.\S+|\S+@\S+\.\S+`)
 
@@ -255,6 +258,12 @@ func (rd *reading) read() Reply {
 	case approx > 0:
 		return unclear("unclear/approximate")
 	}
+	if sarcasm.MatchString(rd.norm) || rd.comparedOnly() {
+		// "10 ? Tu rêves", "oh sure, 10, after waiting an hour 🙄", "mon
+		// mari a mis 8, moi j'aurais mis moins": the number is not the
+		// customer's answer.
+		return unclear("unclear/not-meant")
+	}
 	pick, rule := -1, ""
 	revision := false
 	switch {
@@ -310,7 +319,7 @@ func (rd *reading) read() Reply {
 		case t.number > 10:
 			// A big number in a sentence is an amount, not a try.
 			return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
-		case thingBefore[rd.prevWord(pick)]:
+		case thingBefore[rd.prevWord(pick)] && !interjection[rd.word(pick-2)+" "+rd.prevWord(pick)]:
 			// "Le 8 était bon", "J'ai attendu 3", "waited like 3": the
 			// number names or counts something.
 			return unclear("unclear/in-sentence")
@@ -372,9 +381,12 @@ func (rd *reading) roleOf(i int) role {
 	}
 	// "sur 10 ? 6", "out of 10? 8": the question's scale, quoted back.
 	// "7 jours sur 7", "1 croissant sur 2": a proportion.
-	if by := rd.word(i - 1); (by == "SUR" || by == "SU" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT") && rd.denominatorOf(i) < 0 {
-		if t.number == 10 {
+	if by := rd.word(i - 1); !(t.isWord && articles[t.folded]) && (by == "SUR" || by == "SU" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT") && rd.denominatorOf(i) < 0 {
+		switch {
+		case t.number == 10:
 			return roleEcho
+		case i < 2 || !toks[i-2].isNumber && clauseBreak(" "+rd.norm[max(0, toks[i-1].start-2):toks[i-1].start]) || i-1 == firstContent(toks):
+			return roleScale // "Sur 5 je dirais 4"
 		}
 		return roleQuantity
 	}
@@ -395,6 +407,9 @@ func (rd *reading) roleOf(i int) role {
 	}
 	if scaleWords[next] || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' {
 		return roleScale // "5 étoiles", "five stars", "5*"
+	}
+	if rd.dayInContext(i) {
+		return roleQuantity // "Friday around 2", "demain vers 9"
 	}
 	if rd.approximate(i) && !unitWords[next] && !unitWords[bare(next)] {
 		return roleApprox // "around 8", "8ish"; "more than 5 minutes" is a duration
@@ -427,6 +442,8 @@ func (rd *reading) roleOf(i int) role {
 		return roleConditional
 	case t.number > 10 && !rd.pickable(i) && !rd.afterSmallNumber(i):
 		return roleQuantity // a big number in a sentence is an amount
+	case t.fraction && cents(t.text):
+		return roleQuantity // "3,25", "12.50": money
 	case t.fraction:
 		if rd.pickable(i) || t.number <= 10 {
 			return roleCandidate // "7.5", "une moyenne de 7,8": unclear below
@@ -509,6 +526,13 @@ func (rd *reading) tailText(i int) string {
 // longest phrase ("would have been", "au-dessus de") and some.
 const window = 48
 
+// cents reports whether a decimal number has two decimals, as a price
+// has: "3,25".
+func cents(s string) bool {
+	i := strings.IndexAny(s, ".,")
+	return i >= 0 && len(s)-i-1 == 2
+}
+
 // digitsAt counts the digits at the start of s.
 func digitsAt(s string) int {
 	n := 0
@@ -531,7 +555,7 @@ func (rd *reading) approximate(i int) bool {
 	}
 	tail := " " + foldForRules(rest) + " "
 	tail = " " + strings.Join(strings.Fields(strings.NewReplacer(".", " ", "…", " ", ",", " ", "!", " ").Replace(tail)), " ") + " "
-	for _, w := range []string{" MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
+	for _, w := range []string{" VOIRE PLUS ", " VOIRE MIEUX ", " PEUT-ETRE PLUS ", " MAYBE MORE ", " OU MIEUX ", " MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
 		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
 			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
 		}
@@ -544,7 +568,7 @@ func (rd *reading) approximate(i int) bool {
 	}
 	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " UN BON ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE ",
 		" PAS LOIN DE ", " PRES DE ", " PROCHE DE ", " CLOSE TO ", " NEAR ", " QUASI ", " QUASIMENT ", " PLUS QUE ", " MOINS QUE ", " MAYBE ", " PERHAPS ", " POSSIBLY ",
-		" PTETE ", " PTET ", " P-E ", " PEUT-ETRE ", " PEUTETRE ", " PEUT ETRE ", " GENRE ENTRE ", " AROUND A "} {
+		" PTETE ", " PTET ", " P-E ", " PEUT-ETRE ", " PEUTETRE ", " PEUT ETRE ", " GENRE ENTRE ", " AROUND A ", " DANS LES ", " IN THE ", " PAS PLUS DE ", " PAS PLUS QUE ", " NO MORE THAN "} {
 		if strings.HasSuffix(head, w) {
 			return !rd.numberJustBefore(i) && (w != " UN BON " || false)
 		}
@@ -601,7 +625,7 @@ func (rd *reading) dayInContext(i int) bool {
 	}
 	prev := rd.prevWord(i)
 	switch prev {
-	case "LE", "DU", "THE", "ON", "A", "AT", "AU", "LES", "CE", "THIS", "NEXT", "PROCHAIN":
+	case "LE", "DU", "THE", "ON", "A", "AT", "AU", "LES", "CE", "THIS", "NEXT", "PROCHAIN", "AROUND", "VERS", "ABOUT", "ENVIRON", "BY", "AFTER", "BEFORE", "AVANT", "APRES":
 	default:
 		return false
 	}
@@ -609,7 +633,7 @@ func (rd *reading) dayInContext(i int) bool {
 		// "à 10" and "at 10" are hours only beside a day: "a" is also
 		// the article of "always a 10".
 		day := weekdayWords[t.folded] || dayWords[t.folded] || monthWords[t.folded] && len(t.folded) > 3
-		if day || visitWords[t.folded] && prev != "A" && prev != "AT" {
+		if day || visitWords[t.folded] && prev != "A" && prev != "AT" && prev != "AROUND" && prev != "ABOUT" && prev != "ENVIRON" && prev != "VERS" {
 			return true
 		}
 	}
@@ -678,6 +702,9 @@ func (rd *reading) streetSoon(i int) bool {
 	if i+1 < len(toks) && streetWords[toks[i+1].folded] && strings.Trim(rd.between(i, i+1), " ,") == "" {
 		return true // "2200, boul. des Laurentides"
 	}
+	if next := rd.nextWord(i); (next == "BIS" || next == "TER") && i+2 < len(toks) && streetWords[toks[i+2].folded] {
+		return true // "7 bis rue Oberkampf"
+	}
 	if next := rd.nextWord(i); next != "" && i+2 < len(toks) && !clauseBreak(rd.between(i+1, i+2)) && streetWords[toks[i+2].folded] {
 		r, _ := utf8.DecodeRuneInString(toks[i+1].text)
 		return unicode.IsUpper(r)
@@ -737,7 +764,7 @@ func (rd *reading) endsClause(i int) bool {
 }
 
 // afterScore are more words that follow a score in a sentence.
-var afterScore = setOf("EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
+var afterScore = setOf("VOYONS", "LA", "OK", "CERTAIN", "SUR", "WSH", "ANYWAY", "ANYWAYS", "CHACUN", "CHACUNE", "EACH", "SERIEUX", "GRAVE", "CLAIREMENT", "NET", "EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
 	"EVEN", "MEME", "QUAND", "WHEN", "PCQ", "BECAUSE", "BC", "CAUSE", "CUZ", "MDR", "LOL", "HAHA", "XD", "PTDR", "TKT", "JSP", "IDK", "TBH", "IMO", "PERSO", "MINIMUM'", "COMME", "LIKE",
 	"MAN", "DUDE", "BRO", "GUYS", "FOLKS", "GANG", "Y'ALL", "YALL", "BUDDY", "VRAIMENT", "REALLY", "BIEN", "WELL", "DESERVED", "MERITE", "MERITEE", "AVEC", "WITH", "SI", "IF", "CA", "THAT", "C", "DONC", "ALORS", "SO", "AUSSI", "TOO", "ALSO", "ENCORE", "AGAIN", "DE", "MOI", "ME", "NOW", "MAINTENANT")
 
@@ -749,6 +776,10 @@ func (rd *reading) scoreEndToken(i int) int {
 	}
 	return i
 }
+
+// interjection are two words that say nothing about the number after
+// them: "Ben là 10 voyons".
+var interjection = setOf("BEN LA", "BIN LA", "OUIN LA", "OK LA", "OUAIN LA", "VOYONS LA", "MAIS LA", "PIS LA")
 
 // thingBefore are words after which a number names or counts something
 // rather than rating: "le 8 était bon", "my 9", "waited like 3".
@@ -840,15 +871,17 @@ func (rd *reading) denominatorOf(i int) int {
 func (rd *reading) echoAt(i int) bool {
 	toks := rd.toks
 	isPair := func(a, b int) bool {
-		if a < 0 || b >= len(toks) || !toks[a].isNumber || !toks[b].isNumber || toks[a].isWord || toks[b].isWord {
+		if a < 0 || b >= len(toks) || !toks[a].isNumber || !toks[b].isNumber {
 			return false
 		}
 		if toks[a].number > 1 || toks[b].number != 10 {
 			return false
 		}
 		between := strings.TrimSpace(fold(rd.norm[toks[a].end:toks[b].start]))
-		switch between {
-		case "A", "TO", "-", "–", "AU", "JUSQU'A":
+		prevA := rd.word(a - 1)
+		switch {
+		case between == "A", between == "TO", between == "-", between == "–", between == "AU", between == "JUSQU'A":
+		case (between == "ET" || between == "AND") && (prevA == "ENTRE" || prevA == "BETWEEN"):
 		default:
 			return false
 		}
@@ -928,7 +961,10 @@ func (rd *reading) usableWord(i int) bool {
 	if rd.restIsEmpty(i) && i > 0 && clauseBreak(rd.between(i-1, i)) {
 		return true
 	}
-	if i != firstContent(toks) {
+	if rd.setApart(i) && i > 0 {
+		return true // "Mon comptable préféré, dix. Merci…"
+	}
+	if i != firstContent(toks) && !rd.clauseStart(i) {
 		return false
 	}
 	if i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber {
@@ -937,7 +973,7 @@ func (rd *reading) usableWord(i int) bool {
 	if i+1 < len(toks) && (toks[i+1].folded == "POINTE" || toks[i+1].folded == "POINTEE") {
 		return true // "zéro pointé"
 	}
-	if i+1 < len(toks) && toks[i+1].isWord && strings.Trim(rd.between(i, i+1), " -") == "" {
+	if i+1 < len(toks) && toks[i+1].isWord && toks[i+1].isNumber && !articles[t.folded] && t.folded != "ONE" && strings.Trim(rd.between(i, i+1), " -") == "" {
 		return true // "sept-huit", "neuf dix": unclear below
 	}
 	if i+1 < len(toks) && explainers[toks[i+1].folded] || rd.halfAfter(i) {
@@ -973,6 +1009,20 @@ var ratingAdjectives = setOf("BEAU", "BON", "GROS", "SOLIDE", "PETIT", "BIG", "S
 
 // multipliers make the number word before them larger: "dix mille".
 var multipliers = setOf("MILLE", "MILLION", "MILLIONS", "THOUSAND", "CENT", "CENTS", "HUNDRED", "GAZILLION", "ZILLION")
+
+// clauseStart reports whether token i opens its clause, greetings aside:
+// "De zéro à dix ? Ben neuf certain", "vous êtes nuls, zéro pointé".
+func (rd *reading) clauseStart(i int) bool {
+	for k := i; k > 0; k-- {
+		if clauseBreak(rd.between(k-1, k)) {
+			return true
+		}
+		if !greetings[rd.toks[k-1].folded] && !greetings[squeeze(rd.toks[k-1].folded)] {
+			return false
+		}
+	}
+	return true
+}
 
 // restIsEmpty reports whether nothing but greetings follows token i.
 func (rd *reading) restIsEmpty(i int) bool {
@@ -1083,7 +1133,7 @@ var countAdjectives = setOf("NEW", "BIG", "SMALL", "LITTLE", "GOOD", "GREAT", "N
 
 // notCountable are words ending in s or x that follow a score rather
 // than being counted by it.
-var notCountable = setOf("TRES", "PLUS", "MAIS", "VOUS", "NOUS", "APRES", "DEPUIS", "SANS", "DANS", "SOUS", "VERS", "ALORS", "PUIS", "TOUJOURS", "JAMAIS", "MOINS", "ASSEZ",
+var notCountable = setOf("OUPS", "OOPS", "OUPSI", "OOPSIE", "DSL", "ERRATUMS", "GENS'", "TRES", "PLUS", "MAIS", "VOUS", "NOUS", "APRES", "DEPUIS", "SANS", "DANS", "SOUS", "VERS", "ALORS", "PUIS", "TOUJOURS", "JAMAIS", "MOINS", "ASSEZ",
 	"THANKS", "THX", "ALWAYS", "THIS", "WAS", "HAS", "YES", "GUYS", "FOLKS", "THANX", "MERCIS", "BRAVO", "BRAVOS", "DEUX", "TROIS", "SIX", "DIX", "VOUS", "TOUS", "TOUTES",
 	"AVEC", "CHEZ", "PARFOIS", "SOUVENT", "DESSUS", "DESSOUS", "AILLEURS", "AUTRES", "MIEUX", "PRIX", "HEUREUX", "HEUREUSE", "SERIEUX", "DELICIEUX", "FABULEUX", "GENEREUX", "NOMBREUX",
 	"PRECIEUX", "JOYEUX", "CURIEUX", "MERVEILLEUX", "PEUX", "VEUX", "CROIS", "SUIS", "DOIS", "SAIS", "VAIS", "FAIS", "DIS", "MAIS", "PUISQUE", "CAUSE", "BECAUSE", "CUZ", "COS",
@@ -1147,6 +1197,9 @@ func isEmoji(r rune) bool { return unicode.Is(unicode.So, r) || unicode.Is(unico
 // negated reports whether the customer denies number i: "pas un 10",
 // "not a 10 but close".
 func (rd *reading) negated(i int) bool {
+	if negatedBefore.MatchString(rd.headText(i)) && !clauseBreak(rd.norm[max(0, rd.toks[i].start-12):rd.toks[i].start]) {
+		return true // "pas tout à fait un 10"
+	}
 	// Only words in the same clause count: "ne fonctionnait pas. 2/10"
 	// denies nothing.
 	k := i - 1
@@ -1158,6 +1211,9 @@ func (rd *reading) negated(i int) bool {
 	}
 	return k >= 0 && negations[rd.prevWord(k+1)]
 }
+
+// negatedBefore ends a text that denies the number after it.
+var negatedBefore = regexp.MustCompile(`\b(?:PAS|NOT|JAMAIS|NEVER)(?: (?:TOUT A FAIT|TOUT-A-FAIT|VRAIMENT|QUITE|REALLY|EXACTLY|EXACTEMENT|ENCORE|YET|FORCEMENT|NECESSAIREMENT|TOTALLY|COMPLETELY|TOUT))?(?: (?:UN|UNE|A|AN))? ?$`)
 
 // intensifiers may stand between a negation and its number: "not quite
 // a 10", "pas vraiment un 10".
@@ -1262,7 +1318,7 @@ func (rd *reading) retracted(i int) bool {
 // "10/10 10/10", "10 10 10".
 func (rd *reading) allSame(cands []int) bool {
 	for _, c := range cands[1:] {
-		if rd.toks[c].number != rd.toks[cands[0]].number || rd.toks[c].fraction {
+		if rd.toks[c].number != rd.toks[cands[0]].number || rd.toks[c].fraction || rd.halfAfter(c) {
 			return false
 		}
 	}
@@ -1307,6 +1363,19 @@ func (rd *reading) standalone(comment string) bool {
 	}
 	return true
 }
+
+// sarcasm marks a number the customer does not mean: an eye-roll, "yeah
+// right", "tu rêves".
+var sarcasm = regexp.MustCompile(`🙄|😒|(?i)\b(?:yeah right|oh sure|as if|tu r[eê]ves|vous r[eê]vez|dans tes r[eê]ves|in your dreams|mon (?:oe|œ)il|ouais c'est [cç]a|c'est [cç]a oui|my ass|lol no|t'as cru)\b`)
+
+// comparedOnly reports whether the customer's own answer is a comparison
+// with a number someone else gave: "j'aurais mis moins", "I'd have given
+// less".
+func (rd *reading) comparedOnly() bool {
+	return comparison.MatchString(foldForRules(rd.norm))
+}
+
+var comparison = regexp.MustCompile(`\b(?:J'AURAIS|MOI J'AURAIS|I'D HAVE|I WOULD HAVE|I'D'VE|MOI JE)(?: (?:MIS|DONNE|DIT|GIVEN|PUT|SAID|GIVE|METS))? (?:MOINS|PLUS|LESS|MORE|LOWER|HIGHER|MIEUX|PIRE)\b`)
 
 // otherRating reports whether a reply rates on another scale with no
 // number: "⭐⭐⭐⭐⭐", "💯", "A+", "B".
