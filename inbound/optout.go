@@ -79,6 +79,17 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	`(?:WRONG NUMBER)`,
 }, "|") + `)`)
 
+// optOutNear is the general form of a request to stop: a stop verb, a
+// removal verb or "no more", and within three words the messages it is
+// about: "arrêtez de m'envoyer des messages", "please stop all the promo
+// texts", "effacez mon numéro", "no more of your surveys". The sentences
+// above are the common forms; this catches the ones nobody listed, and
+// notOptOut still rules out a stop word used in another sense.
+var optOutNear = regexp.MustCompile(`\b(?:STOP|STOPPEZ|STOPPER|ARRETEZ|ARRETE|ARRETER|ARRETES|CESSEZ|CESSER|CESSE|QUIT|HALT|ENOUGH|ASSEZ|NO MORE|PU DE|FINI|FINIS|` +
+	`REMOVE|DELETE|ERASE|RETIREZ|RETIRER|RETIRE|ENLEVEZ|ENLEVER|SUPPRIMEZ|SUPPRIMER|EFFACEZ|EFFACER|OTEZ|RAYEZ)` +
+	`(?: [A-Z'-]+){0,3} (?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|TXTS?|MSGS?|SONDAGES?|SURVEYS?|COURRIELS?|E-?MAILS?|MAILS?|NOTIFICATIONS?|PROMOS?|PUBS?|PUBLICITES?|` +
+	`RELANCES?|QUESTIONNAIRES?|ENVOIS?|TEXTING|SPAM|MON NUMERO|MY NUMBER|MON NUM|MY #|MON CELL|MY CELL|MES COORDONNEES|MY CONTACT|DE (?:LA|VOTRE|TA) LISTE|FROM (?:THE|YOUR) LIST)\b`)
+
 // notOptOut are the uses of a stop word that ask for the opposite or mean
 // something else: "don't stop", "arrêtez pas", "Stop & Shop", "I'll stop
 // by", "non-stop", "can't stop eating your croissants".
@@ -94,6 +105,8 @@ var notOptOut = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	// Refusing to unsubscribe, or asking to come back.
 	`(?:UNSUBSCRIBE|UNSUB|DESABONN\w*|DESINSCRI\w*|STOP)\?? (?:NO WAY|JAMAIS|NEVER|NON|NOPE|HELL NO)`,
 	`REABONN|RESUBSCRI|REINSCRI|RE-SUBSCRI`,
+	// "J'aimerais recevoir plus de promos": more, not no more.
+	`(?:AIMERAI\w*|VOUDRAI\w*|VEUX|SOUHAITE\w*|ENVOYEZ[- ]MOI|RECEVOIR|ENCORE) (?:RECEVOIR )?(?:ENCORE )?PLUS DE`,
 	// Another channel stopped, texts kept: "stop calling, text only".
 	`TEXT ONLY|TEXT ME INSTEAD|TEXT INSTEAD|TEXTS? (?:ME )?INSTEAD|TEXTS? (?:IS|ARE) FINE|SMS (?:IS |ARE )?(?:FINE|OK|OKAY)|BY TEXT (?:ONLY|INSTEAD)`,
 	`ENVOYEZ[- ]LES PAR (?:TEXTO|SMS)|PAR (?:TEXTO|SMS) (?:PLUTOT|A LA PLACE|SEULEMENT)|(?:PLUTOT|SEULEMENT) PAR (?:TEXTO|SMS)`,
@@ -132,7 +145,7 @@ func optOutRule(text string) string {
 			return "optout/clause"
 		}
 	}
-	if optOutSentences.MatchString(f) {
+	if optOutSentences.MatchString(f) || optOutNear.MatchString(f) {
 		return "optout/sentence"
 	}
 	return ""
