@@ -159,6 +159,9 @@ type Outcome struct {
 	// Unknown is set when the sender matched no contact (or several): the
 	// message is kept for the owner, for a bounded time.
 	Unknown bool
+	// Scored is the score the message recorded or changed to, nil when
+	// it recorded none: what the response metrics count.
+	Scored *int
 	// Kept is set when the message had no effect npsd could give it (an
 	// unclear reply, a message with no survey to answer): it is listed for
 	// the owner to decide.
@@ -206,8 +209,8 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 	if queued {
 		cv.o.Wake()
 	}
-	if cv.o.OnScore != nil && !out.Duplicate && in.Reply.Intent == IntentScore && in.Reply.Score != nil && strings.HasPrefix(out.Note, "score") {
-		c, _ := nps.CategoryOf(*in.Reply.Score)
+	if cv.o.OnScore != nil && !out.Duplicate && out.Scored != nil {
+		c, _ := nps.CategoryOf(*out.Scored)
 		cv.o.OnScore(c.String())
 	}
 	cv.log.Info("message handled", "channel", in.Channel, "contact", out.Contact, "survey", out.Survey,
@@ -408,6 +411,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	if err != nil {
 		return err
 	}
+	h.out.Scored = &score
 	if sv.ResponseID == 0 {
 		r, _, err := h.tx.AddResponse(store.Response{
 			SurveyID: sv.ID, ContactID: h.contact.ID, Score: score, Comment: comment,
