@@ -37,7 +37,7 @@ var stopFillers = setOf("PLEASE", "PLS", "PLZ", "PLEASE", "SVP", "STP", "SIL", "
 // around them.
 var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	// French: "retirez-moi", "enlevez-moi de la liste", "ôtez mon numéro".
-	`(?:RETIR|R'TIR|ENLEV|OT|SUPPRIM|EFFAC|RAY|SORT|DESINSCRI|DESABONN|OUBLI)\w*[- ]?(?:MOI|M'|MON NUMERO|MON NUM|MON NO|MON #|MON CELL|MON TEL)`,
+	`(?:RETIR|R'TIR|ENLEV|VIR|OT|SUPPRIM|EFFAC|RAY|SORT|DESINSCRI|DESABONN|OUBLI)\w*[- ]?(?:MOI|M'|MON NUMERO|MON NUM|MON NO|MON #|MON CELL|MON TEL)`,
 	`ME (?:RETIRER|DESINSCRIRE|DESABONNER|ENLEVER|SUPPRIMER|RAYER|SORTIR)`,
 	`(?:TEXT|ECRIV|ENVOY|CONTACT|APPEL|SOLLICIT|RELANC)\w*[- ]MOI (?:PU|PLUS|PLU|JAMAIS)`,
 	`NE PLUS (?:RECEVOIR|M'?ENVOYER|M'?ECRIRE|ME TEXTER|ETRE CONTACTE|ETRE SOLLICITE|ME CONTACTER|ME RELANCER|ME SOLLICITER|M'?APPELER|ME DERANGER)`,
@@ -59,7 +59,7 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	`(?:ARRET|STOP|CESS)\w* (?:DE M(?:'|E |ECRI|ENVOY|TEXT|CONTACT|SPAM|DERANG|SOLLICIT)\w*|D'M|DE TEXTER|D'ECRIRE|D'ENVOYER|DE NOUS|DE SPAMMER|VOS|TES|LES|CES|AVEC VOS|AVEC TES|AVEC LES|LE SPAM|TOUT)(?:\b|')`,
 	`(?:LACH|FOUT|FOUS|FICH|SACR|CRISS|CALISS|LAISS)\w*[- ]?(?:MOI|M') ?(?:PATIENCE|LA PAIX|EN PAIX|TRANQUILLE|AVEC)`,
 	`(?:PLUS|PU|PLU) (?:DE|D') ?(?:[A-Z]+ )?(?:SMS|TEXTOS?|MESSAGES?|TEXTES?|TEXTS?|SONDAGES?)`,
-	`AUCUN (?:AUTRE )?(?:SMS|TEXTO|MESSAGE|SONDAGE)`,
+	`AUCUNE? (?:AUTRES? )?(?:SMS|TEXTOS?|MESSAGES?|SONDAGES?|QUESTIONNAIRES?|COURRIELS?|PROMOS?|TEXTES?|ENVOIS?|NOTIFICATIONS?)`,
 	`FINI\w* (?:LES|AVEC LES|AVEC VOS|VOS|TES) (?:SMS|TEXTOS?|MESSAGES?|TEXTES?|SONDAGES?|TEXTS?)`,
 	// English.
 	`(?:REMOVE|TAKE|DELETE|UNSUBSCRIBE|UNSUB|DROP|ERASE|SCRUB|EXCLUDE) (?:ME|MOI|MY NUMBER|MY #|MY PHONE|MY CELL|THIS NUMBER)`,
@@ -70,9 +70,13 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	`MAKE (?:THESE|THIS|THEM|IT|THE TEXTS|THE MESSAGES) STOP`,
 	`TAKE ME OFF`,
 	`(?:DON'?T|DO NOT|NEVER|PLEASE DON'?T|PLZ DON'?T|PLS DON'?T) (?:EVER )?(?:TEXT|TXT|MESSAGE|CONTACT|SMS|EMAIL|E-MAIL|SEND|WRITE|CALL|BOTHER|SPAM|MSG)\w*(?: ME| US| THIS NUMBER| ANY)`,
+	`ARRET\w* DE RECEVOIR|CESS\w* DE RECEVOIR|STOP (?:GETTING|RECEIVING)`,
+	`(?:QUE|FAITES QUE|FAIS QUE) (?:CA|CELA|TOUT CA) (?:ARRETE|CESSE|S'ARRETE)`,
+	`[A-Z']+[- ]MOI DE (?:VOTRE|VOS|LA|TA|CETTE) LISTE|ME (?:OFF|FROM) (?:YOUR|THE|THIS) (?:LIST|MAILING LIST|CONTACT LIST)`,
+	`^(?:STOP|ARRET\w*|UNSUB\w*|DESABONN\w*) (?:SVP|STP|PLEASE|PLS|PLZ|MERCI)\b`,
 	`(?:STOP|QUIT|CEASE) (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|CALLING|BUGGING|HARASSING|THE TEXTS|THESE|THIS|YOUR|ALL|THE MESSAGES|THE SURVEYS)`,
 	`NO MORE (?:[A-Z]+ )?(?:TEXTS|TEXT|TXTS|TXT|MESSAGES|MSGS|SMS|SURVEYS|EMAILS|OF THESE|OF THIS)`,
-	`STOP \w+ING (?:UP )?(?:ME|MY PHONE|MY CELL|MY NUMBER|MY INBOX)\b`,
+	`(?:STOP|QUIT) \w+ING (?:UP )?(?:ME|MY PHONE|MY CELL|MY NUMBER|MY INBOX)\b`,
 	`OPT(?:ING)?[- ]?OUT`,
 	`LEAVE ME ALONE`,
 	`(?:DON'?T|DO NOT|NO LONGER) WANT (?:TO (?:GET|RECEIVE|BE)|ANY MORE|ANYMORE|THESE|YOUR|ANY)`,
@@ -85,10 +89,10 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 // texts", "effacez mon numéro", "no more of your surveys". The sentences
 // above are the common forms; this catches the ones nobody listed, and
 // notOptOut still rules out a stop word used in another sense.
-var optOutNear = regexp.MustCompile(`\b(?:STOP|STOPPEZ|STOPPER|ARRETEZ|ARRETE|ARRETER|ARRETES|CESSEZ|CESSER|CESSE|QUIT|HALT|ENOUGH|ASSEZ|NO MORE|PU DE|FINI|FINIS|` +
+var optOutNear = regexp.MustCompile(`\b(?:STOP|STOPPEZ|STOPPER|ARRET|ARRETEZ|ARRETE|ARRETER|ARRETES|CANCEL|FIN|CESSEZ|CESSER|CESSE|QUIT|HALT|ENOUGH|ASSEZ|NO MORE|PU DE|FINI|FINIS|` +
 	`REMOVE|DELETE|ERASE|RETIREZ|RETIRER|RETIRE|ENLEVEZ|ENLEVER|SUPPRIMEZ|SUPPRIMER|EFFACEZ|EFFACER|OTEZ|RAYEZ)` +
 	`(?: [A-Z'-]+){0,3} (?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|TXTS?|MSGS?|SONDAGES?|SURVEYS?|COURRIELS?|E-?MAILS?|MAILS?|NOTIFICATIONS?|PROMOS?|PUBS?|PUBLICITES?|` +
-	`RELANCES?|QUESTIONNAIRES?|ENVOIS?|TEXTING|SPAM|MON NUMERO|MY NUMBER|MON NUM|MY #|MON CELL|MY CELL|MES COORDONNEES|MY CONTACT|DE (?:LA|VOTRE|TA) LISTE|FROM (?:THE|YOUR) LIST)\b`)
+	`RELANCES?|QUESTIONNAIRES?|ENVOIS?|TEXTING|SPAM|MON NUMERO|MY NUMBER|MON NUM|MY #|MON CELL|MY CELL|MES COORDONNEES|MY CONTACT|CE NUMERO|THIS NUMBER|CE NUM|CE #|DE (?:LA|VOTRE|TA) LISTE|FROM (?:THE|YOUR) LIST)\b`)
 
 // notOptOut are the uses of a stop word that ask for the opposite or mean
 // something else: "don't stop", "arrêtez pas", "Stop & Shop", "I'll stop
@@ -106,7 +110,9 @@ var notOptOut = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	`(?:UNSUBSCRIBE|UNSUB|DESABONN\w*|DESINSCRI\w*|STOP)\?? (?:NO WAY|JAMAIS|NEVER|NON|NOPE|HELL NO)`,
 	`REABONN|RESUBSCRI|REINSCRI|RE-SUBSCRI`,
 	// "J'aimerais recevoir plus de promos": more, not no more.
-	`(?:AIMERAI\w*|VOUDRAI\w*|VEUX|SOUHAITE\w*|ENVOYEZ[- ]MOI|RECEVOIR|ENCORE) (?:RECEVOIR )?(?:ENCORE )?PLUS DE`,
+	`(?:AIMERAI\w*|VOUDRAI\w*|SOUHAITERAI\w*|ENVOYEZ[- ]MOI|RECEVOIR ENCORE) (?:RECEVOIR )?(?:ENCORE )?PLUS DE`,
+	// Another kind of paper stopped, texts kept.
+	`FACTURES? (?:EN )?PAPIER|PAPER (?:BILL|INVOICE|STATEMENT|RECEIPT)S?|PRINTED (?:INVOICE|BILL|STATEMENT|RECEIPT)S?|GARDEZ (?:LES|VOS|MES) (?:TEXTOS|SMS|MESSAGES)|KEEP (?:THE |SENDING )?(?:TEXTS|SMS|MESSAGES)`,
 	// Another channel stopped, texts kept: "stop calling, text only".
 	`TEXT ONLY|TEXT ME INSTEAD|TEXT INSTEAD|TEXTS? (?:ME )?INSTEAD|TEXTS? (?:IS|ARE) FINE|SMS (?:IS |ARE )?(?:FINE|OK|OKAY)|BY TEXT (?:ONLY|INSTEAD)`,
 	`ENVOYEZ[- ]LES PAR (?:TEXTO|SMS)|PAR (?:TEXTO|SMS) (?:PLUTOT|A LA PLACE|SEULEMENT)|(?:PLUTOT|SEULEMENT) PAR (?:TEXTO|SMS)`,
@@ -128,7 +134,7 @@ func isOptOut(text string) bool { return optOutRule(text) != "" }
 func optOutRule(text string) string {
 	// A line break ends a clause, as a full stop does.
 	f := foldForRules(strings.NewReplacer("🛑", " STOP ", "\n", " . ").Replace(text))
-	if keywordsOnly(f) {
+	if keywordsOnly(f) || finOnly(f) {
 		return "optout/keyword"
 	}
 	if notOptOut.MatchString(f) {
@@ -173,6 +179,23 @@ func keywordsOnly(folded string) bool {
 		}
 	}
 	return stops > 0
+}
+
+// finOnly reports whether a message is FIN and politeness only ("Fin.
+// Merci"): FIN is a keyword alone, but "Bonne fin de journée" and "pis
+// fin" are not opt-outs.
+func finOnly(folded string) bool {
+	fins := 0
+	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		switch w {
+		case "FIN":
+			fins++
+		case "MERCI", "SVP", "STP", "PLEASE", "THANKS", "OK":
+		default:
+			return false
+		}
+	}
+	return fins > 0
 }
 
 // squeeze shortens runs of a repeated letter to one: "STOOOOP" is "STOP",

@@ -258,7 +258,7 @@ func (rd *reading) read() Reply {
 	case approx > 0:
 		return unclear("unclear/approximate")
 	}
-	if sarcasm.MatchString(rd.norm) || rd.comparedOnly() {
+	if sarcasm.MatchString(rd.norm) || ironicTen.MatchString(foldForRules(rd.norm)) || rd.comparedOnly() {
 		// "10 ? Tu rêves", "oh sure, 10, after waiting an hour 🙄", "mon
 		// mari a mis 8, moi j'aurais mis moins": the number is not the
 		// customer's answer.
@@ -269,6 +269,9 @@ func (rd *reading) read() Reply {
 	switch {
 	case len(cands) == 1:
 		pick = cands[0]
+	case uncertain.MatchString(foldForRules(rd.norm)):
+		// "10, enfin 9, enfin je sais pas": the customer hesitates.
+		return unclear("unclear/two-numbers")
 	case rd.correction(cands):
 		pick, rule, revision = rd.corrected(cands), "score/correction", true
 	case rd.allSame(cands):
@@ -567,7 +570,7 @@ func (rd *reading) approximate(i int) bool {
 		}
 	}
 	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " UN BON ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE ",
-		" PAS LOIN DE ", " PRES DE ", " PROCHE DE ", " CLOSE TO ", " NEAR ", " QUASI ", " QUASIMENT ", " PLUS QUE ", " MOINS QUE ", " MAYBE ", " PERHAPS ", " POSSIBLY ",
+		" MINIMUM ", " MIN ", " MAXIMUM ", " MAX ", " HIGHER THAN ", " LOWER THAN ", " PLUS HAUT QUE ", " AT MOST ", " AU MAXIMUM ", " AU PLUS ", " PAS LOIN DE ", " PRES DE ", " PROCHE DE ", " CLOSE TO ", " NEAR ", " QUASI ", " QUASIMENT ", " PLUS QUE ", " MOINS QUE ", " MAYBE ", " PERHAPS ", " POSSIBLY ",
 		" PTETE ", " PTET ", " P-E ", " PEUT-ETRE ", " PEUTETRE ", " PEUT ETRE ", " GENRE ENTRE ", " AROUND A ", " DANS LES ", " IN THE ", " PAS PLUS DE ", " PAS PLUS QUE ", " NO MORE THAN "} {
 		if strings.HasSuffix(head, w) {
 			return !rd.numberJustBefore(i) && (w != " UN BON " || false)
@@ -699,7 +702,7 @@ func (rd *reading) replaced(i int) bool {
 // may stand a little further ("123 Main Street West").
 func (rd *reading) streetSoon(i int) bool {
 	toks := rd.toks
-	if i+1 < len(toks) && streetWords[toks[i+1].folded] && strings.Trim(rd.between(i, i+1), " ,") == "" {
+	if i+1 < len(toks) && streetWords[toks[i+1].folded] && (strings.Trim(rd.between(i, i+1), " ") == "" || toks[i].number > 10 && strings.Trim(rd.between(i, i+1), " ,") == "") {
 		return true // "2200, boul. des Laurentides"
 	}
 	if next := rd.nextWord(i); (next == "BIS" || next == "TER") && i+2 < len(toks) && streetWords[toks[i+2].folded] {
@@ -1124,7 +1127,7 @@ var quantityPreps = setOf("POUR", "PR", "FOR", "ET", "AND", "AVEC", "WITH", "PIS
 
 // functionWords after a number do not make it a count: "et 8 le
 // service", "and 9 because".
-var functionWords = setOf("LE", "LA", "LES", "L'", "THE", "A", "AN", "UN", "UNE", "DE", "DU", "DES", "OF", "ET", "AND", "OU", "OR", "EST", "IS", "C'EST", "IT'S", "ITS", "POUR", "FOR",
+var functionWords = setOf("AU", "AUX", "À", "EN", "DANS", "CHEZ", "PAR", "LE", "LA", "LES", "L'", "THE", "A", "AN", "UN", "UNE", "DE", "DU", "DES", "OF", "ET", "AND", "OU", "OR", "EST", "IS", "C'EST", "IT'S", "ITS", "POUR", "FOR",
 	"SUR", "ON", "OUT", "SANS", "WITHOUT", "AVEC", "WITH", "QUE", "THAN", "THAT", "JE", "I", "YOU", "VOUS", "TU", "IL", "ELLE", "ON", "WE", "NOUS", "MAIS", "BUT", "CAR", "PCQ")
 
 // countAdjectives stand between a count and its noun.
@@ -1197,6 +1200,9 @@ func isEmoji(r rune) bool { return unicode.Is(unicode.So, r) || unicode.Is(unico
 // negated reports whether the customer denies number i: "pas un 10",
 // "not a 10 but close".
 func (rd *reading) negated(i int) bool {
+	if negatedAfter.MatchString(rd.tailText(i)) {
+		return true // "Un 10 ? Pas tout à fait."
+	}
 	if negatedBefore.MatchString(rd.headText(i)) && !clauseBreak(rd.norm[max(0, rd.toks[i].start-12):rd.toks[i].start]) {
 		return true // "pas tout à fait un 10"
 	}
@@ -1214,6 +1220,9 @@ func (rd *reading) negated(i int) bool {
 
 // negatedBefore ends a text that denies the number after it.
 var negatedBefore = regexp.MustCompile(`\b(?:PAS|NOT|JAMAIS|NEVER)(?: (?:TOUT A FAIT|TOUT-A-FAIT|VRAIMENT|QUITE|REALLY|EXACTLY|EXACTEMENT|ENCORE|YET|FORCEMENT|NECESSAIREMENT|TOTALLY|COMPLETELY|TOUT))?(?: (?:UN|UNE|A|AN))? ?$`)
+
+// negatedAfter starts a text that takes back the number before it.
+var negatedAfter = regexp.MustCompile(`^[\s?!.,…]*(?:PAS TOUT A FAIT|PAS VRAIMENT|PAS TOUT-A-FAIT|NOT QUITE|NOT REALLY|NOPE|NAH|MEME PAS|NOT EVEN|OU PAS|OR NOT)\b`)
 
 // intensifiers may stand between a negation and its number: "not quite
 // a 10", "pas vraiment un 10".
@@ -1364,9 +1373,16 @@ func (rd *reading) standalone(comment string) bool {
 	return true
 }
 
+// uncertain says the customer hesitates between the numbers they wrote.
+var uncertain = regexp.MustCompile(`\b(?:JE SAIS PAS|J'SAIS PAS|JSAIS PAS|CHAIS PAS|SAIS PAS|JSP|JE NE SAIS PAS|I DON'T KNOW|I DONT KNOW|IDK|DUNNO|NOT SURE|PAS SUR|PAS SURE|J'HESITE|JE SUIS PARTAGE|CAN'T DECIDE|HARD TO SAY)\b`)
+
 // sarcasm marks a number the customer does not mean: an eye-roll, "yeah
 // right", "tu rêves".
 var sarcasm = regexp.MustCompile(`🙄|😒|(?i)\b(?:yeah right|oh sure|as if|tu r[eê]ves|vous r[eê]vez|dans tes r[eê]ves|in your dreams|mon (?:oe|œ)il|ouais c'est [cç]a|c'est [cç]a oui|my ass|lol no|t'as cru)\b`)
+
+// ironicTen is a top score given for a failure: "Great, a 10 for losing
+// my reservation", "10/10 pour 2h de retard".
+var ironicTen = regexp.MustCompile(`\b(?:10|DIX|TEN)(?: ?/ ?10)? (?:POUR|FOR) (?:[A-Z'-]+ |\d+H? ){0,3}(?:LOSING|LOST|FORGETTING|FORGOT|LATE|RETARD|WAIT|WAITING|ATTENTE|D'ATTENTE|PERDU|PERDRE|OUBLIE|OUBLIER|CASSE|BROKE|BREAKING|RUINING|RATE|RATER|RUINE|MESSING|SCREWING)\b`)
 
 // comparedOnly reports whether the customer's own answer is a comparison
 // with a number someone else gave: "j'aurais mis moins", "I'd have given
@@ -1389,11 +1405,11 @@ func otherRating(text string) bool {
 	if strings.Count(text, "⭐")+strings.Count(text, "🌟")+strings.Count(text, "★") >= 2 && onlyGreetings {
 		return true
 	}
-	if strings.Contains(text, "💯") && onlyGreetings {
+	if (strings.Contains(text, "💯") || strings.Contains(text, "∞")) && onlyGreetings {
 		return true
 	}
 	return letterGrade.MatchString(strings.TrimSpace(text))
 }
 
 // letterGrade is a school grade given as the answer: "A+", "a B", "B-".
-var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-)?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)|(?i:\b(?:give|rate|donne|mets|mettrais|donnerais)\b.*\b(?:an?|un|une)) [A-F](?:\+{1,3}|-)?[!. ]*$`)
+var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-| (?i:plus|minus|moins))?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)|(?i:\b(?:give|rate|donne|mets|mettrais|donnerais)\b.*\b(?:an?|un|une)) [A-F](?:\+{1,3}|-)?[!. ]*$`)
