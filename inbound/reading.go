@@ -269,6 +269,10 @@ func (rd *reading) read() Reply {
 	switch {
 	case len(cands) == 1:
 		pick = cands[0]
+	case rd.aspects(cands) >= 2:
+		// "Pour la mécanique, 9. Pour l'accueil, plutôt 5": two ratings
+		// of two things.
+		return unclear("unclear/two-numbers")
 	case uncertain.MatchString(foldForRules(rd.norm)):
 		// "10, enfin 9, enfin je sais pas": the customer hesitates.
 		return unclear("unclear/two-numbers")
@@ -494,6 +498,9 @@ func (rd *reading) glued(i int) bool {
 		return true
 	}
 	if r, _ := utf8.DecodeLastRuneInString(rd.norm[:t.start]); r == '-' {
+		if p, _ := utf8.DecodeLastRuneInString(rd.norm[:t.start-1]); unicode.IsLetter(p) {
+			return true // "NP-2291", "A-12"
+		}
 		if head := strings.TrimRight(rd.norm[:t.start-1], "0123456789"); digits >= 3 || len(rd.norm[:t.start-1])-len(head) >= 3 {
 			return len(rd.norm[:t.start-1]) > len(head)
 		}
@@ -1285,6 +1292,11 @@ func (rd *reading) corrected(cands []int) int {
 	}
 	gap := " " + foldForRules(rd.norm[rd.toks[a].end:rd.toks[b].start]) + " "
 	gap = strings.NewReplacer(",", " ", ".", " ", "!", " ", "…", " ", "-", " ", ":", " ", "(", " ", ")", " ").Replace(gap)
+	if len(strings.Fields(gap)) > 6 {
+		// A correction follows the number closely ("7 oups je voulais
+		// dire 9"); "plutôt" twenty words later rates something else.
+		return -1
+	}
 	gap = " " + strings.Join(strings.Fields(gap), " ") + " "
 	for _, w := range correctionWords {
 		if strings.Contains(gap, " "+w+" ") {
@@ -1372,6 +1384,20 @@ func (rd *reading) standalone(comment string) bool {
 	}
 	return true
 }
+
+// aspects counts the candidates that rate a part of the visit: "pour la
+// mécanique … 9", "for the coffee, 6".
+func (rd *reading) aspects(cands []int) int {
+	n := 0
+	for _, c := range cands {
+		if aspectBefore.MatchString(rd.headText(c)) {
+			n++
+		}
+	}
+	return n
+}
+
+var aspectBefore = regexp.MustCompile(`\b(?:POUR (?:LE|LA|L'|LES)|FOR (?:THE|YOUR|MY)|COTE|SIDE|QUANT (?:AU|A LA|AUX))\b`)
 
 // uncertain says the customer hesitates between the numbers they wrote.
 var uncertain = regexp.MustCompile(`\b(?:JE SAIS PAS|J'SAIS PAS|JSAIS PAS|CHAIS PAS|SAIS PAS|JSP|JE NE SAIS PAS|I DON'T KNOW|I DONT KNOW|IDK|DUNNO|NOT SURE|PAS SUR|PAS SURE|J'HESITE|JE SUIS PARTAGE|CAN'T DECIDE|HARD TO SAY)\b`)

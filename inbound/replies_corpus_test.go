@@ -193,7 +193,7 @@ func TestReplyCorpusFollowUps(t *testing.T) {
 }
 
 // emailCorpora are folders of raw email replies, each with its labels.tsv.
-var emailCorpora = []string{"replies-eml", "replies-eml-holdout"}
+var emailCorpora = []string{"replies-eml", "replies-eml-holdout", "replies-eml-holdout2"}
 
 func TestReplyCorpusEmail(t *testing.T) {
 	ty := tally{name: "email, first replies"}
