@@ -1226,10 +1226,11 @@ func (rd *reading) negated(i int) bool {
 }
 
 // negatedBefore ends a text that denies the number after it.
-var negatedBefore = regexp.MustCompile(`\b(?:PAS|NOT|JAMAIS|NEVER)(?: (?:TOUT A FAIT|TOUT-A-FAIT|VRAIMENT|QUITE|REALLY|EXACTLY|EXACTEMENT|ENCORE|YET|FORCEMENT|NECESSAIREMENT|TOTALLY|COMPLETELY|TOUT))?(?: (?:UN|UNE|A|AN))? ?$`)
+var negatedBefore = regexp.MustCompile(`\b(?:LOIN D'?(?: ?UNE?)?|LOIN DU|FAR FROM(?: AN?)?) ?$|\b(?:PAS|NOT|JAMAIS|NEVER)(?: (?:TOUT A FAIT|TOUT-A-FAIT|VRAIMENT|QUITE|REALLY|EXACTLY|EXACTEMENT|ENCORE|YET|FORCEMENT|NECESSAIREMENT|TOTALLY|COMPLETELY|TOUT))?(?: (?:UN|UNE|A|AN))? ?$`)
 
 // negatedAfter starts a text that takes back the number before it.
-var negatedAfter = regexp.MustCompile(`^[\s?!.,…]*(?:PAS TOUT A FAIT|PAS VRAIMENT|PAS TOUT-A-FAIT|NOT QUITE|NOT REALLY|NOPE|NAH|MEME PAS|NOT EVEN|OU PAS|OR NOT)\b`)
+var negatedAfter = regexp.MustCompile(`^[\s?!.,…]*(?:PAS TOUT A FAIT|PAS VRAIMENT|PAS TOUT-A-FAIT|NOT QUITE|NOT REALLY|NOPE|NAH|MEME PAS|NOT EVEN|OU PAS|OR NOT)\b` +
+	`|^\s*\?[\s?!.…]*(?:NON|NO|LOL NON|MDR NON|HAHA NON|LOL NO|HAHA NO|JAMAIS|NEVER)\b`)
 
 // intensifiers may stand between a negation and its number: "not quite
 // a 10", "pas vraiment un 10".
