@@ -248,6 +248,14 @@ func (c *cli) withStore(configFlag string, fn func(cfg *Config, st *store.Store)
 	if c.shared != nil {
 		return fn(cfg, c.shared)
 	}
+	// A running daemon holds the store: ask it first, through its socket,
+	// so that the command runs at once rather than after waiting out the
+	// store's lock. No socket (or a stale one) answers at once too.
+	if _, err := parseForwarded(c.args); err == nil {
+		if code, ok := c.forward(cfg); ok {
+			return code
+		}
+	}
 	log := c.logger(cfg, slog.LevelWarn)
 	st, err := c.openStore(cfg, log)
 	if err != nil {
