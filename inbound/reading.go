@@ -258,7 +258,7 @@ func (rd *reading) read() Reply {
 	case approx > 0:
 		return unclear("unclear/approximate")
 	}
-	if sarcasm.MatchString(rd.norm) || ironicTen.MatchString(foldForRules(rd.norm)) || rd.comparedOnly() {
+	if f := foldForRules(rd.norm); sarcasm.MatchString(rd.norm) || ironicTen.MatchString(f) || ironicPraise.MatchString(f) || rd.comparedOnly() {
 		// "10 ? Tu rêves", "oh sure, 10, after waiting an hour 🙄", "mon
 		// mari a mis 8, moi j'aurais mis moins": the number is not the
 		// customer's answer.
@@ -308,6 +308,8 @@ func (rd *reading) read() Reply {
 		return unclear("unclear/negative")
 	case t.fraction || rd.halfAfter(pick):
 		return unclear("unclear/not-whole")
+	case rd.conditionedBefore(t.start):
+		return unclear("unclear/conditional") // "Si vous baissez vos prix, 10"
 	}
 	if rule == "" {
 		switch {
@@ -412,7 +414,7 @@ func (rd *reading) roleOf(i int) role {
 		}
 		return roleQuantity
 	}
-	if scaleWords[next] || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' {
+	if scaleWords[next] || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' && t.number <= 5 {
 		return roleScale // "5 étoiles", "five stars", "5*"
 	}
 	if rd.dayInContext(i) {
@@ -643,7 +645,7 @@ func (rd *reading) dayInContext(i int) bool {
 		// "à 10" and "at 10" are hours only beside a day: "a" is also
 		// the article of "always a 10".
 		day := weekdayWords[t.folded] || dayWords[t.folded] || monthWords[t.folded] && len(t.folded) > 3
-		if day || visitWords[t.folded] && prev != "A" && prev != "AT" && prev != "AROUND" && prev != "ABOUT" && prev != "ENVIRON" && prev != "VERS" {
+		if day || visitWords[t.folded] && prev != "A" && prev != "AT" {
 			return true
 		}
 	}
@@ -670,7 +672,8 @@ var dayWords = setOf("DEMAIN", "TOMORROW", "TONIGHT", "TODAY", "AUJOURD'HUI", "S
 // visitWords make a message about a visit or an appointment.
 var visitWords = setOf("RDV", "RENDEZ", "RENDEZ-VOUS", "APPT", "APPOINTMENT", "BOOKING", "RESERVATION", "DATE", "PASSE", "PASSER", "PASSERAI", "VIENS", "VIENDRAI", "REVIENS",
 	"REVIENDRAI", "REVIENT", "COME", "COMING", "BACK", "VOIT", "VOIR", "SEE", "DEMAIN", "TOMORROW", "TONIGHT", "AUJOURD'HUI", "TODAY", "SOIR", "MATIN", "MIDI", "LIVRAISON", "DELIVERY",
-	"OUVERT", "OUVREZ", "FERME", "FERMEZ", "OPEN", "CLOSED", "CLOSE", "DISPO", "DISPONIBLE", "AVAILABLE", "PRENDRE", "BOOK", "RESERVER", "PICKUP", "CHERCHER", "RAMASSER")
+	"OUVERT", "OUVREZ", "FERME", "FERMEZ", "OPEN", "CLOSED", "CLOSE", "DISPO", "DISPONIBLE", "AVAILABLE", "PRENDRE", "BOOK", "RESERVER", "PICKUP", "CHERCHER", "RAMASSER",
+	"PICK", "DROP", "GRAB", "COLLECT", "ARRIVE", "ARRIVER", "ARRIVERAI", "ARRIVING")
 
 // countedWithEn reports whether number i counts what "en" stands for:
 // "j'en ai mangé 3", "il en reste 2".
@@ -709,7 +712,7 @@ func (rd *reading) replaced(i int) bool {
 // may stand a little further ("123 Main Street West").
 func (rd *reading) streetSoon(i int) bool {
 	toks := rd.toks
-	if i+1 < len(toks) && streetWords[toks[i+1].folded] && (strings.Trim(rd.between(i, i+1), " ") == "" || toks[i].number > 10 && strings.Trim(rd.between(i, i+1), " ,") == "") {
+	if i+1 < len(toks) && streetWords[toks[i+1].folded] && !titleWords[toks[i+1].folded] && (strings.Trim(rd.between(i, i+1), " ") == "" || toks[i].number > 10 && strings.Trim(rd.between(i, i+1), " ,") == "") {
 		return true // "2200, boul. des Laurentides"
 	}
 	if next := rd.nextWord(i); (next == "BIS" || next == "TER") && i+2 < len(toks) && streetWords[toks[i+2].folded] {
@@ -732,6 +735,10 @@ func (rd *reading) streetSoon(i int) bool {
 	}
 	return false
 }
+
+// titleWords are street abbreviations that are also titles: "9 Dr Gagnon
+// est super" names a dentist, "7 Pine St" a street.
+var titleWords = setOf("DR", "ST", "STE", "CH")
 
 // ageBefore reports whether number i is a person's age: "my son is 8",
 // "ma fille a 7".
@@ -774,7 +781,7 @@ func (rd *reading) endsClause(i int) bool {
 }
 
 // afterScore are more words that follow a score in a sentence.
-var afterScore = setOf("VOYONS", "LA", "OK", "CERTAIN", "SUR", "WSH", "ANYWAY", "ANYWAYS", "CHACUN", "CHACUNE", "EACH", "SERIEUX", "GRAVE", "CLAIREMENT", "NET", "EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
+var afterScore = setOf("FROM", "VOYONS", "LA", "OK", "CERTAIN", "SUR", "WSH", "ANYWAY", "ANYWAYS", "CHACUN", "CHACUNE", "EACH", "SERIEUX", "GRAVE", "CLAIREMENT", "NET", "EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
 	"EVEN", "MEME", "QUAND", "WHEN", "PCQ", "BECAUSE", "BC", "CAUSE", "CUZ", "MDR", "LOL", "HAHA", "XD", "PTDR", "TKT", "JSP", "IDK", "TBH", "IMO", "PERSO", "MINIMUM'", "COMME", "LIKE",
 	"MAN", "DUDE", "BRO", "GUYS", "FOLKS", "GANG", "Y'ALL", "YALL", "BUDDY", "VRAIMENT", "REALLY", "BIEN", "WELL", "DESERVED", "MERITE", "MERITEE", "AVEC", "WITH", "SI", "IF", "CA", "THAT", "C", "DONC", "ALORS", "SO", "AUSSI", "TOO", "ALSO", "ENCORE", "AGAIN", "DE", "MOI", "ME", "NOW", "MAINTENANT")
 
@@ -1229,7 +1236,7 @@ func (rd *reading) negated(i int) bool {
 var negatedBefore = regexp.MustCompile(`\b(?:LOIN D'?(?: ?UNE?)?|LOIN DU|FAR FROM(?: AN?)?) ?$|\b(?:PAS|NOT|JAMAIS|NEVER)(?: (?:TOUT A FAIT|TOUT-A-FAIT|VRAIMENT|QUITE|REALLY|EXACTLY|EXACTEMENT|ENCORE|YET|FORCEMENT|NECESSAIREMENT|TOTALLY|COMPLETELY|TOUT))?(?: (?:UN|UNE|A|AN))? ?$`)
 
 // negatedAfter starts a text that takes back the number before it.
-var negatedAfter = regexp.MustCompile(`^[\s?!.,…]*(?:PAS TOUT A FAIT|PAS VRAIMENT|PAS TOUT-A-FAIT|NOT QUITE|NOT REALLY|NOPE|NAH|MEME PAS|NOT EVEN|OU PAS|OR NOT)\b` +
+var negatedAfter = regexp.MustCompile(`^[\s?!.,…]*NOT[\s!.]*$|^[\s?!.,…]*(?:PAS TOUT A FAIT|PAS VRAIMENT|PAS TOUT-A-FAIT|NOT QUITE|NOT REALLY|NOPE|NAH|MEME PAS|NOT EVEN|OU PAS|OR NOT)\b` +
 	`|^\s*\?[\s?!.…]*(?:NON|NO|LOL NON|MDR NON|HAHA NON|LOL NO|HAHA NO|JAMAIS|NEVER)\b`)
 
 // intensifiers may stand between a negation and its number: "not quite
@@ -1238,6 +1245,9 @@ var intensifiers = setOf("QUITE", "REALLY", "EXACTLY", "VRAIMENT", "EXACTEMENT",
 
 // negative reports whether number i is written with a minus: "-1".
 func (rd *reading) negative(i int) bool {
+	if p := rd.prevWord(i); (p == "MOINS" || p == "MINUS") && i-1 == firstContent(rd.toks) {
+		return true // "moins 5"
+	}
 	s := strings.TrimRight(rd.norm[:rd.toks[i].start], " ")
 	if !strings.HasSuffix(s, "-") && !strings.HasSuffix(s, "−") {
 		return false
@@ -1407,9 +1417,27 @@ var uncertain = regexp.MustCompile(`\b(?:JE SAIS PAS|J'SAIS PAS|JSAIS PAS|CHAIS 
 // right", "tu rêves".
 var sarcasm = regexp.MustCompile(`🙄|😒|(?i)\b(?:yeah right|oh sure|as if|tu r[eê]ves|vous r[eê]vez|dans tes r[eê]ves|in your dreams|mon (?:oe|œ)il|ouais c'est [cç]a|c'est [cç]a oui|my ass|lol no|t'as cru)\b`)
 
+// conditionBefore ends a text whose last clause is a condition the
+// score after it depends on: "If the wait was shorter, 9".
+var conditionBefore = regexp.MustCompile(`(?:^|[.!?] )(?:SI|IF|S'IL|S'ILS|ONLY IF|UNLESS|A CONDITION QUE|AVEC UN|WITH A|WITH SHORTER|AVEC MOINS)\b[^.!?]*$`)
+
+// conditionedBefore reports whether the clause before offset at sets a
+// condition on the score, not only on saying it ("if I have to put a
+// number on it, eight out of ten" is a score).
+func (rd *reading) conditionedBefore(at int) bool {
+	m := conditionBefore.FindString(foldForRules(rd.norm[:at]))
+	return m != "" && !metaCondition.MatchString(m)
+}
+
+var metaCondition = regexp.MustCompile(`\b(?:IF I (?:HAVE|HAD|NEED|MUST|WERE TO)|IF I'M HONEST|IF YOU ASK|IF YOU MUST|IF ANYONE ASKS|IF ANYTHING|SI JE (?:DOIS|DEVAIS|SUIS HONNETE)|SI J'AVAIS A|S'IL FAUT|SI VOUS VOULEZ|SI TU VEUX|SI ON ME DEMANDE|SI JE RESUME)\b`)
+
 // ironicTen is a top score given for a failure: "Great, a 10 for losing
 // my reservation", "10/10 pour 2h de retard".
 var ironicTen = regexp.MustCompile(`\b(?:10|DIX|TEN)(?: ?/ ?10)? (?:POUR|FOR) (?:[A-Z'-]+ |\d+H? ){0,3}(?:LOSING|LOST|FORGETTING|FORGOT|LATE|RETARD|WAIT|WAITING|ATTENTE|D'ATTENTE|PERDU|PERDRE|OUBLIE|OUBLIER|CASSE|BROKE|BREAKING|RUINING|RATE|RATER|RUINE|MESSING|SCREWING)\b`)
+
+// ironicPraise thanks the business for a failure: "bravo pour le
+// retard", "great job losing my order".
+var ironicPraise = regexp.MustCompile(`\b(?:BRAVO|FELICITATIONS|CONGRATS|CONGRATULATIONS|GREAT JOB|WELL DONE|NICE JOB|CHAPEAU) (?:POUR|FOR|ON)? ?(?:LE |LA |L'|THE |VOTRE |YOUR |LES )?(?:RETARD|ATTENTE|DELAY|WAIT|OUBLI|ERREUR|MISTAKE|LOSING|LOSS|PERTE|MESS|BORDEL|GACHIS)`)
 
 // comparedOnly reports whether the customer's own answer is a comparison
 // with a number someone else gave: "j'aurais mis moins", "I'd have given
