@@ -567,7 +567,8 @@ func (rd *reading) approximate(i int) bool {
 	}
 	tail := " " + foldForRules(rest) + " "
 	tail = " " + strings.Join(strings.Fields(strings.NewReplacer(".", " ", "…", " ", ",", " ", "!", " ").Replace(tail)), " ") + " "
-	for _, w := range []string{" VOIRE PLUS ", " VOIRE MIEUX ", " PEUT-ETRE PLUS ", " MAYBE MORE ", " OU MIEUX ", " MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
+	for _, w := range []string{" VOIRE PLUS ", " VOIRE MIEUX ", " PEUT-ETRE PLUS ", " MAYBE MORE ", " MAYBE LESS ", " MAYBE LOWER ", " MAYBE HIGHER ", " PEUT-ETRE MOINS ",
+		" PTETE MOINS ", " PTETE PLUS ", " OU MOINS ", " OR LESS ", " OR LOWER ", " OR HIGHER ", " OU MIEUX ", " MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
 		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
 			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
 		}
