@@ -31,7 +31,7 @@ var stopFillers = setOf("PLEASE", "PLS", "PLZ", "PLEASE", "SVP", "STP", "SIL", "
 	"AND", "ET", "THE", "LES", "CES", "VOS", "YOUR", "NUMBER", "NUMERO", "SONDAGE", "SONDAGES", "SURVEY", "SURVEYS", "MERCI BEAUCOUP",
 	"DE", "LA", "LISTE", "LIST", "FROM", "ANY", "MORE", "ANYMORE", "PLUS", "PU", "PLU", "A", "AU", "AUX", "TOI", "ICI", "HERE",
 	"BONNE", "JOURNEE", "SOIREE", "HAVE", "NICE", "DAY", "GOOD", "MAIS", "BUT", "ALREADY", "DEJA", "ENOUGH", "ASSEZ", "SUFFIT",
-	"PUB", "PUBS", "PUBLICITE", "PROMO", "PROMOS", "C", "LA", "LOL", "MDR", "SERIEUX", "SERIOUSLY", "TXT", "TXTS", "SPAM")
+	"POINT", "VIRGULE", "PERIOD", "PUB", "PUBS", "PUBLICITE", "PROMO", "PROMOS", "C", "LA", "LOL", "MDR", "SERIEUX", "SERIOUSLY", "TXT", "TXTS", "SPAM")
 
 // optOutSentences are the ways a sentence asks to stop, whatever stands
 // around them.
@@ -53,7 +53,7 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	// "Ne m'écrivez plus", "ne me textez plus", "m'envoyez plus".
 	`(?:NE )?(?:M'|ME |MENVO|MECRI)\s*(?:ECRI|ENVOI|ENVOY|TEXT|CONTACT|APPEL|RELANC|SOLLICIT|DERANG|SPAM)\w* (?:PLUS|PU|PLU|JAMAIS)`,
 	// "je veux plus recevoir", "j'veux pu de vos textos", "je ne souhaite plus".
-	`(?:J'?)?(?:VEUX|VEUT|VEU|VEUS|VOUDRAIS|SOUHAITE|DESIRE|VEUILLE)(?: PLUS| PU| PLU| PAS| AUCUN| RIEN)+ (?:RECEVOIR|DE VOS|DE TES|DE CES|D'AUTRES|ETRE CONTACTE|ETRE SOLLICITE|QUE VOUS|(?:DE |D')(?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|SONDAGES?))`,
+	`(?:J'?)?(?:VEUX|VEUT|VEU|VEUS|VOUDRAIS|SOUHAITE|DESIRE|VEUILLE)(?: PLUS| PU| PLU| PAS| AUCUN| RIEN)+ (?:AVOIR (?:DE |D')(?:[A-Z]+ )?(?:MESSAGES?|SMS|TEXTOS?|TEXTES?|SONDAGES?)|RECEVOIR|DE VOS|DE TES|DE CES|D'AUTRES|ETRE CONTACTE|ETRE SOLLICITE|QUE VOUS|(?:DE |D')(?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|SONDAGES?))`,
 	`(?:CHU|SUIS|JE SUIS) (?:PU|PLUS|PAS) INTERESSE\w* (?:A|PAR|DE) (?:RECEVOIR|VOS|VOTRE|TES|CES)`,
 	// "arrêtez de m'écrire", "arrête les textos", "stop les sms".
 	`(?:ARRET|STOP|CESS)\w* (?:DE M(?:'|E |ECRI|ENVOY|TEXT|CONTACT|SPAM|DERANG|SOLLICIT)\w*|D'M|DE TEXTER|D'ECRIRE|D'ENVOYER|DE NOUS|DE SPAMMER|VOS|TES|LES|CES|AVEC VOS|AVEC TES|AVEC LES|LE SPAM|TOUT)(?:\b|')`,

@@ -215,6 +215,8 @@ func tokenize(text string) []token {
 // Apostrophes are compared without them, so "j'dirais" and "jdirais" are
 // one.
 var cues = []string{
+	"LET'S SAY", "LETS SAY", "DISONS", "METTONS", "SAY",
+	"RATING OF", "A RATING OF", "SCORE OF", "A SCORE OF", "UNE NOTE DE", "MY RATING IS", "MY SCORE IS", "MA NOTE EST", "RATE IT", "I WOULD RATE IT", "I'D RATE IT",
 	"JE VAIS DIRE", "VAIS DIRE", "JE VAIS METTRE", "VAIS METTRE", "JE VAIS DONNER", "I'LL GO WITH", "GO WITH", "I'D HAVE TO SAY", "HAVE TO SAY", "I HAVE TO SAY",
 	"GOTTA SAY", "GOTTA GO WITH", "SAY A", "DIRAIS", "DIRAIS UN",
 	"DONNERAIS", "DONNERAI", "METTRAIS", "METTRAI", "ACCORDE", "ACCORDERAIS", "ACCORDERAI", "NOTERAIS", "JE VOUS DONNERAIS", "JE DONNERAIS", "JE METTRAIS", "JE VOUS METTRAIS",

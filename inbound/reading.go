@@ -111,7 +111,7 @@ var (
 	// greetings stand around a score without adding to it.
 	greetings = setOf("MDR", "LOL", "PTDR", "HAHA", "HAHAHA", "OUIN", "OUAIN", "WOW", "BONJOUR", "BONSOIR", "HELLO", "HI", "HEY", "SALUT", "ALLO", "COUCOU", "CC", "SLT", "BJR", "YO", "MERCI", "MERCI'", "THANKS", "THANK", "YOU", "THX", "TY", "TX",
 		"OK", "OKAY", "OUI", "OUAIS", "OUAI", "YES", "YEP", "YEAH", "BEN", "BIN", "BAH", "EUH", "UM", "HMM", "WELL", "SO", "ALORS", "DONC", "VOILA", "BEAUCOUP", "MUCH", "LOTS", "BONNE", "JOURNEE", "SOIREE",
-		"DAY", "GOOD", "NICE", "MADAME", "MONSIEUR", "DEAR")
+		"DAY", "GOOD", "NICE", "MADAME", "MONSIEUR", "DEAR", "ENCORE", "AGAIN")
 )
 
 // keycapRE finds keycap digits ("9️⃣") and the keycap ten ("🔟").
@@ -151,6 +151,14 @@ func normalize(text string) string {
 		}
 		copy(b[loc[1]-len(digits):], digits)
 	}
+	// Dictated punctuation is punctuation: "dix point le mécanicien…",
+	// "nine comma very good service", "huit point cinq" (8.5: unclear).
+	for _, loc := range dictatedRE.FindAllStringSubmatchIndex(string(b), -1) {
+		b[loc[2]] = dictated[strings.ToLower(string(b[loc[2]:loc[3]]))]
+		for k := loc[2] + 1; k < loc[3]; k++ {
+			b[k] = ' '
+		}
+	}
 	s := string(b)
 	for _, loc := range blankRE.FindAllStringIndex(s, -1) {
 		for k := loc[0]; k < loc[1]; k++ {
@@ -159,6 +167,11 @@ func normalize(text string) string {
 	}
 	return string(b)
 }
+
+// dictatedRE finds punctuation a voice dictation wrote as a word.
+var dictatedRE = regexp.MustCompile(`(?i)(?:^|\s)(point|virgule|comma|period)(?:\s|$)`)
+
+var dictated = map[string]byte{"point": '.', "virgule": ',', "comma": ',', "period": '.'}
 
 // reading is one reply being read.
 type reading struct {
@@ -567,7 +580,7 @@ func (rd *reading) approximate(i int) bool {
 	}
 	tail := " " + foldForRules(rest) + " "
 	tail = " " + strings.Join(strings.Fields(strings.NewReplacer(".", " ", "…", " ", ",", " ", "!", " ").Replace(tail)), " ") + " "
-	for _, w := range []string{" VOIRE PLUS ", " VOIRE MIEUX ", " PEUT-ETRE PLUS ", " MAYBE MORE ", " MAYBE LESS ", " MAYBE LOWER ", " MAYBE HIGHER ", " PEUT-ETRE MOINS ",
+	for _, w := range []string{" OR SUMN ", " OR SOMETHING ", " OR SMTH ", " OU QQCH ", " OU QUELQUE CHOSE ", " OU DE QUOI ", " VOIRE PLUS ", " VOIRE MIEUX ", " PEUT-ETRE PLUS ", " MAYBE MORE ", " MAYBE LESS ", " MAYBE LOWER ", " MAYBE HIGHER ", " PEUT-ETRE MOINS ",
 		" PTETE MOINS ", " PTETE PLUS ", " OU MOINS ", " OR LESS ", " OR LOWER ", " OR HIGHER ", " OU MIEUX ", " MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
 		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
 			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
@@ -642,9 +655,12 @@ func (rd *reading) dayInContext(i int) bool {
 	default:
 		return false
 	}
-	for _, t := range rd.toks {
+	for k, t := range rd.toks {
 		// "à 10" and "at 10" are hours only beside a day: "a" is also
-		// the article of "always a 10".
+		// the article of "always a 10". "Good morning" is a greeting.
+		if k > 0 && (rd.toks[k-1].folded == "GOOD" || rd.toks[k-1].folded == "BON" || rd.toks[k-1].folded == "BONNE") {
+			continue
+		}
 		day := weekdayWords[t.folded] || dayWords[t.folded] || monthWords[t.folded] && len(t.folded) > 3
 		if day || visitWords[t.folded] && prev != "A" && prev != "AT" {
 			return true
@@ -767,7 +783,7 @@ func (rd *reading) slang(i int) bool {
 		return false
 	}
 	switch rd.nextWord(i) {
-	case "U", "YOU", "YA", "ASKING", "ME", "SURE", "REAL", "EVER", "NOW", "THE", "ALL", "US", "LIFE", "GO", "DAY", "NITE", "NIGHT", "MORROW", "MUCH", "LATE", "GOOD", "BAD", "YOUR", "UR", "THAT", "THIS":
+	case "U", "YOU", "YA", "ASKING", "ME", "SURE", "REAL", "EVER", "NOW", "ALL", "US", "LIFE", "GO", "DAY", "NITE", "NIGHT", "MORROW", "MUCH", "LATE", "GOOD", "BAD", "THAT", "THIS":
 		return true
 	}
 	return false
@@ -782,7 +798,8 @@ func (rd *reading) endsClause(i int) bool {
 }
 
 // afterScore are more words that follow a score in a sentence.
-var afterScore = setOf("FROM", "VOYONS", "LA", "OK", "CERTAIN", "SUR", "WSH", "ANYWAY", "ANYWAYS", "CHACUN", "CHACUNE", "EACH", "SERIEUX", "GRAVE", "CLAIREMENT", "NET", "EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
+var afterScore = setOf("INSTEAD", "PLUTOT", "FINALEMENT", "ASTHEURE", "MAINTENANT", "BEST", "WORST", "AMAZING", "AWESOME", "GREAT", "PERFECT", "PARFAIT", "EXCELLENT", "TOP", "NICKEL", "SUPER", "GENIAL", "MALADE", "VERY", "TRES", "TROP",
+	"FROM", "VOYONS", "LA", "OK", "CERTAIN", "SUR", "WSH", "ANYWAY", "ANYWAYS", "CHACUN", "CHACUNE", "EACH", "SERIEUX", "GRAVE", "CLAIREMENT", "NET", "EVIDEMMENT", "OBVIOUSLY", "FOR", "SURE", "EASY", "EASILY", "FACILE", "FACILEMENT", "SANS", "NO", "HANDS", "DOWN", "TOUT", "ALL", "JUSTE", "JUST", "MALGRE", "DESPITE",
 	"EVEN", "MEME", "QUAND", "WHEN", "PCQ", "BECAUSE", "BC", "CAUSE", "CUZ", "MDR", "LOL", "HAHA", "XD", "PTDR", "TKT", "JSP", "IDK", "TBH", "IMO", "PERSO", "MINIMUM'", "COMME", "LIKE",
 	"MAN", "DUDE", "BRO", "GUYS", "FOLKS", "GANG", "Y'ALL", "YALL", "BUDDY", "VRAIMENT", "REALLY", "BIEN", "WELL", "DESERVED", "MERITE", "MERITEE", "AVEC", "WITH", "SI", "IF", "CA", "THAT", "C", "DONC", "ALORS", "SO", "AUSSI", "TOO", "ALSO", "ENCORE", "AGAIN", "DE", "MOI", "ME", "NOW", "MAINTENANT")
 
@@ -802,7 +819,7 @@ var interjection = setOf("BEN LA", "BIN LA", "OUIN LA", "OK LA", "OUAIN LA", "VO
 // thingBefore are words after which a number names or counts something
 // rather than rating: "le 8 était bon", "my 9", "waited like 3".
 var thingBefore = setOf("LE", "LA", "L'", "THE", "MON", "MA", "SON", "SA", "HIS", "HER", "YOUR", "VOTRE", "NOTRE", "CE", "CET", "CETTE", "THIS", "THAT",
-	"IS", "WAS", "ARE", "WERE", "EST", "ETAIT", "ETAIENT", "SONT", "ATTENDU", "WAITED", "WAIT", "LIKE", "ONLY", "SEULEMENT", "JUSTE", "JUST", "AI", "AVAIT", "HAD", "HAVE", "HAS",
+	"IS", "WAS", "ARE", "WERE", "EST", "ETAIT", "ETAIENT", "SONT", "ATTENDU", "WAITED", "DURE", "LASTED", "DURATION", "WAIT", "LIKE", "ONLY", "SEULEMENT", "JUSTE", "JUST", "AI", "AVAIT", "HAD", "HAVE", "HAS",
 	"PAYE", "PAID", "BOUGHT", "ACHETE", "ORDERED", "PRIS", "TOOK", "VU", "SAW", "DU", "AU", "DES", "EU", "GOT", "ETE", "BEEN", "FAIT", "DID", "DONE", "MADE",
 	"MANGE", "ATE", "EATEN", "BU", "DRANK", "COMMANDE", "RECU", "RECEIVED", "VENDU", "SOLD", "PERDU", "LOST", "GAGNE", "WON", "TROUVE", "FOUND", "RESTE", "LEFT")
 
@@ -965,6 +982,10 @@ func (rd *reading) usableWord(i int) bool {
 			return true
 		}
 	}
+	// "huit euh non neuf": the word a correction gives.
+	if p := rd.prevWord(i); p == "NON" || p == "NO" || p == "EUH" || p == "OUPS" || p == "OOPS" || p == "PLUTOT" || p == "MEANT" || p == "MEAN" {
+		return true
+	}
 	// "entre huit pis neuf": the first word of a range.
 	if p := rd.prevWord(i); (p == "ENTRE" || p == "BETWEEN") && i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber {
 		return true
@@ -994,13 +1015,14 @@ func (rd *reading) usableWord(i int) bool {
 	if i+1 < len(toks) && toks[i+1].isWord && toks[i+1].isNumber && !articles[t.folded] && t.folded != "ONE" && strings.Trim(rd.between(i, i+1), " -") == "" {
 		return true // "sept-huit", "neuf dix": unclear below
 	}
-	if i+1 < len(toks) && explainers[toks[i+1].folded] || rd.halfAfter(i) {
-		return true // "neuf pcq le café était tiède", "huit et demi"
+	if i+1 < len(toks) && (explainers[toks[i+1].folded] || determiners[toks[i+1].folded]) || rd.halfAfter(i) {
+		return true // "neuf pcq le café était tiède", "neuf la boulangerie est bonne", "huit et demi"
 	}
 	if articles[t.folded] || t.folded == "ONE" {
 		// "Un service rapide", "One of the best": only alone or set
-		// apart does "un" mean 1.
-		return rd.restIsEmpty(i)
+		// apart ("Un. Le notaire a perdu nos documents.") does "un"
+		// mean 1.
+		return rd.restIsEmpty(i) || i+1 < len(toks) && strings.ContainsAny(rd.between(i, i+1), ".!")
 	}
 	if i+1 == len(toks) {
 		return true
@@ -1011,6 +1033,11 @@ func (rd *reading) usableWord(i int) bool {
 
 // hoursLead before "9 à 5" makes it working hours.
 var hoursLead = setOf("DE", "FROM", "WORK", "WORKS", "TRAVAILLE", "TRAVAILLES", "BOSSE", "OUVERT", "OPEN", "OPENED", "SHIFT", "HORAIRE", "HOURS")
+
+// determiners after a number word make it an answer dictated without
+// punctuation: "neuf la boulangerie est toujours aussi bonne", "eight
+// the hygienist was gentle".
+var determiners = setOf("LE", "LA", "LES", "L'", "THE", "MON", "MA", "MES", "MY", "OUR", "NOTRE", "NOS", "CE", "CETTE", "CES", "THIS", "YOUR", "VOTRE", "VOS", "UR", "I", "JE", "J'", "EUH", "UM", "UH", "SINON", "OTHERWISE")
 
 // explainers after a number word make it an answer with its reason:
 // "neuf pcq…", "huit mais…".
@@ -1146,7 +1173,7 @@ var functionWords = setOf("AU", "AUX", "À", "EN", "DANS", "CHEZ", "PAR", "LE", 
 	"SUR", "ON", "OUT", "SANS", "WITHOUT", "AVEC", "WITH", "QUE", "THAN", "THAT", "JE", "I", "YOU", "VOUS", "TU", "IL", "ELLE", "ON", "WE", "NOUS", "MAIS", "BUT", "CAR", "PCQ")
 
 // countAdjectives stand between a count and its noun.
-var countAdjectives = setOf("NEW", "BIG", "SMALL", "LITTLE", "GOOD", "GREAT", "NICE", "HUGE", "FRESH", "EXTRA", "MORE", "OTHER", "NOUVEAUX", "NOUVELLES", "NOUVEAU", "NOUVELLE",
+var countAdjectives = setOf("FREE", "GRATUITS", "GRATUITES", "NEW", "BIG", "SMALL", "LITTLE", "GOOD", "GREAT", "NICE", "HUGE", "FRESH", "EXTRA", "MORE", "OTHER", "NOUVEAUX", "NOUVELLES", "NOUVEAU", "NOUVELLE",
 	"GROS", "GROSSES", "PETITS", "PETITES", "BONS", "BONNES", "AUTRES", "BEAUX", "BELLES", "VIEUX", "VIEILLES", "DERNIERS", "DERNIERES", "PREMIERS", "PREMIERES", "FULL", "LONGUES", "LONGS", "LONG")
 
 // notCountable are words ending in s or x that follow a score rather
@@ -1240,14 +1267,18 @@ var negatedBefore = regexp.MustCompile(`\b(?:LOIN D'?(?: ?UNE?)?|LOIN DU|FAR FRO
 var negatedAfter = regexp.MustCompile(`^[\s?!.,…]*NOT[\s!.]*$|^[\s?!.,…]*(?:PAS TOUT A FAIT|PAS VRAIMENT|PAS TOUT-A-FAIT|NOT QUITE|NOT REALLY|NOPE|NAH|MEME PAS|NOT EVEN|OU PAS|OR NOT)\b` +
 	`|^\s*\?[\s?!.…]*(?:NON|NO|LOL NON|MDR NON|HAHA NON|LOL NO|HAHA NO|JAMAIS|NEVER)\b`)
 
+// lessLead before "moins" makes it a bound, not a minus: "au moins 5",
+// "plus ou moins 7".
+var lessLead = setOf("AU", "DU", "OU", "DE", "NO", "MORE", "OR", "PLUS", "MORE'", "EN", "A")
+
 // intensifiers may stand between a negation and its number: "not quite
 // a 10", "pas vraiment un 10".
 var intensifiers = setOf("QUITE", "REALLY", "EXACTLY", "VRAIMENT", "EXACTEMENT", "NECESSAIREMENT", "TOUT", "ENCORE", "YET", "TOTALLY", "TOTALEMENT")
 
 // negative reports whether number i is written with a minus: "-1".
 func (rd *reading) negative(i int) bool {
-	if p := rd.prevWord(i); (p == "MOINS" || p == "MINUS") && i-1 == firstContent(rd.toks) {
-		return true // "moins 5"
+	if p := rd.prevWord(i); (p == "MOINS" || p == "MINUS") && (i-1 == firstContent(rd.toks) || !lessLead[rd.word(i-2)]) {
+		return true // "moins 5", "Zéro, non, moins 5"; not "au moins 5"
 	}
 	s := strings.TrimRight(rd.norm[:rd.toks[i].start], " ")
 	if !strings.HasSuffix(s, "-") && !strings.HasSuffix(s, "−") {
@@ -1373,7 +1404,8 @@ func (rd *reading) isRange(cands []int) bool {
 var changeWords = regexp.MustCompile(`\b(?:FINALEMENT|FINALLY|EN FAIT|TOUT COMPTE FAIT|APRES REFLEXION|REFLEXION FAITE|A LA REFLEXION|ERRATUM|CORRECTION|RECTIFICATION|` +
 	`ACTUALLY|ON SECOND THOUGHTS?|AFTER ALL|THINKING ABOUT IT|JE CHANGE|CHANGEZ|CHANGE MY|CHANGE IT|CHANGING|MODIFIE|MODIFIER|MODIFIEZ|METTEZ|JE REVISE|REVISE|` +
 	`UPDATE|UPDATING|I MEANT|JE VOULAIS DIRE|J'?VOULAIS DIRE|VOULAIS METTRE|MAKE IT|MAKE THAT|PLUTOT|RATHER|INSTEAD|A LA PLACE|A PLACE|OUPS|OOPS|MY BAD|NOUVELLE NOTE|NEW SCORE|` +
-	`JE REMONTE|JE BAISSE|MONTEZ|BAISSEZ|BUMP)\b`)
+	`JE REMONTE|JE BAISSE|MONTEZ|BAISSEZ|BUMP|SCRATCH THAT|FORGET THAT|OUBLIEZ CA|OUBLIE CA|REVIENS SUR|EN FIN DE COMPTE|AU FINAL|ALL THINGS CONSIDERED|` +
+	`TOUT BIEN CONSIDERE|CHANGE[- ]L[EA]|CHANGEZ[- ]L[EA]|MODIFIEZ[- ]L[EA]|LET'S SAY|LETS SAY)\b`)
 
 // mentionsChange reports whether the reply says it changes a score.
 func (rd *reading) mentionsChange() bool { return changeWords.MatchString(foldForRules(rd.norm)) }
@@ -1468,4 +1500,4 @@ func otherRating(text string) bool {
 }
 
 // letterGrade is a school grade given as the answer: "A+", "a B", "B-".
-var letterGrade = regexp.MustCompile(`^(?i:(?:an? |un |une |solid |easy |un gros )?)[A-F](?:\+{1,3}|-| (?i:plus|minus|moins))?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)|(?i:\b(?:give|rate|donne|mets|mettrais|donnerais)\b.*\b(?:an?|un|une)) [A-F](?:\+{1,3}|-)?[!. ]*$`)
+var letterGrade = regexp.MustCompile(`^(?i:(?:(?:an?|un|une) )?(?:solid |easy |gros |bon |strong |good )?)[A-F](?:\+{1,3}|-| (?i:plus|minus|moins))?[!. ]*$|^[A-F]\+{1,3}(?:\s|$)|(?i:\b(?:give|rate|donne|mets|mettrais|donnerais)\b.*\b(?:an?|un|une)) [A-F](?:\+{1,3}|-)?[!. ]*$`)

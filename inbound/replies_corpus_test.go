@@ -130,7 +130,7 @@ func (ty *tally) report(t *testing.T, minAccuracy float64) {
 }
 
 // smsCorpora are the first replies to a survey, by SMS.
-var smsCorpora = []string{"replies-qc.tsv", "replies-fr-en.tsv", "replies-holdout.tsv", "replies-holdout2.tsv", "replies-holdout3.tsv", "replies-holdout4.tsv", "replies-holdout5.tsv"}
+var smsCorpora = []string{"replies-qc.tsv", "replies-fr-en.tsv", "replies-holdout.tsv", "replies-holdout2.tsv", "replies-holdout3.tsv", "replies-holdout4.tsv", "replies-holdout5.tsv", "replies-holdout6.tsv"}
 
 func TestReplyCorpusSMS(t *testing.T) {
 	all := tally{name: "SMS, first replies"}
@@ -174,7 +174,11 @@ func TestReplyCorpusOptOutsInFull(t *testing.T) {
 // replaces it, the rest is a comment (changesScore).
 func TestReplyCorpusFollowUps(t *testing.T) {
 	ty := tally{name: "SMS, after a score"}
-	for _, c := range readLabelled(t, filepath.Join("testdata", "replies-followup.tsv")) {
+	var cases []labelled
+	for _, name := range []string{"replies-followup.tsv", "replies-followup-holdout.tsv"} {
+		cases = append(cases, readLabelled(t, filepath.Join("testdata", name))...)
+	}
+	for _, c := range cases {
 		r := ParseText(c.text)
 		got := "comment"
 		switch {
