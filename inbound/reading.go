@@ -271,6 +271,10 @@ func (rd *reading) read() Reply {
 	case approx > 0:
 		return unclear("unclear/approximate")
 	}
+	if f := foldForRules(rd.norm); parallelRatings.MatchString(f) || thenNow(f) && rd.smallNumbers() >= 2 {
+		// "Cook 10, caisse 5", "Avant 10, maintenant 6": two ratings.
+		return unclear("unclear/two-numbers")
+	}
 	if f := foldForRules(rd.norm); sarcasm.MatchString(rd.norm) || ironicTen.MatchString(f) || ironicPraise.MatchString(f) || rd.comparedOnly() {
 		// "10 ? Tu rêves", "oh sure, 10, after waiting an hour 🙄", "mon
 		// mari a mis 8, moi j'aurais mis moins": the number is not the
@@ -403,7 +407,7 @@ func (rd *reading) roleOf(i int) role {
 	}
 	// "sur 10 ? 6", "out of 10? 8": the question's scale, quoted back.
 	// "7 jours sur 7", "1 croissant sur 2": a proportion.
-	if by := rd.word(i - 1); !(t.isWord && articles[t.folded]) && (by == "SUR" || by == "SU" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT") && rd.denominatorOf(i) < 0 {
+	if by := rd.prevWord(i); !(t.isWord && articles[t.folded]) && (by == "SUR" || by == "SU" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT" || by == "ON" && i-1 == firstContent(toks)) && rd.denominatorOf(i) < 0 {
 		switch {
 		case t.number == 10:
 			return roleEcho
@@ -446,8 +450,8 @@ func (rd *reading) roleOf(i int) role {
 		return roleQuantity // 10h, 2e, 10:30, 5km, gr8, 7-Eleven
 	case unitWords[next] || unitWords[bare(next)]:
 		return roleQuantity
-	case labelWords[prev] && !rd.cueEnds(i):
-		return roleQuantity
+	case labelWords[prev] && !rd.cueEnds(i), (prev == "NO" || prev == "NUMBER") && labelWords[rd.word(i-2)]:
+		return roleQuantity // "Table 4", "Facture no 10"
 	case streetWords[next], monthWords[next], monthWords[prev] && !toks[i-1].isNumber, weekdayWords[prev]:
 		return roleQuantity
 	case rd.streetSoon(i):
@@ -1135,8 +1139,8 @@ func (rd *reading) countBefore(i int) bool {
 // nouns counted.
 func (rd *reading) pluralNounAfter(i int) bool {
 	toks := rd.toks
-	if i+1 >= len(toks) || toks[i].number == 1 || toks[i].number == 0 || toks[i].isWord {
-		return false
+	if i+1 >= len(toks) || toks[i].number == 1 || toks[i].isWord {
+		return false // "0 larmes" is counted; "1 croissant" is read by unitWords
 	}
 	if strings.TrimSpace(rd.between(i, i+1)) != "" {
 		return false // "7, services rapides" is set apart
@@ -1442,6 +1446,27 @@ func (rd *reading) aspects(cands []int) int {
 }
 
 var aspectBefore = regexp.MustCompile(`\b(?:POUR (?:LE|LA|L'|LES)|FOR (?:THE|YOUR|MY)|COTE|SIDE|QUANT (?:AU|A LA|AUX))\b`)
+
+// parallelRatings is a reply made of two or more "thing N" parts: "Cook
+// 10, caisse 5", "Mechanic 9, front desk 3".
+var parallelRatings = regexp.MustCompile(`^[^0-9]{0,3}[A-Z'][A-Z' -]{1,30} \d{1,2}(?:/10)? ?[,;/\n.] ?[A-Z'][A-Z' -]{1,30} \d{1,2}(?:/10)?[^0-9]*$`)
+
+var thenRE = regexp.MustCompile(`\b(?:AVANT|BEFORE|USED TO|LAST TIME|LA DERNIERE FOIS|D'HABITUDE|USUALLY|NORMALEMENT|NORMALLY|AVANT C'ETAIT)\b`)
+var nowRE = regexp.MustCompile(`\b(?:MAINTENANT|NOW|ASTHEURE|AUJOURD'HUI|TODAY|CETTE FOIS|THIS TIME)\b`)
+
+// thenNow reports whether a reply contrasts a rating before and now.
+func thenNow(f string) bool { return thenRE.MatchString(f) && nowRE.MatchString(f) }
+
+// smallNumbers counts the numbers from 0 to 10 written with digits.
+func (rd *reading) smallNumbers() int {
+	n := 0
+	for _, t := range rd.toks {
+		if t.isNumber && !t.isWord && t.number <= 10 && !t.attached {
+			n++
+		}
+	}
+	return n
+}
 
 // uncertain says the customer hesitates between the numbers they wrote.
 var uncertain = regexp.MustCompile(`\b(?:JE SAIS PAS|J'SAIS PAS|JSAIS PAS|CHAIS PAS|SAIS PAS|JSP|JE NE SAIS PAS|I DON'T KNOW|I DONT KNOW|IDK|DUNNO|NOT SURE|PAS SUR|PAS SURE|J'HESITE|JE SUIS PARTAGE|CAN'T DECIDE|HARD TO SAY)\b`)
