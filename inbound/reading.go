@@ -271,7 +271,7 @@ func (rd *reading) read() Reply {
 	case approx > 0:
 		return unclear("unclear/approximate")
 	}
-	if f := foldForRules(rd.norm); parallelRatings.MatchString(f) || thenNow(f) && rd.smallNumbers() >= 2 {
+	if f := foldForRules(rd.norm); parallelRatings.MatchString(f) && !correctionish.MatchString(f) || thenNow(f) && rd.smallNumbers() >= 2 {
 		// "Cook 10, caisse 5", "Avant 10, maintenant 6": two ratings.
 		return unclear("unclear/two-numbers")
 	}
@@ -987,7 +987,7 @@ func (rd *reading) usableWord(i int) bool {
 		}
 	}
 	// "huit euh non neuf": the word a correction gives.
-	if p := rd.prevWord(i); p == "NON" || p == "NO" || p == "EUH" || p == "OUPS" || p == "OOPS" || p == "PLUTOT" || p == "MEANT" || p == "MEAN" {
+	if p := rd.prevWord(i); (p == "NON" || p == "NO" || p == "EUH" || p == "OUPS" || p == "OOPS" || p == "PLUTOT" || p == "MEANT" || p == "MEAN") && !articles[t.folded] && t.folded != "ONE" {
 		return true
 	}
 	// "entre huit pis neuf": the first word of a range.
@@ -1449,10 +1449,16 @@ var aspectBefore = regexp.MustCompile(`\b(?:POUR (?:LE|LA|L'|LES)|FOR (?:THE|YOU
 
 // parallelRatings is a reply made of two or more "thing N" parts: "Cook
 // 10, caisse 5", "Mechanic 9, front desk 3".
-var parallelRatings = regexp.MustCompile(`^[^0-9]{0,3}[A-Z'][A-Z' -]{1,30} \d{1,2}(?:/10)? ?[,;/\n.] ?[A-Z'][A-Z' -]{1,30} \d{1,2}(?:/10)?[^0-9]*$`)
+var parallelRatings = regexp.MustCompile(`^[^0-9A-Z]{0,3}[A-Z'][A-Z'-]*(?: [A-Z'][A-Z'-]*){0,2} \d{1,2}(?:/10)? ?[,;/\n.] ?[A-Z'][A-Z'-]*(?: [A-Z'][A-Z'-]*){0,2} \d{1,2}(?:/10)?[^0-9A-Z]*$`)
 
-var thenRE = regexp.MustCompile(`\b(?:AVANT|BEFORE|USED TO|LAST TIME|LA DERNIERE FOIS|D'HABITUDE|USUALLY|NORMALEMENT|NORMALLY|AVANT C'ETAIT)\b`)
-var nowRE = regexp.MustCompile(`\b(?:MAINTENANT|NOW|ASTHEURE|AUJOURD'HUI|TODAY|CETTE FOIS|THIS TIME)\b`)
+// correctionish words make two numbers a correction, not two ratings:
+// "Pas un 10, plutôt un 8".
+var correctionish = regexp.MustCompile(`\b(?:PAS|NOT|PLUTOT|RATHER|MORE LIKE|NON|NO|OUPS|OOPS|DESOLE|SORRY|ENFIN|I MEAN|JE VEUX DIRE|PARDON)\b`)
+
+// thenRE and nowRE are a rating before and a rating now, each with its
+// number: "Avant 10, maintenant 6", "usually a 9, today 5".
+var thenRE = regexp.MustCompile(`\b(?:AVANT|BEFORE|USED TO BE|LAST TIME|LA DERNIERE FOIS|D'HABITUDE|USUALLY|NORMALEMENT|NORMALLY|AVANT C'ETAIT)[ ,:]*(?:C'ETAIT |IT WAS |WAS |J'AURAIS DIT |I'D HAVE SAID )?(?:UN |A |AN )?\d`)
+var nowRE = regexp.MustCompile(`\b(?:MAINTENANT|NOW|ASTHEURE|AUJOURD'HUI|TODAY|CETTE FOIS|THIS TIME)[ ,:]*(?:C'EST |IT'S |ITS |PLUTOT |MORE LIKE |UN |A |AN |JUST )*\d`)
 
 // thenNow reports whether a reply contrasts a rating before and now.
 func thenNow(f string) bool { return thenRE.MatchString(f) && nowRE.MatchString(f) }
