@@ -28,6 +28,7 @@ var Rules = map[string]string{
 	"start/keyword":        "a keyword that opts back in (START, UNSTOP, YES)",
 	"help/keyword":         "a keyword asking for help (HELP, AIDE, INFO)",
 	"score/alone":          "a number from 0 to 10 and nothing else (9, 9/10, neuf, 🔟)",
+	"score/survey-page":    "a score chosen on the survey page",
 	"score/opens-reply":    "a number from 0 to 10 opening the reply, a comment after it (7, service rapide)",
 	"score/after-cue":      "a number after words that give a score (je dirais 8, I'd give you a 9)",
 	"score/change":         "a number after words that change the score (finalement 8, make it a 9)",
@@ -193,7 +194,11 @@ func ParseText(text string) Reply {
 		return Reply{Intent: IntentStop, Rule: rule}
 	}
 	if k := keyword(prefix(text, maxOptOutBytes)); k != "" {
-		return Reply{Intent: k, Rule: string(k) + "/keyword"}
+		rule := string(k) + "/keyword"
+		if k == IntentStop {
+			rule = "optout/keyword"
+		}
+		return Reply{Intent: k, Rule: rule}
 	}
 	// The numbers are read in the first maxReadBytes only: a score
 	// stands at the top of a reply, and a bound keeps a message of

@@ -138,7 +138,11 @@ func TestReplyCorpusSMS(t *testing.T) {
 		cases := readLabelled(t, filepath.Join("testdata", name))
 		one := tally{name: name}
 		for _, c := range cases {
-			got := labelOf(ParseText(c.text))
+			r := ParseText(c.text)
+			if Rules[r.Rule] == "" {
+				t.Errorf("%s: the rule %q that read %q has no explanation in Rules", c.where, r.Rule, c.text)
+			}
+			got := labelOf(r)
 			one.add(c, got)
 			all.add(c, got)
 		}
