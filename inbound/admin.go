@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"npsd/nps"
 	"npsd/store"
 	"npsd/templates"
 )
@@ -272,18 +273,28 @@ func (s *Server) adminReplies(d *adminData) error {
 	})
 }
 
+// adminForm checks a form posted from the dashboard: a session or an
+// admin token, a bounded body, and our own origin. It answers a refusal
+// itself and reports whether the handler may go on.
+func (s *Server) adminForm(w http.ResponseWriter, r *http.Request) bool {
+	if !s.authorized(r) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !s.sameOrigin(r) || r.ParseForm() != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return false
+	}
+	return true
+}
+
 // adminDecide records the owner's decision about a message kept for
 // them: a score read in it, an opt-out, or nothing (dismissed). It is
 // guarded as the case buttons are: a session or an admin token, and a
 // form from our own origin.
 func (s *Server) adminDecide(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(r) {
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if !s.sameOrigin(r) || r.ParseForm() != nil {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !s.adminForm(w, r) {
 		return
 	}
 	key := r.PostForm.Get("key")
@@ -293,7 +304,7 @@ func (s *Server) adminDecide(w http.ResponseWriter, r *http.Request) {
 	switch d.Action {
 	case store.DecisionScore:
 		n, err := strconv.Atoi(r.PostForm.Get("score"))
-		if err != nil || n < 0 || n > 10 {
+		if err != nil || !nps.ValidScore(n) {
 			http.Error(w, "choose a score from 0 to 10 before recording it", http.StatusBadRequest)
 			return
 		}
@@ -325,13 +336,7 @@ func (s *Server) adminDecide(w http.ResponseWriter, r *http.Request) {
 
 // adminCase marks a case contacted or resolved from the dashboard.
 func (s *Server) adminCaseAction(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(r) {
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if !s.sameOrigin(r) || r.ParseForm() != nil {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !s.adminForm(w, r) {
 		return
 	}
 	id, err := strconv.ParseUint(strings.TrimPrefix(r.PathValue("id"), "k"), 10, 64)
