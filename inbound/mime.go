@@ -397,5 +397,19 @@ func ParseMessage(m Message) Reply {
 	case m.AutoReply:
 		return Reply{Intent: IntentAutoReply, Rule: "auto-reply"}
 	}
-	return ParseEmailText(m.Text)
+	r := ParseEmailText(m.Text)
+	if strings.TrimSpace(StripQuoted(m.Text)) == "" {
+		// Nothing written above the quote: some answer in the subject
+		// line ("Re: Quick survey: 0 to 10 — 9"). Only a score or an
+		// opt-out is taken from it; the survey's own subject quotes "0 à
+		// 10", which is no answer.
+		s := ParseText(replyPrefix.ReplaceAllString(m.Subject, ""))
+		if s.Intent == IntentScore || s.Intent == IntentStop {
+			return s
+		}
+	}
+	return r
 }
+
+// replyPrefix is what mail programs put before a reply's subject.
+var replyPrefix = regexp.MustCompile(`(?i)^(?:\s*(?:re|tr|fw|fwd|aw|réf|ref)\s*(?:\[\d+\])?\s*:\s*)+`)

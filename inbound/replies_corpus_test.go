@@ -201,7 +201,7 @@ func TestReplyCorpusFollowUps(t *testing.T) {
 }
 
 // emailCorpora are folders of raw email replies, each with its labels.tsv.
-var emailCorpora = []string{"replies-eml", "replies-eml-holdout", "replies-eml-holdout2"}
+var emailCorpora = []string{"replies-eml", "replies-eml-holdout", "replies-eml-holdout2", "replies-eml-holdout3"}
 
 func TestReplyCorpusEmail(t *testing.T) {
 	ty := tally{name: "email, first replies"}
@@ -236,6 +236,10 @@ func readEmailCorpus(t *testing.T, dir string, ty *tally) {
 		}
 		c.text = file
 		c.where = filepath.Base(dir) + "/" + c.where
-		ty.add(c, labelOf(ParseMessage(m)))
+		r := ParseMessage(m)
+		if Rules[r.Rule] == "" {
+			t.Errorf("%s: the rule %q has no explanation in Rules", c.where, r.Rule)
+		}
+		ty.add(c, labelOf(r))
 	}
 }
