@@ -31,7 +31,8 @@ var stopFillers = setOf("PLEASE", "PLS", "PLZ", "PLEASE", "SVP", "STP", "SIL", "
 	"AND", "ET", "THE", "LES", "CES", "VOS", "YOUR", "NUMBER", "NUMERO", "SONDAGE", "SONDAGES", "SURVEY", "SURVEYS", "MERCI BEAUCOUP",
 	"DE", "LA", "LISTE", "LIST", "FROM", "ANY", "MORE", "ANYMORE", "PLUS", "PU", "PLU", "A", "AU", "AUX", "TOI", "ICI", "HERE",
 	"BONNE", "JOURNEE", "SOIREE", "HAVE", "NICE", "DAY", "GOOD", "MAIS", "BUT", "ALREADY", "DEJA", "ENOUGH", "ASSEZ", "SUFFIT",
-	"POINT", "VIRGULE", "PERIOD", "PUB", "PUBS", "PUBLICITE", "PROMO", "PROMOS", "C", "LA", "LOL", "MDR", "SERIEUX", "SERIOUSLY", "TXT", "TXTS", "SPAM")
+	"POINT", "VIRGULE", "PERIOD", "STI", "OSTI", "TABARNAK", "TABARNAC", "CALISSE", "CRISSE", "SACRAMENT", "FUCK", "DAMN", "MERDE", "PUTAIN", "BORDEL",
+	"ASAP", "IMMEDIATELY", "IMMEDIATEMENT", "RIGHT", "AWAY", "TOUT", "SUITE", "DE", "PUB", "PUBS", "PUBLICITE", "PROMO", "PROMOS", "C", "LA", "LOL", "MDR", "SERIEUX", "SERIOUSLY", "TXT", "TXTS", "SPAM")
 
 // optOutSentences are the ways a sentence asks to stop, whatever stands
 // around them.
@@ -39,7 +40,7 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	// French: "retirez-moi", "enlevez-moi de la liste", "ôtez mon numéro".
 	`(?:RETIR|R'TIR|ENLEV|VIR|OT|SUPPRIM|EFFAC|RAY|SORT|DESINSCRI|DESABONN|OUBLI)\w*[- ]?(?:MOI|M'|MON NUMERO|MON NUM|MON NO|MON #|MON CELL|MON TEL)`,
 	`ME (?:RETIRER|DESINSCRIRE|DESABONNER|ENLEVER|SUPPRIMER|RAYER|SORTIR)`,
-	`(?:TEXT|ECRIV|ENVOY|CONTACT|APPEL|SOLLICIT|RELANC)\w*[- ]MOI (?:PU|PLUS|PLU|JAMAIS)`,
+	`(?:TEXT|TXT|ECRIV|ECRI|ENVOY|CONTACT|APPEL|SOLLICIT|RELANC)\w*[- ]MOI (?:PU|PLUS|PLU|JAMAIS)`,
 	`NE PLUS (?:RECEVOIR|M'?ENVOYER|M'?ECRIRE|ME TEXTER|ETRE CONTACTE|ETRE SOLLICITE|ME CONTACTER|ME RELANCER|ME SOLLICITER|M'?APPELER|ME DERANGER)`,
 	`CESS\w* (?:L'ENVOI|D'ENVOYER|DE M'?ENVOYER|DE ME|DE M'|VOS ENVOIS|LES ENVOIS|CES ENVOIS)`,
 	`TANNE\w* DE RECEVOIR`,
@@ -64,20 +65,29 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	// English.
 	`(?:REMOVE|TAKE|DELETE|UNSUBSCRIBE|UNSUB|DROP|ERASE|SCRUB|EXCLUDE) (?:ME|MOI|MY NUMBER|MY #|MY PHONE|MY CELL|THIS NUMBER)`,
 	`OPT ME OUT`,
+	`RIEN SAVOIR (?:DE|D') ?(?:VOS|TES|CES|LEURS|VOTRE)`,
+	`NUMERO\b.*\b(?:EFFACEZ|SUPPRIMEZ|RETIREZ|ENLEVEZ|OUBLIEZ)[- ]LE\b`,
+	`(?:MERCI|PRIERE|VEUILLEZ|SVP|PLEASE|JE VOUS PRIE) D(?:E |')(?:CESSER|ARRETER|STOPPER)\b`,
+	`(?:^|MAIS |BUT |ET |, )(?:PLUS|PU) DE (?:[A-Z]+ )?(?:PUBS?|PROMOS?|SMS|TEXTOS?|MESSAGES?|SONDAGES?|RELANCES?|QUESTIONNAIRES?)\b`,
+	`N'?(?:ECRIVEZ|ENVOYEZ|TEXTEZ|CONTACTEZ|APPELEZ|ECRIS|ENVOIE|TEXTE)(?:-MOI)? (?:PLUS|PU|JAMAIS)\b`,
+	`\bCOUNT ME OUT\b`,
+	`TAKE (?:ME|THIS #|THIS NUMBER|MY NUMBER|MY #|THIS NUMBA) OFF`,
+	`(?:RATHER NOT|DON'?T WANT TO|NO LONGER WISH TO|NO LONGER WANT TO|DO NOT WISH TO) (?:GET|RECEIVE)\w* (?:THESE|THEM|THIS|ANY|YOUR)`,
 	`(?:^|[.!?,] )PAS DE (?:[A-Z]+ )?(?:SONDAGES?|SMS|TEXTOS?|MESSAGES?|PROMOS?|PUBS?|QUESTIONNAIRES?|COURRIELS?)\b`,
-	`\b(?:F|FUCK|FRICK|EFF|PISS|BUZZ|BACK|SOD) OFF\b`,
-	`(?:WANT|GET ME|TAKE ME|PUT ME|I'M|IM) OFF (?:THIS|THE|YOUR|YOU'RE|UR) (?:LIST|THING|MAILING LIST)`,
+	`\b(?:F|FUCK|FRICK|EFF|PISS|BUZZ|BACK|SOD|KNOCK IT|CUT IT) OFF\b`,
+	`(?:WANT|GET|GET ME|TAKE ME|PUT ME|I'M|IM) OFF (?:THIS|THE|YOUR|YOU'RE|UR) (?:LIST|THING|MAILING LIST)`,
 	`(?:LOSE|FORGET|DELETE) MY (?:NUMBER|#|PHONE|CELL)`,
 	`CEASE`,
 	`HOW (?:DO|CAN|TO) (?:I )?(?:UNSUBSCRIBE|UNSUB|OPT OUT|STOP (?:THIS|THESE|THEM|IT|GETTING|RECEIVING))`,
 	`MAKE (?:THESE|THIS|THEM|IT|THE TEXTS|THE MESSAGES) STOP`,
 	`TAKE ME OFF`,
-	`(?:DON'?T|DO NOT|NEVER|PLEASE DON'?T|PLZ DON'?T|PLS DON'?T) (?:EVER )?(?:TEXT|TXT|MESSAGE|CONTACT|SMS|EMAIL|E-MAIL|SEND|WRITE|CALL|BOTHER|SPAM|MSG)\w*(?: ME| US| THIS NUMBER| ANY)`,
+	`(?:DON'?T|DO NOT|NEVER|PLEASE DON'?T|PLZ DON'?T|PLS DON'?T) (?:EVER )?(?:TEXT|TXT|MESSAGE|CONTACT|SMS|EMAIL|E-MAIL|SEND|WRITE|CALL|BOTHER|SPAM|MSG)\w*(?: ME| US| THIS NUMBER| ANY| AGAIN| ANYMORE| NO MORE)`,
 	`ARRET\w* DE RECEVOIR|CESS\w* DE RECEVOIR|STOP (?:GETTING|RECEIVING)`,
 	`(?:QUE|FAITES QUE|FAIS QUE) (?:CA|CELA|TOUT CA) (?:ARRETE|CESSE|S'ARRETE)`,
 	`[A-Z']+[- ]MOI DE (?:VOTRE|VOS|LA|TA|CETTE) LISTE|ME (?:OFF|FROM) (?:YOUR|THE|THIS) (?:LIST|MAILING LIST|CONTACT LIST)`,
 	`^(?:STOP|ARRET\w*|UNSUB\w*|DESABONN\w*) (?:SVP|STP|PLEASE|PLS|PLZ|MERCI)\b`,
-	`(?:STOP|QUIT|CEASE) (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|CALLING|BUGGING|HARASSING|THE TEXTS|THESE|THIS|YOUR|ALL|THE MESSAGES|THE SURVEYS)`,
+	`STOP (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|CALLING|BUGGING|HARASSING|THE TEXTS|THESE|THIS|YOUR|ALL|THE MESSAGES|THE SURVEYS)`,
+	`(?:QUIT|CEASE) (?:TXTING|TEXTING|MESSAGING|SENDING|CONTACTING|SPAMMING|EMAILING|BOTHERING|BUGGING|HARASSING|THE TEXTS|THE MESSAGES|THE SURVEYS|THESE TEXTS|YOUR TEXTS)`,
 	`NO MORE (?:[A-Z]+ )?(?:TEXTS|TEXT|TXTS|TXT|MESSAGES|MSGS|SMS|SURVEYS|EMAILS|OF THESE|OF THIS)`,
 	`(?:STOP|QUIT) \w+ING (?:UP )?(?:ME|MY PHONE|MY CELL|MY NUMBER|MY INBOX)\b`,
 	`OPT(?:ING)?[- ]?OUT`,
@@ -92,10 +102,10 @@ var optOutSentences = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 // texts", "effacez mon numéro", "no more of your surveys". The sentences
 // above are the common forms; this catches the ones nobody listed, and
 // notOptOut still rules out a stop word used in another sense.
-var optOutNear = regexp.MustCompile(`\b(?:STOP|STOPPEZ|STOPPER|ARRET|ARRETEZ|ARRETE|ARRETER|ARRETES|CANCEL|FIN|CESSEZ|CESSER|CESSE|QUIT|HALT|ENOUGH|ASSEZ|NO MORE|PU DE|FINI|FINIS|` +
+var optOutNear = regexp.MustCompile(`\b(?:STOP|STOPPEZ|STOPPER|ARRET|ARRETEZ|ARRETE|ARRETER|ARRETES|CANCEL|FIN|DISCONTINUE|DISCONTINUER|UNSUBSCRIBE|UNSUB|CESSEZ|CESSER|CESSE|QUIT|HALT|ENOUGH|ASSEZ|NO MORE|PU DE|FINI|FINIS|` +
 	`REMOVE|DELETE|ERASE|RETIREZ|RETIRER|RETIRE|ENLEVEZ|ENLEVER|SUPPRIMEZ|SUPPRIMER|EFFACEZ|EFFACER|OTEZ|RAYEZ)` +
-	`(?: [A-Z'-]+){0,3} (?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|TXTS?|MSGS?|SONDAGES?|SURVEYS?|COURRIELS?|E-?MAILS?|MAILS?|NOTIFICATIONS?|PROMOS?|PUBS?|PUBLICITES?|` +
-	`RELANCES?|QUESTIONNAIRES?|ENVOIS?|TEXTING|SPAM|MON NUMERO|MY NUMBER|MON NUM|MY #|MON CELL|MY CELL|MES COORDONNEES|MY CONTACT|CE NUMERO|THIS NUMBER|CE NUM|CE #|DE (?:LA|VOTRE|TA) LISTE|FROM (?:THE|YOUR) LIST)\b`)
+	`(?: [A-Z0-9'#-]+){0,3} (?:MESSAGES?|SMS|TEXTOS?|TEXTES?|TEXTS?|TXTS?|MSGS?|SONDAGES?|SURVEYS?|COURRIELS?|E-?MAILS?|MAILS?|NOTIFICATIONS?|PROMOS?|PUBS?|PUBLICITES?|` +
+	`RELANCES?|QUESTIONNAIRES?|ENVOIS?|TEXTING|SPAM|MON NUMERO|MY NUMBER|MON NUM|MY #|MON CELL|MY CELL|MES COORDONNEES|MY CONTACT|CE NUMERO|THIS NUMBER|CE NUM|CE #|(?:DE |FROM )?(?:VOS|VOTRE|TA|YOUR|UR|THE) LISTES?|LISTS?|DE (?:LA|VOTRE|TA) LISTE|FROM (?:THE|YOUR) LIST)\b`)
 
 // notOptOut are the uses of a stop word that ask for the opposite or mean
 // something else: "don't stop", "arrêtez pas", "Stop & Shop", "I'll stop
@@ -112,12 +122,14 @@ var notOptOut = regexp.MustCompile(`\b(?:` + strings.Join([]string{
 	// Refusing to unsubscribe, or asking to come back.
 	`(?:UNSUBSCRIBE|UNSUB|DESABONN\w*|DESINSCRI\w*|STOP)\?? (?:NO WAY|JAMAIS|NEVER|NON|NOPE|HELL NO)`,
 	`REABONN|RESUBSCRI|REINSCRI|RE-SUBSCRI`,
+	// Unsubscribed by mistake, asking to come back.
+	`ACCIDENT\w* (?:HIT|PRESSED|CLICKED|TAPPED|UNSUBSCRIBED)|GET BACK ON|BACK ON (?:THE|YOUR) LIST|PAR (?:ERREUR|MEGARDE)\b.*\bDESABONN|DESABONN\w* PAR (?:ERREUR|MEGARDE)`,
 	// "J'aimerais recevoir plus de promos": more, not no more.
 	`(?:AIMERAI\w*|VOUDRAI\w*|SOUHAITERAI\w*|ENVOYEZ[- ]MOI|RECEVOIR ENCORE) (?:RECEVOIR )?(?:ENCORE )?PLUS DE`,
 	// Another kind of paper stopped, texts kept.
 	`FACTURES? (?:EN )?PAPIER|PAPER (?:BILL|INVOICE|STATEMENT|RECEIPT)S?|PRINTED (?:INVOICE|BILL|STATEMENT|RECEIPT)S?|GARDEZ (?:LES|VOS|MES) (?:TEXTOS|SMS|MESSAGES)|KEEP (?:THE |SENDING )?(?:TEXTS|SMS|MESSAGES)`,
 	// Another channel stopped, texts kept: "stop calling, text only".
-	`TEXT ONLY|TEXT ME INSTEAD|TEXT INSTEAD|TEXTS? (?:ME )?INSTEAD|TEXTS? (?:IS|ARE) FINE|SMS (?:IS |ARE )?(?:FINE|OK|OKAY)|BY TEXT (?:ONLY|INSTEAD)`,
+	`TEXTING IS (?:FINE|OK|OKAY|GOOD)|TEXT ONLY|TEXT ME INSTEAD|TEXT INSTEAD|TEXTS? (?:ME )?INSTEAD|TEXTS? (?:IS|ARE) FINE|SMS (?:IS |ARE )?(?:FINE|OK|OKAY)|BY TEXT (?:ONLY|INSTEAD)`,
 	`ENVOYEZ[- ]LES PAR (?:TEXTO|SMS)|PAR (?:TEXTO|SMS) (?:PLUTOT|A LA PLACE|SEULEMENT)|(?:PLUTOT|SEULEMENT) PAR (?:TEXTO|SMS)`,
 	`OPT(?:ING)? ?OUT OF (?:THE |MY )?(?:PAPER|PAPIER|RECEIPT|FACTURE|EMAIL|MAIL|COURRIEL|CATALOG)`,
 }, "|") + `)`)
@@ -154,7 +166,7 @@ func optOutRule(text string) string {
 			return "optout/clause"
 		}
 	}
-	if optOutSentences.MatchString(f) || optOutNear.MatchString(f) {
+	if optOutSentences.MatchString(f) || optOutNear.MatchString(f) || hasMisspeltKeyword(f) {
 		return "optout/sentence"
 	}
 	return ""
@@ -174,7 +186,7 @@ func keywordsOnly(folded string) bool {
 		w = strings.Trim(w, "'")
 		switch {
 		case w == "":
-		case stopKeywords[w] || stopKeywords[squeeze(w)]:
+		case stopKeywords[w] || stopKeywords[squeeze(w)] || misspeltKeyword(w):
 			stops++
 		case stopFillers[w]:
 		default:
@@ -182,6 +194,61 @@ func keywordsOnly(folded string) bool {
 		}
 	}
 	return stops > 0
+}
+
+// longKeywords are the opt-out words long enough that a typo in them
+// ("unsusbcribe", "desabonement") leaves no doubt.
+var longKeywords = []string{"UNSUBSCRIBE", "DESABONNER", "DESABONNEMENT", "DESINSCRIRE", "DESINSCRIPTION", "DESINSCRIVEZ", "DESABONNEZ"}
+
+// misspeltKeyword reports whether a word of eight letters or more is
+// within two typos of a long opt-out keyword.
+func misspeltKeyword(w string) bool {
+	if len(w) < 8 {
+		return false
+	}
+	for _, k := range longKeywords {
+		if d := editDistance(w, k); d > 0 && d <= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasMisspeltKeyword reports whether any word of a folded message is a
+// misspelt long opt-out keyword: "unsubscibe from promos only".
+func hasMisspeltKeyword(folded string) bool {
+	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if misspeltKeyword(w) || w == "UNSUBSCRIBE" && !strings.Contains(folded, "?") {
+			return true
+		}
+	}
+	return false
+}
+
+// editDistance is the number of letters to insert, delete, replace or
+// swap to turn a into b.
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // finOnly reports whether a message is FIN and politeness only ("Fin.
