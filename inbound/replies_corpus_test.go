@@ -130,7 +130,7 @@ func (ty *tally) report(t *testing.T, minAccuracy float64) {
 }
 
 // smsCorpora are the first replies to a survey, by SMS.
-var smsCorpora = []string{"replies-qc.tsv", "replies-fr-en.tsv", "replies-holdout.tsv", "replies-holdout2.tsv", "replies-holdout3.tsv", "replies-holdout4.tsv", "replies-holdout5.tsv", "replies-holdout6.tsv", "replies-holdout7.tsv", "replies-holdout-optout.tsv"}
+var smsCorpora = []string{"replies-qc.tsv", "replies-fr-en.tsv", "replies-holdout.tsv", "replies-holdout2.tsv", "replies-holdout3.tsv", "replies-holdout4.tsv", "replies-holdout5.tsv", "replies-holdout6.tsv", "replies-holdout7.tsv", "replies-holdout-optout.tsv", "replies-holdout-optout2.tsv"}
 
 func TestReplyCorpusSMS(t *testing.T) {
 	all := tally{name: "SMS, first replies"}
