@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"npsd/internal/textdist"
 	"regexp"
 	"strings"
 	"unicode"
@@ -223,7 +224,7 @@ func misspeltKeyword(w string) bool {
 		return false
 	}
 	for _, k := range longKeywords {
-		if d := editDistance(w, k); d > 0 && d <= 2 {
+		if d := textdist.Distance(w, k); d > 0 && d <= 2 {
 			return true
 		}
 	}
@@ -239,32 +240,6 @@ func hasMisspeltKeyword(folded string) bool {
 		}
 	}
 	return false
-}
-
-// editDistance is the number of letters to insert, delete, replace or
-// swap to turn a into b.
-func editDistance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }
 
 // finOnly reports whether a message is FIN and politeness only ("Fin.

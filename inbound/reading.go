@@ -590,9 +590,9 @@ func (rd *reading) approximate(i int) bool {
 	tail := " " + foldForRules(rest) + " "
 	tail = " " + strings.Join(strings.Fields(strings.NewReplacer(".", " ", "…", " ", ",", " ", "!", " ").Replace(tail)), " ") + " "
 	for _, w := range []string{" OR SUMN ", " OR SOMETHING ", " OR SMTH ", " OU QQCH ", " OU QUELQUE CHOSE ", " OU DE QUOI ", " VOIRE PLUS ", " VOIRE MIEUX ", " PEUT-ETRE PLUS ", " MAYBE MORE ", " MAYBE LESS ", " MAYBE LOWER ", " MAYBE HIGHER ", " PEUT-ETRE MOINS ",
-		" PTETE MOINS ", " PTETE PLUS ", " OU MOINS ", " OR LESS ", " OR LOWER ", " OR HIGHER ", " OU MIEUX ", " MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MIN ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
-		if strings.HasPrefix(tail, w) && (w != " MIN " || t.number <= 10 && !strings.HasPrefix(tail, " MIN D")) {
-			return w != " MIN " || !unitWords[rd.nextWord(i)+"UTES"]
+		" PTETE MOINS ", " PTETE PLUS ", " OU MOINS ", " OR LESS ", " OR LOWER ", " OR HIGHER ", " OU MIEUX ", " MOINS LE ", " MOINS LA ", " MOINS L'", " MINUS ", " MOINS ", " OU PRESQUE ", " OR CLOSE ", " OR SO ", " ALMOST ", " PRESQUE ", " ET QUELQUE ", " ET QUELQUES ", " AND SOMETHING ", " SOMETHING ", " ET DES POUSSIERES ", " ISH ", " ENVIRON ", " MINIMUM ", " MAX ", " MAXIMUM ", " A PEU PRES ", " OR SO ", " OU PLUS ", " OR MORE ", " AND UP ", " ET PLUS ", " APPROX ", " GROSSO MODO "} {
+		if strings.HasPrefix(tail, w) {
+			return true
 		}
 	}
 	head := " " + rd.headText(i) + " "
@@ -601,11 +601,11 @@ func (rd *reading) approximate(i int) bool {
 			head = strings.TrimSuffix(head, a) + " "
 		}
 	}
-	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " UN BON ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE ",
+	for _, w := range []string{" ENVIRON ", " AROUND ", " ABOUT ", " APPROX ", " APPROXIMATELY ", " ROUGHLY ", " AU MOINS ", " AT LEAST ", " PRESQUE ", " ALMOST ", " NEARLY ", " A PEU PRES ", " ~ ", " PLUS DE ", " MORE THAN ", " OVER ", " MOINS DE ", " LESS THAN ", " UNDER ", " AU-DESSUS DE ", " ABOVE ",
 		" MINIMUM ", " MIN ", " MAXIMUM ", " MAX ", " HIGHER THAN ", " LOWER THAN ", " PLUS HAUT QUE ", " AT MOST ", " AU MAXIMUM ", " AU PLUS ", " PAS LOIN DE ", " PRES DE ", " PROCHE DE ", " CLOSE TO ", " NEAR ", " QUASI ", " QUASIMENT ", " PLUS QUE ", " MOINS QUE ", " MAYBE ", " PERHAPS ", " POSSIBLY ",
 		" PTETE ", " PTET ", " P-E ", " PEUT-ETRE ", " PEUTETRE ", " PEUT ETRE ", " GENRE ENTRE ", " AROUND A ", " DANS LES ", " IN THE ", " PAS PLUS DE ", " PAS PLUS QUE ", " NO MORE THAN "} {
 		if strings.HasSuffix(head, w) {
-			return !rd.numberJustBefore(i) && (w != " UN BON " || false)
+			return !rd.numberJustBefore(i)
 		}
 	}
 	return false
@@ -1405,7 +1405,7 @@ func (rd *reading) isRange(cands []int) bool {
 		return false
 	}
 	gap := strings.TrimSpace(fold(rd.between(cands[0], cands[1])))
-	return rangeJoiners[gap] || gap == "–" || gap == "A"
+	return rangeJoiners[gap]
 }
 
 // changeWords anywhere in a reply with a score say the score changes:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"npsd/internal/textdist"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -627,31 +628,11 @@ func closest(s string, candidates []string) string {
 	best, bestD := "", 3
 	slices.Sort(candidates)
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
+		if d := textdist.Distance(s, c); d < bestD {
 			best, bestD = c, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // location is the business's time zone; validation has already checked it.
