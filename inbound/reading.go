@@ -180,6 +180,16 @@ type reading struct {
 	norm  string // normalized: same bytes, same offsets
 	toks  []token
 	roles []role
+	fold  string // norm folded for the phrase rules, once (see folded)
+}
+
+// folded is the normalized reply folded for the phrase rules, computed
+// once: several rules read it.
+func (rd *reading) folded() string {
+	if rd.fold == "" {
+		rd.fold = foldForRules(rd.norm)
+	}
+	return rd.fold
 }
 
 // ParseText reads an SMS, or the new part of an email reply, as a
@@ -276,11 +286,12 @@ func (rd *reading) read() Reply {
 	case approx > 0:
 		return unclear("unclear/approximate")
 	}
-	if f := foldForRules(rd.norm); parallelRatings.MatchString(f) && !correctionish.MatchString(f) || thenNow(f) && rd.smallNumbers() >= 2 {
+	f := rd.folded()
+	if parallelRatings.MatchString(f) && !correctionish.MatchString(f) || thenNow(f) && rd.smallNumbers() >= 2 {
 		// "Cook 10, caisse 5", "Avant 10, maintenant 6": two ratings.
 		return unclear("unclear/two-numbers")
 	}
-	if f := foldForRules(rd.norm); sarcasm.MatchString(rd.norm) || ironicTen.MatchString(f) || ironicPraise.MatchString(f) || rd.comparedOnly() {
+	if sarcasm.MatchString(rd.norm) || ironicTen.MatchString(f) || ironicPraise.MatchString(f) || rd.comparedOnly() {
 		// "10 ? Tu rêves", "oh sure, 10, after waiting an hour 🙄", "mon
 		// mari a mis 8, moi j'aurais mis moins": the number is not the
 		// customer's answer.
@@ -295,7 +306,7 @@ func (rd *reading) read() Reply {
 		// "Pour la mécanique, 9. Pour l'accueil, plutôt 5": two ratings
 		// of two things.
 		return unclear("unclear/two-numbers")
-	case uncertain.MatchString(foldForRules(rd.norm)):
+	case uncertain.MatchString(f):
 		// "10, enfin 9, enfin je sais pas": the customer hesitates.
 		return unclear("unclear/two-numbers")
 	case rd.correction(cands):
@@ -1417,7 +1428,7 @@ var changeWords = regexp.MustCompile(`\b(?:FINALEMENT|FINALLY|EN FAIT|TOUT COMPT
 	`TOUT BIEN CONSIDERE|CHANGE[- ]L[EA]|CHANGEZ[- ]L[EA]|MODIFIEZ[- ]L[EA]|LET'S SAY|LETS SAY)\b`)
 
 // mentionsChange reports whether the reply says it changes a score.
-func (rd *reading) mentionsChange() bool { return changeWords.MatchString(foldForRules(rd.norm)) }
+func (rd *reading) mentionsChange() bool { return changeWords.MatchString(rd.folded()) }
 
 // scoreEnd is where the score at token i ends, its denominator included.
 func (rd *reading) scoreEnd(i int) int {
@@ -1512,7 +1523,7 @@ var ironicPraise = regexp.MustCompile(`\b(?:BRAVO|FELICITATIONS|CONGRATS|CONGRAT
 // with a number someone else gave: "j'aurais mis moins", "I'd have given
 // less".
 func (rd *reading) comparedOnly() bool {
-	return comparison.MatchString(foldForRules(rd.norm))
+	return comparison.MatchString(rd.folded())
 }
 
 var comparison = regexp.MustCompile(`\b(?:J'AURAIS|MOI J'AURAIS|I'D HAVE|I WOULD HAVE|I'D'VE|MOI JE)(?: (?:MIS|DONNE|DIT|GIVEN|PUT|SAID|GIVE|METS))? (?:MOINS|PLUS|LESS|MORE|LOWER|HIGHER|MIEUX|PIRE)\b`)
