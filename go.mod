@@ -1,4 +1,4 @@
-module npsd
+module github.com/npsd/npsd
 
 go 1.26.0
 

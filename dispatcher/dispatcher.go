@@ -28,8 +28,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // Store is what the dispatcher needs of the store.

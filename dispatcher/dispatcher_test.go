@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 type clock struct {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // Email is one message to send by email.

@@ -8,7 +8,7 @@ import (
 	"net"
 	"syscall"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // SendError is a failed send, classified where it happened: whether trying

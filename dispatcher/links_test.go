@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // PlainLinks builds links from record ids, for tests that look at how a

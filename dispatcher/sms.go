@@ -15,7 +15,7 @@ import (
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // SMS is one text message to send.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 func TestWebhooks(t *testing.T) {

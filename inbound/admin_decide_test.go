@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // decideForm posts the dashboard's form for one message, with the session

@@ -12,9 +12,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"npsd/scheduler"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 func adminRig(t *testing.T) *pageRig { return adminRigOn(t, false) }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // chromium finds Debian's Chromium. CI installs it (.ci/run); elsewhere the

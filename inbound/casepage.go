@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // casePage is the owners' page of a detractor case, opened from the alert

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // longComment is 100,000 characters, multi-byte ones included, so that a

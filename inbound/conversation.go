@@ -11,9 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"npsd/nps"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // Store is what the inbound side needs of the store.

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"npsd/nps"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // ErrDecisionRefused means the owner's decision cannot apply to the

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // keptFor hands the conversation an SMS it cannot read from phone, which

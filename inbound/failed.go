@@ -3,7 +3,7 @@ package inbound
 import (
 	"context"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // maxKeptText bounds the text kept of each message that came in: enough

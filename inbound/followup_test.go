@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // TestConversationAfterAScore: after a score, a later message is a comment

@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // IMAPOptions configures the IMAP reader.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
-	"npsd/store"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
 )
 
 func reply(msgID, from, to, inReplyTo, body string) string {

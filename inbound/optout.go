@@ -1,7 +1,7 @@
 package inbound
 
 import (
-	"npsd/internal/textdist"
+	"github.com/npsd/npsd/internal/textdist"
 	"regexp"
 	"strings"
 	"unicode"

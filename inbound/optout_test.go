@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // TestOptOutCorpus reads testdata/optout.tsv: SMS replies labelled optout,

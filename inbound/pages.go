@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"npsd/nps"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 //go:embed pages/page.html

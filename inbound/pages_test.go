@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 func testSigner(t *testing.T) Signer {

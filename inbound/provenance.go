@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // An email's From can be anything its sender writes: anyone who knows a

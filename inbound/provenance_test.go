@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"npsd/internal/testpeers"
-	"npsd/store"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
 )
 
 func TestAuthenticationResults(t *testing.T) {

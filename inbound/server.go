@@ -22,7 +22,7 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // ServerOptions configures the HTTP server.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 const authToken = "12345678901234567890123456789012"

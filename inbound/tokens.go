@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // Token errors. A page shows each plainly; neither changes anything.

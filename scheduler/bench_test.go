@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // BenchmarkPlanWave100k plans one wave over 100,000 contacts (half with a

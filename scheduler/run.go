@@ -9,7 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // SweepResult counts what one sweep of sent surveys did.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // Store is what the scheduler needs of the store.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 type clock struct {

@@ -10,9 +10,9 @@ import (
 	"slices"
 	"time"
 
-	"npsd/nps"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // SummaryOptions says what the weekly summary shows.

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"npsd/nps"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 func TestParseISOWeek(t *testing.T) {

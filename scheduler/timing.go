@@ -7,7 +7,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // Window is when surveys may reach people, in their own local time: some

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 func mustLoad(t *testing.T, name string) *time.Location {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"npsd/internal/testpeers"
+	"github.com/npsd/npsd/internal/testpeers"
 )
 
 // TestDiskFull puts the store on a 4 MB tmpfs and fills the disk: writes

@@ -12,7 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"npsd/nps"
+	"github.com/npsd/npsd/nps"
 )
 
 // InboundMessage is a message that came in (an SMS, an email reply), kept

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/nps"
+	"github.com/npsd/npsd/nps"
 )
 
 func TestUpsertContact(t *testing.T) {

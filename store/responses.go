@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"npsd/nps"
+	"github.com/npsd/npsd/nps"
 )
 
 // Layout of the responses_by_time index. The key orders answers by when

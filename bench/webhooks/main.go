@@ -24,7 +24,7 @@ import (
 	"github.com/twilio/twilio-go/client"
 	bolt "go.etcd.io/bbolt"
 
-	"npsd/inbound"
+	"github.com/npsd/npsd/inbound"
 )
 
 func main() {

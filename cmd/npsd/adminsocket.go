@@ -17,7 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // The admin socket lets data commands work while the daemon holds the

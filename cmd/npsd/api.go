@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"npsd/nps"
-	"npsd/store"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
 )
 
 // api is the HTTP API for the shop's systems (a point of sale, an online

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 func TestAPI(t *testing.T) {

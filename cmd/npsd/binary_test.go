@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // binaryDir holds the binary built for this test run; TestMain removes it.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"npsd/scheduler"
-	"npsd/store"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
 )
 
 // newScheduler builds the scheduler the config describes.

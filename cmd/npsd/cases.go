@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // caseRow is a case as `npsd cases` prints it; the JSON names are stable.

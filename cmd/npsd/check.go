@@ -6,7 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"npsd/templates"
+	"github.com/npsd/npsd/templates"
 )
 
 // loadTemplates loads the built-in texts with the config's overrides.

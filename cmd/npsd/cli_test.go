@@ -21,8 +21,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"npsd/inbound"
-	"npsd/store"
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/store"
 )
 
 type result struct {

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"npsd/scheduler"
+	"github.com/npsd/npsd/scheduler"
 )
 
 // validate checks every value and returns every problem, each with the line

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
-	"npsd/store"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
 )
 
 // zoneAtMidday returns a time zone where it is now between 09:00 and 18:00,

@@ -10,10 +10,10 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
-	"npsd/dispatcher"
-	"npsd/inbound"
-	"npsd/scheduler"
-	"npsd/store"
+	"github.com/npsd/npsd/dispatcher"
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
 )
 
 // generation is everything built from one config: it runs until its

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"npsd/scheduler"
-	"npsd/store"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
 )
 
 // cmdBackup writes a consistent copy of the database, hot: the daemon

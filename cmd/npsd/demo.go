@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"npsd/inbound"
-	"npsd/scheduler"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // demoToken signs the demo's webhooks as Twilio would with an account's.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
+	"github.com/npsd/npsd/internal/testpeers"
 )
 
 // TestDurabilityFsyncBeforeTelling runs the real binary under strace and

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/inbound"
+	"github.com/npsd/npsd/inbound"
 )
 
 // TestDaemonSurveyAndAnswerBySMS runs the daemon against a Twilio-shaped

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
-	"npsd/nps"
-	"npsd/store"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
 )
 
 // exportRow is one response with its contact, for spreadsheets. The JSON

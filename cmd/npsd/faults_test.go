@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
-	"npsd/store"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
 )
 
 // TestDaemonRidesOutFaults runs one daemon through every fault its peers

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // The person to forget: every form in which they could be found.

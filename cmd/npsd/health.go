@@ -10,7 +10,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // health answers /healthz and feeds systemd's watchdog: the store answers,

@@ -13,8 +13,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"npsd/nps"
-	"npsd/store"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
 )
 
 // pendingRow is a checked CSV row waiting to be written. apply runs inside

@@ -21,7 +21,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/term"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // Exit codes shared by every command.

@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"npsd/inbound"
-	"npsd/store"
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/store"
 )
 
 // messageRow is a message kept for the owner as `npsd messages` prints it;

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // messagesEnv is an env whose store holds three messages kept for the

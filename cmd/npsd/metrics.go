@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 // metrics are npsd's Prometheus series, in a registry of their own (no

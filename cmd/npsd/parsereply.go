@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"npsd/inbound"
+	"github.com/npsd/npsd/inbound"
 )
 
 // cmdParseReply shows how npsd reads one reply: an owner pastes a text

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"npsd/internal/testpeers"
+	"github.com/npsd/npsd/internal/testpeers"
 )
 
 // peerConfig describes a config.yaml that wires npsd to the test peers:

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
+	"github.com/npsd/npsd/internal/testpeers"
 )
 
 // TestRealPostfixAndDovecot sends a wave through Debian's Postfix into

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"npsd/internal/testpeers"
-	"npsd/store"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
 )
 
 // healthz answers /healthz at addr: its status code and body, or an error

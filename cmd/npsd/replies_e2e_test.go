@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"npsd/inbound"
-	"npsd/internal/testpeers"
-	"npsd/store"
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/internal/testpeers"
+	"github.com/npsd/npsd/store"
 )
 
 // TestBinaryReplyStories runs the real binary through the two stories of

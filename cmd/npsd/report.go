@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"npsd/nps"
-	"npsd/scheduler"
-	"npsd/store"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
 )
 
 // reportRow is one line of a report: the whole selection, or one group.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 func TestSpreadsheetSafe(t *testing.T) {

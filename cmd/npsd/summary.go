@@ -6,9 +6,9 @@ import (
 	"io"
 	"log/slog"
 
-	"npsd/scheduler"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // cmdSummary shows the weekly summary on demand: as text, written to an

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"npsd/store"
+	"github.com/npsd/npsd/store"
 )
 
 func TestTokenScopesFile(t *testing.T) {

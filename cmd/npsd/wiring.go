@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"npsd/dispatcher"
-	"npsd/inbound"
-	"npsd/scheduler"
-	"npsd/store"
-	"npsd/templates"
+	"github.com/npsd/npsd/dispatcher"
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/scheduler"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 // weekdays accepts English and French day names, short or whole.
