@@ -119,11 +119,11 @@ type Options struct {
 	// dispatcher this one replaces on a reload. Default: a set of its own.
 	InFlight *InFlight
 
-	// Summary builds the weekly summary a summary job refers to (its data
-	// names the week), reading the store when the job is sent, so that the
-	// outbox holds no copy of names, addresses or comments. Nil: summary
-	// jobs fail, unless they carry their summary (the old form).
-	Summary func(tx *store.Tx, data map[string]string) (templates.Summary, error)
+	// Summary builds the weekly summary a summary job refers to (its
+	// payload names the week), reading the store when the job is sent, so
+	// that the outbox holds no copy of names, addresses or comments. Nil:
+	// summary jobs fail, unless they carry their summary (the old form).
+	Summary func(tx *store.Tx, p store.Payload) (templates.Summary, error)
 
 	// crashAfterSend runs between a send and the record of its outcome;
 	// when it returns true the outcome is not recorded, as if the process
@@ -353,10 +353,10 @@ func (f *InFlight) holds(id store.JobID) bool {
 // summary) to a fixed address, at any hour, without unsubscribe links.
 func customerFacing(j store.Job) bool { return j.To == "" }
 
-// surveyKinds are the jobs that ask the question; they depend on their
-// survey's state.
-func isSurveyKind(kind string) bool {
-	return kind == string(templates.Survey) || kind == string(templates.Reminder)
+// isSurveyKind says whether a job asks the question; such jobs depend on
+// their survey's state.
+func isSurveyKind(kind store.JobKind) bool {
+	return kind == store.JobSurvey || kind == store.JobReminder
 }
 
 // claimed is a job taken for sending, with what rendering needs.
@@ -379,6 +379,9 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 		return false
 	}
 	if !ok {
+		if err := c.job.PayloadError(); err != nil && c.job.State == store.JobFailed {
+			d.log.Error("job failed for good: its payload cannot be read", "job", c.job.ID, "kind", c.job.Kind, "err", err)
+		}
 		return false
 	}
 	log := d.log.With("job", c.job.ID, "kind", c.job.Kind, "channel", c.job.Channel)
@@ -401,7 +404,7 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 		return true
 	}
 	data := d.data(c)
-	if c.job.Kind == string(templates.WeeklySummary) && data.Summary == nil {
+	if c.job.Kind == store.JobWeeklySummary {
 		sum, err := d.buildSummary(c.job)
 		if err != nil {
 			d.record(ctx, log, c, "", err, 0)
@@ -409,7 +412,12 @@ func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
 		}
 		data.Summary = &sum
 	}
-	msg, err := d.o.Templates.Render(templates.Template{Kind: templates.Kind(c.job.Kind), Channel: templates.Channel(c.job.Channel)}, d.language(c), data)
+	kind, ok := templates.ForJob(c.job.Kind)
+	if !ok {
+		d.record(ctx, log, c, "", permanent(fmt.Errorf("no template for a job of kind %q", c.job.Kind), "template", ""), 0)
+		return true
+	}
+	msg, err := d.o.Templates.Render(templates.Template{Kind: kind, Channel: templates.Channel(c.job.Channel)}, d.language(c), data)
 	if err != nil {
 		d.record(ctx, log, c, "", permanent(fmt.Errorf("rendering: %w", err), "template", ""), 0)
 		return true
@@ -451,7 +459,7 @@ func (d *Dispatcher) sendWebhook(ctx context.Context, log *slog.Logger, c claime
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
 	defer cancel()
 	started := time.Now()
-	err := d.o.Webhooks.Post(sendCtx, c.job.To, c.job.Kind, []byte(c.job.Data["payload"]))
+	err := d.o.Webhooks.Post(sendCtx, c.job.To, c.job.Kind.String(), c.job.Payload.Webhook)
 	d.record(context.WithoutCancel(ctx), log, c, "", err, time.Since(started))
 }
 
@@ -485,6 +493,12 @@ func (d *Dispatcher) claim(ctx context.Context, id store.JobID) (claimed, bool, 
 			return nil
 		}
 		c.job = j
+		if err := j.PayloadError(); err != nil {
+			// Sending it would need what cannot be read, and reading it
+			// again will not help: it ends now, once, and the jobs after
+			// it go on.
+			return d.fail(tx, &c, err.Error())
+		}
 		if j.ContactID != 0 {
 			if c.contact, err = tx.Contact(j.ContactID); err != nil {
 				return err
@@ -530,7 +544,7 @@ func (d *Dispatcher) claim(ctx context.Context, id store.JobID) (claimed, bool, 
 		if c.job, err = tx.UpdateJob(j); err != nil {
 			return err
 		}
-		if j.Kind == string(templates.Survey) {
+		if j.Kind == store.JobSurvey {
 			c.survey.State = store.SurveyInflight
 			if c.survey, err = tx.PutSurvey(c.survey); err != nil {
 				return err
@@ -548,14 +562,14 @@ func (d *Dispatcher) stale(c claimed) string {
 	j := c.job
 	if isSurveyKind(j.Kind) {
 		want := store.SurveyPending
-		if j.Kind == string(templates.Reminder) {
+		if j.Kind == store.JobReminder {
 			want = store.SurveySent
 		}
 		if c.survey.State != want {
 			return "survey is " + string(c.survey.State)
 		}
 	}
-	if customerFacing(j) && j.Kind != string(templates.OptOutConfirm) && j.Kind != string(templates.Help) {
+	if customerFacing(j) && j.Kind != store.JobOptOutConfirm && j.Kind != store.JobHelp {
 		if st := c.contact.ChannelStatus(j.Channel); st.State != store.ChannelOK {
 			return string(st.State) + " on " + string(j.Channel)
 		}
@@ -568,12 +582,24 @@ func (d *Dispatcher) cancel(tx *store.Tx, c claimed, reason string) error {
 	if _, err := tx.UpdateJob(c.job); err != nil {
 		return err
 	}
-	if c.job.Kind == string(templates.Survey) && c.survey.State == store.SurveyPending {
+	if c.job.Kind == store.JobSurvey && c.survey.State == store.SurveyPending {
 		c.survey.State, c.survey.Reason = store.SurveySkipped, reason
 		_, err := tx.PutSurvey(c.survey)
 		return err
 	}
 	return nil
+}
+
+// fail ends a job that cannot be sent without an attempt, and its survey
+// with it.
+func (d *Dispatcher) fail(tx *store.Tx, c *claimed, reason string) error {
+	c.job.State, c.job.Reason = store.JobFailed, reason
+	j, err := tx.UpdateJob(c.job)
+	if err != nil {
+		return err
+	}
+	c.job = j
+	return d.recordSurvey(tx, j, d.o.Now().UTC())
 }
 
 // handBack returns a claimed job to pending without counting the attempt:
@@ -589,7 +615,7 @@ func (d *Dispatcher) handBack(c claimed) {
 		if _, err := tx.UpdateJob(j); err != nil {
 			return err
 		}
-		if j.Kind == string(templates.Survey) {
+		if j.Kind == store.JobSurvey {
 			sv, err := tx.Survey(j.SurveyID)
 			if err != nil {
 				return err
@@ -681,7 +707,7 @@ func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, pr
 
 // recordSurvey keeps a survey's state in step with its survey job.
 func (d *Dispatcher) recordSurvey(tx *store.Tx, j store.Job, now time.Time) error {
-	if j.Kind != string(templates.Survey) || j.SurveyID == 0 {
+	if j.Kind != store.JobSurvey || j.SurveyID == 0 {
 		return nil
 	}
 	sv, err := tx.Survey(j.SurveyID)
@@ -831,35 +857,36 @@ func (d *Dispatcher) data(c claimed) templates.Data {
 			data.UnsubscribeURL = d.o.Links.Unsubscribe(ct, c.job.Channel)
 		}
 	}
-	if v, ok := c.job.Data["score"]; ok {
-		data.Score, _ = strconv.Atoi(v)
+	p := c.job.Payload
+	if p.Score != nil {
+		data.Score = *p.Score
 	}
-	data.Category = c.job.Data["category"]
-	data.Comment = c.job.Data["comment"]
-	data.CaseURL = c.job.Data["case_url"]
-	if c.job.Data["review"] == "no" {
+	data.Category, data.Comment, data.CaseURL = p.Category, p.Comment, p.CaseURL
+	if p.NoReview {
 		// followup.review_request keeps this customer out of the invitation.
 		data.Business.ReviewURL = ""
-	}
-	if raw, ok := c.job.Data["summary"]; ok {
-		var sum templates.Summary
-		if err := json.Unmarshal([]byte(raw), &sum); err == nil {
-			data.Summary = &sum
-		}
 	}
 	return data
 }
 
 // buildSummary builds the summary a summary job refers to. A store that
 // cannot be read now may be readable at the next attempt; a job the
-// dispatcher cannot build at all ends.
+// dispatcher cannot build at all ends, and so does a copy of the old form
+// that does not read as a summary: it will read no better later.
 func (d *Dispatcher) buildSummary(j store.Job) (templates.Summary, error) {
+	if raw := j.Payload.LegacySummary; len(raw) > 0 {
+		var sum templates.Summary
+		if err := json.Unmarshal(raw, &sum); err != nil {
+			return templates.Summary{}, permanent(fmt.Errorf("the summary this job of the old form carries cannot be read: %w", err), "", "")
+		}
+		return sum, nil
+	}
 	if d.o.Summary == nil {
 		return templates.Summary{}, permanent(errors.New("no summary builder configured"), "", "")
 	}
 	var sum templates.Summary
 	err := d.st.View(func(tx *store.Tx) (err error) {
-		sum, err = d.o.Summary(tx, j.Data)
+		sum, err = d.o.Summary(tx, j.Payload)
 		return err
 	})
 	if err != nil {
@@ -875,7 +902,7 @@ func (d *Dispatcher) email(c claimed, m templates.Message) Email {
 		From:      d.o.From,
 		To:        c.to,
 		ReplyTo:   d.o.ReplyTo,
-		InReplyTo: c.job.Data["in_reply_to"],
+		InReplyTo: c.job.Payload.InReplyTo,
 		Subject:   m.Subject,
 		Text:      m.Text,
 		HTML:      m.HTML,

@@ -40,6 +40,7 @@ func (f windowFunc) Next(t time.Time, c store.Contact, ch store.Channel) (time.T
 
 type rig struct {
 	t    testing.TB
+	path string // the store's file
 	st   *store.Store
 	smtp *testpeers.SMTP
 	tw   *testpeers.Twilio
@@ -53,7 +54,8 @@ func newRig(t testing.TB) *rig {
 	// with it, and reconciliation compares the two.
 	r := &rig{t: t, clk: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	var err error
-	r.st, err = store.Open(store.Options{Path: filepath.Join(t.TempDir(), "npsd.db"), Now: r.clk.now, Logger: slog.New(slog.DiscardHandler)})
+	r.path = filepath.Join(t.TempDir(), "npsd.db")
+	r.st, err = store.Open(store.Options{Path: r.path, Now: r.clk.now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +346,7 @@ func TestOwnerAlertGoesToTheOwner(t *testing.T) {
 	var job store.Job
 	r.st.Update(ctx, func(tx *store.Tx) (err error) {
 		job, err = tx.EnqueueJob(store.Job{Kind: "owner_alert", ContactID: c.ID, To: "marie@example.fr", Channel: store.ChannelEmail, Due: r.clk.now(),
-			Data: map[string]string{"score": "3", "category": "detractor", "comment": "Pain rassis"}})
+			Payload: store.Payload{Score: store.IntPtr(3), Category: "detractor", Comment: "Pain rassis"}})
 		return err
 	})
 	// Owners are told at any hour.

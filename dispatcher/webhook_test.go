@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,7 +40,7 @@ func TestWebhooks(t *testing.T) {
 		var j store.Job
 		r.st.Update(context.Background(), func(tx *store.Tx) (err error) {
 			j, err = tx.EnqueueJob(store.Job{Kind: "response", To: url, ContactID: c.ID, Channel: store.ChannelWebhook, Due: r.clk.now(),
-				Data: map[string]string{"payload": `{"event":"response","score":9,"external_id":"POS-1"}`}})
+				Payload: store.Payload{Webhook: json.RawMessage(`{"event":"response","score":9,"external_id":"POS-1"}`)}})
 			return err
 		})
 		return j.ID

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -267,7 +266,7 @@ func (h *handling) run() error {
 		if h.in.Channel != store.ChannelSMS {
 			return nil // HELP is a texting keyword; an email saying "help" is kept for a person
 		}
-		return h.answer(templates.Help, nil)
+		return h.answer(store.JobHelp)
 	case IntentAutoReply:
 		h.note("automatic reply: ignored")
 		return nil
@@ -287,7 +286,7 @@ func (h *handling) run() error {
 	switch {
 	case r.Intent == IntentScore && !answered:
 		return h.score(sv, *r.Score, r.Comment)
-	case changesScore(r):
+	case r.ChangesScore():
 		return h.score(sv, *r.Score, r.Comment)
 	case inWindow && r.Unreadable:
 		// "8 ou 9 finalement": a change the customer may mean, which npsd
@@ -306,18 +305,10 @@ func (h *handling) run() error {
 			return err
 		}
 		h.keep("no score read: asked once more, kept for the owner")
-		return h.answer(templates.Reask, nil)
+		return h.answer(store.JobReask)
 	}
 	h.keep("no score read, already asked again: kept for the owner")
 	return nil
-}
-
-// changesScore reports whether a reply that comes after a score replaces
-// it: only a lone number ("9", "9/10", "neuf") or an explicit change
-// ("finalement 8", "7 oups je voulais dire 9") does. "2 baguettes pour
-// demain svp" and "7, service rapide" are comments.
-func changesScore(r Reply) bool {
-	return r.Intent == IntentScore && (r.Standalone || r.Revision)
 }
 
 // keep notes that the message was kept without effect, for the owner to
@@ -355,15 +346,6 @@ func clipRunes(s string, n int) string {
 		count++
 	}
 	return s[:cut] + "…"
-}
-
-// Reading is what npsd read, as the inbound record keeps it: the kind and
-// the rule, "score: score/alone".
-func (r Reply) Reading() string {
-	if r.Rule == "" {
-		return r.Kind()
-	}
-	return r.Kind() + ": " + r.Rule
 }
 
 func phoneOf(in Incoming) string {
@@ -442,7 +424,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 		sv.Answered = h.now // the comment window restarts with the new score
 		h.note("score changed to %d", score)
 	}
-	if err := h.webhook("response", map[string]any{
+	if err := h.webhook(store.JobWebhookResponse, map[string]any{
 		"response": sv.ResponseID.String(), "survey": sv.ID.String(), "campaign": sv.Campaign,
 		"score": score, "category": cat.String(), "comment": comment, "channel": string(h.in.Channel),
 	}); err != nil {
@@ -477,7 +459,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	}
 	if comment == "" && h.in.Channel != store.ChannelWeb {
 		// The survey page asks why itself.
-		return h.answer(templates.FollowUp, nil)
+		return h.answer(store.JobFollowUp)
 	}
 	return nil
 }
@@ -504,8 +486,8 @@ func (h *handling) comment(sv store.Survey, text string) error {
 }
 
 // categoryKinds are the messages that close the loop after a score.
-var categoryKinds = map[string]bool{
-	string(templates.ThanksPromoter): true, string(templates.ThanksPassive): true, string(templates.ApologyDetractor): true,
+var categoryKinds = map[store.JobKind]bool{
+	store.JobThanksPromoter: true, store.JobThanksPassive: true, store.JobApologyDetractor: true,
 }
 
 func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due time.Time) error {
@@ -525,19 +507,15 @@ func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due tim
 	}); err != nil {
 		return err
 	}
-	kind := templates.ThanksPassive
+	kind := store.JobThanksPassive
 	switch cat {
 	case nps.Promoter:
-		kind = templates.ThanksPromoter
+		kind = store.JobThanksPromoter
 	case nps.Detractor:
-		kind = templates.ApologyDetractor
+		kind = store.JobApologyDetractor
 	}
-	data := map[string]string{}
 	invite := h.cv.o.ReviewRequest == ReviewAll && cat != nps.Detractor || h.cv.o.ReviewRequest == ReviewPromoters && cat == nps.Promoter
-	if !invite {
-		data["review"] = "no"
-	}
-	return h.queue(kind, sv, due, data)
+	return h.queue(kind, sv, due, store.Payload{NoReview: !invite})
 }
 
 // noteOnCases records a new score on the contact's open cases: the owner
@@ -554,14 +532,14 @@ func (h *handling) noteOnCases(score int) error {
 }
 
 func (h *handling) alertOwners(score int, comment string, caseID store.CaseID) error {
-	data := map[string]string{"score": strconv.Itoa(score), "category": nps.Detractor.String(), "comment": comment}
+	p := store.Payload{Score: store.IntPtr(score), Category: nps.Detractor.String(), Comment: comment}
 	if h.cv.o.CaseURL != nil {
-		data["case_url"] = h.cv.o.CaseURL(caseID)
+		p.CaseURL = h.cv.o.CaseURL(caseID)
 	}
 	for _, owner := range h.cv.o.Owners {
 		_, err := h.tx.EnqueueJob(store.Job{
-			Kind: string(templates.OwnerAlert), ContactID: h.contact.ID, SurveyID: h.out.Survey, To: owner,
-			Channel: store.ChannelEmail, Due: h.now, Data: data,
+			Kind: store.JobOwnerAlert, ContactID: h.contact.ID, SurveyID: h.out.Survey, To: owner,
+			Channel: store.ChannelEmail, Due: h.now, Payload: p,
 		})
 		if err != nil {
 			return err
@@ -571,19 +549,14 @@ func (h *handling) alertOwners(score int, comment string, caseID store.CaseID) e
 	return nil
 }
 
-func (h *handling) queue(kind templates.Kind, sv store.Survey, due time.Time, data map[string]string) error {
+func (h *handling) queue(kind store.JobKind, sv store.Survey, due time.Time, p store.Payload) error {
 	ch := h.in.Channel
 	if ch == store.ChannelWeb {
 		// A click in an email is answered by email.
 		ch = sv.Channel
 	}
-	if h.in.InReplyTo != "" {
-		if data == nil {
-			data = map[string]string{}
-		}
-		data["in_reply_to"] = h.in.InReplyTo
-	}
-	_, err := h.tx.EnqueueJob(store.Job{Kind: string(kind), SurveyID: sv.ID, ContactID: h.contact.ID, Channel: ch, Due: due, Data: data})
+	p.InReplyTo = h.in.InReplyTo
+	_, err := h.tx.EnqueueJob(store.Job{Kind: kind, SurveyID: sv.ID, ContactID: h.contact.ID, Channel: ch, Due: due, Payload: p})
 	if err == nil && !due.After(h.now) {
 		h.queued = true
 	}
@@ -592,7 +565,7 @@ func (h *handling) queue(kind templates.Kind, sv store.Survey, due time.Time, da
 
 // answer replies to the customer: at once in the webhook's response for an
 // SMS inside the hours texts may arrive, through the outbox otherwise.
-func (h *handling) answer(kind templates.Kind, data map[string]string) error {
+func (h *handling) answer(kind store.JobKind) error {
 	var sv store.Survey
 	if h.out.Survey != 0 {
 		var err error
@@ -602,7 +575,7 @@ func (h *handling) answer(kind templates.Kind, data map[string]string) error {
 	}
 	if h.in.Channel == store.ChannelSMS {
 		now := true
-		if h.cv.o.Window != nil && kind != templates.Help && kind != templates.OptOutConfirm {
+		if h.cv.o.Window != nil && kind != store.JobHelp && kind != store.JobOptOutConfirm {
 			next, err := h.cv.o.Window.Next(h.now, h.contact, store.ChannelSMS)
 			if err != nil {
 				return err
@@ -610,7 +583,11 @@ func (h *handling) answer(kind templates.Kind, data map[string]string) error {
 			now = !next.After(h.now)
 		}
 		if now {
-			msg, err := h.cv.o.Templates.Render(templates.Template{Kind: kind, Channel: templates.SMS}, h.contact.Language, templates.Data{
+			tk, ok := templates.ForJob(kind)
+			if !ok {
+				return fmt.Errorf("answering at once with a %q: it has no template", kind)
+			}
+			msg, err := h.cv.o.Templates.Render(templates.Template{Kind: tk, Channel: templates.SMS}, h.contact.Language, templates.Data{
 				Business: h.cv.o.Business,
 				Contact:  templates.Contact{Name: h.contact.Name, Phone: h.contact.Phone, Attributes: h.contact.Attributes},
 			})
@@ -621,7 +598,7 @@ func (h *handling) answer(kind templates.Kind, data map[string]string) error {
 			return nil
 		}
 	}
-	return h.queue(kind, sv, h.now, data)
+	return h.queue(kind, sv, h.now, store.Payload{})
 }
 
 func (h *handling) stop() error {
@@ -639,15 +616,15 @@ func (h *handling) stop() error {
 		return err
 	}
 	h.note("opted out of %s", h.in.Channel)
-	if err := h.webhook("opt_out", map[string]any{"channel": string(h.in.Channel)}); err != nil {
+	if err := h.webhook(store.JobWebhookOptOut, map[string]any{"channel": string(h.in.Channel)}); err != nil {
 		return err
 	}
-	return h.answer(templates.OptOutConfirm, nil)
+	return h.answer(store.JobOptOutConfirm)
 }
 
 // webhook queues an event for each of the shop's URLs, with the contact's
 // ids so their system can match it.
-func (h *handling) webhook(event string, fields map[string]any) error {
+func (h *handling) webhook(event store.JobKind, fields map[string]any) error {
 	if len(h.cv.o.Webhooks) == 0 {
 		return nil
 	}
@@ -661,7 +638,7 @@ func (h *handling) webhook(event string, fields map[string]any) error {
 	}
 	for _, url := range h.cv.o.Webhooks {
 		if _, err := h.tx.EnqueueJob(store.Job{Kind: event, To: url, ContactID: h.contact.ID, Channel: store.ChannelWebhook, Due: h.now,
-			Data: map[string]string{"payload": string(payload)}}); err != nil {
+			Payload: store.Payload{Webhook: payload}}); err != nil {
 			return err
 		}
 	}

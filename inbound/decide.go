@@ -8,7 +8,6 @@ import (
 
 	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/store"
-	"github.com/npsd/npsd/templates"
 )
 
 // ErrDecisionRefused means the owner's decision cannot apply to the
@@ -146,7 +145,7 @@ func (h *handling) ownerScore(m store.InboundMessage, d store.OwnerDecision) err
 	}
 	h.note("%s, by %s", h.out.Note, d.By)
 	// Without a comment, score asks why; never at once (see Decide).
-	return h.outboxAnswer(templates.FollowUp)
+	return h.outboxAnswer(store.JobFollowUp)
 }
 
 // ownerOptOut takes the sender off the message's channel, as a STOP would.
@@ -168,13 +167,13 @@ func (h *handling) ownerOptOut(d store.OwnerDecision) error {
 		return err
 	}
 	h.note("opted out of %s, marked by %s", ch, d.By)
-	return h.outboxAnswer(templates.OptOutConfirm)
+	return h.outboxAnswer(store.JobOptOutConfirm)
 }
 
 // outboxAnswer moves an answer that handling.answer made to be sent at
 // once (as TwiML) into the outbox: the owner's decision has no webhook to
 // answer, and the outbox keeps to the send window.
-func (h *handling) outboxAnswer(kind templates.Kind) error {
+func (h *handling) outboxAnswer(kind store.JobKind) error {
 	if h.out.Answer == "" {
 		return nil
 	}
@@ -186,7 +185,7 @@ func (h *handling) outboxAnswer(kind templates.Kind) error {
 			return err
 		}
 	}
-	return h.queue(kind, sv, h.now, nil)
+	return h.queue(kind, sv, h.now, store.Payload{})
 }
 
 // ReadingKind is the kind of a reading as the inbound record keeps it

@@ -83,8 +83,8 @@ func TestDecideScoreIsTheOwners(t *testing.T) {
 		t.Errorf("jobs added by the owner's score: %v; want the apology, two owner alerts and the webhook, no question why", added)
 	}
 	for _, j := range jobs {
-		if j.Kind == "response" && !strings.Contains(j.Data["payload"], `"score":5`) {
-			t.Errorf("webhook payload %s", j.Data["payload"])
+		if j.Kind == "response" && !strings.Contains(string(j.Payload.Webhook), `"score":5`) {
+			t.Errorf("webhook payload %s", j.Payload.Webhook)
 		}
 	}
 	var k store.Case
@@ -175,7 +175,7 @@ func TestDecideOptOut(t *testing.T) {
 		switch {
 		case j.ID == reminder.ID && j.State != store.JobCanceled:
 			t.Errorf("the pending reminder is %s, want canceled", j.State)
-		case j.Kind == string(templates.OptOutConfirm) && j.State == store.JobPending:
+		case j.Kind == store.JobOptOutConfirm && j.State == store.JobPending:
 			// Queued, for the dispatcher to send within the window.
 			confirm++
 			if j.Channel != store.ChannelSMS {

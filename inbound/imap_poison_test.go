@@ -16,6 +16,22 @@ import (
 	"github.com/npsd/npsd/store"
 )
 
+// nestedMessage builds a message whose multiparts nest depth levels deep,
+// with a text/plain part holding text at the bottom. It is the one the
+// reader's own tests build (inbound/reply/mime_limits_test.go).
+func nestedMessage(depth int, text string) []byte {
+	var b strings.Builder
+	b.WriteString("From: Ann <ann@example.fr>\r\nTo: avis@example.fr\r\nSubject: Re: votre avis\r\nMessage-ID: <nested@example.fr>\r\nMIME-Version: 1.0\r\n")
+	for i := range depth {
+		fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i)
+	}
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n")
+	for i := depth - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "--b%d--\r\n", i)
+	}
+	return []byte(b.String())
+}
+
 // imapRig is a reader on the in-process IMAP server, for the rig's store
 // and conversation, with the options set changes; errs counts the
 // sessions that ended in an error.

@@ -318,7 +318,7 @@ func (cv *Conversation) OptOut(ctx context.Context, id store.ContactID, ch store
 		if err := h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == ch && j.To == "" }); err != nil {
 			return err
 		}
-		return h.webhook("opt_out", map[string]any{"channel": string(ch)})
+		return h.webhook(store.JobWebhookOptOut, map[string]any{"channel": string(ch)})
 	})
 	if err == nil {
 		cv.log.Info("contact opted out", "contact", id, "channel", ch, "reason", reason)

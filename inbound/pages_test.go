@@ -244,7 +244,7 @@ func TestDetractorCase(t *testing.T) {
 		k, _ = tx.Case(1)
 		return tx.ForEachJob(func(j store.Job) error {
 			if j.Kind == "owner_alert" {
-				alertURL = j.Data["case_url"]
+				alertURL = j.Payload.CaseURL
 			}
 			return nil
 		})

@@ -388,7 +388,7 @@ func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, p map[st
 			if _, err := tx.UpdateJob(j); err != nil {
 				return err
 			}
-			if j.SurveyID != 0 && j.Kind == "survey" {
+			if j.SurveyID != 0 && j.Kind == store.JobSurvey {
 				sv, err := tx.Survey(j.SurveyID)
 				if err != nil {
 					return err

@@ -146,7 +146,7 @@ func pendingKinds(jobs []store.Job) map[string]int {
 	m := map[string]int{}
 	for _, j := range jobs {
 		if j.State == store.JobPending {
-			m[j.Kind]++
+			m[string(j.Kind)]++
 		}
 	}
 	return m
@@ -275,7 +275,7 @@ func TestDetractorAlertsOwnersAndLaterScoreReplaces(t *testing.T) {
 		t.Errorf("pending %v: want two owner alerts, the apology, and the promoter thanks canceled", k)
 	}
 	for _, j := range jobs {
-		if j.Kind == "owner_alert" && (j.To == "" || j.Data["score"] != "3") {
+		if j.Kind == "owner_alert" && (j.To == "" || j.Payload.Score == nil || *j.Payload.Score != 3) {
 			t.Errorf("owner alert %+v", j)
 		}
 	}
@@ -412,7 +412,7 @@ func TestWebhookEventsAreQueued(t *testing.T) {
 	var events []string
 	for _, j := range jobs {
 		if j.Channel == store.ChannelWebhook {
-			events = append(events, j.Kind+" "+j.Data["payload"])
+			events = append(events, string(j.Kind)+" "+string(j.Payload.Webhook))
 			if j.To != "https://shop.example/npsd" || j.State != store.JobPending {
 				t.Errorf("webhook job %+v", j)
 			}

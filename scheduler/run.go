@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -51,7 +50,7 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.EnqueueJob(store.Job{Kind: KindReminder, SurveyID: sv.ID, ContactID: sv.ContactID, Channel: sv.Channel, Due: due}); err != nil {
+			if _, err := tx.EnqueueJob(store.Job{Kind: store.JobReminder, SurveyID: sv.ID, ContactID: sv.ContactID, Channel: sv.Channel, Due: due}); err != nil {
 				return err
 			}
 			sv.Reminded = now
@@ -64,10 +63,6 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 	})
 	return res, err
 }
-
-// KindCaseReminder is the job kind that reminds an assignee of an overdue
-// case.
-const KindCaseReminder = "case_reminder"
 
 // SweepCases reminds the assignee, once, of each case still open past its
 // due time.
@@ -86,14 +81,14 @@ func (s *Scheduler) SweepCases(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, k := range due {
-			data := map[string]string{"score": strconv.Itoa(k.Score)}
+			p := store.Payload{Score: store.IntPtr(k.Score)}
 			if r, err := tx.Response(k.ResponseID); err == nil {
-				data["comment"] = r.Comment
+				p.Comment = r.Comment
 			}
 			if s.opts.CaseURL != nil {
-				data["case_url"] = s.opts.CaseURL(k.ID)
+				p.CaseURL = s.opts.CaseURL(k.ID)
 			}
-			if _, err := tx.EnqueueJob(store.Job{Kind: KindCaseReminder, To: k.Assignee, ContactID: k.ContactID, SurveyID: k.SurveyID, Channel: store.ChannelEmail, Due: now, Data: data}); err != nil {
+			if _, err := tx.EnqueueJob(store.Job{Kind: store.JobCaseReminder, To: k.Assignee, ContactID: k.ContactID, SurveyID: k.SurveyID, Channel: store.ChannelEmail, Due: now, Payload: p}); err != nil {
 				return err
 			}
 			k.Reminded = now

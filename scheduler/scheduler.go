@@ -94,12 +94,11 @@ const (
 	ReasonEventTooOld      = "event_too_old"
 )
 
-// KindSurvey and KindReminder are the job kinds the scheduler queues; they
-// name the templates the dispatcher renders.
-const (
-	KindSurvey   = "survey"
-	KindReminder = "reminder"
-)
+// KindSurvey is the store's job kind of a survey.
+//
+// Deprecated: use store.JobSurvey. It stays while cmd/npsd, which another
+// change is reorganising, still names it.
+const KindSurvey = store.JobSurvey
 
 // Scheduler plans campaigns into the outbox.
 type Scheduler struct {
@@ -370,7 +369,7 @@ func (s *Scheduler) queueSurvey(tx *store.Tx, plan *Plan, c Campaign, cand candi
 	if err != nil {
 		return err
 	}
-	if _, err := tx.EnqueueJob(store.Job{Kind: KindSurvey, SurveyID: sv.ID, ContactID: cand.contact.ID, Channel: cand.channel, Due: due}); err != nil {
+	if _, err := tx.EnqueueJob(store.Job{Kind: store.JobSurvey, SurveyID: sv.ID, ContactID: cand.contact.ID, Channel: cand.channel, Due: due}); err != nil {
 		return err
 	}
 	plan.queued(due)

@@ -255,7 +255,7 @@ func TestRemindAndExpire(t *testing.T) {
 		t.Fatalf("sweep = %+v %v, want one reminder and one expiry", res, err)
 	}
 	jobs := jobsOf(t, st)
-	if len(jobs) != 1 || jobs[0].Kind != KindReminder || jobs[0].SurveyID != svA.ID || jobs[0].Channel != store.ChannelSMS {
+	if len(jobs) != 1 || jobs[0].Kind != store.JobReminder || jobs[0].SurveyID != svA.ID || jobs[0].Channel != store.ChannelSMS {
 		t.Fatalf("jobs = %+v", jobs)
 	}
 	// One reminder only, however often the sweep runs.

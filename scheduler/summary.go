@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -224,8 +223,9 @@ type SummaryPlan struct {
 	Options  SummaryOptions
 }
 
-// KindSummary is the job kind of the weekly summary.
-const KindSummary = "weekly_summary"
+// summaryPeriods is the campaign under which each queued week is recorded
+// as a period. The value is stored: it stays what it has always been.
+const summaryPeriods = "weekly_summary"
 
 // LastCompleteWeek is the Monday starting the last full week before t.
 func LastCompleteWeek(t time.Time, loc *time.Location) time.Time {
@@ -245,7 +245,7 @@ func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bo
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		queued = 0
 		period := monday.Format("2006-01-02")
-		if _, done, err := tx.CampaignPeriod(KindSummary, period); err != nil || (done && !force) {
+		if _, done, err := tx.CampaignPeriod(summaryPeriods, period); err != nil || (done && !force) {
 			return err
 		}
 		// The job names the week only: the dispatcher builds the summary
@@ -253,26 +253,17 @@ func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bo
 		// comment waits in the outbox, where forgetting a contact would
 		// not find it.
 		year, week := monday.In(plan.Options.location()).ISOWeek()
-		data := map[string]string{summaryWeekKey: fmt.Sprintf("%d-W%02d", year, week)}
+		p := store.Payload{SummaryWeek: fmt.Sprintf("%d-W%02d", year, week)}
 		for _, to := range plan.To {
-			if _, err := tx.EnqueueJob(store.Job{Kind: KindSummary, To: to, Channel: store.ChannelEmail, Due: now, Data: maps.Clone(data)}); err != nil {
+			if _, err := tx.EnqueueJob(store.Job{Kind: store.JobWeeklySummary, To: to, Channel: store.ChannelEmail, Due: now, Payload: p}); err != nil {
 				return err
 			}
 			queued++
 		}
-		return tx.PutCampaignPeriod(store.CampaignPeriod{Campaign: KindSummary, Period: period, Queued: queued})
+		return tx.PutCampaignPeriod(store.CampaignPeriod{Campaign: summaryPeriods, Period: period, Queued: queued})
 	})
 	return queued, err
 }
-
-// summaryWeekKey holds, in a summary job's data, the ISO week it sums up
-// ("2026-W47"). Jobs queued by older versions hold the whole summary under
-// "summary" instead.
-const summaryWeekKey = "week"
-
-// legacySummaryKey is the old form's key: the summary itself, built when
-// the job was queued.
-const legacySummaryKey = "summary"
 
 func (o SummaryOptions) location() *time.Location {
 	if o.Location == nil {
@@ -285,16 +276,16 @@ func (o SummaryOptions) location() *time.Location {
 // summary job refers to, from the store as it is when the job is sent,
 // with the options o. A job of the old form carries its summary and gets
 // it back as it was queued.
-func SummaryOfJob(o SummaryOptions) func(tx *store.Tx, data map[string]string) (templates.Summary, error) {
-	return func(tx *store.Tx, data map[string]string) (templates.Summary, error) {
-		if raw, ok := data[legacySummaryKey]; ok {
+func SummaryOfJob(o SummaryOptions) func(tx *store.Tx, p store.Payload) (templates.Summary, error) {
+	return func(tx *store.Tx, p store.Payload) (templates.Summary, error) {
+		if len(p.LegacySummary) > 0 {
 			var sum templates.Summary
-			if err := json.Unmarshal([]byte(raw), &sum); err != nil {
+			if err := json.Unmarshal(p.LegacySummary, &sum); err != nil {
 				return templates.Summary{}, fmt.Errorf("summary job of the old form: %w", err)
 			}
 			return sum, nil
 		}
-		monday, err := ParseISOWeek(data[summaryWeekKey], o.location())
+		monday, err := ParseISOWeek(p.SummaryWeek, o.location())
 		if err != nil {
 			return templates.Summary{}, fmt.Errorf("summary job: %w", err)
 		}
@@ -304,34 +295,9 @@ func SummaryOfJob(o SummaryOptions) func(tx *store.Tx, data map[string]string) (
 
 // ReferSummaryJobs rewrites every summary job of the old form, which holds
 // the names, addresses and comments of its week, into the form that names
-// the week only; forgetting a contact calls it so that no copy of them
-// stays in the outbox. It returns how many jobs it rewrote.
+// the week only, and returns how many it rewrote. The store does the work
+// (forgetting a contact does it too); this stays for the callers that
+// name it.
 func ReferSummaryJobs(tx *store.Tx) (int, error) {
-	var old []store.Job
-	err := tx.ForEachJob(func(j store.Job) error {
-		if _, ok := j.Data[legacySummaryKey]; ok && j.Kind == KindSummary {
-			old = append(old, j)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, j := range old {
-		var sum struct{ Week string }
-		if err := json.Unmarshal([]byte(j.Data[legacySummaryKey]), &sum); err != nil || sum.Week == "" {
-			// Unreadable, it could not be sent anyway; erased, it names
-			// nobody.
-			j.Data = nil
-			if j.State == store.JobPending {
-				j.State, j.Reason = store.JobCanceled, "unreadable summary erased"
-			}
-		} else {
-			j.Data = map[string]string{summaryWeekKey: sum.Week}
-		}
-		if _, err := tx.UpdateJob(j); err != nil {
-			return 0, err
-		}
-	}
-	return len(old), nil
+	return tx.ReferLegacySummaries()
 }

@@ -2,9 +2,14 @@ package scheduler
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/store"
@@ -95,12 +100,12 @@ func TestSummaryFigures(t *testing.T) {
 	}
 	jobs := jobsOf(t, st)
 	// The job names the week; the summary is built when it is sent.
-	if len(jobs) != 2 || jobs[0].Kind != KindSummary || len(jobs[0].Data) != 1 || jobs[0].Data["week"] != "2026-W47" {
+	if len(jobs) != 2 || jobs[0].Kind != store.JobWeeklySummary || !reflect.DeepEqual(jobs[0].Payload, store.Payload{SummaryWeek: "2026-W47"}) {
 		t.Fatalf("summary jobs = %+v", jobs)
 	}
 	var got templates.Summary
 	if err := st.View(func(tx *store.Tx) (err error) {
-		got, err = SummaryOfJob(SummaryOptions{Location: paris})(tx, jobs[0].Data)
+		got, err = SummaryOfJob(SummaryOptions{Location: paris})(tx, jobs[0].Payload)
 		return err
 	}); err != nil || got.Week7.Responses != 3 || len(got.Comments) != 2 {
 		t.Errorf("summary of the job: %+v, %v", got, err)
@@ -113,21 +118,33 @@ func TestSummaryFigures(t *testing.T) {
 func TestSummaryJobsOfTheOldForm(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
-	st := openStore(t, clk.now)
+	path := filepath.Join(t.TempDir(), "npsd.db")
+	st, err := store.Open(store.Options{Path: path, Now: clk.now, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	old, _ := json.Marshal(templates.Summary{Week: "2026-W47", Comments: []templates.CommentLine{{Name: "Paul", Comment: "Trop cher"}}})
 	var id store.JobID
 	if err := st.Update(ctx, func(tx *store.Tx) error {
-		j, err := tx.EnqueueJob(store.Job{Kind: KindSummary, To: "marie@example.fr", Channel: store.ChannelEmail, Due: clk.now(), Data: map[string]string{"summary": string(old)}})
+		j, err := tx.EnqueueJob(store.Job{Kind: store.JobWeeklySummary, To: "marie@example.fr", Channel: store.ChannelEmail, Due: clk.now(), Payload: store.Payload{SummaryWeek: "2026-W47"}})
 		id = j.ID
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The store no longer writes the old form: put it on disk as an older
+	// npsd left it.
+	st.Close()
+	writeOldForm(t, path, id, map[string]string{"summary": string(old)})
+	if st, err = store.Open(store.Options{Path: path, Now: clk.now, Logger: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	var got templates.Summary
 	var job store.Job
 	st.View(func(tx *store.Tx) (err error) {
 		job, _ = tx.Job(id)
-		got, err = SummaryOfJob(SummaryOptions{})(tx, job.Data)
+		got, err = SummaryOfJob(SummaryOptions{})(tx, job.Payload)
 		return err
 	})
 	if len(got.Comments) != 1 || got.Comments[0].Name != "Paul" {
@@ -143,7 +160,7 @@ func TestSummaryJobsOfTheOldForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.View(func(tx *store.Tx) (err error) { job, err = tx.Job(id); return err })
-	if job.State != store.JobPending || len(job.Data) != 1 || job.Data["week"] != "2026-W47" {
+	if job.State != store.JobPending || !reflect.DeepEqual(job.Payload, store.Payload{SummaryWeek: "2026-W47"}) {
 		t.Errorf("old job after rewriting: %+v", job)
 	}
 }
@@ -171,7 +188,7 @@ func TestSweepCases(t *testing.T) {
 		t.Errorf("reminded again: %d", n)
 	}
 	jobs := jobsOf(t, st)
-	if len(jobs) != 1 || jobs[0].Kind != KindCaseReminder || jobs[0].To != "marie@example.fr" || jobs[0].Data["case_url"] != "https://nps.example.fr/c/k1" {
+	if len(jobs) != 1 || jobs[0].Kind != store.JobCaseReminder || jobs[0].To != "marie@example.fr" || jobs[0].Payload.CaseURL != "https://nps.example.fr/c/k1" {
 		t.Errorf("reminder jobs = %+v", jobs)
 	}
 	var sum templates.Summary
@@ -181,5 +198,37 @@ func TestSweepCases(t *testing.T) {
 	})
 	if len(sum.Cases) != 2 || !sum.Cases[0].Overdue || sum.Cases[1].Overdue || sum.Cases[0].URL == "" {
 		t.Errorf("summary cases = %+v (overdue first)", sum.Cases)
+	}
+}
+
+// writeOldForm rewrites a job on disk as npsd wrote it before schema 4:
+// with its payload as a map of strings under "data".
+func writeOldForm(t *testing.T, path string, id store.JobID, data map[string]string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("jobs"))
+		key := binary.BigEndian.AppendUint64(nil, uint64(id))
+		var j map[string]json.RawMessage
+		if err := json.Unmarshal(b.Get(key), &j); err != nil {
+			return err
+		}
+		delete(j, "payload")
+		var err error
+		if j["data"], err = json.Marshal(data); err != nil {
+			return err
+		}
+		v, err := json.Marshal(j)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, v)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

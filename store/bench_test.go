@@ -98,7 +98,7 @@ func BenchmarkCountJobs(b *testing.B) {
 		err := s.Update(ctx, func(tx *Tx) error {
 			for i := done; i < done+10000; i++ {
 				j, err := tx.EnqueueJob(Job{Kind: "alert", To: "owner@example.fr", Channel: ChannelEmail, Due: due,
-					MessageID: fmt.Sprintf("<npsd.%d.abc@example.fr>", i), Data: map[string]string{"score": "9", "comment": "Très bon accueil, merci"}})
+					MessageID: fmt.Sprintf("<npsd.%d.abc@example.fr>", i), Payload: Payload{Score: IntPtr(9), Comment: "Très bon accueil, merci"}})
 				if err != nil {
 					return err
 				}

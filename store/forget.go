@@ -78,12 +78,19 @@ func (t *Tx) Forget(id ContactID) error {
 			return err
 		}
 	}
+	// A summary of the old form copies everyone's names and comments,
+	// theirs among them, into a job that is nobody's.
+	if _, err := t.ReferLegacySummaries(); err != nil {
+		return err
+	}
 	jobs, err := t.JobsOf(id)
 	if err != nil {
 		return err
 	}
 	for _, j := range jobs {
-		j.Data = nil
+		// The payload, and the bytes of one that could not be read, may
+		// hold their comment; the job keeps its kind and outcome.
+		j.Payload, j.undecoded = Payload{}, nil
 		if j.State == JobPending {
 			j.State, j.Reason = JobCanceled, "contact forgotten"
 		}

@@ -93,6 +93,40 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{4, "give every job a typed payload in place of its map of strings", func(tx *bolt.Tx) error {
+		// Job.UnmarshalJSON reads the old form and MarshalJSON writes the
+		// new one; the version moves on so that an older npsd refuses the
+		// file rather than read the jobs without their payload. A payload
+		// that cannot be read keeps its bytes, and the dispatcher fails its
+		// job when it comes due; a summary that has ended keeps only its
+		// week.
+		jobs := tx.Bucket(bucketJobs)
+		type rewrite struct {
+			key []byte
+			job Job
+		}
+		var all []rewrite
+		if err := jobs.ForEach(func(k, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				// Not a job at all: left as it is, for ForEachJob to name.
+				return nil
+			}
+			all = append(all, rewrite{append([]byte(nil), k...), j})
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, r := range all {
+			if r.job.done() && len(r.job.Payload.LegacySummary) > 0 {
+				r.job.referLegacySummary()
+			}
+			if err := putJSON(jobs, r.key, r.job); err != nil {
+				return fmt.Errorf("job %s: %w", r.job.ID, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the schema this build writes.

@@ -34,8 +34,8 @@ const (
 // Job is one message to send: everything that leaves npsd leaves as a job.
 type Job struct {
 	ID JobID `json:"id"`
-	// Kind is the template kind: survey, reminder, followup…
-	Kind      string    `json:"kind"`
+	// Kind is what the job is for: a survey, a reminder, a follow-up…
+	Kind      JobKind   `json:"kind"`
 	SurveyID  SurveyID  `json:"survey_id,omitempty"`
 	ContactID ContactID `json:"contact_id,omitempty"`
 	Channel   Channel   `json:"channel"`
@@ -51,10 +51,16 @@ type Job struct {
 	Attempts  []Attempt `json:"attempts,omitempty"`
 	// Reason says why a job failed or was canceled.
 	Reason string `json:"reason,omitempty"`
-	// Data carries values for the template (score, comment…).
-	Data    map[string]string `json:"data,omitempty"`
-	Created time.Time         `json:"created"`
-	Updated time.Time         `json:"updated"`
+	// Payload carries what the message needs beyond the records the job
+	// names (a score, a comment, the week of a summary…). Jobs written
+	// before schema 4 held it as a map of strings under "data"; they are
+	// read into it all the same (see UnmarshalJSON).
+	Payload Payload   `json:"payload"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+
+	// undecoded holds a payload that could not be read, nil when it could.
+	undecoded *undecodedPayload
 }
 
 func jobDueKey(j Job) []byte {
@@ -70,6 +76,11 @@ func (t *Tx) EnqueueJob(j Job) (Job, error) {
 	}
 	if j.ContactID == 0 && j.To == "" {
 		return Job{}, fmt.Errorf("%w: a job needs a contact or a recipient", ErrInvalid)
+	}
+	if len(j.Payload.LegacySummary) > 0 {
+		// A copy of a summary holds names and comments that forgetting a
+		// contact would have to hunt for: a summary job names its week.
+		return Job{}, fmt.Errorf("%w: a summary job names its week (SummaryWeek) and carries no copy of the summary", ErrInvalid)
 	}
 	if j.ContactID != 0 {
 		if err := t.requireContact(j.ContactID); err != nil {
@@ -117,6 +128,11 @@ func (t *Tx) UpdateJob(j Job) (Job, error) {
 	}
 	j.Created = old.Created
 	j.Due = j.Due.UTC()
+	if j.done() && len(j.Payload.LegacySummary) > 0 {
+		// A summary of the old form needed its copy to be sent; once it
+		// has ended, the week it names is all anyone reads of it.
+		j.referLegacySummary()
+	}
 	return j, t.putJob(j, &old)
 }
 
@@ -235,9 +251,10 @@ var stateKey = []byte(`"state":"`)
 
 // rawJobState finds the state in a job's JSON without decoding it. The
 // first `"state":"` is the job's own: encoding/json writes fields in the
-// struct's order, State comes before Attempts and Data (whose keys could
-// be anything), and a quote inside a string before it is escaped, so the
-// sequence cannot occur there. A test pins this with a Data key "state".
+// struct's order, State comes before Attempts and the payload (whose text
+// could be anything, and whose old form had keys that could be anything),
+// and a quote inside a string before it is escaped, so the sequence cannot
+// occur there. A test pins this with a "state" key and text in a payload.
 func rawJobState(v []byte) (JobState, bool) {
 	i := bytes.Index(v, stateKey)
 	if i < 0 {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"maps"
 	"path/filepath"
@@ -210,9 +211,9 @@ func TestCountJobsIsNotFooledByTheJobsText(t *testing.T) {
 	due := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	err := s.Update(context.Background(), func(tx *Tx) error {
 		tricky := []Job{
-			{Kind: `alert "state":"sent"`, To: `o"wner"@example.fr`, Data: map[string]string{"state": "sent", `"state":"failed"`: "x"}},
+			{Kind: `alert "state":"sent"`, To: `o"wner"@example.fr`, Payload: Payload{Category: "sent", Webhook: json.RawMessage(`{"state":"sent","\"state\":\"failed\"":"x"}`)}},
 			{Kind: "alert", To: "owner@example.fr", Reason: `"state":"canceled"`},
-			{Kind: "alert", To: "owner@example.fr", Data: map[string]string{"comment": `{"state":"inflight"}`}},
+			{Kind: "alert", To: "owner@example.fr", Payload: Payload{Comment: `{"state":"inflight"}`}},
 		}
 		for i, j := range tricky {
 			j.Channel, j.Due = ChannelEmail, due

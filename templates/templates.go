@@ -43,6 +43,17 @@ const (
 	WeeklySummary    Kind = "weekly_summary"    // to the owners: the week in numbers
 )
 
+// ForJob returns the template an outbox job of kind k is written with, and
+// false for a job that is no message (a webhook event) or a kind npsd does
+// not know. The store owns the job kinds and knows nothing of templates;
+// the kinds that are messages are named after their template, and this is
+// the one place that relies on it.
+func ForJob[K ~string](k K) (Kind, bool) {
+	kind := Kind(k)
+	_, ok := channelsOf[kind]
+	return kind, ok
+}
+
 // Channel is how a message travels.
 type Channel string
 

@@ -200,7 +200,7 @@ func (c *cli) demo(ctx context.Context, dir string) error {
 	st.View(func(tx *store.Tx) error {
 		return tx.ForEachJob(func(j store.Job) error {
 			if j.State == store.JobSent && j.Kind != scheduler.KindSurvey {
-				kinds = append(kinds, j.Kind)
+				kinds = append(kinds, string(j.Kind))
 			}
 			return nil
 		})

@@ -1,0 +1,52 @@
+package inbound
+
+import (
+	"io"
+
+	reader "github.com/npsd/npsd/inbound/reply"
+)
+
+// The reply reader lives in package inbound/reply (imported here as
+// reader: the tests of this package have a func reply). These names keep
+// its API where callers have always found it; new code may use either.
+
+type (
+	// Reply is reply.Reply: what npsd read in a message.
+	Reply = reader.Reply
+	// Intent is reply.Intent: what a reply asks for.
+	Intent = reader.Intent
+	// Message is reply.Message: what npsd needs of an email that came in.
+	Message = reader.Message
+)
+
+const (
+	IntentScore     = reader.IntentScore
+	IntentStop      = reader.IntentStop
+	IntentStart     = reader.IntentStart
+	IntentHelp      = reader.IntentHelp
+	IntentAutoReply = reader.IntentAutoReply
+	IntentBounce    = reader.IntentBounce
+	IntentNone      = reader.IntentNone
+)
+
+var (
+	// Rules is reply.Rules: what each rule a reading names means.
+	Rules = reader.Rules
+	// ErrMessageTooComplex is reply.ErrMessageTooComplex.
+	ErrMessageTooComplex = reader.ErrMessageTooComplex
+)
+
+// ParseText is reply.ParseText: it reads the text of a reply.
+func ParseText(text string) Reply { return reader.ParseText(text) }
+
+// ParseEmailText is reply.ParseEmailText: it reads an email's text.
+func ParseEmailText(body string) Reply { return reader.ParseEmailText(body) }
+
+// StripQuoted is reply.StripQuoted: the new part of an email reply.
+func StripQuoted(body string) string { return reader.StripQuoted(body) }
+
+// ReadMessage is reply.ReadMessage: it reads an RFC 5322 message.
+func ReadMessage(r io.Reader) (Message, error) { return reader.ReadMessage(r) }
+
+// ParseMessage is reply.ParseMessage: it reads an email reply.
+func ParseMessage(m Message) Reply { return reader.ParseMessage(m) }
