@@ -94,12 +94,6 @@ const (
 	ReasonEventTooOld      = "event_too_old"
 )
 
-// KindSurvey is the store's job kind of a survey.
-//
-// Deprecated: use store.JobSurvey. It stays while cmd/npsd, which another
-// change is reorganising, still names it.
-const KindSurvey = store.JobSurvey
-
 // Scheduler plans campaigns into the outbox.
 type Scheduler struct {
 	st        Store

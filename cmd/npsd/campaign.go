@@ -9,33 +9,22 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/npsd/npsd/internal/app"
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
 
-// newScheduler builds the scheduler the config describes.
-func (c *cli) newScheduler(cfg *Config, st *store.Store, log *slog.Logger) (*scheduler.Scheduler, error) {
-	opts, err := cfg.schedulerOptions(log, c.now)
-	if err != nil {
-		return nil, err
-	}
-	sign, err := signer(context.Background(), st)
-	if err != nil {
-		return nil, err
-	}
-	opts.CaseURL = c.links(cfg, sign).Case
-	return scheduler.New(st, opts)
-}
-
 func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
-	fs, config := c.flags("campaign plan")
+	fs, configFlag := c.flags("campaign plan")
 	dryRun := fs.Bool("dry-run", false, "count what would be queued, and write nothing")
-	pos, err := parse(fs, args, "NAME")
+	pos, err := c.parse(fs, args, "NAME")
 	if err != nil {
 		return exitUnusable
 	}
-	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
-		s, err := c.newScheduler(cfg, st, c.logger(cfg, slog.LevelWarn))
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		s, err := app.NewScheduler(cfg, st, c.logger(cfg, slog.LevelWarn), c.now)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "npsd campaign plan: %v\n", err)
 			return exitUnusable
@@ -54,8 +43,8 @@ func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 	})
 }
 
-func printPlan(c *cli, cfg *Config, p scheduler.Plan) {
-	loc := cfg.location()
+func printPlan(c *cli, cfg *config.Config, p scheduler.Plan) {
+	loc := cfg.Location()
 	suffix := ""
 	if p.DryRun {
 		suffix = " (dry run: nothing written)"
@@ -86,10 +75,10 @@ func printPlan(c *cli, cfg *Config, p scheduler.Plan) {
 }
 
 func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
-	fs, config := c.flags("outbox")
+	fs, configFlag := c.flags("outbox")
 	state := fs.String("state", "", "pending, inflight, sent, failed, canceled or all (default: pending, inflight and failed)")
 	limit := fs.Int("limit", 100, "list at most this many jobs (the counts cover all)")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
 	want := map[store.JobState]bool{store.JobPending: true, store.JobInflight: true, store.JobFailed: true}
@@ -103,51 +92,7 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "npsd outbox: --state must be pending, inflight, sent, failed, canceled or all, not %q\n", *state)
 		return exitUnusable
 	}
-	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
-		loc := cfg.location()
-		tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "job\tkind\tstate\tchannel\tcontact\tsurvey\tdue\tattempts\treason")
-		counts := map[store.JobState]int{}
-		shown, matching := 0, 0
-		err := st.View(func(tx *store.Tx) error {
-			return tx.ForEachJob(func(j store.Job) error {
-				counts[j.State]++
-				if want != nil && !want[j.State] {
-					return nil
-				}
-				matching++
-				if shown >= *limit {
-					return nil
-				}
-				shown++
-				who := j.To
-				if j.ContactID != 0 {
-					who = j.ContactID.String()
-				}
-				survey := "-"
-				if j.SurveyID != 0 {
-					survey = j.SurveyID.String()
-				}
-				// An address and a provider's error can quote what a
-				// customer typed: nothing in them may act on the terminal.
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.State, j.Channel, terminalText(who, false), survey,
-					j.Due.In(loc).Format("2006-01-02 15:04"), len(j.Attempts), terminalText(j.Reason, false))
-				return nil
-			})
-		})
-		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd outbox: %v\n", err)
-			return exitPartial
-		}
-		tw.Flush()
-		if matching > shown {
-			fmt.Fprintf(c.stdout, "(%d more not shown; raise --limit)\n", matching-shown)
-		}
-		var parts []string
-		for _, s := range []store.JobState{store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled} {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
-		}
-		fmt.Fprintf(c.stdout, "outbox: %s (times in %s)\n", strings.Join(parts, ", "), loc)
-		return exitOK
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		return c.failed("outbox", report.WriteOutbox(c.stdout, st, want, *limit, cfg.Location()))
 	})
 }

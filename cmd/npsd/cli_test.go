@@ -22,6 +22,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/internal/csvimport"
 	"github.com/npsd/npsd/store"
 )
 
@@ -356,7 +357,7 @@ func TestImportProgressOnATerminal(t *testing.T) {
 	e := newEnv(t)
 	var b strings.Builder
 	b.WriteString("email\n")
-	for i := range 2*importChunk + 1 {
+	for i := range 2*csvimport.Chunk + 1 {
 		fmt.Fprintf(&b, "c%d@example.com\n", i)
 	}
 	f := e.file("contacts.csv", b.String())
@@ -366,7 +367,7 @@ func TestImportProgressOnATerminal(t *testing.T) {
 	if code != exitOK || !strings.Contains(errb.String(), "importing contacts") {
 		t.Errorf("exit %d; stderr shows no progress bar: %q", code, errb.String())
 	}
-	if !strings.Contains(out.String(), fmt.Sprintf("%d contacts created", 2*importChunk+1)) {
+	if !strings.Contains(out.String(), fmt.Sprintf("%d contacts created", 2*csvimport.Chunk+1)) {
 		t.Errorf("stdout = %s", out.String())
 	}
 }
@@ -771,37 +772,6 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo wrote no %s", glob)
 		}
 	}
-}
-
-// FuzzReadCSV: no file, however broken, makes the CSV reader panic, and a
-// row it returns has a line number.
-func FuzzReadCSV(f *testing.F) {
-	for _, seed := range []string{
-		"name,email\nAnn,a@example.fr\n",
-		"\xEF\xBB\xBFnom;courriel\n\"Dupont; Jean\";j@example.fr\n",
-		"name,email\n\"broken,a@example.fr\n",
-		"email,courriel\n",
-		"",
-		"\xFF\xFEn\x00",
-		"a,b\n\"x\ny\",z\n",
-	} {
-		f.Add([]byte(seed), false)
-	}
-	f.Fuzz(func(t *testing.T, data []byte, latin1 bool) {
-		enc := "utf-8"
-		if latin1 {
-			enc = "latin1"
-		}
-		table, err := readCSV("fuzz.csv", data, enc, contactColumns)
-		if err != nil {
-			return
-		}
-		for _, r := range table.rows {
-			if r.line < 2 {
-				t.Fatalf("row with line %d", r.line)
-			}
-		}
-	})
 }
 
 // inProcess is `npsd run` in the test's own process, on a clock the test

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
@@ -16,12 +18,12 @@ import (
 // keeps running. Restore: stop npsd, put the copy in place of store.path
 // (mode 0600), start npsd.
 func (c *cli) cmdBackup(ctx context.Context, args []string) int {
-	fs, config := c.flags("backup")
-	pos, err := parse(fs, args, "FILE")
+	fs, configFlag := c.flags("backup")
+	pos, err := c.parse(fs, args, "FILE")
 	if err != nil {
 		return exitUnusable
 	}
-	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		dest := pos[0]
 		tmp, err := os.CreateTemp(filepath.Dir(dest), ".npsd-backup-*")
 		if err != nil {
@@ -57,9 +59,9 @@ func (c *cli) cmdBackup(ctx context.Context, args []string) int {
 // their anonymous scores, then rewrites the store file so that the erased
 // bytes do not stay in its free pages.
 func (c *cli) cmdForget(ctx context.Context, args []string) int {
-	fs, config := c.flags("forget")
+	fs, configFlag := c.flags("forget")
 	yes := fs.Bool("yes", false, "erase without asking (for scripts)")
-	pos, err := parse(fs, args, "KEY")
+	pos, err := c.parse(fs, args, "KEY")
 	if err != nil {
 		return exitUnusable
 	}
@@ -69,14 +71,13 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 		}
 	}
 	// Forwarded to a running daemon, the command carries the confirmation
-	// given here, and the key last: the daemon logs the command by its
-	// first two words, which must not be the person's address.
-	c.args = []string{"forget", "--yes", pos[0]}
-	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
+	// given here.
+	_ = fs.Set("yes", "true")
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		var id store.ContactID
 		err := st.Update(ctx, func(tx *store.Tx) error {
 			var err error
-			if id, err = tx.ContactIDByKey(pos[0], phoneKey(pos[0], cfg.Business.DefaultRegion)); err != nil {
+			if id, err = tx.ContactIDByKey(pos[0], contact.PhoneKey(pos[0], cfg.Business.DefaultRegion)); err != nil {
 				return err
 			}
 			// Summaries queued by older versions copy names and comments.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/testpeers"
 	"github.com/npsd/npsd/store"
 )
@@ -290,7 +291,7 @@ func TestDaemonRidesOutFaults(t *testing.T) {
 	// One answer per survey answered, not two after the rebuilt mailbox.
 	answered := map[string]int{}
 	r := e.npsd("responses", "export", "--format", "json")
-	var rows []exportRow
+	var rows []report.ExportRow
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatalf("export: %v\n%s%s", err, r.stdout, r.stderr)
 	}

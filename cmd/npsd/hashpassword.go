@@ -13,7 +13,7 @@ import (
 // http.admin_password_hash, so the password itself is never in the config.
 func (c *cli) cmdHashPassword(ctx context.Context, args []string) int {
 	fs, _ := c.flags("hash-password")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
 	if c.terminal {

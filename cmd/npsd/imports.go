@@ -2,560 +2,91 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/csvimport"
 	"github.com/npsd/npsd/store"
 )
 
-// pendingRow is a checked CSV row waiting to be written. apply runs inside
-// a store transaction and may run more than once (see store.Update).
-type pendingRow struct {
-	line  int
-	apply func(tx *store.Tx) (store.UpsertResult, error)
+func (c *cli) cmdContactsImport(ctx context.Context, args []string) int {
+	return c.runImport(ctx, "contacts import", args, csvimport.Contacts)
 }
 
-// rowBuilder checks one CSV row and turns it into a pending write, or says
-// why the row is refused. Builders may keep state across rows (duplicates
-// within the file).
-type rowBuilder func(r csvRow) (pendingRow, error)
-
-type rowError struct {
-	line int
-	err  error
+func (c *cli) cmdEventsImport(ctx context.Context, args []string) int {
+	return c.runImport(ctx, "events import", args, csvimport.Events)
 }
 
-type importStats struct {
-	rows                        int
-	created, updated, unchanged int
-	rejected                    []rowError
+func (c *cli) cmdResponsesImport(ctx context.Context, args []string) int {
+	return c.runImport(ctx, "responses import", args, csvimport.Responses)
 }
 
-func (s *importStats) record(line int, res store.UpsertResult, err error) {
-	switch {
-	case err != nil:
-		s.rejected = append(s.rejected, rowError{line, err})
-	case res == store.Created:
-		s.created++
-	case res == store.Updated:
-		s.updated++
-	default:
-		s.unchanged++
+// runImport is the shape every CSV import shares: the flags, the import
+// itself, then its report on stdout and every refused row on stderr.
+func (c *cli) runImport(ctx context.Context, name string, args []string, kind csvimport.Kind) int {
+	fs, configFlag := c.flags(name)
+	dryRun := fs.Bool("dry-run", false, "check and report without writing anything")
+	encoding := fs.String("encoding", "utf-8", "text encoding of the file: utf-8, windows-1252, latin1 or iso-8859-15")
+	var defaultType *string
+	if kind == csvimport.Events {
+		defaultType = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
 	}
-}
-
-// importChunk is how many rows are built and queued at once: large enough
-// that the group commit pays one fsync for many rows, small enough that
-// memory stays flat on a million-row file and the progress bar moves.
-const importChunk = 1000
-
-// build turns a chunk of rows into pending writes, recording refusals.
-func (s *importStats) build(t *csvTable, rows []csvRow, build rowBuilder) []pendingRow {
-	pending := make([]pendingRow, 0, len(rows))
-	for _, r := range rows {
-		var p pendingRow
-		var err error
-		if r.err != nil {
-			err = r.err
-		} else if len(r.fields) != len(t.header) {
-			err = fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
-		} else {
-			p, err = build(r)
+	pos, err := c.parse(fs, args, "FILE.csv")
+	if err != nil {
+		return exitUnusable
+	}
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		o := csvimport.Options{Region: cfg.Business.DefaultRegion, Location: cfg.Location(), Encoding: *encoding, DryRun: *dryRun}
+		if defaultType != nil {
+			o.DefaultType = *defaultType
 		}
-		if err != nil {
-			s.rejected = append(s.rejected, rowError{r.line, err})
-			continue
-		}
-		pending = append(pending, p)
-	}
-	return pending
-}
-
-// applyRows writes the rows, each on its own (a row the store refuses, say
-// an email that belongs to another contact, does not stop the others), or
-// with dryRun rehearses them in a transaction that is rolled back.
-func (c *cli) applyRows(ctx context.Context, st *store.Store, what string, t *csvTable, build rowBuilder, dryRun bool, stats *importStats) error {
-	rows := t.rows
-	if dryRun {
-		return st.Rehearse(func(tx *store.Tx) error {
-			for _, p := range stats.build(t, rows, build) {
-				res, err := p.apply(tx)
-				stats.record(p.line, res, err)
-			}
-			return nil
-		})
-	}
-	var bar *progressbar.ProgressBar
-	if c.terminal && len(rows) > importChunk {
-		bar = progressbar.NewOptions(len(rows),
-			progressbar.OptionSetWriter(c.stderr),
-			progressbar.OptionSetDescription("importing "+what),
-			progressbar.OptionShowCount(),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100*time.Millisecond))
-		defer bar.Finish()
-	}
-	for start := 0; start < len(rows); start += importChunk {
-		chunk := stats.build(t, rows[start:min(start+importChunk, len(rows))], build)
-		results := make([]store.UpsertResult, len(chunk))
-		fns := make([]func(*store.Tx) error, len(chunk))
-		for i, p := range chunk {
-			fns[i] = func(tx *store.Tx) (err error) {
-				results[i], err = p.apply(tx)
-				return err
+		var bar *progressbar.ProgressBar
+		if c.terminal {
+			o.Progress = func(done, total int) {
+				if bar == nil && total > csvimport.Chunk {
+					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.stderr),
+						progressbar.OptionSetDescription("importing "+string(kind)), progressbar.OptionShowCount(),
+						progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+				}
+				if bar != nil {
+					_ = bar.Set(done)
+				}
 			}
 		}
-		for i, err := range st.UpdateAll(ctx, fns) {
-			if err != nil && (errors.Is(err, context.Canceled) || isTemporary(err)) {
-				// Rows already committed stay; the rest are not refused
-				// rows but an interrupted import, which can be run again:
-				// every import is idempotent.
-				return fmt.Errorf("%s line %d: %w (rows before it are imported; run the same import again to finish)", what, chunk[i].line, err)
-			}
-			stats.record(chunk[i].line, results[i], err)
-		}
+		res, err := csvimport.Run(ctx, st, kind, pos[0], o)
 		if bar != nil {
-			_ = bar.Add(min(importChunk, len(rows)-start))
+			_ = bar.Finish()
 		}
-	}
-	return nil
+		if errors.Is(err, csvimport.ErrUnusable) {
+			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+			return exitUnusable
+		}
+		code := c.printImport(pos[0], string(kind), res, *dryRun)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+			return exitPartial
+		}
+		return code
+	})
 }
 
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
-}
-
-// report prints the outcome of an import and returns its exit code.
-func (c *cli) report(name, noun string, stats *importStats, dryRun bool) int {
-	slices.SortFunc(stats.rejected, func(a, b rowError) int { return a.line - b.line })
-	for _, r := range stats.rejected {
-		fmt.Fprintf(c.stderr, "%s line %d: %v\n", name, r.line, r.err)
+// printImport prints the outcome of an import and returns its exit code.
+func (c *cli) printImport(name, noun string, res csvimport.Result, dryRun bool) int {
+	for _, r := range res.Rejected {
+		fmt.Fprintf(c.stderr, "%s line %d: %v\n", name, r.Line, r.Err)
 	}
 	suffix := ""
 	if dryRun {
 		suffix = " (dry run: nothing written)"
 	}
 	fmt.Fprintf(c.stdout, "%s: %d rows: %d %s created, %d updated, %d unchanged, %d rejected%s\n",
-		name, stats.rows, stats.created, noun, stats.updated, stats.unchanged, len(stats.rejected), suffix)
-	if len(stats.rejected) > 0 {
+		name, res.Rows, res.Created, noun, res.Updated, res.Unchanged, len(res.Rejected), suffix)
+	if len(res.Rejected) > 0 {
 		return exitPartial
 	}
 	return exitOK
-}
-
-// runImport is the shape every CSV import shares: read and check the whole
-// file, then build and write its rows chunk by chunk, then report.
-func (c *cli) runImport(ctx context.Context, name string, args []string, aliases map[string]string,
-	newBuilder func(cfg *Config, t *csvTable) (rowBuilder, error), noun string) int {
-	fs, config := c.flags(name)
-	dryRun := fs.Bool("dry-run", false, "check and report without writing anything")
-	encoding := fs.String("encoding", "utf-8", "text encoding of the file: utf-8, windows-1252, latin1 or iso-8859-15")
-	var defaultType *string
-	if name == "events import" {
-		defaultType = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
-	}
-	pos, err := parse(fs, args, "FILE.csv")
-	if err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
-		t, err := readCSVFile(pos[0], *encoding, aliases)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-			return exitUnusable
-		}
-		if defaultType != nil && *defaultType != "" {
-			t.defaults = map[string]string{"type": *defaultType}
-		}
-		build, err := newBuilder(cfg, t)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-			return exitUnusable
-		}
-		stats := &importStats{rows: len(t.rows)}
-		if err := c.applyRows(ctx, st, noun, t, build, *dryRun, stats); err != nil {
-			c.report(pos[0], noun, stats, *dryRun)
-			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-			return exitPartial
-		}
-		return c.report(pos[0], noun, stats, *dryRun)
-	})
-}
-
-// contactKeys resolves the contact column of event and history rows. Phone
-// parsing is the costly part of a lookup and a history names the same
-// contacts again and again, so each distinct key is parsed once.
-type contactKeys struct {
-	region string
-	phones map[string]string
-}
-
-func newContactKeys(region string) *contactKeys {
-	return &contactKeys{region: region, phones: map[string]string{}}
-}
-
-func (k *contactKeys) phone(key string) string {
-	p, ok := k.phones[key]
-	if !ok {
-		p = phoneKey(key, k.region)
-		k.phones[key] = p
-	}
-	return p
-}
-
-var contactColumns = map[string]string{
-	"name": "name", "nom": "name", "full_name": "name", "client": "name", "customer": "name",
-	"email": "email", "e_mail": "email", "mail": "email", "courriel": "email",
-	"phone": "phone", "telephone": "phone", "tel": "phone", "mobile": "phone", "portable": "phone", "cellulaire": "phone",
-	"language": "language", "langue": "language", "lang": "language",
-	"timezone": "timezone", "time_zone": "timezone", "tz": "timezone", "fuseau_horaire": "timezone",
-	"external_id": "external_id", "id": "external_id", "customer_id": "external_id", "client_id": "external_id",
-}
-
-func (c *cli) cmdContactsImport(ctx context.Context, args []string) int {
-	return c.runImport(ctx, "contacts import", args, contactColumns, buildContactRows, "contacts")
-}
-
-func buildContactRows(cfg *Config, t *csvTable) (rowBuilder, error) {
-	_, hasEmail := t.columns["email"]
-	_, hasPhone := t.columns["phone"]
-	if !hasEmail && !hasPhone {
-		return nil, fmt.Errorf("%s line 1: no email or phone column (the header has %s)", t.name, strings.Join(t.header, ", "))
-	}
-	firstLine := map[string]int{} // "email:x", "phone:+33…", "external_id:…" → line
-	return func(r csvRow) (pendingRow, error) {
-		ct, err := contactFromRow(cfg, t, r)
-		if err == nil {
-			err = claimUnique(firstLine, r.line, "email", strings.ToLower(ct.Email), "phone", ct.Phone, "external_id", ct.ExternalID)
-		}
-		if err != nil {
-			return pendingRow{}, err
-		}
-		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
-			_, res, err := tx.UpsertContact(ct)
-			return res, err
-		}}, nil
-	}, nil
-}
-
-// claimUnique records each non-empty (field, value) pair as seen on line, or
-// fails naming the line that had it first: the same email twice in one file
-// is a mistake to show, not a silent merge.
-func claimUnique(seen map[string]int, line int, pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			continue
-		}
-		if first, dup := seen[pairs[i]+":"+pairs[i+1]]; dup {
-			return fmt.Errorf("%s %s is also on line %d", pairs[i], pairs[i+1], first)
-		}
-	}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] != "" {
-			seen[pairs[i]+":"+pairs[i+1]] = line
-		}
-	}
-	return nil
-}
-
-func contactFromRow(cfg *Config, t *csvTable, r csvRow) (store.Contact, error) {
-	ct := store.Contact{
-		Name:       t.get(r, "name"),
-		ExternalID: t.get(r, "external_id"),
-	}
-	var err error
-	if v := t.get(r, "email"); v != "" {
-		if ct.Email, err = normalizeEmail(v); err != nil {
-			return ct, err
-		}
-	}
-	if v := t.get(r, "phone"); v != "" {
-		if ct.Phone, err = normalizePhone(v, cfg.Business.DefaultRegion); err != nil {
-			return ct, err
-		}
-	}
-	if ct.Email == "" && ct.Phone == "" {
-		return ct, errors.New("no email and no phone: there is no way to reach this contact")
-	}
-	if v := t.get(r, "language"); v != "" {
-		if ct.Language, err = normalizeLanguage(v); err != nil {
-			return ct, err
-		}
-	}
-	if v := t.get(r, "timezone"); v != "" {
-		if err := validTimezone(v); err != nil {
-			return ct, err
-		}
-		ct.TimeZone = v
-	}
-	for _, h := range t.extra {
-		if v := strings.TrimSpace(r.fields[t.columns["attr:"+attributeKey(h)]]); v != "" {
-			if ct.Attributes == nil {
-				ct.Attributes = map[string]string{}
-			}
-			ct.Attributes[attributeKey(h)] = v
-		}
-	}
-	return ct, nil
-}
-
-// attributeKey is how a column name is kept as a segment attribute:
-// lower-cased, so "--by city" finds a column headed "City".
-func attributeKey(header string) string { return strings.ToLower(strings.TrimSpace(header)) }
-
-var eventColumns = map[string]string{
-	"contact": "contact", "contact_id": "contact", "customer": "contact", "client": "contact",
-	"type": "type", "event": "type", "event_type": "type",
-	"at": "at", "date": "at", "time": "at", "datetime": "at", "occurred_at": "at",
-	"amount": "amount", "montant": "amount", "total": "amount",
-	"external_id": "external_id", "id": "external_id", "event_id": "external_id", "order_id": "external_id", "transaction_id": "external_id",
-}
-
-func (c *cli) cmdEventsImport(ctx context.Context, args []string) int {
-	return c.runImport(ctx, "events import", args, eventColumns, buildEventRows, "events")
-}
-
-func buildEventRows(cfg *Config, t *csvTable) (rowBuilder, error) {
-	if err := requireColumns(t, "contact", "at"); err != nil {
-		return nil, err
-	}
-	if _, ok := t.columns["type"]; !ok && t.defaults["type"] == "" {
-		return nil, fmt.Errorf("%s line 1: no type column: add one, or give --type purchase", t.name)
-	}
-	loc := cfg.location()
-	return contactRows(cfg, t,
-		func(r csvRow) (store.Event, error) { return eventFromRow(t, r, loc) },
-		func(tx *store.Tx, id store.ContactID, ev store.Event) (bool, error) {
-			ev.ContactID = id
-			_, created, err := tx.AddEvent(ev)
-			return created, err
-		}), nil
-}
-
-func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, error) {
-	ev := store.Event{Type: t.get(r, "type"), ExternalID: t.get(r, "external_id")}
-	if ev.Type == "" {
-		ev.Type = t.defaults["type"]
-	}
-	if ev.Type == "" {
-		return store.Event{}, errors.New("type is empty")
-	}
-	at, err := parseWhen(t.get(r, "at"), loc)
-	if err != nil {
-		return store.Event{}, err
-	}
-	ev.At = at
-	if v := t.get(r, "amount"); v != "" {
-		a, err := parseAmount(v)
-		if err != nil {
-			return store.Event{}, err
-		}
-		ev.Amount = &a
-	}
-	return ev, nil
-}
-
-// contactRows builds the rows of a file whose "contact" column names an
-// existing contact by any key: parse reads the rest of the row, add writes
-// it for the contact found inside the transaction. The import reports a
-// row add found already stored (created false) as unchanged.
-func contactRows[T any](cfg *Config, t *csvTable, parse func(csvRow) (T, error), add func(tx *store.Tx, id store.ContactID, v T) (bool, error)) rowBuilder {
-	keys := newContactKeys(cfg.Business.DefaultRegion)
-	return func(r csvRow) (pendingRow, error) {
-		key := t.get(r, "contact")
-		if key == "" {
-			return pendingRow{}, errors.New("contact is empty")
-		}
-		v, err := parse(r)
-		if err != nil {
-			return pendingRow{}, err
-		}
-		phone := keys.phone(key)
-		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
-			id, err := tx.ContactIDByKey(key, phone)
-			if err != nil {
-				return store.Unchanged, err
-			}
-			created, err := add(tx, id, v)
-			if created {
-				return store.Created, err
-			}
-			return store.Unchanged, err
-		}}, nil
-	}
-}
-
-var responseColumns = map[string]string{
-	"contact": "contact", "contact_id": "contact", "customer": "contact", "client": "contact",
-	"score": "score", "note": "score", "nps": "score",
-	"comment": "comment", "commentaire": "comment", "verbatim": "comment",
-	"date": "date", "at": "date", "received": "date",
-}
-
-func (c *cli) cmdResponsesImport(ctx context.Context, args []string) int {
-	return c.runImport(ctx, "responses import", args, responseColumns, buildResponseRows, "responses")
-}
-
-func buildResponseRows(cfg *Config, t *csvTable) (rowBuilder, error) {
-	if err := requireColumns(t, "contact", "score", "date"); err != nil {
-		return nil, err
-	}
-	loc := cfg.location()
-	return contactRows(cfg, t,
-		func(r csvRow) (store.Response, error) { return responseFromRow(t, r, loc) },
-		func(tx *store.Tx, id store.ContactID, resp store.Response) (bool, error) {
-			resp.ContactID = id
-			resp.Key = historyKey(resp)
-			_, created, err := tx.AddResponse(resp)
-			return created, err
-		}), nil
-}
-
-func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, error) {
-	raw := t.get(r, "score")
-	score, err := strconv.Atoi(raw)
-	if err != nil {
-		return store.Response{}, fmt.Errorf("score %q is not a whole number from 0 to 10", raw)
-	}
-	if !nps.ValidScore(score) {
-		return store.Response{}, fmt.Errorf("score %d is outside 0-10", score)
-	}
-	at, err := parseWhen(t.get(r, "date"), loc)
-	if err != nil {
-		return store.Response{}, err
-	}
-	return store.Response{Score: score, Comment: t.get(r, "comment"), Received: at, Source: store.SourceImport}, nil
-}
-
-// historyKey identifies an imported answer by what it says, so importing
-// the same history file twice counts each answer once. It starts with the
-// time so that a history sorted by date, as exports are, appends to the key
-// index instead of scattering writes across it.
-func historyKey(r store.Response) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", r.ContactID, r.Received.UTC().Format(time.RFC3339Nano), r.Score, r.Comment)
-	return "import:" + r.Received.UTC().Format("20060102T150405.000000000") + ":" + hex.EncodeToString(h.Sum(nil))[:24]
-}
-
-func requireColumns(t *csvTable, cols ...string) error {
-	var missing []string
-	for _, c := range cols {
-		if _, ok := t.columns[c]; !ok {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s line 1: missing column(s) %s (the header has %s)", t.name, strings.Join(missing, ", "), strings.Join(t.header, ", "))
-	}
-	return nil
-}
-
-// phoneKey normalizes a contact key that may be a phone number, so that
-// "06 12 34 56 78" finds +33612345678; "" when it is not one.
-func phoneKey(key, region string) string {
-	if strings.Contains(key, "@") {
-		return ""
-	}
-	p, err := normalizePhone(key, region)
-	if err != nil {
-		return ""
-	}
-	return p
-}
-
-// parseWhen reads a date or a time as people and exports write them. A date
-// or a time without a zone is in the business's time zone.
-func parseWhen(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, errors.New("date is empty")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", s)
-}
-
-// parseAmount accepts "12.50" and the French "12,50".
-func parseAmount(s string) (float64, error) {
-	v := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	if !strings.Contains(v, ".") {
-		v = strings.Replace(v, ",", ".", 1)
-	}
-	a, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("amount %q is not a number", s)
-	}
-	return a, nil
-}
-
-func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
-	fs, config := c.flags("events add")
-	key := fs.String("contact", "", "the contact: id (c42), external id, email or phone (required)")
-	typ := fs.String("type", "", "event type, such as purchase (required)")
-	at := fs.String("at", "", "when it happened: YYYY-MM-DD[ HH:MM] in the business time zone, or RFC 3339 (default now)")
-	id := fs.String("id", "", "external id: the same id recorded twice is one event")
-	amount := fs.String("amount", "", "amount of the purchase")
-	if _, err := parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	if *key == "" || *typ == "" {
-		fmt.Fprintln(c.stderr, "npsd events add: --contact and --type are required")
-		return exitUnusable
-	}
-	return c.withStore(*config, func(cfg *Config, st *store.Store) int {
-		ev := store.Event{Type: *typ, ExternalID: *id, At: c.now()}
-		var err error
-		if *at != "" {
-			if ev.At, err = parseWhen(*at, cfg.location()); err != nil {
-				fmt.Fprintf(c.stderr, "npsd events add: --at: %v\n", err)
-				return exitUnusable
-			}
-		}
-		if *amount != "" {
-			a, err := parseAmount(*amount)
-			if err != nil {
-				fmt.Fprintf(c.stderr, "npsd events add: --amount: %v\n", err)
-				return exitUnusable
-			}
-			ev.Amount = &a
-		}
-		var saved store.Event
-		var created bool
-		err = st.Update(ctx, func(tx *store.Tx) error {
-			id, err := tx.ContactIDByKey(*key, phoneKey(*key, cfg.Business.DefaultRegion))
-			if err != nil {
-				return err
-			}
-			ev := ev
-			ev.ContactID = id
-			saved, created, err = tx.AddEvent(ev)
-			return err
-		})
-		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd events add: %v\n", err)
-			return exitPartial
-		}
-		if created {
-			fmt.Fprintf(c.stdout, "event %s recorded: %s for contact %s at %s\n", saved.ID, saved.Type, saved.ContactID, saved.At.In(cfg.location()).Format(time.RFC3339))
-		} else {
-			fmt.Fprintf(c.stdout, "event %s was already recorded with external id %s: nothing changed\n", saved.ID, saved.ExternalID)
-		}
-		return exitOK
-	})
 }

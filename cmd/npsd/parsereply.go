@@ -16,7 +16,7 @@ import (
 func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
 	fs, _ := c.flags("parse-reply")
 	channel := fs.String("channel", "sms", "sms (the message body) or email (a raw RFC 5322 message)")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
 	var reply inbound.Reply

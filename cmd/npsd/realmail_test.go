@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/testpeers"
 )
 
@@ -126,7 +127,7 @@ Le samedi, Boulangerie Martin <avis@boulangerie.test> a écrit :
 	}
 	r := e.npsd("responses", "export", "--format", "json")
 	e.want(r, exitOK, nil, nil)
-	var rows []exportRow
+	var rows []report.ExportRow
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatalf("export: %v\n%s", err, r.stdout)
 	}

@@ -1,4 +1,8 @@
-package main
+// Package shopapi owns the HTTP API for the shop's systems (a point of
+// sale, an online shop, Zapier or n8n): contacts and events in, the report
+// and the responses out, each call with a bearer token. The HTTP server in
+// inbound mounts its routes.
+package shopapi
 
 import (
 	"crypto/subtle"
@@ -11,7 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/csvimport"
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
 )
 
@@ -19,12 +25,22 @@ import (
 // shop, Zapier or n8n): contacts and events in, the report and the
 // responses out. Every call needs a bearer token from http.api_tokens_file.
 type api struct {
-	cfg    *Config
-	st     *store.Store
-	tokens []string
-	now    func() time.Time
-	log    *slog.Logger
+	Options
 }
+
+// Options are what the API needs: the store, the business's phone region
+// and time zone, the bearer tokens that open it, a clock and a logger.
+type Options struct {
+	Store    *store.Store
+	Region   string
+	Location *time.Location
+	Tokens   []string
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Routes returns the API's handlers by pattern, for the HTTP server.
+func Routes(o Options) map[string]http.Handler { return (&api{o}).routes() }
 
 // routes returns the API's handlers by pattern, for the HTTP server.
 func (a *api) routes() map[string]http.Handler {
@@ -54,7 +70,7 @@ func (a *api) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		valid := false
-		for _, t := range a.tokens {
+		for _, t := range a.Tokens {
 			if ok && subtle.ConstantTimeCompare([]byte(tok), []byte(t)) == 1 {
 				valid = true
 			}
@@ -98,45 +114,16 @@ type contactInput struct {
 	Attributes map[string]string `json:"attributes"`
 }
 
-// contact checks an API contact with the rules of the CSV import.
+// contact checks an API contact with the one contact rule.
 func (a *api) contact(in contactInput) (store.Contact, *apiError) {
-	ct := store.Contact{ExternalID: strings.TrimSpace(in.ExternalID), Name: strings.TrimSpace(in.Name)}
-	if e := externalIDError(ct.ExternalID); e != nil {
-		return ct, e
-	}
-	var err error
-	if in.Email != "" {
-		if ct.Email, err = normalizeEmail(in.Email); err != nil {
-			return ct, &apiError{Error: err.Error(), Field: "email"}
+	ct, err := contact.Rule{Region: a.Region}.Check(contact.Fields{ExternalID: in.ExternalID, Name: in.Name, Email: in.Email,
+		Phone: in.Phone, Language: in.Language, Timezone: in.Timezone, Attributes: in.Attributes})
+	if err != nil {
+		var fe *contact.FieldError
+		if errors.As(err, &fe) {
+			return ct, &apiError{Error: fe.Error(), Field: fe.Field}
 		}
-	}
-	if in.Phone != "" {
-		if ct.Phone, err = normalizePhone(in.Phone, a.cfg.Business.DefaultRegion); err != nil {
-			return ct, &apiError{Error: err.Error(), Field: "phone"}
-		}
-	}
-	if ct.Email == "" && ct.Phone == "" && ct.ExternalID == "" {
-		return ct, &apiError{Error: "a contact needs an email, a phone or an external_id", Field: "email"}
-	}
-	if in.Language != "" {
-		if ct.Language, err = normalizeLanguage(in.Language); err != nil {
-			return ct, &apiError{Error: err.Error(), Field: "language"}
-		}
-	}
-	if in.Timezone != "" {
-		if err := validTimezone(in.Timezone); err != nil {
-			return ct, &apiError{Error: err.Error(), Field: "timezone"}
-		}
-		ct.TimeZone = in.Timezone
-	}
-	for k, v := range in.Attributes {
-		if strings.TrimSpace(k) == "" {
-			return ct, &apiError{Error: "attribute names must not be empty", Field: "attributes"}
-		}
-		if ct.Attributes == nil {
-			ct.Attributes = map[string]string{}
-		}
-		ct.Attributes[attributeKey(k)] = strings.TrimSpace(v)
+		return ct, &apiError{Error: err.Error()}
 	}
 	return ct, nil
 }
@@ -175,9 +162,9 @@ func (a *api) postContact(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, e)
 		return
 	}
-	saved, res, err := a.st.UpsertContact(r.Context(), ct)
+	saved, res, err := a.Store.UpsertContact(r.Context(), ct)
 	if err != nil {
-		storeError(w, a.log, err)
+		storeError(w, a.Logger, err)
 		return
 	}
 	status := http.StatusOK
@@ -214,9 +201,9 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, e)
 		return
 	}
-	at := a.now()
+	at := a.Now()
 	if in.At != "" {
-		t, err := parseWhen(in.At, a.cfg.location())
+		t, err := csvimport.ParseWhen(in.At, a.Location)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "at"})
 			return
@@ -238,7 +225,7 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	var saved store.Event
 	var created bool
-	err := a.st.Update(r.Context(), func(tx *store.Tx) error {
+	err := a.Store.Update(r.Context(), func(tx *store.Tx) error {
 		var id store.ContactID
 		if details != nil {
 			c, _, err := tx.UpsertContact(*details)
@@ -248,7 +235,7 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 			id = c.ID
 		} else {
 			var err error
-			if id, err = tx.ContactIDByKey(in.Contact, phoneKey(in.Contact, a.cfg.Business.DefaultRegion)); err != nil {
+			if id, err = tx.ContactIDByKey(in.Contact, contact.PhoneKey(in.Contact, a.Region)); err != nil {
 				return err
 			}
 		}
@@ -257,7 +244,7 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		storeError(w, a.log, err)
+		storeError(w, a.Logger, err)
 		return
 	}
 	status, result := http.StatusCreated, "created"
@@ -270,27 +257,8 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 // getReport answers what `npsd report --format json` prints.
 func (a *api) getReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	loc := a.cfg.location()
-	tq := store.TallyQuery{Campaign: q.Get("campaign"), By: attributeKey(q.Get("by"))}
-	var err error
-	if tq.From, err = parseBound(q.Get("from"), loc, false); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "from"})
-		return
-	}
-	if tq.To, err = parseBound(q.Get("to"), loc, true); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "to"})
-		return
-	}
-	var rep report
-	if unit := periodUnit(tq.By); unit != "" {
-		rep, err = periodReport(a.st, tq, unit, loc, a.now())
-	} else {
-		var res store.TallyResult
-		res, err = a.st.Tally(tq)
-		rep = buildReport(res, q.Get("from"), q.Get("to"), tq.Campaign, tq.By)
-	}
-	if err != nil {
-		storeError(w, a.log, err)
+	rep, err := report.Build(a.Store, report.Query{From: q.Get("from"), To: q.Get("to"), Campaign: q.Get("campaign"), By: q.Get("by")}, a.Location, a.Now())
+	if a.refused(w, err) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -301,47 +269,24 @@ func (a *api) getReport(w http.ResponseWriter, r *http.Request) {
 // following page.
 func (a *api) getResponses(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	loc := a.cfg.location()
-	from, err := parseBound(q.Get("from"), loc, false)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "from"})
+	e, err := report.Responses(a.Store, report.ExportQuery{From: q.Get("from"), To: q.Get("to"), DefaultStart: a.Now().AddDate(0, 0, -90), Limit: 10000}, a.Location)
+	if a.refused(w, err) {
 		return
 	}
-	to, err := parseBound(q.Get("to"), loc, true)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "to"})
-		return
+	writeJSON(w, http.StatusOK, map[string]any{"responses": e.Rows, "next": e.Next})
+}
+
+// refused answers a report's error: a bound that cannot be read is the
+// caller's (400, naming the field), anything else the store's.
+func (a *api) refused(w http.ResponseWriter, err error) bool {
+	var bound *report.BoundError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &bound):
+		writeJSON(w, http.StatusBadRequest, apiError{Error: bound.Err.Error(), Field: bound.Field})
+	default:
+		storeError(w, a.Logger, err)
 	}
-	if from.IsZero() && q.Get("from") == "" {
-		from = a.now().AddDate(0, 0, -90)
-	}
-	const limit = 10000
-	rows := []exportRow{}
-	next := ""
-	errStop := errors.New("page full")
-	err = a.st.View(func(tx *store.Tx) error {
-		return tx.ScanResponses(from, to, func(rs store.ResponseSummary) error {
-			if len(rows) == limit {
-				next = rs.Received.Format(time.RFC3339Nano)
-				return errStop
-			}
-			resp, err := tx.Response(rs.ID)
-			if err != nil {
-				return err
-			}
-			cat, _ := nps.CategoryOf(resp.Score)
-			row := exportRow{Response: resp.ID.String(), Received: resp.Received.In(loc), Score: resp.Score, Category: cat.String(), Comment: resp.Comment,
-				Channel: string(resp.Channel), Source: resp.Source, Campaign: resp.Campaign, Contact: resp.ContactID.String()}
-			if ct, err := tx.Contact(resp.ContactID); err == nil {
-				row.ExternalID, row.Name, row.Email, row.Phone, row.Attributes = ct.ExternalID, ct.Name, ct.Email, ct.Phone, ct.Attributes
-			}
-			rows = append(rows, row)
-			return nil
-		})
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		storeError(w, a.log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"responses": rows, "next": next})
+	return true
 }

@@ -1,4 +1,4 @@
-package main
+package shopapi
 
 import (
 	"context"
@@ -16,21 +16,21 @@ import (
 )
 
 func TestAPI(t *testing.T) {
-	e := newEnv(t)
-	cfg, err := loadConfig(filepath.Join(e.dir, "config.yaml"), func(string) string { return "" })
+	dir := t.TempDir()
+	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.Open(store.Options{Path: filepath.Join(dir, "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	token := strings.Repeat("k", 32)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	a := &api{cfg: cfg, st: st, tokens: []string{token}, now: func() time.Time { return now }, log: slog.New(slog.DiscardHandler)}
+	routes := Routes(Options{Store: st, Region: "FR", Location: paris, Tokens: []string{token}, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
 	mux := http.NewServeMux()
-	for p, h := range a.routes() {
+	for p, h := range routes {
 		mux.Handle(p, h)
 	}
 	srv := httptest.NewServer(mux)

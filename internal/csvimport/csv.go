@@ -1,4 +1,4 @@
-package main
+package csvimport
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/npsd/npsd/internal/contact"
 )
 
 // csvTable is a whole CSV file read and checked before anything is written,
@@ -106,7 +108,7 @@ func readCSV(name string, data []byte, encoding string, aliases map[string]strin
 		canon, known := aliases[foldHeader(h)]
 		if !known {
 			t.extra = append(t.extra, h)
-			canon = "attr:" + attributeKey(h)
+			canon = "attr:" + contact.AttributeKey(h)
 		}
 		if j, dup := t.columns[canon]; dup {
 			return nil, unusable("%s line 1: columns %d (%q) and %d (%q) both mean %s", name, j+1, header[j], i+1, h, strings.TrimPrefix(canon, "attr:"))

@@ -1,62 +1,50 @@
-package main
+package app
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/store"
 )
 
-func TestTokenScopesFile(t *testing.T) {
-	e := newEnv(t)
-	path := e.file("tokens", "# the till\nplain-token-0123456789\napi:api-token-0123456789\nadmin: admin-token-0123456789\nmetrics:metrics-token-0123456789\n\n")
-	got, err := apiTokens(path)
-	if err != nil {
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got.api, []string{"plain-token-0123456789", "api-token-0123456789"}) ||
-		!slices.Equal(got.admin, []string{"admin-token-0123456789"}) ||
-		!slices.Equal(got.metrics, []string{"metrics-token-0123456789"}) {
-		t.Errorf("scopes = %+v", got)
-	}
-	for content, want := range map[string]string{
-		"amdin:admin-token-0123456789\n": `line 1: unknown scope "amdin"`,
-		"# x\nadmin:short\n":             "line 2: token shorter than 16 characters",
-	} {
-		if _, err := apiTokens(e.file("bad", content)); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: error %v, want %q", content, err, want)
-		}
-	}
+	return path
 }
 
 // TestTokenScopesCrossing: each kind of token opens its own door and no
 // other, through the routes the daemon serves.
 func TestTokenScopesCrossing(t *testing.T) {
-	e := newEnv(t)
+	dir := t.TempDir()
 	hash, _ := bcrypt.GenerateFromPassword([]byte("croissant"), bcrypt.MinCost)
-	e.file("tokens", "plain-token-0123456789\nadmin:admin-token-0123456789\nmetrics:metrics-token-0123456789\n")
-	e.file("config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\nhttp:\n  listen: 127.0.0.1:0\n  admin_password_hash: \""+string(hash)+"\"\n  api_tokens_file: "+filepath.Join(e.dir, "tokens")+"\n")
-	cfg, err := loadConfig(filepath.Join(e.dir, "config.yaml"), func(string) string { return "" })
+	writeFile(t, dir, "tokens", "plain-token-0123456789\nadmin:admin-token-0123456789\nmetrics:metrics-token-0123456789\n")
+	writeFile(t, dir, "config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\nhttp:\n  listen: 127.0.0.1:0\n  admin_password_hash: \""+string(hash)+"\"\n  api_tokens_file: "+filepath.Join(dir, "tokens")+"\n")
+	cfg, err := config.Load(filepath.Join(dir, "config.yaml"), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd.db"), Logger: log})
+	st, err := store.Open(store.Options{Path: filepath.Join(dir, "npsd.db"), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c := &cli{now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
-	sched, err := c.newScheduler(cfg, st, log)
+	wire := wiring{now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
+	sched, err := wire.newScheduler(cfg, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +52,11 @@ func TestTokenScopesCrossing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := loadTemplates(cfg)
+	tpl, err := LoadTemplates(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _, err := c.newInbound(cfg, st, sign, log, func() {}, nil, newMetrics(st), tpl, sched.Timing(), nil)
+	srv, _, err := wire.newInbound(cfg, st, sign, log, func() {}, nil, newMetrics(st), tpl, sched.Timing(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bufio"
@@ -15,21 +15,21 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// TestConfigErrors loads each file in testdata/config: its first line says
+// TestConfigErrors loads each file in testdata: its first line says
 // the problem it must produce ("# want: ..."), and that problem must be the
 // only one, so each file tests one rule.
 func TestConfigErrors(t *testing.T) {
-	files, err := filepath.Glob("testdata/config/*.yaml")
+	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no testdata: %v", err)
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			want := firstLineWant(t, f)
-			_, err := loadConfig(f, envOf(nil))
-			var ce *ConfigError
+			_, err := Load(f, envOf(nil))
+			var ce *Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("loadConfig = %v, want a *ConfigError", err)
+				t.Fatalf("loadConfig = %v, want a *Error", err)
 			}
 			if len(ce.Problems) != 1 {
 				t.Fatalf("got %d problems, want exactly 1:\n%v", len(ce.Problems), err)
@@ -63,8 +63,8 @@ func firstLineWant(t *testing.T, path string) string {
 func TestConfigManyProblemsAtOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(path, []byte("business:\n  nmae: x\n  language: de\nemail:\n  transport: smtp\n  smtp:\n    port: 0\n"), 0o600)
-	_, err := loadConfig(path, envOf(nil))
-	var ce *ConfigError
+	_, err := Load(path, envOf(nil))
+	var ce *Error
 	if !errors.As(err, &ce) {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestConfigManyProblemsAtOnce(t *testing.T) {
 func TestConfigExampleIsValid(t *testing.T) {
 	// Every key must be valid as shipped, with no secret to provide: the
 	// README runs npsd on it.
-	cfg, err := loadConfig("../../config.example.yaml", envOf(nil))
+	cfg, err := Load("../../config.example.yaml", envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ sms:
     auth_token: ${NPSD_TWILIO_AUTH_TOKEN}
     from: "+15145550100"
 `), 0o600)
-	cfg, err := loadConfig(path, envOf(map[string]string{
+	cfg, err := Load(path, envOf(map[string]string{
 		"NPSD_SMTP_PASSWORD":     "pa$$word",
 		"NPSD_TWILIO_AUTH_TOKEN": "tok",
 		"CREDENTIALS_DIRECTORY":  dir,
@@ -138,12 +138,12 @@ func TestConfigDefaultsAndPaths(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "data"), 0o700)
 	path := filepath.Join(dir, "config.yaml")
 	os.WriteFile(path, []byte("store:\n  path: data/npsd.db\nhttp:\n  listen: \"127.0.0.1:${PORT}\"\nemail:\n  smtp:\n    port: ${SMTP_PORT}\n"), 0o600)
-	cfg, err := loadConfig(path, envOf(map[string]string{"PORT": "9000", "SMTP_PORT": "2525"}))
+	cfg, err := Load(path, envOf(map[string]string{"PORT": "9000", "SMTP_PORT": "2525"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Store.Path != filepath.Join(dir, "data", "npsd.db") || cfg.storeDirIsDefault {
-		t.Errorf("store.path = %q (default %v), want it beside the config file", cfg.Store.Path, cfg.storeDirIsDefault)
+	if cfg.Store.Path != filepath.Join(dir, "data", "npsd.db") || cfg.StoreDirIsDefault {
+		t.Errorf("store.path = %q (default %v), want it beside the config file", cfg.Store.Path, cfg.StoreDirIsDefault)
 	}
 	if cfg.HTTP.Listen != "127.0.0.1:9000" || cfg.Email.SMTP.Port != 2525 {
 		t.Errorf("env expansion: listen %q, smtp port %d", cfg.HTTP.Listen, cfg.Email.SMTP.Port)
@@ -156,13 +156,13 @@ func TestConfigDefaultsAndPaths(t *testing.T) {
 	}
 	// An empty file is the defaults.
 	os.WriteFile(path, nil, 0o600)
-	if _, err := loadConfig(path, envOf(nil)); err != nil {
+	if _, err := Load(path, envOf(nil)); err != nil {
 		t.Errorf("empty config: %v", err)
 	}
 }
 
 func TestSecretsAreRedacted(t *testing.T) {
-	cfg := defaultConfig()
+	cfg := Defaults()
 	cfg.SMS.Twilio.AuthToken = "tok-123456"
 	for _, s := range []string{
 		fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg),
@@ -178,13 +178,13 @@ func TestFindConfig(t *testing.T) {
 	dir := t.TempDir()
 	explicit := filepath.Join(dir, "npsd.yaml")
 	os.WriteFile(explicit, nil, 0o600)
-	if got, err := findConfig(explicit, envOf(nil)); err != nil || got != explicit {
+	if got, err := Find(explicit, envOf(nil)); err != nil || got != explicit {
 		t.Errorf("flag: %q %v", got, err)
 	}
-	if got, err := findConfig("", envOf(map[string]string{"NPSD_CONFIG": explicit})); err != nil || got != explicit {
+	if got, err := Find("", envOf(map[string]string{"NPSD_CONFIG": explicit})); err != nil || got != explicit {
 		t.Errorf("env: %q %v", got, err)
 	}
-	if _, err := findConfig(filepath.Join(dir, "missing.yaml"), envOf(nil)); err == nil || !strings.Contains(err.Error(), "--config") {
+	if _, err := Find(filepath.Join(dir, "missing.yaml"), envOf(nil)); err == nil || !strings.Contains(err.Error(), "--config") {
 		t.Errorf("a missing --config file must be an error naming the flag: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"net/http"
@@ -21,6 +21,11 @@ type metrics struct {
 	responses *prometheus.CounterVec
 	forged    prometheus.Counter
 	imapErrs  prometheus.Counter
+	// reloadOK and reloadAt say whether the last config load worked and
+	// when one last did, as alertmanager's reload series do: a reload
+	// refused for a typo shows on a dashboard, not only in the journal.
+	reloadOK prometheus.Gauge
+	reloadAt prometheus.Gauge
 }
 
 func newMetrics(st *store.Store) *metrics {
@@ -43,11 +48,17 @@ func newMetrics(st *store.Store) *metrics {
 			Name: "npsd_imap_errors_total", Help: "IMAP sessions that ended in an error.",
 		}),
 	}
+	m.reloadOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "npsd_config_last_reload_successful", Help: "Whether the last config load (start or reload) worked: 1 or 0.",
+	})
+	m.reloadAt = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "npsd_config_last_reload_success_timestamp_seconds", Help: "When the running config was loaded.",
+	})
 	storeFailures := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "npsd_store_write_failures_total", Help: "Store transactions that failed to commit (disk full, I/O error); their callers were told to retry.",
 	}, func() float64 { return float64(st.WriteFailures()) })
 	depth := prometheus.NewDesc("npsd_outbox_jobs", "Outbox jobs by state.", []string{"state"}, nil)
-	m.reg.MustRegister(m.messages, m.latency, m.responses, m.forged, m.imapErrs, storeFailures,
+	m.reg.MustRegister(m.reloadOK, m.reloadAt, m.messages, m.latency, m.responses, m.forged, m.imapErrs, storeFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{st: st, desc: depth})
 	return m
@@ -82,4 +93,14 @@ func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range []store.JobState{store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled} {
 		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
+}
+
+// reloaded records a config load, at start or on reload.
+func (m *metrics) reloaded(ok bool) {
+	if !ok {
+		m.reloadOK.Set(0)
+		return
+	}
+	m.reloadOK.Set(1)
+	m.reloadAt.SetToCurrentTime()
 }

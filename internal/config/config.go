@@ -1,11 +1,10 @@
-package main
+package config
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/npsd/npsd/internal/textdist"
 	"io"
 	"io/fs"
 	"maps"
@@ -17,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/npsd/npsd/internal/textdist"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -44,9 +45,9 @@ type Config struct {
 
 	// File is the file the config was read from; "" for the built-in defaults.
 	File string `yaml:"-"`
-	// storeDirIsDefault is true when store.path was not set, so the store
+	// StoreDirIsDefault is true when store.path was not set, so the store
 	// may create its default folder.
-	storeDirIsDefault bool
+	StoreDirIsDefault bool `yaml:"-"`
 }
 
 type BusinessConfig struct {
@@ -243,9 +244,9 @@ func (s Secret) MarshalJSON() ([]byte, error)  { return json.Marshal(s.String())
 // Reveal returns the secret itself, for the one place that must send it.
 func (s Secret) Reveal() string { return string(s) }
 
-// defaultConfig is what npsd runs on with no file at all: a local bbolt file,
+// Defaults is what npsd runs on with no file at all: a local bbolt file,
 // messages written to folders instead of sent, the HTTP server on loopback.
-func defaultConfig() Config {
+func Defaults() Config {
 	return Config{
 		Business: BusinessConfig{
 			Name:          "My Business",
@@ -286,7 +287,7 @@ func defaultConfig() Config {
 		Outbox:            OutboxConfig{Workers: 4, MaxAttempts: 10, BackoffMax: Duration(6 * time.Hour)},
 		Log:               LogConfig{Format: "auto", Level: "info"},
 		ShutdownTimeout:   Duration(10 * time.Second),
-		storeDirIsDefault: true,
+		StoreDirIsDefault: true,
 	}
 }
 
@@ -304,14 +305,14 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s: %s", p.Key, p.Msg)
 }
 
-// ConfigError lists every problem found in a config file, so an installer
+// Error lists every problem found in a config file, so an installer
 // fixes them all in one go rather than one per restart.
-type ConfigError struct {
+type Error struct {
 	File     string
 	Problems []Problem
 }
 
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	name := e.File
 	if name == "" {
@@ -329,10 +330,10 @@ func (e *ConfigError) Error() string {
 // NPSD_CONFIG names one.
 var configSearch = []string{"config.yaml", "/etc/npsd/config.yaml"}
 
-// findConfig returns the config file to read: the flag, then NPSD_CONFIG,
+// Find returns the config file to read: the flag, then NPSD_CONFIG,
 // then the first of configSearch that exists, else "" for the defaults. A
 // file named explicitly must exist.
-func findConfig(flagValue string, getenv func(string) string) (string, error) {
+func Find(flagValue string, getenv func(string) string) (string, error) {
 	for _, named := range []struct{ from, path string }{{"--config", flagValue}, {"NPSD_CONFIG", getenv("NPSD_CONFIG")}} {
 		if named.path == "" {
 			continue
@@ -352,11 +353,11 @@ func findConfig(flagValue string, getenv func(string) string) (string, error) {
 	return "", nil
 }
 
-// loadConfig reads, expands and validates a config file; path "" gives the
-// defaults. The error, when not nil, is a *ConfigError listing every problem
+// Load reads, expands and validates a config file; path "" gives the
+// defaults. The error, when not nil, is a *Error listing every problem
 // or an error reading the file.
-func loadConfig(path string, getenv func(string) string) (*Config, error) {
-	cfg := defaultConfig()
+func Load(path string, getenv func(string) string) (*Config, error) {
+	cfg := Defaults()
 	baseDir, err := os.Getwd()
 	if err != nil {
 		return nil, err
@@ -374,9 +375,9 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 		cfg.File, baseDir = abs, filepath.Dir(abs)
 		defaultStore := cfg.Store.Path
 		if err := l.decodeFile(data, &cfg); err != nil {
-			return nil, &ConfigError{File: cfg.File, Problems: []Problem{{Key: "(file)", Msg: err.Error()}}}
+			return nil, &Error{File: cfg.File, Problems: []Problem{{Key: "(file)", Msg: err.Error()}}}
 		}
-		cfg.storeDirIsDefault = cfg.Store.Path == defaultStore
+		cfg.StoreDirIsDefault = cfg.Store.Path == defaultStore
 	}
 	cfg.resolvePaths(baseDir)
 	l.readSecretFiles(&cfg)
@@ -394,7 +395,7 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
-		return &cfg, &ConfigError{File: cfg.File, Problems: l.problems}
+		return &cfg, &Error{File: cfg.File, Problems: l.problems}
 	}
 	return &cfg, nil
 }
@@ -636,7 +637,7 @@ func closest(s string, candidates []string) string {
 }
 
 // location is the business's time zone; validation has already checked it.
-func (c *Config) location() *time.Location {
+func (c *Config) Location() *time.Location {
 	loc, err := time.LoadLocation(c.Business.Timezone)
 	if err != nil {
 		return time.UTC

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/scheduler"
 )
 
@@ -26,13 +27,13 @@ func (c *Config) validate(lines map[string]int) []Problem {
 
 	b := c.Business
 	v.check(strings.TrimSpace(b.Name) != "", "business.name", "must not be empty: it is in every message")
-	if err := validTimezone(b.Timezone); err != nil {
+	if err := contact.Timezone(b.Timezone); err != nil {
 		v.add("business.timezone", "%v", err)
 	}
-	if _, err := normalizeLanguage(b.Language); err != nil {
+	if _, err := contact.Language(b.Language); err != nil {
 		v.add("business.language", "%v", err)
 	}
-	v.check(validRegion(b.DefaultRegion), "business.default_region", "%q is not a region code (use two capital letters such as FR, CA or US)", b.DefaultRegion)
+	v.check(contact.ValidRegion(b.DefaultRegion), "business.default_region", "%q is not a region code (use two capital letters such as FR, CA or US)", b.DefaultRegion)
 	if b.ReviewURL != "" {
 		v.url("business.review_url", b.ReviewURL)
 	}
@@ -40,7 +41,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 	v.check(b.BenchmarkNPS == nil || *b.BenchmarkNPS >= -100 && *b.BenchmarkNPS <= 100, "business.benchmark_nps", "must be between -100 and 100")
 
 	v.check(c.Store.Path != "", "store.path", "must not be empty")
-	if c.Store.Path != "" && !c.storeDirIsDefault {
+	if c.Store.Path != "" && !c.StoreDirIsDefault {
 		dir := filepath.Dir(c.Store.Path)
 		if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 			v.add("store.path", "folder %s does not exist: create it (mode 0700)", dir)
@@ -61,7 +62,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		}
 	}
 	if f := c.HTTP.APITokensFile; f != "" {
-		if _, err := apiTokens(f); err != nil {
+		if _, err := ReadTokens(f); err != nil {
 			v.add("http.api_tokens_file", "%v", err)
 		}
 	}
@@ -108,7 +109,7 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		case t.From == "" && t.MessagingServiceSID == "":
 			v.add("sms.twilio.from", "set from (a number in E.164 form) or messaging_service_sid")
 		case t.From != "":
-			if _, err := normalizePhone(t.From, ""); err != nil || !strings.HasPrefix(t.From, "+") {
+			if _, err := contact.Phone(t.From, ""); err != nil || !strings.HasPrefix(t.From, "+") {
 				v.add("sms.twilio.from", "must be a phone number in E.164 form such as +15145550100")
 			}
 		}
@@ -130,11 +131,11 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		seen[ch] = true
 	}
 	v.check(sv.MinDaysBetween >= 0, "surveys.min_days_between", "must be 0 or more")
-	if _, err := sendWindow(sv.SendWindow); err != nil {
+	if _, err := sv.SendWindow.Window(); err != nil {
 		v.add("surveys.send_window", "%v", err)
 	}
 	for i, b := range sv.Blackout {
-		if _, err := blackout(b); err != nil {
+		if _, err := b.Blackout(); err != nil {
 			v.add(fmt.Sprintf("surveys.blackout[%d]", i), "%v", err)
 		}
 	}
@@ -275,7 +276,7 @@ func (v *validator) url(key, s string) {
 }
 
 func (v *validator) email(key, s string) {
-	if _, err := normalizeEmail(s); err != nil {
+	if _, err := contact.Email(s); err != nil {
 		v.add(key, "%v", err)
 	}
 }

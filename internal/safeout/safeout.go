@@ -1,4 +1,9 @@
-package main
+// Package safeout owns how customers' words leave npsd for the owner's
+// screen and files. Customers write the comments, names and attributes that the CLI prints and
+// exports, so this package treats them as hostile: a comment must not run as a
+// spreadsheet formula, must not drive the owner's terminal, and must not land
+// in a file that other users of the machine can read.
+package safeout
 
 import (
 	"bytes"
@@ -12,12 +17,7 @@ import (
 	"unicode/utf8"
 )
 
-// Customers write the comments, names and attributes that the CLI prints and
-// exports, so this file treats them as hostile: a comment must not run as a
-// spreadsheet formula, must not drive the owner's terminal, and must not land
-// in a file that other users of the machine can read.
-
-// spreadsheetSafe returns cell prefixed with a single quote when a
+// SpreadsheetSafe returns cell prefixed with a single quote when a
 // spreadsheet would run it as a formula (OWASP "CSV Injection"): it starts
 // with =, @, a tab or a carriage return, or with + or - followed by anything
 // but a plain number. Leading spaces are looked through, because some
@@ -25,7 +25,7 @@ import (
 // before deciding; quoting a comment such as " =)" costs nothing. Signed
 // numbers stay as they are so that phones (+33612345678, also written
 // "+33 6 12 34 56 78") and an NPS of -20 remain readable numbers.
-func spreadsheetSafe(cell string) string {
+func SpreadsheetSafe(cell string) string {
 	if cell == "" {
 		return cell
 	}
@@ -73,7 +73,7 @@ func isPlainNumber(s string) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// terminalText removes from s what a terminal would act on instead of
+// TerminalText removes from s what a terminal would act on instead of
 // showing: escape sequences (CSI such as colours and cursor moves, OSC such as
 // window titles and hyperlinks, and the other ESC forms), C0 controls, DEL,
 // C1 controls (U+0080–U+009F, whose U+009B and U+009D start sequences of
@@ -83,7 +83,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // would break a table's columns). Line breaks (\n, \r\n, a lone \r) stay as
 // \n when multiLine is set, and become a space otherwise: a space, not
 // nothing, so that two words on two lines do not run together.
-func terminalText(s string, multiLine bool) string {
+func TerminalText(s string, multiLine bool) string {
 	if isPrintable(s) {
 		return s
 	}
@@ -128,7 +128,7 @@ func isPrintable(s string) bool {
 	return true
 }
 
-// isControl reports the runes terminalText drops on their own: C0, DEL, C1
+// isControl reports the runes TerminalText drops on their own: C0, DEL, C1
 // and the bidi formatting characters.
 func isControl(r rune) bool {
 	return r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
@@ -192,16 +192,16 @@ func controlStringLength(s string) int {
 // is often read with cat or less, and spreadsheets have no use for them;
 // line breaks stay, the CSV quotes them) and no formula.
 func csvCell(s string) string {
-	return spreadsheetSafe(terminalText(s, true))
+	return SpreadsheetSafe(TerminalText(s, true))
 }
 
-// safeCSVWriter writes records whose every cell went through csvCell, so no
+// CSVWriter writes records whose every cell went through csvCell, so no
 // export can forget a column.
-type safeCSVWriter struct{ *csv.Writer }
+type CSVWriter struct{ *csv.Writer }
 
-func newSafeCSVWriter(w io.Writer) safeCSVWriter { return safeCSVWriter{csv.NewWriter(w)} }
+func NewCSVWriter(w io.Writer) CSVWriter { return CSVWriter{csv.NewWriter(w)} }
 
-func (w safeCSVWriter) Write(record []string) error {
+func (w CSVWriter) Write(record []string) error {
 	safe := make([]string, len(record))
 	for i, cell := range record {
 		safe[i] = csvCell(cell)
@@ -209,12 +209,12 @@ func (w safeCSVWriter) Write(record []string) error {
 	return w.Writer.Write(safe)
 }
 
-// writeTerminalJSON encodes v, indented, with the characters encoding/json leaves
+// WriteJSON encodes v, indented, with the characters encoding/json leaves
 // raw but a terminal acts on (DEL, C1 controls, bidi formatting) written as
 // \u escapes. The decoded data is unchanged: outside strings JSON is plain
 // ASCII, so these runes can only be inside strings, where \u is their
 // spelling.
-func writeTerminalJSON(w io.Writer, v any, escapeHTML bool) error {
+func WriteJSON(w io.Writer, v any, escapeHTML bool) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -240,11 +240,11 @@ func escapeJSONControls(b []byte) []byte {
 	return out
 }
 
-// writePrivateFile writes a file that only its owner can read, as it holds
+// WritePrivateFile writes a file that only its owner can read, as it holds
 // customers' data: created with mode 0600, and a file already there with a
 // wider mode is narrowed before anything is written to it. A path that is
 // not a regular file (/dev/stdout, a pipe) is written as it is.
-func writePrivateFile(path string, write func(io.Writer) error) (err error) {
+func WritePrivateFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
@@ -280,13 +280,4 @@ func narrowRegularFile(f *os.File) error {
 		}
 	}
 	return f.Truncate(0)
-}
-
-// output sends a command's result to path, private, or to stdout when path
-// is empty.
-func (c *cli) output(path string, write func(io.Writer) error) error {
-	if path == "" {
-		return write(c.stdout)
-	}
-	return writePrivateFile(path, write)
 }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/csvimport"
+	"github.com/npsd/npsd/store"
+)
+
+func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
+	fs, configFlag := c.flags("events add")
+	key := fs.String("contact", "", "the contact: id (c42), external id, email or phone (required)")
+	typ := fs.String("type", "", "event type, such as purchase (required)")
+	at := fs.String("at", "", "when it happened: YYYY-MM-DD[ HH:MM] in the business time zone, or RFC 3339 (default now)")
+	id := fs.String("id", "", "external id: the same id recorded twice is one event")
+	amount := fs.String("amount", "", "amount of the purchase")
+	if _, err := c.parse(fs, args); err != nil {
+		return exitUnusable
+	}
+	if *key == "" || *typ == "" {
+		fmt.Fprintln(c.stderr, "npsd events add: --contact and --type are required")
+		return exitUnusable
+	}
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		ev := store.Event{Type: *typ, ExternalID: *id, At: c.now()}
+		var err error
+		if *at != "" {
+			if ev.At, err = csvimport.ParseWhen(*at, cfg.Location()); err != nil {
+				fmt.Fprintf(c.stderr, "npsd events add: --at: %v\n", err)
+				return exitUnusable
+			}
+		}
+		if *amount != "" {
+			a, err := csvimport.ParseAmount(*amount)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "npsd events add: --amount: %v\n", err)
+				return exitUnusable
+			}
+			ev.Amount = &a
+		}
+		var saved store.Event
+		var created bool
+		err = st.Update(ctx, func(tx *store.Tx) error {
+			id, err := tx.ContactIDByKey(*key, contact.PhoneKey(*key, cfg.Business.DefaultRegion))
+			if err != nil {
+				return err
+			}
+			ev := ev
+			ev.ContactID = id
+			saved, created, err = tx.AddEvent(ev)
+			return err
+		})
+		if err != nil {
+			fmt.Fprintf(c.stderr, "npsd events add: %v\n", err)
+			return exitPartial
+		}
+		if created {
+			fmt.Fprintf(c.stdout, "event %s recorded: %s for contact %s at %s\n", saved.ID, saved.Type, saved.ContactID, saved.At.In(cfg.Location()).Format(time.RFC3339))
+		} else {
+			fmt.Fprintf(c.stdout, "event %s was already recorded with external id %s: nothing changed\n", saved.ID, saved.ExternalID)
+		}
+		return exitOK
+	})
+}

@@ -1,0 +1,184 @@
+// Package contact owns the one rule for a valid contact: how an email, a
+// phone number, a language and a time zone are read as people type them,
+// and what a contact needs to be kept. The CSV import, the shop's API and
+// the command line all check a contact here, so that a row refused by one
+// is refused by the others with the same words.
+package contact
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/npsd/npsd/store"
+)
+
+// Fields is a contact as a person or a system gave it, before checking.
+type Fields struct {
+	ExternalID string
+	Name       string
+	Email      string
+	Phone      string
+	Language   string
+	Timezone   string
+	Attributes map[string]string
+}
+
+// FieldError names the field that breaks the rule, so that an API answer
+// points at it and an import line says what is wrong.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ErrUnreachable is a contact with nothing to reach or find it by.
+var ErrUnreachable = errors.New("no email and no phone, and no external_id: there is no way to reach or find this contact")
+
+// Rule checks contacts; Region is the business's default phone region,
+// used for numbers typed without a country code.
+type Rule struct {
+	Region string
+}
+
+// Check normalizes f into a store contact or says which field is wrong.
+// A contact needs an email, a phone or an external id, the same rule the
+// store enforces, so that an update by external id alone (a new name) is
+// as valid in a file as in an API call.
+func (r Rule) Check(f Fields) (store.Contact, error) {
+	ct := store.Contact{ExternalID: strings.TrimSpace(f.ExternalID), Name: strings.TrimSpace(f.Name)}
+	if len(ct.ExternalID) > store.MaxExternalID {
+		return ct, &FieldError{"external_id", fmt.Errorf("longer than %d bytes", store.MaxExternalID)}
+	}
+	var err error
+	if strings.TrimSpace(f.Email) != "" {
+		if ct.Email, err = Email(f.Email); err != nil {
+			return ct, &FieldError{"email", err}
+		}
+	}
+	if strings.TrimSpace(f.Phone) != "" {
+		if ct.Phone, err = Phone(f.Phone, r.Region); err != nil {
+			return ct, &FieldError{"phone", err}
+		}
+	}
+	if ct.Email == "" && ct.Phone == "" && ct.ExternalID == "" {
+		return ct, &FieldError{"email", ErrUnreachable}
+	}
+	if strings.TrimSpace(f.Language) != "" {
+		if ct.Language, err = Language(f.Language); err != nil {
+			return ct, &FieldError{"language", err}
+		}
+	}
+	if tz := strings.TrimSpace(f.Timezone); tz != "" {
+		if err := Timezone(tz); err != nil {
+			return ct, &FieldError{"timezone", err}
+		}
+		ct.TimeZone = tz
+	}
+	for k, v := range f.Attributes {
+		if strings.TrimSpace(k) == "" {
+			return ct, &FieldError{"attributes", errors.New("attribute names must not be empty")}
+		}
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if ct.Attributes == nil {
+			ct.Attributes = map[string]string{}
+		}
+		ct.Attributes[AttributeKey(k)] = v
+	}
+	return ct, nil
+}
+
+// AttributeKey is how a column or attribute name is kept as a segment:
+// lower-cased, so "--by city" finds a column headed "City".
+func AttributeKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// Email checks that s is one bare address (no display name, no list) and
+// returns it trimmed.
+func Email(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", fmt.Errorf("invalid email %q", s)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if !strings.Contains(s[at+1:], ".") && s[at+1:] != "localhost" {
+		return "", fmt.Errorf("invalid email %q: the domain has no dot", s)
+	}
+	return s, nil
+}
+
+// Phone parses a phone number as a person types it (spaces, dots, a
+// national 0 prefix) and returns it in E.164 form. Numbers without a
+// country code are read in region, the business's default.
+func Phone(s, region string) (string, error) {
+	s = strings.TrimSpace(s)
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", fmt.Errorf("invalid phone %q: %v", s, err)
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("invalid phone %q: not a valid number in %s", s, regionOf(n, region))
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// PhoneKey reads a key that may be a phone number, so that "06 12 34 56
+// 78" finds +33612345678; "" when it is not one.
+func PhoneKey(key, region string) string {
+	if strings.Contains(key, "@") {
+		return ""
+	}
+	p, err := Phone(key, region)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+func regionOf(n *phonenumbers.PhoneNumber, fallback string) string {
+	if r := phonenumbers.GetRegionCodeForNumber(n); r != "" && r != "ZZ" {
+		return r
+	}
+	return fallback
+}
+
+// languages are the ones npsd has templates for.
+var languages = []string{"fr", "en"}
+
+// Language reads a language as spreadsheets write it (fr-CA, fr_FR, EN)
+// and returns the one the templates know.
+func Language(s string) (string, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	for _, ok := range languages {
+		if l == ok {
+			return l, nil
+		}
+	}
+	return "", fmt.Errorf("unsupported language %q (use %s)", s, strings.Join(languages, " or "))
+}
+
+// Timezone checks an IANA time zone name.
+func Timezone(s string) error {
+	if s == "" {
+		return errors.New("empty time zone")
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return fmt.Errorf("unknown time zone %q (use an IANA name such as Europe/Paris or America/Montreal)", s)
+	}
+	return nil
+}
+
+// ValidRegion reports whether s is a phone region (FR, CA…) npsd can read
+// numbers in.
+func ValidRegion(s string) bool { return phonenumbers.GetSupportedRegions()[s] }

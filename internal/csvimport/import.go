@@ -1,0 +1,343 @@
+package csvimport
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+)
+
+// pendingRow is a checked CSV row waiting to be written. apply runs inside
+// a store transaction and may run more than once (see store.Update).
+type pendingRow struct {
+	line  int
+	apply func(tx *store.Tx) (store.UpsertResult, error)
+}
+
+// rowBuilder checks one CSV row and turns it into a pending write, or says
+// why the row is refused. Builders may keep state across rows (duplicates
+// within the file).
+type rowBuilder func(r csvRow) (pendingRow, error)
+
+type rowError struct {
+	line int
+	err  error
+}
+
+type importStats struct {
+	rows                        int
+	created, updated, unchanged int
+	rejected                    []rowError
+}
+
+func (s *importStats) record(line int, res store.UpsertResult, err error) {
+	switch {
+	case err != nil:
+		s.rejected = append(s.rejected, rowError{line, err})
+	case res == store.Created:
+		s.created++
+	case res == store.Updated:
+		s.updated++
+	default:
+		s.unchanged++
+	}
+}
+
+// Chunk is how many rows are built and queued at once: large enough
+// that the group commit pays one fsync for many rows, small enough that
+// memory stays flat on a million-row file and the progress bar moves.
+const Chunk = 1000
+
+// build turns a chunk of rows into pending writes, recording refusals.
+func (s *importStats) build(t *csvTable, rows []csvRow, build rowBuilder) []pendingRow {
+	pending := make([]pendingRow, 0, len(rows))
+	for _, r := range rows {
+		var p pendingRow
+		var err error
+		if r.err != nil {
+			err = r.err
+		} else if len(r.fields) != len(t.header) {
+			err = fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
+		} else {
+			p, err = build(r)
+		}
+		if err != nil {
+			s.rejected = append(s.rejected, rowError{r.line, err})
+			continue
+		}
+		pending = append(pending, p)
+	}
+	return pending
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// contactKeys resolves the contact column of event and history rows. Phone
+// parsing is the costly part of a lookup and a history names the same
+// contacts again and again, so each distinct key is parsed once.
+type contactKeys struct {
+	region string
+	phones map[string]string
+}
+
+func newContactKeys(region string) *contactKeys {
+	return &contactKeys{region: region, phones: map[string]string{}}
+}
+
+func (k *contactKeys) phone(key string) string {
+	p, ok := k.phones[key]
+	if !ok {
+		p = contact.PhoneKey(key, k.region)
+		k.phones[key] = p
+	}
+	return p
+}
+
+var contactColumns = map[string]string{
+	"name": "name", "nom": "name", "full_name": "name", "client": "name", "customer": "name",
+	"email": "email", "e_mail": "email", "mail": "email", "courriel": "email",
+	"phone": "phone", "telephone": "phone", "tel": "phone", "mobile": "phone", "portable": "phone", "cellulaire": "phone",
+	"language": "language", "langue": "language", "lang": "language",
+	"timezone": "timezone", "time_zone": "timezone", "tz": "timezone", "fuseau_horaire": "timezone",
+	"external_id": "external_id", "id": "external_id", "customer_id": "external_id", "client_id": "external_id",
+}
+
+func buildContactRows(o Options, t *csvTable) (rowBuilder, error) {
+	_, hasEmail := t.columns["email"]
+	_, hasPhone := t.columns["phone"]
+	if !hasEmail && !hasPhone {
+		return nil, fmt.Errorf("%s line 1: no email or phone column (the header has %s)", t.name, strings.Join(t.header, ", "))
+	}
+	firstLine := map[string]int{} // "email:x", "phone:+33…", "external_id:…" → line
+	return func(r csvRow) (pendingRow, error) {
+		ct, err := contactFromRow(o, t, r)
+		if err == nil {
+			err = claimUnique(firstLine, r.line, "email", strings.ToLower(ct.Email), "phone", ct.Phone, "external_id", ct.ExternalID)
+		}
+		if err != nil {
+			return pendingRow{}, err
+		}
+		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			_, res, err := tx.UpsertContact(ct)
+			return res, err
+		}}, nil
+	}, nil
+}
+
+// claimUnique records each non-empty (field, value) pair as seen on line, or
+// fails naming the line that had it first: the same email twice in one file
+// is a mistake to show, not a silent merge.
+func claimUnique(seen map[string]int, line int, pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			continue
+		}
+		if first, dup := seen[pairs[i]+":"+pairs[i+1]]; dup {
+			return fmt.Errorf("%s %s is also on line %d", pairs[i], pairs[i+1], first)
+		}
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			seen[pairs[i]+":"+pairs[i+1]] = line
+		}
+	}
+	return nil
+}
+
+func contactFromRow(o Options, t *csvTable, r csvRow) (store.Contact, error) {
+	f := contact.Fields{
+		Name:       t.get(r, "name"),
+		ExternalID: t.get(r, "external_id"),
+		Email:      t.get(r, "email"),
+		Phone:      t.get(r, "phone"),
+		Language:   t.get(r, "language"),
+		Timezone:   t.get(r, "timezone"),
+	}
+	for _, h := range t.extra {
+		if f.Attributes == nil {
+			f.Attributes = map[string]string{}
+		}
+		f.Attributes[h] = r.fields[t.columns["attr:"+contact.AttributeKey(h)]]
+	}
+	return contact.Rule{Region: o.Region}.Check(f)
+}
+
+var eventColumns = map[string]string{
+	"contact": "contact", "contact_id": "contact", "customer": "contact", "client": "contact",
+	"type": "type", "event": "type", "event_type": "type",
+	"at": "at", "date": "at", "time": "at", "datetime": "at", "occurred_at": "at",
+	"amount": "amount", "montant": "amount", "total": "amount",
+	"external_id": "external_id", "id": "external_id", "event_id": "external_id", "order_id": "external_id", "transaction_id": "external_id",
+}
+
+func buildEventRows(o Options, t *csvTable) (rowBuilder, error) {
+	if err := requireColumns(t, "contact", "at"); err != nil {
+		return nil, err
+	}
+	if _, ok := t.columns["type"]; !ok && t.defaults["type"] == "" {
+		return nil, fmt.Errorf("%s line 1: no type column: add one, or give --type purchase", t.name)
+	}
+	loc := o.Location
+	return contactRows(o, t,
+		func(r csvRow) (store.Event, error) { return eventFromRow(t, r, loc) },
+		func(tx *store.Tx, id store.ContactID, ev store.Event) (bool, error) {
+			ev.ContactID = id
+			_, created, err := tx.AddEvent(ev)
+			return created, err
+		}), nil
+}
+
+func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, error) {
+	ev := store.Event{Type: t.get(r, "type"), ExternalID: t.get(r, "external_id")}
+	if ev.Type == "" {
+		ev.Type = t.defaults["type"]
+	}
+	if ev.Type == "" {
+		return store.Event{}, errors.New("type is empty")
+	}
+	at, err := ParseWhen(t.get(r, "at"), loc)
+	if err != nil {
+		return store.Event{}, err
+	}
+	ev.At = at
+	if v := t.get(r, "amount"); v != "" {
+		a, err := ParseAmount(v)
+		if err != nil {
+			return store.Event{}, err
+		}
+		ev.Amount = &a
+	}
+	return ev, nil
+}
+
+// contactRows builds the rows of a file whose "contact" column names an
+// existing contact by any key: parse reads the rest of the row, add writes
+// it for the contact found inside the transaction. The import reports a
+// row add found already stored (created false) as unchanged.
+func contactRows[T any](o Options, t *csvTable, parse func(csvRow) (T, error), add func(tx *store.Tx, id store.ContactID, v T) (bool, error)) rowBuilder {
+	keys := newContactKeys(o.Region)
+	return func(r csvRow) (pendingRow, error) {
+		key := t.get(r, "contact")
+		if key == "" {
+			return pendingRow{}, errors.New("contact is empty")
+		}
+		v, err := parse(r)
+		if err != nil {
+			return pendingRow{}, err
+		}
+		phone := keys.phone(key)
+		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+			id, err := tx.ContactIDByKey(key, phone)
+			if err != nil {
+				return store.Unchanged, err
+			}
+			created, err := add(tx, id, v)
+			if created {
+				return store.Created, err
+			}
+			return store.Unchanged, err
+		}}, nil
+	}
+}
+
+var responseColumns = map[string]string{
+	"contact": "contact", "contact_id": "contact", "customer": "contact", "client": "contact",
+	"score": "score", "note": "score", "nps": "score",
+	"comment": "comment", "commentaire": "comment", "verbatim": "comment",
+	"date": "date", "at": "date", "received": "date",
+}
+
+func buildResponseRows(o Options, t *csvTable) (rowBuilder, error) {
+	if err := requireColumns(t, "contact", "score", "date"); err != nil {
+		return nil, err
+	}
+	loc := o.Location
+	return contactRows(o, t,
+		func(r csvRow) (store.Response, error) { return responseFromRow(t, r, loc) },
+		func(tx *store.Tx, id store.ContactID, resp store.Response) (bool, error) {
+			resp.ContactID = id
+			resp.Key = historyKey(resp)
+			_, created, err := tx.AddResponse(resp)
+			return created, err
+		}), nil
+}
+
+func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, error) {
+	raw := t.get(r, "score")
+	score, err := strconv.Atoi(raw)
+	if err != nil {
+		return store.Response{}, fmt.Errorf("score %q is not a whole number from 0 to 10", raw)
+	}
+	if !nps.ValidScore(score) {
+		return store.Response{}, fmt.Errorf("score %d is outside 0-10", score)
+	}
+	at, err := ParseWhen(t.get(r, "date"), loc)
+	if err != nil {
+		return store.Response{}, err
+	}
+	return store.Response{Score: score, Comment: t.get(r, "comment"), Received: at, Source: store.SourceImport}, nil
+}
+
+// historyKey identifies an imported answer by what it says, so importing
+// the same history file twice counts each answer once. It starts with the
+// time so that a history sorted by date, as exports are, appends to the key
+// index instead of scattering writes across it.
+func historyKey(r store.Response) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", r.ContactID, r.Received.UTC().Format(time.RFC3339Nano), r.Score, r.Comment)
+	return "import:" + r.Received.UTC().Format("20060102T150405.000000000") + ":" + hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+func requireColumns(t *csvTable, cols ...string) error {
+	var missing []string
+	for _, c := range cols {
+		if _, ok := t.columns[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s line 1: missing column(s) %s (the header has %s)", t.name, strings.Join(missing, ", "), strings.Join(t.header, ", "))
+	}
+	return nil
+}
+
+// ParseWhen reads a date or a time as people and exports write them. A date
+// or a time without a zone is in the business's time zone.
+func ParseWhen(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("date is empty")
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", s)
+}
+
+// ParseAmount accepts "12.50" and the French "12,50".
+func ParseAmount(s string) (float64, error) {
+	v := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if !strings.Contains(v, ".") {
+		v = strings.Replace(v, ",", ".", 1)
+	}
+	a, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount %q is not a number", s)
+	}
+	return a, nil
+}

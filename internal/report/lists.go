@@ -1,0 +1,204 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/internal/safeout"
+	"github.com/npsd/npsd/store"
+)
+
+// CaseRow is a detractor case as `npsd cases` prints it; the JSON names are stable.
+type CaseRow struct {
+	ID       string    `json:"id"`
+	Contact  string    `json:"contact"`
+	Name     string    `json:"name"`
+	Phone    string    `json:"phone,omitempty"`
+	Email    string    `json:"email,omitempty"`
+	Score    int       `json:"score"`
+	Comment  string    `json:"comment,omitempty"`
+	State    string    `json:"state"`
+	Opened   time.Time `json:"opened"`
+	Due      time.Time `json:"due"`
+	Overdue  bool      `json:"overdue"`
+	Assignee string    `json:"assignee,omitempty"`
+	Notes    int       `json:"notes"`
+}
+
+// Cases lists the detractor cases, oldest first, with each customer's
+// name, phone and comment; open keeps only those not yet resolved.
+func Cases(st *store.Store, open bool, now time.Time) ([]CaseRow, error) {
+	rows := []CaseRow{}
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachCase(func(k store.Case) error {
+			if open && !k.Open() {
+				return nil
+			}
+			row := CaseRow{ID: k.ID.String(), Contact: k.ContactID.String(), Score: k.Score, State: string(k.State),
+				Opened: k.Opened, Due: k.Due, Overdue: k.Overdue(now), Assignee: k.Assignee, Notes: len(k.Notes)}
+			if ct, err := tx.Contact(k.ContactID); err == nil {
+				row.Name, row.Phone, row.Email = ct.DisplayName(), ct.Phone, ct.Email
+			}
+			if r, err := tx.Response(k.ResponseID); err == nil {
+				row.Comment = r.Comment
+			}
+			rows = append(rows, row)
+			return nil
+		})
+	})
+	return rows, err
+}
+
+// WriteCasesTable prints the cases for a terminal, times in loc.
+func WriteCasesTable(w io.Writer, rows []CaseRow, loc *time.Location) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "case\tcustomer\tscore\tstate\tdue\tassignee\tphone\tcomment")
+	for _, r := range rows {
+		state := r.State
+		if r.Overdue {
+			state += " (overdue)"
+		}
+		// Names, phones and comments come from customers: one line each,
+		// nothing a terminal would act on.
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, safeout.TerminalText(r.Name, false), r.Score, state, r.Due.In(loc).Format("2006-01-02 15:04"),
+			safeout.TerminalText(r.Assignee, false), safeout.TerminalText(r.Phone, false), safeout.TerminalText(r.Comment, false))
+	}
+	return tw.Flush()
+}
+
+// MessageRow is a message kept for the owner as `npsd messages` prints it;
+// the JSON names are stable.
+type MessageRow struct {
+	// Key is the message's id, which `npsd messages decide` takes.
+	Key      string    `json:"key"`
+	Received time.Time `json:"received"`
+	Channel  string    `json:"channel"`
+	From     string    `json:"from"`
+	Contact  string    `json:"contact,omitempty"`
+	// Kind is what npsd read (unclear, comment, opt-out…); Reading adds
+	// the rule that read it.
+	Kind    string `json:"kind,omitempty"`
+	Reading string `json:"reading,omitempty"`
+	Outcome string `json:"outcome"`
+	Text    string `json:"text"`
+}
+
+// Messages lists the messages npsd kept for the owner to read and decide,
+// received on or after from (zero: all), with what npsd read in each.
+func Messages(st *store.Store, from time.Time) ([]MessageRow, error) {
+	rows := []MessageRow{}
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachForOwner(from, func(m store.InboundMessage) error {
+			row := MessageRow{Key: m.Key, Received: m.Received, Channel: string(m.Channel), From: m.From,
+				Kind: inbound.ReadingKind(m.Reading), Reading: m.Reading, Outcome: m.Outcome, Text: m.Body}
+			if m.ContactID != 0 {
+				row.Contact = m.ContactID.String()
+			}
+			rows = append(rows, row)
+			return nil
+		})
+	})
+	return rows, err
+}
+
+// WriteMessagesTable prints the messages for a terminal, times in loc.
+func WriteMessagesTable(w io.Writer, rows []MessageRow, loc *time.Location) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "key\treceived\tchannel\tfrom\tkind\toutcome\ttext")
+	for _, r := range rows {
+		// Keys, senders and texts come from outside: one line each,
+		// nothing a terminal would act on, and only the start of the
+		// text. A key changed by that is still taken by decide.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safeout.TerminalText(r.Key, false), r.Received.In(loc).Format("2006-01-02 15:04"), r.Channel,
+			safeout.TerminalText(r.From, false), cmp.Or(safeout.TerminalText(r.Kind, false), "-"), safeout.TerminalText(r.Outcome, false), safeout.TerminalText(clipText(r.Text, 80), false))
+	}
+	return tw.Flush()
+}
+
+// MessageKey returns the stored key the owner means by arg: the key
+// itself, or the key as npsd messages showed it when the terminal's
+// safety changed it (a Message-ID with control characters in it), if
+// exactly one message waiting shows so.
+func MessageKey(st *store.Store, arg string) (string, error) {
+	key := arg
+	err := st.View(func(tx *store.Tx) error {
+		if _, ok, err := tx.Inbound(arg); err != nil || ok {
+			return err
+		}
+		var found []string
+		if err := tx.ForEachForOwner(time.Time{}, func(m store.InboundMessage) error {
+			if safeout.TerminalText(m.Key, false) == arg {
+				found = append(found, m.Key)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(found) == 1 {
+			key = found[0]
+		}
+		return nil
+	})
+	return key, err
+}
+
+// clipText keeps the first n characters of s, with "…" where it was cut.
+func clipText(s string, n int) string {
+	if rs := []rune(s); len(rs) > n {
+		return string(rs[:n]) + "…"
+	}
+	return s
+}
+
+// WriteOutbox prints the outbox's jobs in the states wanted (nil: all),
+// at most limit of them, then the count of every state, times in loc.
+func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, limit int, loc *time.Location) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "job\tkind\tstate\tchannel\tcontact\tsurvey\tdue\tattempts\treason")
+	counts := map[store.JobState]int{}
+	shown, matching := 0, 0
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachJob(func(j store.Job) error {
+			counts[j.State]++
+			if want != nil && !want[j.State] {
+				return nil
+			}
+			matching++
+			if shown >= limit {
+				return nil
+			}
+			shown++
+			who := j.To
+			if j.ContactID != 0 {
+				who = j.ContactID.String()
+			}
+			survey := "-"
+			if j.SurveyID != 0 {
+				survey = j.SurveyID.String()
+			}
+			// An address and a provider's error can quote what a customer
+			// typed: nothing in them may act on the terminal.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.State, j.Channel, safeout.TerminalText(who, false), survey,
+				j.Due.In(loc).Format("2006-01-02 15:04"), len(j.Attempts), safeout.TerminalText(j.Reason, false))
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	tw.Flush()
+	if matching > shown {
+		fmt.Fprintf(w, "(%d more not shown; raise --limit)\n", matching-shown)
+	}
+	var parts []string
+	for _, s := range []store.JobState{store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled} {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+	}
+	fmt.Fprintf(w, "outbox: %s (times in %s)\n", strings.Join(parts, ", "), loc)
+	return nil
+}
