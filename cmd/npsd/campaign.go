@@ -4,15 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
-	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
 
@@ -35,43 +31,10 @@ func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 		}
 		p, err := s.Plan(ctx, pos[0], *dryRun)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd campaign plan: %v\n", err)
-			return exitPartial
+			return c.failed("campaign plan", err)
 		}
-		printPlan(c, cfg, p)
-		return exitOK
+		return c.failed("campaign plan", report.WritePlan(c.stdout, p, cfg.Location()))
 	})
-}
-
-func printPlan(c *cli, cfg *config.Config, p scheduler.Plan) {
-	loc := cfg.Location()
-	suffix := ""
-	if p.DryRun {
-		suffix = " (dry run: nothing written)"
-	}
-	if p.AlreadyPlanned {
-		fmt.Fprintf(c.stdout, "campaign %s: period %s was already planned: nothing queued%s\n", p.Campaign, p.Period, suffix)
-		return
-	}
-	fmt.Fprintf(c.stdout, "campaign %s, period %s: %d surveys queued%s\n", p.Campaign, p.Period, p.Queued, suffix)
-	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	if p.Queued > 0 {
-		fmt.Fprintf(tw, "  first due\t%s\n", p.FirstDue.In(loc).Format("2006-01-02 15:04 MST"))
-		fmt.Fprintf(tw, "  last due\t%s\n", p.LastDue.In(loc).Format("2006-01-02 15:04 MST"))
-	}
-	for _, group := range []struct {
-		title  string
-		counts map[string]int
-	}{{"skipped", p.Skipped}, {"moved to the next opening", p.Moved}} {
-		if len(group.counts) == 0 {
-			continue
-		}
-		fmt.Fprintf(tw, "  %s:\n", group.title)
-		for _, reason := range slices.Sorted(maps.Keys(group.counts)) {
-			fmt.Fprintf(tw, "    %s\t%d\n", reason, group.counts[reason])
-		}
-	}
-	tw.Flush()
 }
 
 func (c *cli) cmdOutbox(ctx context.Context, args []string) int {

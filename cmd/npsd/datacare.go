@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"strings"
 
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
@@ -25,30 +25,13 @@ func (c *cli) cmdBackup(ctx context.Context, args []string) int {
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		dest := pos[0]
-		tmp, err := os.CreateTemp(filepath.Dir(dest), ".npsd-backup-*")
+		var n int64
+		err := safeout.WriteWholeFile(dest, func(w io.Writer) (err error) {
+			n, err = st.Backup(ctx, w)
+			return err
+		})
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd backup: %v\n", err)
-			return exitUnusable
-		}
-		defer os.Remove(tmp.Name())
-		n, err := st.Backup(ctx, tmp)
-		if err == nil {
-			err = tmp.Sync()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Chmod(tmp.Name(), 0o600)
-		}
-		if err == nil {
-			// Renamed into place only once complete: a half backup never
-			// has the name of a good one.
-			err = os.Rename(tmp.Name(), dest)
-		}
-		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd backup: %v\n", err)
-			return exitPartial
+			return c.failed("backup", err)
 		}
 		fmt.Fprintf(c.stdout, "backup of %d bytes written to %s\n", n, dest)
 		return exitOK
@@ -87,8 +70,7 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 			return tx.Forget(id)
 		})
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd forget: %v\n", err)
-			return exitPartial
+			return c.failed("forget", err)
 		}
 		if err := st.Compact(ctx); err != nil {
 			fmt.Fprintf(c.stderr, "npsd forget: contact %s erased, but the store file could not be rewritten, so their old bytes may remain in its free space: %v\n", id, err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/npsd/npsd/internal/config"
-	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/internal/csvimport"
 	"github.com/npsd/npsd/store"
 )
@@ -42,21 +41,9 @@ func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
 			}
 			ev.Amount = &a
 		}
-		var saved store.Event
-		var created bool
-		err = st.Update(ctx, func(tx *store.Tx) error {
-			id, err := tx.ContactIDByKey(*key, contact.PhoneKey(*key, cfg.Business.DefaultRegion))
-			if err != nil {
-				return err
-			}
-			ev := ev
-			ev.ContactID = id
-			saved, created, err = tx.AddEvent(ev)
-			return err
-		})
+		saved, created, err := csvimport.AddEvent(ctx, st, cfg.Business.DefaultRegion, *key, nil, ev)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd events add: %v\n", err)
-			return exitPartial
+			return c.failed("events add", err)
 		}
 		if created {
 			fmt.Fprintf(c.stdout, "event %s recorded: %s for contact %s at %s\n", saved.ID, saved.Type, saved.ContactID, saved.At.In(cfg.Location()).Format(time.RFC3339))

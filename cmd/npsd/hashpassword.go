@@ -31,8 +31,7 @@ func (c *cli) cmdHashPassword(ctx context.Context, args []string) int {
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "npsd hash-password: %v\n", err)
-		return exitPartial
+		return c.failed("hash-password", err)
 	}
 	fmt.Fprintln(c.stdout, string(hash))
 	return exitOK

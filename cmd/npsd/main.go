@@ -1,6 +1,7 @@
 // Command npsd runs Net Promoter Score surveys for a small business by email
-// and SMS. This package is the composition root: flags and subcommands, the
-// config file mapped onto each package's options, the wiring, and signals.
+// and SMS. This package is the door: flags, signals, one list of commands,
+// the calls each makes to the packages that do the work (internal/app runs
+// the daemon) and the printing of what they return.
 package main
 
 import (
@@ -206,18 +207,10 @@ func (c *cli) flags(name string) (*flag.FlagSet, *string) {
 	return fs, config
 }
 
-// parse parses the command's flags and positional arguments (see
-// parseArgs), and keeps them for a running daemon.
+// parse parses flags placed before, between or after the positional
+// arguments, as people type them ("import file.csv --dry-run"), checks
+// the number of positional arguments, and keeps them for a running daemon.
 func (c *cli) parse(fs *flag.FlagSet, args []string, positional ...string) ([]string, error) {
-	pos, err := parseArgs(fs, args, positional...)
-	c.pos = pos
-	return pos, err
-}
-
-// parseArgs parses flags placed before, between or after the positional
-// arguments, as people type them ("import file.csv --dry-run"), and checks
-// the number of positional arguments.
-func parseArgs(fs *flag.FlagSet, args []string, positional ...string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -238,6 +231,7 @@ func parseArgs(fs *flag.FlagSet, args []string, positional ...string) ([]string,
 		fmt.Fprintln(fs.Output(), err)
 		return nil, err
 	}
+	c.pos = pos
 	return pos, nil
 }
 

@@ -78,8 +78,7 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 		log := c.logger(cfg, slog.LevelWarn)
 		cv, err := app.DecidingConversation(ctx, cfg, st, log, c.now)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd messages decide: %v\n", err)
-			return exitPartial
+			return c.failed("messages decide", err)
 		}
 		key, err := report.MessageKey(st, pos[0])
 		if err == nil {

@@ -41,16 +41,14 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 			}
 			n, err := s.QueueSummary(ctx, monday, true)
 			if err != nil {
-				fmt.Fprintf(c.stderr, "npsd summary: %v\n", err)
-				return exitPartial
+				return c.failed("summary", err)
 			}
 			fmt.Fprintf(c.stdout, "summary of %s queued for %d recipient(s)\n", monday.Format("2006-01-02"), n)
 			return exitOK
 		}
 		sum, msg, err := app.Summary(ctx, st, cfg, monday, c.now)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd summary: %v\n", err)
-			return exitPartial
+			return c.failed("summary", err)
 		}
 		if *out != "" {
 			// The summary quotes customers' names and comments: owner-only.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/npsd/npsd/internal/safeout"
@@ -129,32 +128,7 @@ func writeOutput(a arg, r io.Reader, size int64) error {
 		return nil
 	}
 	if a.kind == WholeOutputFile {
-		return writeWholeFile(*a.value, copyAll)
+		return safeout.WriteWholeFile(*a.value, copyAll)
 	}
 	return safeout.WritePrivateFile(*a.value, copyAll)
-}
-
-// writeWholeFile writes path mode 0600 under a temporary name renamed
-// into place once complete, so a half-written backup never has the name
-// of a good one.
-func writeWholeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".npsd-backup-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }

@@ -119,8 +119,25 @@ func peerCredentials(conn net.Conn) (*unix.Ucred, error) {
 // answers.
 func (s *server) runRequest(ctx context.Context, conn net.Conn) {
 	dec := json.NewDecoder(io.LimitReader(conn, maxSocketHeaderBytes))
+	// The version is read first, so that a client of another protocol,
+	// whose request has another shape, is told why rather than dropped.
+	var line json.RawMessage
+	if err := dec.Decode(&line); err != nil {
+		return
+	}
+	var version struct {
+		Version int `json:"version"`
+	}
 	var req Request
-	if err := dec.Decode(&req); err != nil {
+	err := json.Unmarshal(line, &version)
+	if err == nil && version.Version == Protocol {
+		err = json.Unmarshal(line, &req)
+	} else {
+		req.Version = version.Version
+		err = nil
+	}
+	if err != nil {
+		_ = json.NewEncoder(conn).Encode(refusal("admin socket: a request that cannot be read: %v", err))
 		return
 	}
 	spec, err := s.check(req)

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/store"
 )
 
@@ -149,4 +150,30 @@ func applyRows(ctx context.Context, st *store.Store, what string, t *csvTable, b
 		}
 	}
 	return nil
+}
+
+// AddEvent records one event for the contact named by key (an id, an
+// external id, an email or a phone), or for details, created or updated
+// first when given. The command line and the shop's API record an event
+// through it; the import does the same row by row. created is false when
+// the event's external id was already recorded.
+func AddEvent(ctx context.Context, st *store.Store, region, key string, details *store.Contact, ev store.Event) (saved store.Event, created bool, err error) {
+	phone := contact.PhoneKey(key, region)
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		var id store.ContactID
+		if details != nil {
+			c, _, err := tx.UpsertContact(*details)
+			if err != nil {
+				return err
+			}
+			id = c.ID
+		} else if id, err = tx.ContactIDByKey(key, phone); err != nil {
+			return err
+		}
+		ev := ev
+		ev.ContactID = id
+		saved, created, err = tx.AddEvent(ev)
+		return err
+	})
+	return saved, created, err
 }

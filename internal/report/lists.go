@@ -4,12 +4,15 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/npsd/npsd/inbound"
 	"github.com/npsd/npsd/internal/safeout"
+	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
 
@@ -201,4 +204,36 @@ func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, lim
 	}
 	fmt.Fprintf(w, "outbox: %s (times in %s)\n", strings.Join(parts, ", "), loc)
 	return nil
+}
+
+// WritePlan prints what planning a campaign queued, skipped and moved,
+// times in loc.
+func WritePlan(w io.Writer, p scheduler.Plan, loc *time.Location) error {
+	suffix := ""
+	if p.DryRun {
+		suffix = " (dry run: nothing written)"
+	}
+	if p.AlreadyPlanned {
+		fmt.Fprintf(w, "campaign %s: period %s was already planned: nothing queued%s\n", p.Campaign, p.Period, suffix)
+		return nil
+	}
+	fmt.Fprintf(w, "campaign %s, period %s: %d surveys queued%s\n", p.Campaign, p.Period, p.Queued, suffix)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if p.Queued > 0 {
+		fmt.Fprintf(tw, "  first due\t%s\n", p.FirstDue.In(loc).Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(tw, "  last due\t%s\n", p.LastDue.In(loc).Format("2006-01-02 15:04 MST"))
+	}
+	for _, group := range []struct {
+		title  string
+		counts map[string]int
+	}{{"skipped", p.Skipped}, {"moved to the next opening", p.Moved}} {
+		if len(group.counts) == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s:\n", group.title)
+		for _, reason := range slices.Sorted(maps.Keys(group.counts)) {
+			fmt.Fprintf(tw, "    %s\t%d\n", reason, group.counts[reason])
+		}
+	}
+	return tw.Flush()
 }

@@ -223,26 +223,8 @@ func (a *api) postEvent(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "name the contact (an id, external id, email or phone) or give contact_details", Field: "contact"})
 		return
 	}
-	var saved store.Event
-	var created bool
-	err := a.Store.Update(r.Context(), func(tx *store.Tx) error {
-		var id store.ContactID
-		if details != nil {
-			c, _, err := tx.UpsertContact(*details)
-			if err != nil {
-				return err
-			}
-			id = c.ID
-		} else {
-			var err error
-			if id, err = tx.ContactIDByKey(in.Contact, contact.PhoneKey(in.Contact, a.Region)); err != nil {
-				return err
-			}
-		}
-		var err error
-		saved, created, err = tx.AddEvent(store.Event{ContactID: id, Type: strings.TrimSpace(in.Type), At: at, Amount: in.Amount, ExternalID: strings.TrimSpace(in.ExternalID)})
-		return err
-	})
+	ev := store.Event{Type: strings.TrimSpace(in.Type), At: at, Amount: in.Amount, ExternalID: strings.TrimSpace(in.ExternalID)}
+	saved, created, err := csvimport.AddEvent(r.Context(), a.Store, a.Region, in.Contact, details, ev)
 	if err != nil {
 		storeError(w, a.Logger, err)
 		return
