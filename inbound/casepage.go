@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/store"
 )
 
@@ -45,8 +46,8 @@ var caseTexts = map[string][3]string{
 // casePage shows a case; a POST marks it contacted or resolved, with a note.
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	c, err := s.o.Pages.Signer.Verify(r.PathValue("token"), s.o.Pages.Now())
-	if err == nil && c.Purpose != purposeCase {
-		err = ErrBadToken
+	if err == nil && c.Purpose != links.PurposeCase {
+		err = links.ErrBadToken
 	}
 	if err != nil {
 		s.tokenError(w, err)
@@ -128,7 +129,7 @@ func (s *Server) caseLinkLive(id store.CaseID) error {
 		return caseErr(err)
 	}
 	if resolved, ok := resolvedAt(k); ok && s.o.Pages.Now().Sub(resolved) > caseLinkLifetime {
-		return ErrExpiredToken
+		return links.ErrExpiredToken
 	}
 	return nil
 }
@@ -149,7 +150,7 @@ func resolvedAt(k store.Case) (time.Time, bool) {
 
 func caseErr(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrBadToken
+		return links.ErrBadToken
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
@@ -71,7 +72,7 @@ type pageData struct {
 
 // PagesOptions configures the survey and unsubscribe pages.
 type PagesOptions struct {
-	Signer Signer
+	Signer links.Signer
 	// Business is the name the pages show.
 	Business string
 	// DefaultLang is used for contacts whose language has no texts.
@@ -130,7 +131,7 @@ func (s *Server) tokenError(w http.ResponseWriter, err error) {
 	lang := s.lang("")
 	t := pageTexts[lang]
 	msg, status := t.Invalid, http.StatusBadRequest
-	if errors.Is(err, ErrExpiredToken) {
+	if errors.Is(err, links.ErrExpiredToken) {
 		msg, status = t.Expired, http.StatusGone
 	}
 	s.render(w, status, pageData{Lang: lang, Business: s.o.Pages.Business, T: t, Error: msg})
@@ -139,8 +140,8 @@ func (s *Server) tokenError(w http.ResponseWriter, err error) {
 // surveyFor checks a survey token and loads what the page needs.
 func (s *Server) surveyFor(r *http.Request) (store.Survey, store.Contact, *store.Response, error) {
 	c, err := s.o.Pages.Signer.Verify(r.PathValue("token"), s.o.Pages.Now())
-	if err == nil && c.Purpose != purposeSurvey {
-		err = ErrBadToken
+	if err == nil && c.Purpose != links.PurposeSurvey {
+		err = links.ErrBadToken
 	}
 	if err != nil {
 		return store.Survey{}, store.Contact{}, nil, err
@@ -166,7 +167,7 @@ func (s *Server) surveyFor(r *http.Request) (store.Survey, store.Contact, *store
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return sv, ct, nil, ErrBadToken
+		return sv, ct, nil, links.ErrBadToken
 	}
 	return sv, ct, resp, err
 }
@@ -211,7 +212,7 @@ func (s *Server) getSurvey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageError(w http.ResponseWriter, err error) {
-	if errors.Is(err, ErrBadToken) || errors.Is(err, ErrExpiredToken) {
+	if errors.Is(err, links.ErrBadToken) || errors.Is(err, links.ErrExpiredToken) {
 		s.tokenError(w, err)
 		return
 	}
@@ -269,8 +270,8 @@ func (s *Server) postSurvey(w http.ResponseWriter, r *http.Request) {
 // one-click POST a mail program sends with "List-Unsubscribe=One-Click".
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	c, err := s.o.Pages.Signer.Verify(r.PathValue("token"), s.o.Pages.Now())
-	if err == nil && c.Purpose != purposeUnsubscribe {
-		err = ErrBadToken
+	if err == nil && c.Purpose != links.PurposeUnsubscribe {
+		err = links.ErrBadToken
 	}
 	if err != nil {
 		s.tokenError(w, err)
@@ -278,7 +279,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	var ct store.Contact
 	if err := s.o.Store.View(func(tx *store.Tx) (err error) { ct, err = tx.Contact(c.Contact); return err }); err != nil {
-		s.pageError(w, fmt.Errorf("%w: %v", ErrBadToken, err))
+		s.pageError(w, fmt.Errorf("%w: %v", links.ErrBadToken, err))
 		return
 	}
 	lang := s.lang(ct.Language)

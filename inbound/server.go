@@ -97,7 +97,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	for pattern, h := range o.Routes {
 		s.mux.Handle(pattern, h)
 	}
-	if o.Pages.Signer.key != nil {
+	if !o.Pages.Signer.IsZero() {
 		if s.o.Pages.Now == nil {
 			s.o.Pages.Now = time.Now
 		}

@@ -152,6 +152,15 @@ func pendingKinds(jobs []store.Job) map[string]int {
 	return m
 }
 
+// forOwner lists the messages kept for the owner.
+func forOwner(t *testing.T, st *store.Store) []store.InboundMessage {
+	var out []store.InboundMessage
+	st.View(func(tx *store.Tx) error {
+		return tx.ForEachForOwner(time.Time{}, func(m store.InboundMessage) error { out = append(out, m); return nil })
+	})
+	return out
+}
+
 func twimlMessage(t *testing.T, w *httptest.ResponseRecorder) string {
 	t.Helper()
 	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/xml") {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/npsd/npsd/dispatcher"
 	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/inbound/mailbox"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
@@ -34,7 +35,7 @@ type generation struct {
 	sched  *scheduler.Scheduler
 	disp   *dispatcher.Dispatcher
 	srv    *inbound.Server
-	reader *inbound.IMAPReader
+	reader *mailbox.Reader
 	close  func() error // transports
 	// started is when this generation was built.
 	started time.Time

@@ -17,6 +17,7 @@ import (
 
 	"github.com/npsd/npsd/inbound"
 	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
@@ -161,7 +162,7 @@ func demo(ctx context.Context, dir string, out io.Writer, now func() time.Time) 
 	}
 	say("   Camille replies to the email \"Je dirais 8, bon pain mais un peu cher\" above the quoted survey: 8 is read, not the 0-10 she quoted")
 
-	page, _ := inbound.SignedLinks{PublicURL: web.URL, Signer: sign}.Survey(surveys["Sam Smith"])
+	page, _ := links.Links{PublicURL: web.URL, Signer: sign}.Survey(surveys["Sam Smith"])
 	if resp, err := http.Get(page + "?score=9"); err != nil {
 		return err
 	} else {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/npsd/npsd/inbound"
 	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
@@ -17,8 +17,8 @@ import (
 // the summary judges by (a case overdue, the week so far): the caller's,
 // so that a command run on another clock than the machine's agrees with
 // itself.
-func summaryOptions(cfg *config.Config, links inbound.SignedLinks, now func() time.Time) scheduler.SummaryOptions {
-	return scheduler.SummaryOptions{Segments: cfg.Summary.Segments, Benchmark: cfg.Business.BenchmarkNPS, Location: cfg.Location(), CaseURL: links.Case, Now: now}
+func summaryOptions(cfg *config.Config, signed links.Links, now func() time.Time) scheduler.SummaryOptions {
+	return scheduler.SummaryOptions{Segments: cfg.Summary.Segments, Benchmark: cfg.Business.BenchmarkNPS, Location: cfg.Location(), CaseURL: signed.Case, Now: now}
 }
 
 // summaryPlan maps summary.* onto the scheduler's plan; the recipients

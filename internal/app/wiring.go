@@ -10,7 +10,9 @@ import (
 
 	"github.com/npsd/npsd/dispatcher"
 	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/inbound/mailbox"
 	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/internal/shopapi"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
@@ -89,7 +91,7 @@ func addressOf(s string) string {
 // transports. The returned closer ends the SMTP connection.
 // The templates and the send window are built once per config by the
 // caller and shared with newInbound.
-func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer inbound.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing scheduler.Timing, inFlight *dispatcher.InFlight) (*dispatcher.Dispatcher, func() error, error) {
+func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing scheduler.Timing, inFlight *dispatcher.InFlight) (*dispatcher.Dispatcher, func() error, error) {
 	closer := func() error { return nil }
 	var email dispatcher.EmailSender
 	switch cfg.Email.Transport {
@@ -118,13 +120,13 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer inb
 	replyTo := replyAddress(cfg)
 	public := strings.TrimRight(cfg.HTTP.PublicURL, "/")
 	_, domain, _ := strings.Cut(addressOf(cfg.Email.From), "@")
-	links := wire.links(cfg, signer)
+	signed := wire.links(cfg, signer)
 	d, err := dispatcher.New(st, dispatcher.Options{
 		Email:             email,
 		SMS:               sms,
 		Templates:         tpl,
 		Window:            contactWindow{timing},
-		Links:             links,
+		Links:             signed,
 		Business:          templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		From:              cfg.Email.From,
 		ReplyTo:           cfg.Email.ReplyTo,
@@ -141,7 +143,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer inb
 		Observe:           m.observeSend,
 		Webhooks:          &dispatcher.WebhookSender{Secret: []byte(cfg.Webhooks.Secret.Reveal())},
 		InFlight:          inFlight,
-		Summary:           scheduler.SummaryOfJob(summaryOptions(cfg, links, wire.now)),
+		Summary:           scheduler.SummaryOfJob(summaryOptions(cfg, signed, wire.now)),
 	})
 	if err != nil {
 		closer()
@@ -152,7 +154,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer inb
 
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer inbound.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing, adminState *inbound.AdminState) (*inbound.Server, *inbound.IMAPReader, error) {
+func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing, adminState *inbound.AdminState) (*inbound.Server, *mailbox.Reader, error) {
 	co := wire.conversationOptions(cfg, signer, log, tpl, timing)
 	co.Wake, co.OnScore = wake, m.observeScore
 	cv, err := inbound.NewConversation(st, co)
@@ -176,9 +178,9 @@ func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer inboun
 		}
 	}
 	admin.Tokens = tokens.Admin
-	var reader *inbound.IMAPReader
+	var reader *mailbox.Reader
 	if i := cfg.IMAP; i.Host != "" {
-		reader, err = inbound.NewIMAPReader(inbound.IMAPOptions{
+		reader, err = mailbox.NewReader(mailbox.Options{
 			Host: i.Host, Port: i.Port, TLS: i.TLS, Username: i.Username, Password: i.Password.Reveal(),
 			Mailbox: i.Mailbox, PollInterval: time.Duration(i.PollInterval), MaxMessageBytes: int64(i.MaxMessageMB) << 20, AuthservID: i.AuthservID,
 			Store: st, Conversation: cv, Signer: signer, Logger: log, Now: wire.now,
@@ -210,7 +212,7 @@ func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer inboun
 // conversationOptions maps the config onto the conversation's options,
 // for the daemon and for a command that decides what a kept message says
 // (npsd messages decide); the caller adds Wake and OnScore.
-func (wire wiring) conversationOptions(cfg *config.Config, signer inbound.Signer, log *slog.Logger, tpl *templates.Set, timing scheduler.Timing) inbound.ConversationOptions {
+func (wire wiring) conversationOptions(cfg *config.Config, signer links.Signer, log *slog.Logger, tpl *templates.Set, timing scheduler.Timing) inbound.ConversationOptions {
 	return inbound.ConversationOptions{
 		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
 		ReviewRequest: cfg.Followup.ReviewRequest,
@@ -236,17 +238,17 @@ func replyAddress(c *config.Config) string {
 }
 
 // links builds the signed links of outgoing messages.
-func (wire wiring) links(cfg *config.Config, signer inbound.Signer) inbound.SignedLinks {
-	return inbound.SignedLinks{PublicURL: cfg.HTTP.PublicURL, Signer: signer, ReplyAddress: replyAddress(cfg), Now: wire.now}
+func (wire wiring) links(cfg *config.Config, signer links.Signer) links.Links {
+	return links.Links{PublicURL: cfg.HTTP.PublicURL, Signer: signer, ReplyAddress: replyAddress(cfg), Now: wire.now}
 }
 
 // signer returns the link signer, with the key kept in the store.
-func signer(ctx context.Context, st *store.Store) (inbound.Signer, error) {
+func signer(ctx context.Context, st *store.Store) (links.Signer, error) {
 	key, err := st.SigningKey(ctx)
 	if err != nil {
-		return inbound.Signer{}, fmt.Errorf("signing key: %w", err)
+		return links.Signer{}, fmt.Errorf("signing key: %w", err)
 	}
-	return inbound.NewSigner(key)
+	return links.NewSigner(key)
 }
 
 // newScheduler builds the scheduler the config describes.

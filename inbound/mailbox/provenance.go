@@ -1,4 +1,4 @@
-package inbound
+package mailbox
 
 import (
 	"bufio"
@@ -124,7 +124,7 @@ var npsdMessageID = regexp.MustCompile(`npsd\.[0-9]+\.[0-9a-f]{16}@[A-Za-z0-9.-]
 // where the report names a message npsd sent to that address: a report
 // quotes the original message's headers, Message-ID included, which a
 // forger does not know. A report that names none marks nobody.
-func (r *IMAPReader) provenBounces(raw []byte, bounced []string) []string {
+func (r *Reader) provenBounces(raw []byte, bounced []string) []string {
 	if len(bounced) == 0 {
 		return nil
 	}

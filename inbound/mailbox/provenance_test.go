@@ -1,4 +1,4 @@
-package inbound
+package mailbox
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func domainOf(addr string) string {
 // delivery report that names no message npsd sent marks nobody
 // undeliverable; one that quotes npsd's Message-ID to that address does.
 func TestForgedEmailRepliesChangeNothing(t *testing.T) {
-	r := newPageRig(t)
+	r := newRig(t)
 	r.useRealClock()
 	// Zoé's survey went out with this Message-ID.
 	const surveyMsgID = "npsd.1.0123456789abcdef@example.fr"
@@ -64,7 +64,7 @@ func TestForgedEmailRepliesChangeNothing(t *testing.T) {
 	}
 	peer := testpeers.NewIMAP(t)
 	// The mailbox's server writes Authentication-Results as mx.example.fr.
-	imapRig(t, r, peer, func(o *IMAPOptions) { o.AuthservID = "mx.example.fr" })
+	imapRig(t, r, peer, func(o *Options) { o.AuthservID = "mx.example.fr" })
 	peer.Deliver(t, reply("genuine-9@example.fr", "Zoé <zoe@example.fr>", "avis@example.fr", surveyMsgID, "9"))
 	waitUntil(t, "the genuine answer is read", func() bool { s, _ := peer.Seen(t); return s == 1 })
 

@@ -1,4 +1,4 @@
-package inbound
+package links
 
 import (
 	"crypto/hmac"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/npsd/npsd/store"
-	"github.com/npsd/npsd/templates"
 )
 
 // Token errors. A page shows each plainly; neither changes anything.
@@ -28,21 +27,30 @@ type Signer struct{ key []byte }
 // NewSigner returns a signer; the key should be 32 random bytes.
 func NewSigner(key []byte) (Signer, error) {
 	if len(key) < 16 {
-		return Signer{}, errors.New("inbound: signing key is too short")
+		return Signer{}, errors.New("links: signing key is too short")
 	}
 	return Signer{key: key}, nil
 }
 
-// Token purposes, the first byte of the payload.
+// IsZero reports whether s is the zero Signer, made without a key: a
+// server given none serves no signed pages rather than accept tokens that
+// anyone could sign.
+func (s Signer) IsZero() bool { return s.key == nil }
+
+// Purpose is what a token is for, the first byte of its payload: a token
+// made for one purpose must never open another's page.
+type Purpose byte
+
+// Token purposes.
 const (
-	purposeSurvey      = 's'
-	purposeUnsubscribe = 'u'
-	purposeCase        = 'k'
+	PurposeSurvey      Purpose = 's'
+	PurposeUnsubscribe Purpose = 'u'
+	PurposeCase        Purpose = 'k'
 )
 
 // Claims is what a valid token says.
 type Claims struct {
-	Purpose byte
+	Purpose Purpose
 	Survey  store.SurveyID
 	Contact store.ContactID
 	Channel store.Channel
@@ -63,7 +71,7 @@ func (s Signer) seal(payload []byte) string {
 
 // SurveyToken is the token of a survey's page and score links.
 func (s Signer) SurveyToken(id store.SurveyID, expires time.Time) string {
-	p := []byte{purposeSurvey}
+	p := []byte{byte(PurposeSurvey)}
 	p = binary.AppendUvarint(p, uint64(id))
 	p = binary.AppendVarint(p, expires.Unix())
 	return s.seal(p)
@@ -72,7 +80,7 @@ func (s Signer) SurveyToken(id store.SurveyID, expires time.Time) string {
 // UnsubscribeToken is the token of a contact's unsubscribe link on one
 // channel. It does not expire: an old email's link must still work.
 func (s Signer) UnsubscribeToken(id store.ContactID, ch store.Channel) string {
-	p := []byte{purposeUnsubscribe}
+	p := []byte{byte(PurposeUnsubscribe)}
 	p = binary.AppendUvarint(p, uint64(id))
 	p = append(p, ch...)
 	return s.seal(p)
@@ -81,7 +89,7 @@ func (s Signer) UnsubscribeToken(id store.ContactID, ch store.Channel) string {
 // CaseToken is the token of a case's page, sent to the owners only. It
 // does not expire: a case can stay open for weeks.
 func (s Signer) CaseToken(id store.CaseID) string {
-	p := []byte{purposeCase}
+	p := []byte{byte(PurposeCase)}
 	p = binary.AppendUvarint(p, uint64(id))
 	return s.seal(p)
 }
@@ -103,7 +111,7 @@ func (s Signer) Verify(token string, now time.Time) (Claims, error) {
 	if err1 != nil || err2 != nil || len(payload) < 2 || !hmac.Equal(mac, s.mac(payload)) {
 		return Claims{}, ErrBadToken
 	}
-	c := Claims{Purpose: payload[0]}
+	c := Claims{Purpose: Purpose(payload[0])}
 	rest := payload[1:]
 	id, n := binary.Uvarint(rest)
 	if n <= 0 {
@@ -111,7 +119,7 @@ func (s Signer) Verify(token string, now time.Time) (Claims, error) {
 	}
 	rest = rest[n:]
 	switch c.Purpose {
-	case purposeSurvey:
+	case PurposeSurvey:
 		exp, n := binary.Varint(rest)
 		if n <= 0 || n != len(rest) {
 			return Claims{}, ErrBadToken
@@ -120,12 +128,12 @@ func (s Signer) Verify(token string, now time.Time) (Claims, error) {
 		if now.After(c.Expires) {
 			return c, ErrExpiredToken
 		}
-	case purposeCase:
+	case PurposeCase:
 		if len(rest) != 0 {
 			return Claims{}, ErrBadToken
 		}
 		c.Case = store.CaseID(id)
-	case purposeUnsubscribe:
+	case PurposeUnsubscribe:
 		c.Contact, c.Channel = store.ContactID(id), store.Channel(rest)
 		if c.Channel != store.ChannelEmail && c.Channel != store.ChannelSMS {
 			return Claims{}, ErrBadToken
@@ -161,50 +169,4 @@ func (s Signer) SurveyFromReplyAddress(addr string) (store.SurveyID, bool) {
 	}
 	id := store.SurveyID(n)
 	return id, hmac.Equal([]byte(strings.ToLower(tag)), []byte(s.replyTag(id)))
-}
-
-// SignedLinks builds the links of outgoing messages with signed tokens; it
-// is the dispatcher's Links.
-type SignedLinks struct {
-	PublicURL string
-	Signer    Signer
-	// ReplyAddress is the configured reply address, plus-tagged per survey.
-	ReplyAddress string
-	// TTL is how long survey links work. Default 60 days.
-	TTL time.Duration
-	Now func() time.Time
-}
-
-func (l SignedLinks) base() string { return strings.TrimRight(l.PublicURL, "/") }
-
-// Survey returns the survey page and its eleven score links.
-func (l SignedLinks) Survey(sv store.Survey) (string, []templates.ScoreLink) {
-	ttl, now := l.TTL, time.Now
-	if ttl <= 0 {
-		ttl = 60 * 24 * time.Hour
-	}
-	if l.Now != nil {
-		now = l.Now
-	}
-	page := l.base() + "/s/" + l.Signer.SurveyToken(sv.ID, now().Add(ttl))
-	return page, templates.ScoreLinksOn(page)
-}
-
-// Unsubscribe returns the one-click unsubscribe link.
-func (l SignedLinks) Unsubscribe(c store.Contact, ch store.Channel) string {
-	return l.base() + "/u/" + l.Signer.UnsubscribeToken(c.ID, ch)
-}
-
-// Case returns the page of a detractor case, for the owners' emails.
-func (l SignedLinks) Case(id store.CaseID) string {
-	return l.base() + "/c/" + l.Signer.CaseToken(id)
-}
-
-// ReplyTo plus-addresses the reply address with the survey's signed tag.
-func (l SignedLinks) ReplyTo(sv store.Survey) string {
-	local, domain, ok := strings.Cut(l.ReplyAddress, "@")
-	if !ok || sv.ID == 0 {
-		return ""
-	}
-	return local + "+" + l.Signer.replyTag(sv.ID) + "@" + domain
 }

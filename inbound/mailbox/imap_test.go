@@ -1,4 +1,4 @@
-package inbound
+package mailbox
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func reply(msgID, from, to, inReplyTo, body string) string {
 }
 
 func TestIMAPReader(t *testing.T) {
-	r := newPageRig(t) // a store, a conversation, a survey sent by email to zoe@example.fr
+	r := newRig(t) // a store, a conversation, a survey sent by email to zoe@example.fr
 	r.useRealClock()
 	peer := testpeers.NewIMAP(t)
 	// The survey email's Message-ID, as the dispatcher indexes it.
@@ -30,10 +30,10 @@ func TestIMAPReader(t *testing.T) {
 	host, port, _ := net.SplitHostPort(peer.Addr)
 	var portN int
 	fmt.Sscan(port, &portN)
-	reader, err := NewIMAPReader(IMAPOptions{
+	reader, err := NewReader(Options{
 		Host: host, Port: portN, TLS: "none", Username: "avis@example.fr", Password: "imap-pass",
 		PollInterval: 300 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-		Store: r.st, Conversation: r.opts.Conversation, Signer: r.signer,
+		Store: r.st, Conversation: r.cv, Signer: r.signer,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return r.now },
 	})
 	if err != nil {

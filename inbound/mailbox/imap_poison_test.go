@@ -1,4 +1,4 @@
-package inbound
+package mailbox
 
 import (
 	"context"
@@ -35,23 +35,23 @@ func nestedMessage(depth int, text string) []byte {
 // imapRig is a reader on the in-process IMAP server, for the rig's store
 // and conversation, with the options set changes; errs counts the
 // sessions that ended in an error.
-func imapRig(t *testing.T, r *pageRig, peer *testpeers.IMAP, set func(*IMAPOptions)) (*IMAPReader, *atomic.Int32) {
+func imapRig(t *testing.T, r *rig, peer *testpeers.IMAP, set func(*Options)) (*Reader, *atomic.Int32) {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(peer.Addr)
 	var portN int
 	fmt.Sscan(port, &portN)
 	var errs atomic.Int32
-	o := IMAPOptions{
+	o := Options{
 		Host: host, Port: portN, TLS: "none", Username: "avis@example.fr", Password: "imap-pass",
 		PollInterval: 300 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-		Store: r.st, Conversation: r.opts.Conversation, Signer: r.signer,
+		Store: r.st, Conversation: r.cv, Signer: r.signer,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return r.now },
 		OnError: func() { errs.Add(1) },
 	}
 	if set != nil {
 		set(&o)
 	}
-	reader, err := NewIMAPReader(o)
+	reader, err := NewReader(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func imapRig(t *testing.T, r *pageRig, peer *testpeers.IMAP, set func(*IMAPOptio
 
 // surveyEmailSent records that the rig's survey went out by email under
 // messageID, as the dispatcher does, so that replies can answer it.
-func (r *pageRig) surveyEmailSent(messageID string) {
+func (r *rig) surveyEmailSent(messageID string) {
 	r.t.Helper()
 	err := r.st.Update(context.Background(), func(tx *store.Tx) error {
 		j, err := tx.EnqueueJob(store.Job{Kind: "survey", SurveyID: r.sv.ID, ContactID: r.c.ID, Channel: store.ChannelEmail, Due: r.now})
@@ -102,7 +102,7 @@ func forOwner(t *testing.T, st *store.Store) []store.InboundMessage {
 // the nested ones are recorded once as failed, with their reasons, for the
 // owner, and left unread in the mailbox.
 func TestIMAPPoisonMessagesDoNotBlockTheMailbox(t *testing.T) {
-	r := newPageRig(t)
+	r := newRig(t)
 	r.useRealClock()
 	const surveyMsgID = "npsd.1.0123456789abcdef@example.fr"
 	r.surveyEmailSent(surveyMsgID)
@@ -112,7 +112,7 @@ func TestIMAPPoisonMessagesDoNotBlockTheMailbox(t *testing.T) {
 	peer.Deliver(t, reply("huge-1@example.fr", "mallory@example.net", "avis@example.fr", "", strings.Repeat("0123456789 ", 300000)))
 	peer.Deliver(t, strings.ReplaceAll(string(nestedMessage(20000, "9")), "\r\n", "\n"))
 	peer.Deliver(t, reply("reply-9@gmail.com", "zoe@example.fr", "avis@example.fr", surveyMsgID, "9"))
-	_, errs := imapRig(t, r, peer, func(o *IMAPOptions) { o.MaxMessageBytes = 2 << 20 })
+	_, errs := imapRig(t, r, peer, func(o *Options) { o.MaxMessageBytes = 2 << 20 })
 
 	waitUntil(t, "the reply after the poison messages is read", func() bool {
 		_, resp, _, _ := r.state(r.sv.ID)

@@ -1,4 +1,4 @@
-package inbound
+package mailbox
 
 import (
 	"bytes"
@@ -15,11 +15,13 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/store"
 )
 
-// IMAPOptions configures the IMAP reader.
-type IMAPOptions struct {
+// Options configures the IMAP reader.
+type Options struct {
 	Host string
 	Port int
 	// TLS is tls (implicit, port 993), starttls (143) or none.
@@ -43,30 +45,30 @@ type IMAPOptions struct {
 	// trusted, and only the survey's tag or npsd's Message-ID prove one.
 	AuthservID string
 
-	Store        Store
-	Conversation *Conversation
+	Store        inbound.Store
+	Conversation *inbound.Conversation
 	// Signer reads the survey tag of a reply address.
-	Signer Signer
+	Signer links.Signer
 	Logger *slog.Logger
 	Now    func() time.Time
 	// OnError, when set, is told of each session that ended in an error.
 	OnError func()
 }
 
-// IMAPReader reads replies from one mailbox into the conversation: new
+// Reader reads replies from one mailbox into the conversation: new
 // messages since the last one read, IDLE when the server offers it and
 // polling otherwise, reconnecting with backoff. A message is marked \Seen
 // only after what it says is committed.
-type IMAPReader struct {
-	o        IMAPOptions
+type Reader struct {
+	o        Options
 	log      *slog.Logger
 	lastPoll atomic.Int64 // unix nanos of the last successful look
 }
 
-// NewIMAPReader checks the options.
-func NewIMAPReader(o IMAPOptions) (*IMAPReader, error) {
+// NewReader checks the options.
+func NewReader(o Options) (*Reader, error) {
 	if o.Host == "" || o.Store == nil || o.Conversation == nil {
-		return nil, errors.New("inbound: IMAP needs a host, a store and a conversation")
+		return nil, errors.New("mailbox: IMAP needs a host, a store and a conversation")
 	}
 	if o.Mailbox == "" {
 		o.Mailbox = "INBOX"
@@ -86,11 +88,11 @@ func NewIMAPReader(o IMAPOptions) (*IMAPReader, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &IMAPReader{o: o, log: o.Logger.With("imap", o.Host, "mailbox", o.Mailbox)}, nil
+	return &Reader{o: o, log: o.Logger.With("imap", o.Host, "mailbox", o.Mailbox)}, nil
 }
 
 // LastPoll is when the mailbox was last read without error.
-func (r *IMAPReader) LastPoll() time.Time {
+func (r *Reader) LastPoll() time.Time {
 	n := r.lastPoll.Load()
 	if n == 0 {
 		return time.Time{}
@@ -99,7 +101,7 @@ func (r *IMAPReader) LastPoll() time.Time {
 }
 
 // Run reads the mailbox until ctx ends.
-func (r *IMAPReader) Run(ctx context.Context) error {
+func (r *Reader) Run(ctx context.Context) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -124,7 +126,7 @@ func (r *IMAPReader) Run(ctx context.Context) error {
 	return nil
 }
 
-func (r *IMAPReader) dial(opts *imapclient.Options) (*imapclient.Client, error) {
+func (r *Reader) dial(opts *imapclient.Options) (*imapclient.Client, error) {
 	addr := net.JoinHostPort(r.o.Host, strconv.Itoa(r.o.Port))
 	switch r.o.TLS {
 	case "tls", "":
@@ -139,7 +141,7 @@ func (r *IMAPReader) dial(opts *imapclient.Options) (*imapclient.Client, error) 
 
 // session is one connection: log in, select, read what is new, wait for
 // more, until an error or the end of ctx.
-func (r *IMAPReader) session(ctx context.Context) error {
+func (r *Reader) session(ctx context.Context) error {
 	newMail := make(chan struct{}, 1)
 	c, err := r.dial(&imapclient.Options{
 		TLSConfig: r.o.TLSConfig,
@@ -183,7 +185,7 @@ func (r *IMAPReader) session(ctx context.Context) error {
 
 // wait returns when new mail may be there: IDLE until the server says so
 // or PollInterval passes, or a plain sleep and NOOP without IDLE.
-func (r *IMAPReader) wait(ctx context.Context, c *imapclient.Client, idle bool, newMail <-chan struct{}) error {
+func (r *Reader) wait(ctx context.Context, c *imapclient.Client, idle bool, newMail <-chan struct{}) error {
 	if !idle {
 		select {
 		case <-ctx.Done():
@@ -209,14 +211,14 @@ func (r *IMAPReader) wait(ctx context.Context, c *imapclient.Client, idle bool, 
 }
 
 // cursorName is where the last UID read is kept in the store.
-func (r *IMAPReader) cursorName() string {
+func (r *Reader) cursorName() string {
 	return "imap/" + r.o.Host + "/" + r.o.Username + "/" + r.o.Mailbox
 }
 
 // cursor returns the last UID read for this UIDVALIDITY; a new UIDVALIDITY
 // starts over from the first message, and the messages' keys make the
 // ones already read no-ops.
-func (r *IMAPReader) cursor(validity uint32) (imap.UID, error) {
+func (r *Reader) cursor(validity uint32) (imap.UID, error) {
 	var v uint64
 	err := r.o.Store.View(func(tx *store.Tx) error { v = tx.Cursor(r.cursorName()); return nil })
 	if err != nil {
@@ -228,7 +230,7 @@ func (r *IMAPReader) cursor(validity uint32) (imap.UID, error) {
 	return imap.UID(uint32(v)), nil
 }
 
-func (r *IMAPReader) setCursor(ctx context.Context, validity uint32, uid imap.UID) error {
+func (r *Reader) setCursor(ctx context.Context, validity uint32, uid imap.UID) error {
 	return r.o.Store.Update(ctx, func(tx *store.Tx) error {
 		return tx.SetCursor(r.cursorName(), uint64(validity)<<32|uint64(uid))
 	})
@@ -241,7 +243,7 @@ const fetchBatch = 50
 // envelopes come first; bodies are fetched in batches that hold at most
 // MaxMessageBytes together (or one message), and a message over the limit
 // is never fetched.
-func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, validity uint32) error {
+func (r *Reader) readNew(ctx context.Context, c *imapclient.Client, validity uint32) error {
 	last, err := r.cursor(validity)
 	if err != nil {
 		return err
@@ -297,7 +299,7 @@ func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, validity
 }
 
 // readBodies fetches and handles the messages uids, in order.
-func (r *IMAPReader) readBodies(ctx context.Context, c *imapclient.Client, validity uint32, uids []imap.UID) error {
+func (r *Reader) readBodies(ctx context.Context, c *imapclient.Client, validity uint32, uids []imap.UID) error {
 	if len(uids) == 0 {
 		return nil
 	}
@@ -330,8 +332,8 @@ func (r *IMAPReader) readBodies(ctx context.Context, c *imapclient.Client, valid
 
 // passOverTooLarge records a message over MaxMessageBytes as failed,
 // without fetching it, and moves the cursor past it.
-func (r *IMAPReader) passOverTooLarge(ctx context.Context, validity uint32, h *imapclient.FetchMessageBuffer) error {
-	in := Incoming{Key: r.messageKey(validity, h.UID, ""), Channel: store.ChannelEmail}
+func (r *Reader) passOverTooLarge(ctx context.Context, validity uint32, h *imapclient.FetchMessageBuffer) error {
+	in := inbound.Incoming{Key: r.messageKey(validity, h.UID, ""), Channel: store.ChannelEmail}
 	if e := h.Envelope; e != nil {
 		if e.MessageID != "" {
 			in.Key = r.messageKey(validity, h.UID, e.MessageID)
@@ -349,7 +351,7 @@ func (r *IMAPReader) passOverTooLarge(ctx context.Context, validity uint32, h *i
 
 // passOver records a message that failed for good, once, for the owner,
 // and logs it; the caller moves on to the next.
-func (r *IMAPReader) passOver(ctx context.Context, uid imap.UID, in Incoming, reason error) error {
+func (r *Reader) passOver(ctx context.Context, uid imap.UID, in inbound.Incoming, reason error) error {
 	if err := r.o.Conversation.RecordFailed(ctx, in, reason); err != nil {
 		return fmt.Errorf("message uid %d: recording its failure: %w", uid, err)
 	}
@@ -362,7 +364,7 @@ var errMessageTooLarge = errors.New("message too large")
 
 // messageKey is a message's identity: its Message-ID, which survives a
 // UIDVALIDITY change, else its place in the mailbox.
-func (r *IMAPReader) messageKey(validity uint32, uid imap.UID, messageID string) string {
+func (r *Reader) messageKey(validity uint32, uid imap.UID, messageID string) string {
 	if messageID != "" {
 		return "email:" + messageID
 	}
@@ -376,28 +378,28 @@ func (r *IMAPReader) messageKey(validity uint32, uid imap.UID, messageID string)
 // one poison message must not stop every reply after it. Only a failure
 // that may pass (a full disk, npsd stopping) is returned, so the same
 // message is tried again.
-func (r *IMAPReader) handle(ctx context.Context, raw []byte, validity uint32, uid imap.UID) (bool, error) {
-	m, err := ReadMessage(bytes.NewReader(raw))
-	if errors.Is(err, ErrMessageTooComplex) {
+func (r *Reader) handle(ctx context.Context, raw []byte, validity uint32, uid imap.UID) (bool, error) {
+	m, err := inbound.ReadMessage(bytes.NewReader(raw))
+	if errors.Is(err, inbound.ErrMessageTooComplex) {
 		// Nested or split beyond reason: the same bytes fail every time.
-		in := Incoming{Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: m.Subject}
+		in := inbound.Incoming{Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: m.Subject}
 		return false, r.passOver(ctx, uid, in, err)
 	}
 	if err != nil {
 		// Unreadable as a message: keep it as it came, never drop it.
 		r.log.Warn("unreadable message kept", "uid", uid, "err", err)
-		m = Message{Text: string(raw)}
+		m = inbound.Message{Text: string(raw)}
 	}
-	in := Incoming{
-		Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: StripQuoted(m.Text),
-		Reply: ParseMessage(m), Bounced: m.Bounced, InReplyTo: m.MessageID,
+	in := inbound.Incoming{
+		Key: r.messageKey(validity, uid, m.MessageID), Channel: store.ChannelEmail, From: m.From, Text: inbound.StripQuoted(m.Text),
+		Reply: inbound.ParseMessage(m), Bounced: m.Bounced, InReplyTo: m.MessageID,
 	}
 	in.Survey = r.surveyOf(m)
 	switch {
-	case in.Reply.Intent == IntentAutoReply:
+	case in.Reply.Intent == inbound.IntentAutoReply:
 		// An out-of-office answers nothing and changes nothing: whoever
 		// sent it, there is nothing for the owner to decide.
-	case in.Reply.Intent == IntentBounce:
+	case in.Reply.Intent == inbound.IntentBounce:
 		in.Bounced = r.provenBounces(raw, m.Bounced)
 		if len(m.Bounced) > 0 && len(in.Bounced) == 0 {
 			in.Unproven = "a delivery report that names no message npsd sent to those addresses"
@@ -427,7 +429,7 @@ func temporary(err error) bool {
 
 // surveyOf finds the survey a reply answers: the signed tag of the address
 // it was sent to, else the survey of the message it replies to.
-func (r *IMAPReader) surveyOf(m Message) store.SurveyID {
+func (r *Reader) surveyOf(m inbound.Message) store.SurveyID {
 	for _, to := range m.To {
 		if id, ok := r.o.Signer.SurveyFromReplyAddress(to); ok {
 			return id
