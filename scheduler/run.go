@@ -32,8 +32,7 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 		}
 		return tx.SentSurveysBefore(latest(expireBefore, remindBefore), func(sv store.Survey) error {
 			if sv.Sent.Before(expireBefore) {
-				sv.State = store.SurveyExpired
-				if _, err := tx.PutSurvey(sv); err != nil {
+				if _, err := tx.MoveSurvey(sv, store.SurveyExpired); err != nil {
 					return err
 				}
 				res.Expired++
