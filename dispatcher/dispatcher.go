@@ -545,8 +545,7 @@ func (d *Dispatcher) claim(ctx context.Context, id store.JobID) (claimed, bool, 
 			return err
 		}
 		if j.Kind == store.JobSurvey {
-			c.survey.State = store.SurveyInflight
-			if c.survey, err = tx.PutSurvey(c.survey); err != nil {
+			if c.survey, err = tx.MoveSurvey(c.survey, store.SurveyInflight); err != nil {
 				return err
 			}
 		}
@@ -583,8 +582,8 @@ func (d *Dispatcher) cancel(tx *store.Tx, c claimed, reason string) error {
 		return err
 	}
 	if c.job.Kind == store.JobSurvey && c.survey.State == store.SurveyPending {
-		c.survey.State, c.survey.Reason = store.SurveySkipped, reason
-		_, err := tx.PutSurvey(c.survey)
+		c.survey.Reason = reason
+		_, err := tx.MoveSurvey(c.survey, store.SurveySkipped)
 		return err
 	}
 	return nil
@@ -620,8 +619,10 @@ func (d *Dispatcher) handBack(c claimed) {
 			if err != nil {
 				return err
 			}
-			sv.State = store.SurveyPending
-			_, err = tx.PutSurvey(sv)
+			if sv.State != store.SurveyInflight {
+				return nil // answered meanwhile: the answer stands
+			}
+			_, err = tx.MoveSurvey(sv, store.SurveyPending)
 			return err
 		}
 		return nil
@@ -714,18 +715,25 @@ func (d *Dispatcher) recordSurvey(tx *store.Tx, j store.Job, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	switch j.State {
-	case store.JobSent:
-		sv.State, sv.Sent, sv.Channel = store.SurveySent, now, j.Channel
-	case store.JobFailed:
-		sv.State, sv.Reason = store.SurveyFailed, j.Reason
-	case store.JobPending:
-		sv.State = store.SurveyPending
-	default:
+	to := map[store.JobState]store.SurveyState{store.JobSent: store.SurveySent, store.JobFailed: store.SurveyFailed, store.JobPending: store.SurveyPending}[j.State]
+	if to == "" {
 		return nil
 	}
 	sv.Attempts = j.Attempts
-	_, err = tx.PutSurvey(sv)
+	if !sv.State.CanMove(to) {
+		// Answered before the send was recorded (a click on a link that
+		// arrived while npsd waited for the server's reply): the answer
+		// stands, the attempts are kept.
+		_, err = tx.PutSurvey(sv)
+		return err
+	}
+	switch to {
+	case store.SurveySent:
+		sv.Sent, sv.Channel = now, j.Channel
+	case store.SurveyFailed:
+		sv.Reason = j.Reason
+	}
+	_, err = tx.MoveSurvey(sv, to)
 	return err
 }
 

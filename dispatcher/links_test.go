@@ -9,7 +9,7 @@ import (
 )
 
 // PlainLinks builds links from record ids, for tests that look at how a
-// message is assembled; the daemon uses inbound.SignedLinks.
+// message is assembled; the daemon uses links.Links (internal/links).
 type PlainLinks struct {
 	PublicURL string
 	// ReplyTo is the configured reply address; replies to a survey go to

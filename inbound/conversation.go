@@ -402,7 +402,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 		if err != nil {
 			return err
 		}
-		sv.ResponseID, sv.Answered, sv.State = r.ID, h.now, store.SurveyAnswered
+		sv.ResponseID, sv.Answered = r.ID, h.now
 		h.note("score %d recorded", score)
 	} else {
 		r, err := h.tx.Response(sv.ResponseID)
@@ -445,7 +445,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	} else if err := h.noteOnCases(score); err != nil {
 		return err
 	}
-	if _, err := h.tx.PutSurvey(sv); err != nil {
+	if _, err := h.tx.MoveSurvey(sv, store.SurveyAnswered); err != nil {
 		return err
 	}
 	// The message for the category waits for the comment, at most the
@@ -601,23 +601,36 @@ func (h *handling) answer(kind store.JobKind) error {
 	return h.queue(kind, sv, h.now, store.Payload{})
 }
 
+// stop takes the sender off the channel their message came by, and
+// confirms it once.
 func (h *handling) stop() error {
-	if h.contact.ChannelStatus(h.in.Channel).State == store.ChannelOptedOut {
-		// Confirmed once already: a second STOP gets silence.
-		h.note("already opted out of %s", h.in.Channel)
+	return h.optOut(h.in.Channel, "replied "+strings.ToUpper(strings.TrimSpace(h.in.Text)), true)
+}
+
+// optOut is the one way a contact leaves a channel, whether they reply
+// STOP, click the unsubscribe link or the owner decides it for them: the
+// channel's status, the jobs waiting on it canceled, the shop's webhook,
+// and (for a reply) the confirmation. Leaving a channel already left does
+// nothing again: a second STOP gets silence, a second click no webhook.
+func (h *handling) optOut(ch store.Channel, reason string, confirm bool) error {
+	if h.contact.ChannelStatus(ch).State == store.ChannelOptedOut {
+		h.note("already opted out of %s", ch)
 		return nil
 	}
-	if err := h.tx.SetChannelStatus(h.contact.ID, h.in.Channel, store.ChannelStatus{State: store.ChannelOptedOut, Reason: "replied " + strings.ToUpper(strings.TrimSpace(h.in.Text))}); err != nil {
+	if err := h.tx.SetChannelStatus(h.contact.ID, ch, store.ChannelStatus{State: store.ChannelOptedOut, Reason: reason}); err != nil {
 		return err
 	}
 	// Nothing more goes out on this channel: waiting jobs are canceled now
 	// rather than at their turn, so the outbox shows the truth.
-	if err := h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == h.in.Channel && j.To == "" }); err != nil {
+	if err := h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == ch && j.To == "" }); err != nil {
 		return err
 	}
-	h.note("opted out of %s", h.in.Channel)
-	if err := h.webhook(store.JobWebhookOptOut, map[string]any{"channel": string(h.in.Channel)}); err != nil {
+	h.note("opted out of %s", ch)
+	if err := h.webhook(store.JobWebhookOptOut, map[string]any{"channel": string(ch)}); err != nil {
 		return err
+	}
+	if !confirm {
+		return nil
 	}
 	return h.answer(store.JobOptOutConfirm)
 }

@@ -304,8 +304,8 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, d)
 }
 
-// OptOut records that a contact left a channel and cancels what waited to
-// go to them on it.
+// OptOut records that a contact left a channel by the unsubscribe link,
+// through the conversation's one opt-out path.
 func (cv *Conversation) OptOut(ctx context.Context, id store.ContactID, ch store.Channel, reason string) error {
 	err := cv.st.Update(ctx, func(tx *store.Tx) error {
 		ct, err := tx.Contact(id)
@@ -313,13 +313,7 @@ func (cv *Conversation) OptOut(ctx context.Context, id store.ContactID, ch store
 			return err
 		}
 		h := &handling{cv: cv, tx: tx, contact: ct, in: Incoming{Channel: ch}, now: cv.o.Now().UTC()}
-		if err := tx.SetChannelStatus(id, ch, store.ChannelStatus{State: store.ChannelOptedOut, Reason: reason}); err != nil {
-			return err
-		}
-		if err := h.cancelJobs("opted out", func(j store.Job) bool { return j.Channel == ch && j.To == "" }); err != nil {
-			return err
-		}
-		return h.webhook(store.JobWebhookOptOut, map[string]any{"channel": string(ch)})
+		return h.optOut(ch, reason, false)
 	})
 	if err == nil {
 		cv.log.Info("contact opted out", "contact", id, "channel", ch, "reason", reason)

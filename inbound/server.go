@@ -394,8 +394,8 @@ func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, p map[st
 					return err
 				}
 				if sv.State == store.SurveySent {
-					sv.State, sv.Reason = store.SurveyFailed, reason
-					if _, err := tx.PutSurvey(sv); err != nil {
+					sv.Reason = reason
+					if _, err := tx.MoveSurvey(sv, store.SurveyFailed); err != nil {
 						return err
 					}
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/store"
 )
 
@@ -32,8 +33,7 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 		}
 		return tx.SentSurveysBefore(latest(expireBefore, remindBefore), func(sv store.Survey) error {
 			if sv.Sent.Before(expireBefore) {
-				sv.State = store.SurveyExpired
-				if _, err := tx.PutSurvey(sv); err != nil {
+				if _, err := tx.MoveSurvey(sv, store.SurveyExpired); err != nil {
 					return err
 				}
 				res.Expired++
@@ -46,7 +46,7 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			due, _, err := s.opts.Rules.Timing.Next(now, ContactLocation(ct, s.opts.Rules.Timing.Business), sv.Channel)
+			due, _, err := s.opts.Rules.Timing.Next(now, sendwindow.ContactLocation(ct, s.opts.Rules.Timing.Business), sv.Channel)
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/store"
 )
 
@@ -51,7 +52,7 @@ type Rules struct {
 	// MinDaysBetween is the least number of days between two surveys of one
 	// contact, by any campaign.
 	MinDaysBetween int
-	Timing         Timing
+	Timing         sendwindow.Timing
 	// MaxEventAge drops events whose survey would be overdue by more than
 	// this: importing last year's purchases must not survey everyone today.
 	// Default 7 days.
@@ -116,7 +117,7 @@ func (s *Scheduler) LastTick() time.Time {
 
 // Timing is the send window and closures the scheduler plans with, for
 // the parts that check them again at send time.
-func (s *Scheduler) Timing() Timing { return s.opts.Rules.Timing }
+func (s *Scheduler) Timing() sendwindow.Timing { return s.opts.Rules.Timing }
 
 // Tick is how often the sweep runs.
 func (s *Scheduler) Tick() time.Duration { return s.opts.Tick }
@@ -348,7 +349,7 @@ func (s *Scheduler) planWave(ctx context.Context, c Campaign, at time.Time, dryR
 // queueSurvey creates the survey and its outbox job, due at the first
 // opening of the window at or after due in the contact's time zone.
 func (s *Scheduler) queueSurvey(tx *store.Tx, plan *Plan, c Campaign, cand candidate, planned, due time.Time) error {
-	loc := ContactLocation(cand.contact, s.opts.Rules.Timing.Business)
+	loc := sendwindow.ContactLocation(cand.contact, s.opts.Rules.Timing.Business)
 	due, moved, err := s.opts.Rules.Timing.Next(due, loc, cand.channel)
 	if err != nil {
 		return err

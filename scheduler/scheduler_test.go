@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/store"
 )
 
@@ -44,7 +45,7 @@ func newScheduler(t testing.TB, st *store.Store, clk *clock, business *time.Loca
 		Rules: Rules{
 			Channels:       []store.Channel{store.ChannelSMS, store.ChannelEmail},
 			MinDaysBetween: 90,
-			Timing:         Timing{Window: DefaultWindow(), Business: business},
+			Timing:         sendwindow.Timing{Window: sendwindow.DefaultWindow(), Business: business},
 		},
 		ReminderAfter: 72 * time.Hour,
 		ExpireAfter:   day(14),

@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
@@ -85,7 +86,7 @@ func TestSummaryFigures(t *testing.T) {
 
 	// Queued once per recipient, once per week.
 	s, err := New(st, Options{
-		Rules:   Rules{Channels: []store.Channel{store.ChannelEmail}, Timing: Timing{Window: DefaultWindow(), Business: paris}},
+		Rules:   Rules{Channels: []store.Channel{store.ChannelEmail}, Timing: sendwindow.Timing{Window: sendwindow.DefaultWindow(), Business: paris}},
 		Summary: SummaryPlan{Schedule: "0 8 * * 1", To: []string{"marie@example.fr", "paul@example.fr"}, Options: SummaryOptions{Segments: []string{"city"}}},
 		Now:     clk.now, Logger: quiet(),
 	})

@@ -31,7 +31,10 @@ func surveySentKey(s Survey) []byte {
 }
 
 // PutSurvey creates a survey (ID zero) or replaces a stored one, stamping
-// Created and Updated.
+// Created and Updated. A new survey is stored in the state it carries (a
+// plan is pending; history keeps its own); a stored one changes state
+// only as the lifecycle allows (see surveyMoves), which MoveSurvey says
+// at the call site.
 func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 	b := t.bucket(bucketSurveys)
 	now := t.nowUTC()
@@ -55,6 +58,9 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 		}
 		if old.ContactID != s.ContactID {
 			return Survey{}, fmt.Errorf("%w: survey %s belongs to %s, not %s", ErrInvalid, s.ID, old.ContactID, s.ContactID)
+		}
+		if err := checkMove(old, s); err != nil {
+			return Survey{}, err
 		}
 		s.Created = old.Created
 		if old.State == SurveySent {

@@ -7,8 +7,9 @@
 // itself.
 //
 // The admin socket lets data commands work while the daemon holds the
-// store: the command, as a structured request, goes to the daemon, which runs the very same
-// command on its open store and sends back what it printed.
+// store: the command, as a structured request, goes to the daemon, which
+// runs the very same command on its open store and sends back what it
+// printed.
 //
 // Files named on the command line are opened by the client only. The
 // client streams an input file's bytes after its request, and writes an
@@ -27,10 +28,9 @@
 // get in their way.
 //
 // The wire, private between the client and server of one binary: a
-// socketRequest as one JSON line, then the content of each input file,
-// in order, of the sizes it declares; back, a socketAnswer as one JSON
+// Request as one JSON line, then the content of each input file,
+// in order, of the sizes it declares; back, an Answer as one JSON
 // line, then the content of each output file, likewise.
-
 package adminsock
 
 import (

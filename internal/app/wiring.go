@@ -13,6 +13,7 @@ import (
 	"github.com/npsd/npsd/inbound/mailbox"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/links"
+	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/internal/shopapi"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
@@ -70,15 +71,6 @@ func schedulerOptions(c *config.Config, log *slog.Logger, now func() time.Time) 
 	return opts, nil
 }
 
-// contactWindow adapts the scheduler's timing to the dispatcher's Window:
-// the window is read in the contact's own time zone.
-type contactWindow struct{ timing scheduler.Timing }
-
-func (w contactWindow) Next(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) {
-	next, _, err := w.timing.Next(t, scheduler.ContactLocation(c, w.timing.Business), ch)
-	return next, err
-}
-
 // addressOf returns the bare address of "Name <addr>" or "addr".
 func addressOf(s string) string {
 	if a, err := mail.ParseAddress(s); err == nil {
@@ -91,7 +83,7 @@ func addressOf(s string) string {
 // transports. The returned closer ends the SMTP connection.
 // The templates and the send window are built once per config by the
 // caller and shared with newInbound.
-func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing scheduler.Timing, inFlight *dispatcher.InFlight) (*dispatcher.Dispatcher, func() error, error) {
+func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing sendwindow.Timing, inFlight *dispatcher.InFlight) (*dispatcher.Dispatcher, func() error, error) {
 	closer := func() error { return nil }
 	var email dispatcher.EmailSender
 	switch cfg.Email.Transport {
@@ -125,7 +117,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer lin
 		Email:             email,
 		SMS:               sms,
 		Templates:         tpl,
-		Window:            contactWindow{timing},
+		Window:            sendwindow.PerContact{Timing: timing},
 		Links:             signed,
 		Business:          templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		From:              cfg.Email.From,
@@ -154,7 +146,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer lin
 
 // newInbound builds the conversation, the HTTP server and, when imap.host
 // is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing scheduler.Timing, adminState *inbound.AdminState) (*inbound.Server, *mailbox.Reader, error) {
+func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing sendwindow.Timing, adminState *inbound.AdminState) (*inbound.Server, *mailbox.Reader, error) {
 	co := wire.conversationOptions(cfg, signer, log, tpl, timing)
 	co.Wake, co.OnScore = wake, m.observeScore
 	cv, err := inbound.NewConversation(st, co)
@@ -212,7 +204,7 @@ func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.
 // conversationOptions maps the config onto the conversation's options,
 // for the daemon and for a command that decides what a kept message says
 // (npsd messages decide); the caller adds Wake and OnScore.
-func (wire wiring) conversationOptions(cfg *config.Config, signer links.Signer, log *slog.Logger, tpl *templates.Set, timing scheduler.Timing) inbound.ConversationOptions {
+func (wire wiring) conversationOptions(cfg *config.Config, signer links.Signer, log *slog.Logger, tpl *templates.Set, timing sendwindow.Timing) inbound.ConversationOptions {
 	return inbound.ConversationOptions{
 		CommentWindow: time.Duration(cfg.Surveys.CommentWindow),
 		ReviewRequest: cfg.Followup.ReviewRequest,
@@ -222,7 +214,7 @@ func (wire wiring) conversationOptions(cfg *config.Config, signer links.Signer, 
 		CaseURL:       wire.links(cfg, signer).Case,
 		Business:      templates.Business{Name: cfg.Business.Name, ReviewURL: cfg.Business.ReviewURL},
 		Templates:     tpl,
-		Window:        contactWindow{timing},
+		Window:        sendwindow.PerContact{Timing: timing},
 		Webhooks:      cfg.Webhooks.URLs,
 		Now:           wire.now,
 		Logger:        log,

@@ -1,3 +1,8 @@
+// Package config owns the config file: its schema (the YAML keys and their
+// defaults), finding it, reading it strictly (unknown keys, environment
+// references and secret files), and checking every value, so that an
+// installer sees every problem at once, each with its line and key. The
+// mapping of a config onto each package's options is internal/app's.
 package config
 
 import (

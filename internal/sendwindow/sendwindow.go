@@ -1,6 +1,13 @@
-package scheduler
+// Package sendwindow owns when a message may reach someone: the days and
+// hours of the send window read in the person's own time zone, the
+// business's closures, and the hours no text goes out whatever the config
+// says. The scheduler plans into it, the dispatcher holds a message until
+// it opens, inbound queues its answers by it; the config is read into it
+// here too, so there is one meaning of "mon" and "09:00".
+package sendwindow
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -174,4 +181,83 @@ func ContactLocation(c store.Contact, business *time.Location) *time.Location {
 		}
 	}
 	return business
+}
+
+// weekdays accepts English and French day names, short or whole.
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+	"dim": time.Sunday, "lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday,
+	"jeu": time.Thursday, "ven": time.Friday, "sam": time.Saturday,
+	"dimanche": time.Sunday, "lundi": time.Monday, "mardi": time.Tuesday, "mercredi": time.Wednesday,
+	"jeudi": time.Thursday, "vendredi": time.Friday, "samedi": time.Saturday,
+}
+
+// ParseWindow reads a window as the config writes it: day names in
+// English or French, short or whole, and times of day as HH:MM.
+func ParseWindow(days []string, start, end string) (Window, error) {
+	var w Window
+	if len(days) == 0 {
+		return w, errors.New("days must list at least one day (mon, tue, wed, thu, fri, sat, sun)")
+	}
+	for _, d := range days {
+		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))]
+		if !ok {
+			return w, fmt.Errorf("unknown day %q (use mon, tue, wed, thu, fri, sat, sun)", d)
+		}
+		w.Days[wd] = true
+	}
+	var err error
+	if w.Start, err = clockTime(start); err != nil {
+		return w, fmt.Errorf("start: %w", err)
+	}
+	if w.End, err = clockTime(end); err != nil {
+		return w, fmt.Errorf("end: %w", err)
+	}
+	if w.Start >= w.End {
+		return w, fmt.Errorf("start %s must be before end %s", start, end)
+	}
+	return w, nil
+}
+
+// clockTime reads a time of day, HH:MM, as an offset from midnight.
+func clockTime(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		if s == "24:00" {
+			return 24 * time.Hour, nil
+		}
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// ParseBlackout reads a closure from its first and last days
+// (YYYY-MM-DD, both included).
+func ParseBlackout(fromDay, toDay, reason string) (Blackout, error) {
+	from, err := ParseDate(fromDay)
+	if err != nil {
+		return Blackout{}, fmt.Errorf("from: %w", err)
+	}
+	to, err := ParseDate(toDay)
+	if err != nil {
+		return Blackout{}, fmt.Errorf("to: %w", err)
+	}
+	if to.String() < from.String() {
+		return Blackout{}, fmt.Errorf("to (%s) is before from (%s)", to, from)
+	}
+	return Blackout{From: from, To: to, Reason: reason}, nil
+}
+
+// PerContact reads a timing in each contact's own time zone: what the
+// dispatcher and the conversation ask of a send window.
+type PerContact struct{ Timing Timing }
+
+// Next is the first instant at or after t when a message on ch may reach
+// c.
+func (p PerContact) Next(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) {
+	next, _, err := p.Timing.Next(t, ContactLocation(c, p.Timing.Business), ch)
+	return next, err
 }
