@@ -6,29 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
-)
-
-// JobID numbers outbox jobs; its text form is j42.
-type JobID uint64
-
-func (id JobID) String() string { return "j" + strconv.FormatUint(uint64(id), 10) }
-
-// JobState is where a job is in the outbox.
-type JobState string
-
-const (
-	// JobPending waits for its due time.
-	JobPending JobState = "pending"
-	// JobInflight was handed to a transport and its outcome is not yet
-	// recorded. A job still inflight at start-up was interrupted by a crash.
-	JobInflight JobState = "inflight"
-	JobSent     JobState = "sent"
-	JobFailed   JobState = "failed"
-	// JobCanceled will not be sent: the contact opted out, answered, or the
-	// survey expired before its turn.
-	JobCanceled JobState = "canceled"
 )
 
 // Job is one message to send: everything that leaves npsd leaves as a job.

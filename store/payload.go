@@ -8,45 +8,6 @@ import (
 	"strconv"
 )
 
-// Payload is what a job's message needs beyond the records the job names
-// (its contact, its survey). Every field is optional and each kind uses a
-// few: an owner alert has a score, a category, a comment and a case link;
-// a thanks may have NoReview; a weekly summary has its week; a webhook
-// event has its body. The store encodes it when the job is written and
-// decodes it when the job is read, so nobody else handles its JSON.
-type Payload struct {
-	// Score is the score a message to the owners is about; nil when the
-	// message is about none.
-	Score *int `json:"score,omitempty"`
-	// Category is the score's category as the owners read it ("detractor").
-	Category string `json:"category,omitempty"`
-	// Comment is the customer's comment, for the owners.
-	Comment string `json:"comment,omitempty"`
-	// CaseURL links the detractor case the message is about.
-	CaseURL string `json:"case_url,omitempty"`
-	// NoReview keeps this customer out of the review invitation, as
-	// followup.review_request asks.
-	NoReview bool `json:"no_review,omitempty"`
-	// InReplyTo is the Message-ID of the customer's email the message
-	// answers, so that it lands in the same thread.
-	InReplyTo string `json:"in_reply_to,omitempty"`
-	// SummaryWeek is the ISO week ("2026-W47") a weekly summary sums up:
-	// the summary is built from the store when the job is sent, so that no
-	// name, address or comment waits in the outbox.
-	SummaryWeek string `json:"week,omitempty"`
-	// Webhook is the body of a webhook event, posted as it is.
-	Webhook json.RawMessage `json:"webhook,omitempty"`
-	// LegacySummary is the whole summary, names and comments included,
-	// that summary jobs queued by npsd before schema 4 carried. It is only
-	// ever read: EnqueueJob refuses a job that has one, a job that ends
-	// keeps only its week, and forgetting a contact rewrites every such
-	// job into the form that names its week.
-	LegacySummary json.RawMessage `json:"summary,omitempty"`
-}
-
-// IntPtr returns a pointer to n, for Payload.Score.
-func IntPtr(n int) *int { return &n }
-
 // undecodedPayload is a payload the store could not read, kept as it was
 // on disk: the job that carries it is failed rather than sent, and its
 // bytes stay for the owner to look at until the contact is forgotten.

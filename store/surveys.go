@@ -7,12 +7,6 @@ import (
 	"time"
 )
 
-// Open reports whether a survey still waits for something: to be sent, or
-// to be answered. A contact with an open survey is not asked again.
-func (s SurveyState) Open() bool {
-	return s == SurveyPending || s == SurveyInflight || s == SurveySent
-}
-
 // surveyContactKey orders a contact's surveys by creation: contact id,
 // creation time, survey id.
 func surveyContactKey(s Survey) []byte {

@@ -1,0 +1,77 @@
+package store
+
+import "github.com/npsd/npsd/store/record"
+
+// The values the store keeps are package record's, under the store's own
+// names, so that callers write store.Contact and store.JobSurvey as they
+// always have.
+type (
+	Channel       = record.Channel
+	ChannelState  = record.ChannelState
+	ChannelStatus = record.ChannelStatus
+	ContactID     = record.ContactID
+	EventID       = record.EventID
+	SurveyID      = record.SurveyID
+	ResponseID    = record.ResponseID
+	Contact       = record.Contact
+	Event         = record.Event
+	SurveyState   = record.SurveyState
+	Attempt       = record.Attempt
+	Survey        = record.Survey
+	Response      = record.Response
+	JobID         = record.JobID
+	JobState      = record.JobState
+	JobKind       = record.JobKind
+	Payload       = record.Payload
+)
+
+// The states, channels, sources and job kinds of package record.
+const (
+	ChannelEmail         = record.ChannelEmail
+	ChannelSMS           = record.ChannelSMS
+	ChannelWeb           = record.ChannelWeb
+	ChannelWebhook       = record.ChannelWebhook
+	ChannelOK            = record.ChannelOK
+	ChannelOptedOut      = record.ChannelOptedOut
+	ChannelUndeliverable = record.ChannelUndeliverable
+	SurveyPending        = record.SurveyPending
+	SurveyInflight       = record.SurveyInflight
+	SurveySent           = record.SurveySent
+	SurveyAnswered       = record.SurveyAnswered
+	SurveyFailed         = record.SurveyFailed
+	SurveySkipped        = record.SurveySkipped
+	SurveyExpired        = record.SurveyExpired
+	SourceImport         = record.SourceImport
+	SourceSMS            = record.SourceSMS
+	SourceEmail          = record.SourceEmail
+	SourceWeb            = record.SourceWeb
+	SourceOwner          = record.SourceOwner
+	JobPending           = record.JobPending
+	JobInflight          = record.JobInflight
+	JobSent              = record.JobSent
+	JobFailed            = record.JobFailed
+	JobCanceled          = record.JobCanceled
+	JobSurvey            = record.JobSurvey
+	JobReminder          = record.JobReminder
+	JobFollowUp          = record.JobFollowUp
+	JobThanksPromoter    = record.JobThanksPromoter
+	JobThanksPassive     = record.JobThanksPassive
+	JobApologyDetractor  = record.JobApologyDetractor
+	JobReask             = record.JobReask
+	JobOptOutConfirm     = record.JobOptOutConfirm
+	JobHelp              = record.JobHelp
+	JobOwnerAlert        = record.JobOwnerAlert
+	JobCaseReminder      = record.JobCaseReminder
+	JobWeeklySummary     = record.JobWeeklySummary
+	JobWebhookResponse   = record.JobWebhookResponse
+	JobWebhookOptOut     = record.JobWebhookOptOut
+)
+
+// ParseContactID is record.ParseContactID.
+func ParseContactID(s string) (ContactID, bool) { return record.ParseContactID(s) }
+
+// JobKinds is record.JobKinds.
+func JobKinds() []JobKind { return record.JobKinds() }
+
+// IntPtr is record.IntPtr.
+func IntPtr(n int) *int { return record.IntPtr(n) }
