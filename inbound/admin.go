@@ -15,7 +15,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
 )
@@ -300,25 +299,20 @@ func (s *Server) adminDecide(w http.ResponseWriter, r *http.Request) {
 	key := r.PostForm.Get("key")
 	// The dashboard has one password, not one per owner: the decision is
 	// the owner's, without a name.
-	d := store.OwnerDecision{Action: r.PostForm.Get("action"), By: DefaultDecidedBy}
-	switch d.Action {
-	case store.DecisionScore:
-		n, err := strconv.Atoi(r.PostForm.Get("score"))
-		if err != nil || !nps.ValidScore(n) {
-			http.Error(w, "choose a score from 0 to 10 before recording it", http.StatusBadRequest)
-			return
-		}
-		d.Score = n
-	case store.DecisionOptOut, store.DecisionDismiss:
-	default:
-		http.Error(w, "the action must be score, opt_out or dismiss", http.StatusBadRequest)
+	d, err := NewDecision(r.PostForm.Get("action"), r.PostForm.Get("score"), DefaultDecidedBy)
+	switch {
+	case errors.Is(err, ErrDecisionScore):
+		http.Error(w, "choose a score from 0 to 10 before recording it", http.StatusBadRequest)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	if key == "" {
 		http.Error(w, "a message key is required", http.StatusBadRequest)
 		return
 	}
-	_, err := s.o.Conversation.Decide(r.Context(), key, d)
+	_, err = s.o.Conversation.Decide(r.Context(), key, d)
 	switch {
 	case err == nil:
 		http.Redirect(w, r, "/admin#replies", http.StatusSeeOther)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/npsd/npsd/nps"
@@ -202,4 +203,30 @@ func (h *handling) source() string {
 		return h.in.Source
 	}
 	return string(h.in.Channel)
+}
+
+// ErrDecisionScore is a score decision without a whole score from 0 to 10.
+var ErrDecisionScore = errors.New("a score is a whole number from 0 to 10")
+
+// ErrDecisionAction is a decision that is none of score, opt_out and
+// dismiss.
+var ErrDecisionAction = errors.New("the action must be score, opt_out or dismiss")
+
+// NewDecision reads an owner's decision as the dashboard's form and the
+// command line give it: an action (store.DecisionScore, DecisionOptOut or
+// DecisionDismiss), the score as typed for a score, and who decides.
+func NewDecision(action, score, by string) (store.OwnerDecision, error) {
+	d := store.OwnerDecision{Action: action, By: by}
+	switch action {
+	case store.DecisionScore:
+		n, err := strconv.Atoi(strings.TrimSpace(score))
+		if err != nil || !nps.ValidScore(n) {
+			return d, ErrDecisionScore
+		}
+		d.Score = n
+	case store.DecisionOptOut, store.DecisionDismiss:
+	default:
+		return d, ErrDecisionAction
+	}
+	return d, nil
 }

@@ -4,26 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/csvimport"
 	"github.com/npsd/npsd/store"
 )
-
-func (c *cli) cmdContactsImport(ctx context.Context, args []string) int {
-	return c.runImport(ctx, "contacts import", args, csvimport.Contacts)
-}
-
-func (c *cli) cmdEventsImport(ctx context.Context, args []string) int {
-	return c.runImport(ctx, "events import", args, csvimport.Events)
-}
-
-func (c *cli) cmdResponsesImport(ctx context.Context, args []string) int {
-	return c.runImport(ctx, "responses import", args, csvimport.Responses)
-}
 
 // runImport is the shape every CSV import shares: the flags, the import
 // itself, then its report on stdout and every refused row on stderr.
@@ -44,23 +29,10 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 		if defaultType != nil {
 			o.DefaultType = *defaultType
 		}
-		var bar *progressbar.ProgressBar
 		if c.terminal {
-			o.Progress = func(done, total int) {
-				if bar == nil && total > csvimport.Chunk {
-					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.stderr),
-						progressbar.OptionSetDescription("importing "+string(kind)), progressbar.OptionShowCount(),
-						progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-				}
-				if bar != nil {
-					_ = bar.Set(done)
-				}
-			}
+			o.ProgressTo = c.stderr
 		}
 		res, err := csvimport.Run(ctx, st, kind, pos[0], o)
-		if bar != nil {
-			_ = bar.Finish()
-		}
 		if errors.Is(err, csvimport.ErrUnusable) {
 			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
 			return exitUnusable

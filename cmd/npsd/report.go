@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -35,43 +34,4 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 		}
 		return c.failed("report", err)
 	})
-}
-
-func (c *cli) cmdResponsesExport(ctx context.Context, args []string) int {
-	fs, configFlag := c.flags("responses export")
-	var q report.ExportQuery
-	format := fs.String("format", "csv", "csv or json")
-	fs.StringVar(&q.From, "from", "", "first day, YYYY-MM-DD (business time zone) or RFC 3339")
-	fs.StringVar(&q.To, "to", "", "last day (inclusive), YYYY-MM-DD, or RFC 3339")
-	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	write := map[string]func(io.Writer, report.Export) error{"csv": report.WriteExportCSV, "json": report.WriteExportJSON}[*format]
-	if write == nil {
-		fmt.Fprintf(c.stderr, "npsd responses export: --format must be csv or json, not %q\n", *format)
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
-		e, err := report.Responses(st, q, cfg.Location())
-		if err == nil {
-			err = c.output(*out, func(w io.Writer) error { return write(w, e) })
-		}
-		return c.failed("responses export", err)
-	})
-}
-
-// failed prints a command's error and returns its exit code: a flag that
-// cannot be read is bad usage, anything else a failure.
-func (c *cli) failed(name string, err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var bound *report.BoundError
-	if errors.As(err, &bound) {
-		fmt.Fprintf(c.stderr, "npsd %s: --%v\n", name, err)
-		return exitUnusable
-	}
-	fmt.Fprintf(c.stderr, "npsd %s: %v\n", name, err)
-	return exitPartial
 }

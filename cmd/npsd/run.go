@@ -26,13 +26,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 	}
 	log := c.logger(cfg, slog.LevelDebug)
 	d, err := app.New(cfg, app.Options{
-		Reload: func() (*config.Config, error) {
-			path, err := config.Find(*configFlag, c.getenv)
-			if err != nil {
-				return nil, err
-			}
-			return config.Load(path, c.getenv)
-		},
+		Reload: func() (*config.Config, error) { return config.Read(*configFlag, c.getenv) },
 		Logger: log,
 		Now:    c.now,
 		Notify: c.notify,

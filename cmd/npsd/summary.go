@@ -34,12 +34,7 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 			}
 		}
 		if *send {
-			s, err := app.NewScheduler(cfg, st, c.logger(cfg, slog.LevelWarn), c.now)
-			if err != nil {
-				fmt.Fprintf(c.stderr, "npsd summary: %v\n", err)
-				return exitUnusable
-			}
-			n, err := s.QueueSummary(ctx, monday, true)
+			n, err := app.QueueSummary(ctx, cfg, st, c.logger(cfg, slog.LevelWarn), c.now, monday)
 			if err != nil {
 				return c.failed("summary", err)
 			}
@@ -53,8 +48,7 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 		if *out != "" {
 			// The summary quotes customers' names and comments: owner-only.
 			if err := safeout.WritePrivateFile(*out, func(w io.Writer) error { _, err := io.WriteString(w, msg.HTML); return err }); err != nil {
-				fmt.Fprintf(c.stderr, "npsd summary: %v\n", err)
-				return exitPartial
+				return c.failed("summary", err)
 			}
 			fmt.Fprintf(c.stdout, "summary of %s written to %s\n", sum.Week, *out)
 			return exitOK

@@ -1,10 +1,11 @@
 package reply
 
 import (
-	"github.com/npsd/npsd/internal/textdist"
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/npsd/npsd/internal/textdist"
 )
 
 // Opt-outs come in every form: a keyword (STOP, ARRÊT), the keyword

@@ -407,3 +407,24 @@ func trimComment(s string) string {
 	}
 	return s
 }
+
+// Explanation is a reading as npsd shows it to whoever asks why (the
+// parse-reply command, a support question): the kind and the rule say
+// how sure the reading is and why, so the owner sees "unclear/two-numbers"
+// rather than a silent guess. Its JSON names are stable.
+type Explanation struct {
+	Kind       string `json:"kind"`
+	Rule       string `json:"rule,omitempty"`
+	Why        string `json:"why,omitempty"`
+	Intent     Intent `json:"intent"`
+	Score      *int   `json:"score"`
+	Comment    string `json:"comment"`
+	Unreadable bool   `json:"unreadable,omitempty"`
+	Standalone bool   `json:"standalone,omitempty"`
+	Revision   bool   `json:"revision,omitempty"`
+}
+
+// Explain is the reading with the explanation of its rule.
+func (r Reply) Explain() Explanation {
+	return Explanation{r.Kind(), r.Rule, Rules[r.Rule], r.Intent, r.Score, r.Comment, r.Unreadable, r.Standalone, r.Revision}
+}

@@ -36,6 +36,7 @@ package adminsock
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -204,4 +205,28 @@ func (a *afterNewline) Read(p []byte) (int, error) {
 		a.skipped = true
 	}
 	return a.r.Read(p)
+}
+
+// NewSpec is the spec of a command with these positional arguments and
+// flags, given as name, kind, name, kind…
+func NewSpec(positional []ArgKind, flags ...any) *Spec {
+	s := &Spec{Flags: map[string]ArgKind{}, Positional: positional}
+	for i := 0; i+1 < len(flags); i += 2 {
+		s.Flags[flags[i].(string)] = flags[i+1].(ArgKind)
+	}
+	return s
+}
+
+// RequestFrom is the request for a command whose flag set has parsed its
+// command line: the flags set on it (but the config, which stays with
+// the client) and its positional arguments. Both ends read the flags with
+// the same flag set, so no command line is parsed twice by hand.
+func RequestFrom(command string, fs *flag.FlagSet, positional []string) Request {
+	req := Request{Command: command, Args: positional}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "config" {
+			req.Flags = append(req.Flags, Flag{Name: f.Name, Value: f.Value.String()})
+		}
+	})
+	return req
 }

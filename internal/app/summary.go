@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/npsd/npsd/internal/config"
@@ -58,4 +59,15 @@ func renderSummary(cfg *config.Config, sum templates.Summary) (templates.Message
 	}
 	return tpl.Render(templates.Template{Kind: templates.WeeklySummary, Channel: templates.Email}, "",
 		templates.Data{Business: templates.Business{Name: cfg.Business.Name}, Summary: &sum})
+}
+
+// QueueSummary queues the summary of the week starting monday for its
+// recipients now, as the scheduler does on its schedule; it returns how
+// many.
+func QueueSummary(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, now func() time.Time, monday time.Time) (int, error) {
+	s, err := NewScheduler(cfg, st, log, now)
+	if err != nil {
+		return 0, err
+	}
+	return s.QueueSummary(ctx, monday, true)
 }

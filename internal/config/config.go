@@ -649,3 +649,13 @@ func (c *Config) Location() *time.Location {
 	}
 	return loc
 }
+
+// Read finds the config (see Find) and loads it (see Load): what the
+// command line does at start and the daemon on reload.
+func Read(flagValue string, getenv func(string) string) (*Config, error) {
+	path, err := Find(flagValue, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return Load(path, getenv)
+}

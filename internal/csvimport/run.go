@@ -10,8 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/store"
@@ -40,9 +43,11 @@ type Options struct {
 	DefaultType string
 	// DryRun checks and counts without writing anything.
 	DryRun bool
-	// Progress, when set, is told how many rows are written so far, chunk
-	// by chunk, out of the total.
-	Progress func(done, total int)
+	// ProgressTo, when set (a terminal), shows a progress bar while the
+	// rows of a file of more than one chunk are written.
+	ProgressTo io.Writer
+	// progress moves the bar to the rows done.
+	progress func(done int)
 }
 
 // RowError is a refused row, by its line in the file.
@@ -127,6 +132,13 @@ func applyRows(ctx context.Context, st *store.Store, what string, t *csvTable, b
 			return nil
 		})
 	}
+	if o.ProgressTo != nil && len(rows) > Chunk {
+		bar := progressbar.NewOptions(len(rows), progressbar.OptionSetWriter(o.ProgressTo),
+			progressbar.OptionSetDescription("importing "+what), progressbar.OptionShowCount(),
+			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		defer bar.Finish()
+		o.progress = func(done int) { _ = bar.Set(done) }
+	}
 	for start := 0; start < len(rows); start += Chunk {
 		chunk := stats.build(t, rows[start:min(start+Chunk, len(rows))], build)
 		results := make([]store.UpsertResult, len(chunk))
@@ -145,8 +157,8 @@ func applyRows(ctx context.Context, st *store.Store, what string, t *csvTable, b
 			}
 			stats.record(chunk[i].line, results[i], err)
 		}
-		if o.Progress != nil {
-			o.Progress(min(start+Chunk, len(rows)), len(rows))
+		if o.progress != nil {
+			o.progress(min(start+Chunk, len(rows)))
 		}
 	}
 	return nil

@@ -39,22 +39,9 @@ func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "npsd parse-reply: --channel must be sms or email, not %q\n", *channel)
 		return exitUnusable
 	}
-	// The kind and the rule say how sure the reading is and why: the
-	// owner sees "unclear/two-numbers", not a silent guess.
-	out := struct {
-		Kind       string         `json:"kind"`
-		Rule       string         `json:"rule,omitempty"`
-		Why        string         `json:"why,omitempty"`
-		Intent     inbound.Intent `json:"intent"`
-		Score      *int           `json:"score"`
-		Comment    string         `json:"comment"`
-		Unreadable bool           `json:"unreadable,omitempty"`
-		Standalone bool           `json:"standalone,omitempty"`
-		Revision   bool           `json:"revision,omitempty"`
-	}{reply.Kind(), reply.Rule, inbound.Rules[reply.Rule], reply.Intent, reply.Score, reply.Comment, reply.Unreadable, reply.Standalone, reply.Revision}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(reply.Explain()); err != nil {
 		return exitPartial
 	}
 	return exitOK

@@ -4,39 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/contact"
-	"github.com/npsd/npsd/internal/safeout"
-	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
-
-// cmdBackup writes a consistent copy of the database, hot: the daemon
-// keeps running. Restore: stop npsd, put the copy in place of store.path
-// (mode 0600), start npsd.
-func (c *cli) cmdBackup(ctx context.Context, args []string) int {
-	fs, configFlag := c.flags("backup")
-	pos, err := c.parse(fs, args, "FILE")
-	if err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
-		dest := pos[0]
-		var n int64
-		err := safeout.WriteWholeFile(dest, func(w io.Writer) (err error) {
-			n, err = st.Backup(ctx, w)
-			return err
-		})
-		if err != nil {
-			return c.failed("backup", err)
-		}
-		fmt.Fprintf(c.stdout, "backup of %d bytes written to %s\n", n, dest)
-		return exitOK
-	})
-}
 
 // cmdForget erases a contact's personal data on their request and keeps
 // their anonymous scores, then rewrites the store file so that the erased
@@ -61,10 +34,6 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 		err := st.Update(ctx, func(tx *store.Tx) error {
 			var err error
 			if id, err = tx.ContactIDByKey(pos[0], contact.PhoneKey(pos[0], cfg.Business.DefaultRegion)); err != nil {
-				return err
-			}
-			// Summaries queued by older versions copy names and comments.
-			if _, err := scheduler.ReferSummaryJobs(tx); err != nil {
 				return err
 			}
 			return tx.Forget(id)

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/safeout"
+	"github.com/npsd/npsd/store"
+)
+
+// cmdBackup writes a consistent copy of the database, hot: the daemon
+// keeps running. Restore: stop npsd, put the copy in place of store.path
+// (mode 0600), start npsd.
+func (c *cli) cmdBackup(ctx context.Context, args []string) int {
+	fs, configFlag := c.flags("backup")
+	pos, err := c.parse(fs, args, "FILE")
+	if err != nil {
+		return exitUnusable
+	}
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		dest := pos[0]
+		var n int64
+		err := safeout.WriteWholeFile(dest, func(w io.Writer) (err error) {
+			n, err = st.Backup(ctx, w)
+			return err
+		})
+		if err != nil {
+			return c.failed("backup", err)
+		}
+		fmt.Fprintf(c.stdout, "backup of %d bytes written to %s\n", n, dest)
+		return exitOK
+	})
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/npsd/npsd/internal/app"
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/report"
+	"github.com/npsd/npsd/internal/safeout"
+	"github.com/npsd/npsd/store"
+)
+
+// flags starts a command's flag set with the --config flag every command has.
+func (c *cli) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("npsd "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	config := fs.String("config", "", "config file (default $NPSD_CONFIG, ./config.yaml, /etc/npsd/config.yaml, else built-in defaults)")
+	c.fs = fs
+	return fs, config
+}
+
+// parse parses flags placed before, between or after the positional
+// arguments, as people type them ("import file.csv --dry-run"), checks
+// the number of positional arguments, and keeps them for a running daemon.
+func (c *cli) parse(fs *flag.FlagSet, args []string, positional ...string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != len(positional) {
+		want := "no argument"
+		if len(positional) > 0 {
+			want = strings.Join(positional, " ")
+		}
+		err := fmt.Errorf("%s takes %s, got %d argument(s)", fs.Name(), want, len(pos))
+		fmt.Fprintln(fs.Output(), err)
+		return nil, err
+	}
+	c.pos = pos
+	return pos, nil
+}
+
+// config loads the config named by the flag (or found by the usual search)
+// and reports problems on stderr.
+func (c *cli) config(flagValue string) (*config.Config, bool) {
+	if c.fixed != nil {
+		return c.fixed, true
+	}
+	cfg, err := config.Read(flagValue, c.getenv)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// logger builds the logger the config asks for, on stderr.
+func (c *cli) logger(cfg *config.Config, minLevel slog.Level) *slog.Logger {
+	return app.Logger(cfg, c.stderr, c.terminal, minLevel)
+}
+
+// withStore loads the config and opens the store for a data command; the
+// logger only shows warnings, since the command prints its own results.
+func (c *cli) withStore(configFlag string, fn func(cfg *config.Config, st *store.Store) int) int {
+	cfg, ok := c.config(configFlag)
+	if !ok {
+		return exitUnusable
+	}
+	if c.shared != nil {
+		return fn(cfg, c.shared)
+	}
+	// A running daemon holds the store: ask it first, through its socket,
+	// so that the command runs at once rather than after waiting out the
+	// store's lock. No socket (or a stale one) answers at once too.
+	if code, ok := c.forward(cfg); ok {
+		return code
+	}
+	st, err := app.OpenStore(cfg, c.logger(cfg, slog.LevelWarn), c.now)
+	if errors.Is(err, store.ErrInUse) {
+		// A daemon that started meanwhile holds the file: let it run the
+		// command.
+		if code, ok := c.forward(cfg); ok {
+			return code
+		}
+		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+		return exitPartial
+	} else if err != nil {
+		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
+		return exitUnusable
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			fmt.Fprintf(c.stderr, "npsd: closing the store: %v\n", err)
+		}
+	}()
+	return fn(cfg, st)
+}
+
+// output sends a command's result to path, private, or to stdout when path
+// is empty.
+func (c *cli) output(path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(c.stdout)
+	}
+	return safeout.WritePrivateFile(path, write)
+}
+
+// failed prints a command's error and returns its exit code: a flag that
+// cannot be read is bad usage, anything else a failure.
+func (c *cli) failed(name string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var bound *report.BoundError
+	if errors.As(err, &bound) {
+		fmt.Fprintf(c.stderr, "npsd %s: --%v\n", name, err)
+		return exitUnusable
+	}
+	fmt.Fprintf(c.stderr, "npsd %s: %v\n", name, err)
+	return exitPartial
+}

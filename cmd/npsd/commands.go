@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/npsd/npsd/internal/adminsock"
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/store"
+)
+
+// command is one of npsd's commands. The same list serves the command
+// line and the admin socket: daemon says how a data command runs through
+// a running daemon (its flags and arguments, and which name files), nil
+// for a command that never does.
+type command struct {
+	name    string
+	summary string
+	run     func(c *cli, ctx context.Context, args []string) int
+	daemon  *adminsock.Spec
+}
+
+// Kinds of arguments, for the daemon specs below.
+const (
+	val, boolean, in, out, whole = adminsock.Value, adminsock.Bool, adminsock.InputFile, adminsock.OutputFile, adminsock.WholeOutputFile
+)
+
+func commands() []command {
+	csv := []adminsock.ArgKind{in}
+	one := []adminsock.ArgKind{val}
+	return []command{
+		{"run", "run the daemon (the default)", (*cli).cmdRun, nil},
+		{"demo", "play the whole loop in a temporary folder, with no account needed", (*cli).cmdDemo, nil},
+		{"check", "validate the config file and list every problem", (*cli).cmdCheck, nil},
+		{"contacts import", "import or update contacts from a CSV file", (*cli).cmdContactsImport, adminsock.NewSpec(csv, "dry-run", boolean, "encoding", val)},
+		{"events import", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport, adminsock.NewSpec(csv, "dry-run", boolean, "encoding", val, "type", val)},
+		{"events add", "record one event for a contact", (*cli).cmdEventsAdd, adminsock.NewSpec(nil, "contact", val, "type", val, "at", val, "id", val, "amount", val)},
+		{"responses import", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport, adminsock.NewSpec(csv, "dry-run", boolean, "encoding", val)},
+		{"responses export", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport, adminsock.NewSpec(nil, "format", val, "from", val, "to", val, "out", out)},
+		{"report", "print NPS, categories and margin of error", (*cli).cmdReport, adminsock.NewSpec(nil, "from", val, "to", val, "by", val, "campaign", val, "format", val, "out", out)},
+		{"cases", "list detractor cases: who to call back, by when", (*cli).cmdCases, adminsock.NewSpec(nil, "format", val, "open", boolean)},
+		{"messages", "list the messages npsd kept for the owner to read and decide (unclear, strangers', failed)", (*cli).cmdMessages, adminsock.NewSpec(nil, "since", val, "format", val)},
+		{"messages decide", "record the owner's decision on a kept message: --score N, --opt-out or --dismiss", (*cli).cmdMessagesDecide, adminsock.NewSpec(one, "score", val, "by", val, "opt-out", boolean, "dismiss", boolean)},
+		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary, adminsock.NewSpec(nil, "week", val, "out", out, "send", boolean)},
+		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan, adminsock.NewSpec(one, "dry-run", boolean)},
+		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox, adminsock.NewSpec(nil, "state", val, "limit", val)},
+		{"backup", "write a consistent copy of the database, while npsd runs", (*cli).cmdBackup, adminsock.NewSpec([]adminsock.ArgKind{whole})},
+		{"forget", "erase a contact's personal data, keep their anonymous scores", (*cli).cmdForget, adminsock.NewSpec(one, "yes", boolean)},
+		{"hash-password", "print the bcrypt hash of a password read on stdin, for http.admin_password_hash", (*cli).cmdHashPassword, nil},
+		{"parse-reply", "show how a reply (SMS on stdin, or a raw email) is read", (*cli).cmdParseReply, nil},
+	}
+}
+
+// lookup finds the command of a name, and says whether a running daemon
+// runs it for a client.
+func lookup(name string) (adminsock.Spec, bool) {
+	for _, cmd := range commands() {
+		if cmd.name == name && cmd.daemon != nil {
+			return *cmd.daemon, true
+		}
+	}
+	return adminsock.Spec{}, false
+}
+
+// forward runs the command in a running daemon; ok is false when the
+// command never runs there or no daemon answers on the socket.
+func (c *cli) forward(cfg *config.Config) (code int, ok bool) {
+	if c.cmd == nil || c.cmd.daemon == nil || c.fs == nil {
+		return 0, false
+	}
+	req := adminsock.RequestFrom(c.cmd.name, c.fs, c.pos)
+	return adminsock.Call(adminsock.Path(cfg.Store.Path), req, *c.cmd.daemon, c.stdout, c.stderr)
+}
+
+// daemonCommands runs the commands clients send on the admin socket, on
+// the daemon's store, through the same list and flag sets as the command
+// line.
+type daemonCommands struct{ c *cli }
+
+func (d daemonCommands) Lookup(name string) (adminsock.Spec, bool) { return lookup(name) }
+
+func (d daemonCommands) Run(ctx context.Context, cfg *config.Config, st *store.Store, req adminsock.Request, stdout, stderr io.Writer) int {
+	child := &cli{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, getenv: d.c.getenv, now: d.c.now, shared: st, fixed: cfg}
+	return child.run(ctx, req.Argv())
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/internal/app"
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/report"
+	"github.com/npsd/npsd/internal/safeout"
+	"github.com/npsd/npsd/store"
+)
+
+// cmdMessagesDecide records the owner's decision about a message kept for
+// them: the score they read in it (--score N), an opt-out of the channel it
+// came by (--opt-out), or nothing (--dismiss). What follows a score or an
+// opt-out is queued as for a customer's own, and the message leaves the
+// list. The decision is recorded as the owner's (--by names who).
+func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
+	fs, configFlag := c.flags("messages decide")
+	score := fs.String("score", "", "record the score `N` (0 to 10) read in the message, as the owner's")
+	fs.Bool("opt-out", false, "take the sender off the channel the message came by")
+	fs.Bool("dismiss", false, "take the message off the list, with nothing else done")
+	by := fs.String("by", "", "`NAME` of who decides, recorded with the decision (default "+inbound.DefaultDecidedBy+")")
+	pos, err := c.parse(fs, args, "KEY")
+	if err != nil {
+		return exitUnusable
+	}
+	d, err := decisionFromFlags(fs, *score, *by)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "npsd messages decide: %v\n", err)
+		return exitUnusable
+	}
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		log := c.logger(cfg, slog.LevelWarn)
+		cv, err := app.DecidingConversation(ctx, cfg, st, log, c.now)
+		if err != nil {
+			return c.failed("messages decide", err)
+		}
+		key, err := report.MessageKey(st, pos[0])
+		if err == nil {
+			var out inbound.Outcome
+			if out, err = cv.Decide(ctx, key, d); err == nil {
+				fmt.Fprintf(c.stdout, "message %s: %s\n", safeout.TerminalText(key, false), safeout.TerminalText(out.Note, false))
+				return exitOK
+			}
+		}
+		fmt.Fprintf(c.stderr, "npsd messages decide: %s\n", safeout.TerminalText(err.Error(), false))
+		if errors.Is(err, store.ErrNotFound) {
+			fmt.Fprintln(c.stderr, "npsd messages lists the keys of the messages waiting")
+		}
+		return exitPartial
+	})
+}
+
+// decisionFromFlags reads the one action the flags give.
+func decisionFromFlags(fs *flag.FlagSet, score, by string) (store.OwnerDecision, error) {
+	actions := map[string]string{"--score": store.DecisionScore, "--opt-out": store.DecisionOptOut, "--dismiss": store.DecisionDismiss}
+	var given []string
+	fs.Visit(func(f *flag.Flag) {
+		if actions["--"+f.Name] != "" {
+			given = append(given, "--"+f.Name)
+		}
+	})
+	if len(given) != 1 {
+		what := "none was"
+		if len(given) > 1 {
+			what = strings.Join(given, " and ") + " were"
+		}
+		return store.OwnerDecision{}, fmt.Errorf("give exactly one of --score N, --opt-out or --dismiss (%s given)", what)
+	}
+	if given[0] != "--score" && fs.Lookup(given[0][2:]).Value.String() == "false" {
+		return store.OwnerDecision{}, fmt.Errorf("%s=false decides nothing: give exactly one of --score N, --opt-out or --dismiss", given[0])
+	}
+	d, err := inbound.NewDecision(actions[given[0]], score, by)
+	if err != nil {
+		return d, fmt.Errorf("--score %q: %w", score, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/npsd/npsd/internal/config"
+	"github.com/npsd/npsd/internal/report"
+	"github.com/npsd/npsd/store"
+)
+
+func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
+	fs, configFlag := c.flags("outbox")
+	state := fs.String("state", "", "pending, inflight, sent, failed, canceled or all (default: pending, inflight and failed)")
+	limit := fs.Int("limit", 100, "list at most this many jobs (the counts cover all)")
+	if _, err := c.parse(fs, args); err != nil {
+		return exitUnusable
+	}
+	want := map[store.JobState]bool{store.JobPending: true, store.JobInflight: true, store.JobFailed: true}
+	switch s := store.JobState(*state); s {
+	case "":
+	case "all":
+		want = nil
+	case store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled:
+		want = map[store.JobState]bool{s: true}
+	default:
+		fmt.Fprintf(c.stderr, "npsd outbox: --state must be pending, inflight, sent, failed, canceled or all, not %q\n", *state)
+		return exitUnusable
+	}
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		return c.failed("outbox", report.WriteOutbox(c.stdout, st, want, *limit, cfg.Location()))
+	})
+}
