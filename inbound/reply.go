@@ -3,10 +3,12 @@ package inbound
 import (
 	"io"
 
+	"github.com/npsd/npsd/inbound/email"
 	reader "github.com/npsd/npsd/inbound/reply"
 )
 
-// The reply reader lives in package inbound/reply (imported here as
+// The reply reader lives in package inbound/reply, the reading of a raw
+// email in inbound/email (imported here as
 // reader: the tests of this package have a func reply). These names keep
 // its API where callers have always found it; new code may use either.
 
@@ -15,8 +17,8 @@ type (
 	Reply = reader.Reply
 	// Intent is reply.Intent: what a reply asks for.
 	Intent = reader.Intent
-	// Message is reply.Message: what npsd needs of an email that came in.
-	Message = reader.Message
+	// Message is email.Message: what npsd needs of an email that came in.
+	Message = email.Message
 )
 
 const (
@@ -32,8 +34,8 @@ const (
 var (
 	// Rules is reply.Rules: what each rule a reading names means.
 	Rules = reader.Rules
-	// ErrMessageTooComplex is reply.ErrMessageTooComplex.
-	ErrMessageTooComplex = reader.ErrMessageTooComplex
+	// ErrMessageTooComplex is email.ErrMessageTooComplex.
+	ErrMessageTooComplex = email.ErrMessageTooComplex
 )
 
 // ParseText is reply.ParseText: it reads the text of a reply.
@@ -45,8 +47,8 @@ func ParseEmailText(body string) Reply { return reader.ParseEmailText(body) }
 // StripQuoted is reply.StripQuoted: the new part of an email reply.
 func StripQuoted(body string) string { return reader.StripQuoted(body) }
 
-// ReadMessage is reply.ReadMessage: it reads an RFC 5322 message.
-func ReadMessage(r io.Reader) (Message, error) { return reader.ReadMessage(r) }
+// ReadMessage is email.ReadMessage: it reads an RFC 5322 message.
+func ReadMessage(r io.Reader) (Message, error) { return email.ReadMessage(r) }
 
 // ParseMessage is reply.ParseMessage: it reads an email reply.
 func ParseMessage(m Message) Reply { return reader.ParseMessage(m) }

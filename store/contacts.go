@@ -40,7 +40,40 @@ func (t *Tx) UpsertContact(in Contact) (Contact, UpsertResult, error) {
 	if err := checkExternalID(in.ExternalID); err != nil {
 		return Contact{}, Unchanged, err
 	}
-	contacts := t.bucket(bucketContacts)
+	match, err := t.matchContact(in)
+	if err != nil {
+		return Contact{}, Unchanged, err
+	}
+
+	now := t.nowUTC()
+	if match == 0 {
+		return t.createContact(in, now)
+	}
+
+	old, err := t.Contact(match)
+	if err != nil {
+		return Contact{}, Unchanged, err
+	}
+	if in.ExternalID != "" && old.ExternalID != "" && in.ExternalID != old.ExternalID {
+		// Two records of the shop's system share an address (a family, a
+		// shared phone): neither is renamed into the other.
+		return Contact{}, Unchanged, fmt.Errorf("%w: contact %s has external id %s, not %s, with the same email or phone", ErrConflict, old.ID, old.ExternalID, in.ExternalID)
+	}
+	merged := mergeContact(old, in)
+	if contactFieldsEqual(old, merged) {
+		return old, Unchanged, nil
+	}
+	merged.Updated = now
+	if err := t.putContact(merged, &old); err != nil {
+		return Contact{}, Unchanged, err
+	}
+	return merged, Updated, nil
+}
+
+// matchContact finds the contact in's keys name, 0 when none does: by
+// external id first, then by email, then by phone. Keys that name two
+// different contacts are an ErrConflict.
+func (t *Tx) matchContact(in Contact) (ContactID, error) {
 	byExt := t.bucket(bucketContactsByExternal)
 	byEmail := t.bucket(bucketContactsByEmail)
 	byPhone := t.bucket(bucketContactsByPhone)
@@ -72,37 +105,33 @@ func (t *Tx) UpsertContact(in Contact) (Contact, UpsertResult, error) {
 			continue
 		}
 		if v := u.b.Get(u.key); v != nil && match != 0 && ContactID(keyID(v)) != match {
-			return Contact{}, Unchanged, fmt.Errorf("%w: %s %s belongs to contact %s, not %s", ErrConflict, u.field, u.value, ContactID(keyID(v)), match)
+			return 0, fmt.Errorf("%w: %s %s belongs to contact %s, not %s", ErrConflict, u.field, u.value, ContactID(keyID(v)), match)
 		}
 	}
+	return match, nil
+}
 
-	now := t.nowUTC()
-	if match == 0 {
-		if in.ExternalID == "" && in.Email == "" && in.Phone == "" {
-			return Contact{}, Unchanged, fmt.Errorf("%w: a contact needs an email, a phone or an external id", ErrInvalid)
-		}
-		seq, err := contacts.NextSequence()
-		if err != nil {
-			return Contact{}, Unchanged, err
-		}
-		c := in
-		c.ID = ContactID(seq)
-		c.Created, c.Updated = now, now
-		if err := t.putContact(c, nil); err != nil {
-			return Contact{}, Unchanged, err
-		}
-		return c, Created, nil
+// createContact stores in as a new contact, created now.
+func (t *Tx) createContact(in Contact, now time.Time) (Contact, UpsertResult, error) {
+	if in.ExternalID == "" && in.Email == "" && in.Phone == "" {
+		return Contact{}, Unchanged, fmt.Errorf("%w: a contact needs an email, a phone or an external id", ErrInvalid)
 	}
-
-	old, err := t.Contact(match)
+	seq, err := t.bucket(bucketContacts).NextSequence()
 	if err != nil {
 		return Contact{}, Unchanged, err
 	}
-	if in.ExternalID != "" && old.ExternalID != "" && in.ExternalID != old.ExternalID {
-		// Two records of the shop's system share an address (a family, a
-		// shared phone): neither is renamed into the other.
-		return Contact{}, Unchanged, fmt.Errorf("%w: contact %s has external id %s, not %s, with the same email or phone", ErrConflict, old.ID, old.ExternalID, in.ExternalID)
+	c := in
+	c.ID = ContactID(seq)
+	c.Created, c.Updated = now, now
+	if err := t.putContact(c, nil); err != nil {
+		return Contact{}, Unchanged, err
 	}
+	return c, Created, nil
+}
+
+// mergeContact is old with the non-empty fields of in and in's attributes
+// laid over it; old and its attributes are left as they were.
+func mergeContact(old, in Contact) Contact {
 	merged := old
 	merged.Attributes = maps.Clone(old.Attributes)
 	for _, f := range []struct {
@@ -126,14 +155,7 @@ func (t *Tx) UpsertContact(in Contact) (Contact, UpsertResult, error) {
 		}
 		merged.Attributes[k] = v
 	}
-	if contactFieldsEqual(old, merged) {
-		return old, Unchanged, nil
-	}
-	merged.Updated = now
-	if err := t.putContact(merged, &old); err != nil {
-		return Contact{}, Unchanged, err
-	}
-	return merged, Updated, nil
+	return merged
 }
 
 func contactFieldsEqual(a, b Contact) bool {

@@ -18,6 +18,24 @@ func (t *Tx) Forget(id ContactID) error {
 	if err != nil {
 		return err
 	}
+	if err := t.forgetContact(id, c); err != nil {
+		return err
+	}
+	if err := t.forgetComments(id); err != nil {
+		return err
+	}
+	if err := t.forgetInbound(id, c); err != nil {
+		return err
+	}
+	if err := t.forgetJobs(id, c); err != nil {
+		return err
+	}
+	return t.forgetCases(id)
+}
+
+// forgetContact drops the contact's index entries and puts in its place a
+// contact with no personal data, opted out of every channel.
+func (t *Tx) forgetContact(id ContactID, c Contact) error {
 	for _, ix := range []struct {
 		bucket []byte
 		key    []byte
@@ -37,9 +55,10 @@ func (t *Tx) Forget(id ContactID) error {
 		ChannelEmail: {State: ChannelOptedOut, Since: now, Reason: "forgotten on request"},
 		ChannelSMS:   {State: ChannelOptedOut, Since: now, Reason: "forgotten on request"},
 	}, Forgotten: now, Created: c.Created, Updated: now}
-	if err := putJSON(t.bucket(bucketContacts), idKey(uint64(id)), forgotten); err != nil {
-		return err
-	}
+	return putJSON(t.bucket(bucketContacts), idKey(uint64(id)), forgotten)
+}
+
+func (t *Tx) forgetComments(id ContactID) error {
 	// Their comments; the scores stay.
 	var responses []Response
 	if err := t.bucket(bucketResponses).ForEach(func(k, v []byte) error {
@@ -60,6 +79,10 @@ func (t *Tx) Forget(id ContactID) error {
 			return err
 		}
 	}
+	return nil
+}
+
+func (t *Tx) forgetInbound(id ContactID, c Contact) error {
 	// What they sent us, and what was about to be sent to them. A message
 	// kept without a contact (one that failed, one too large to read)
 	// is theirs too when it came from their address.
@@ -78,6 +101,12 @@ func (t *Tx) Forget(id ContactID) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// forgetJobs empties the payloads of the contact's jobs and cancels those
+// still pending.
+func (t *Tx) forgetJobs(id ContactID, c Contact) error {
 	// A summary of the old form copies everyone's names and comments,
 	// theirs among them, into a job that is nobody's.
 	if _, err := t.ReferLegacySummaries(); err != nil {
@@ -107,6 +136,11 @@ func (t *Tx) Forget(id ContactID) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// forgetCases erases the notes on the contact's cases and resolves them.
+func (t *Tx) forgetCases(id ContactID) error {
 	var cases []Case
 	if err := t.ForEachCase(func(k Case) error {
 		if k.ContactID == id {

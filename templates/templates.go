@@ -137,16 +137,9 @@ func Load(opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	var override fs.FS
-	if opts.OverrideDir != "" {
-		fi, err := os.Stat(opts.OverrideDir)
-		if err != nil {
-			return nil, fmt.Errorf("templates: override folder: %w", err)
-		}
-		if !fi.IsDir() {
-			return nil, fmt.Errorf("templates: override folder %s is not a folder", opts.OverrideDir)
-		}
-		override = os.DirFS(opts.OverrideDir)
+	override, err := overrideFS(opts.OverrideDir)
+	if err != nil {
+		return nil, err
 	}
 	s := &Set{
 		defaultLang: opts.DefaultLanguage,
@@ -155,61 +148,16 @@ func Load(opts Options) (*Set, error) {
 		emailHTML:   map[string]*htmltemplate.Template{},
 		sources:     map[string]string{},
 	}
-	read := func(name string) (string, error) {
-		if override != nil {
-			data, err := fs.ReadFile(override, name)
-			if err == nil {
-				s.sources[name] = path.Join(opts.OverrideDir, name)
-				return string(data), nil
-			}
-			if !errors.Is(err, fs.ErrNotExist) {
-				return "", fmt.Errorf("%s: %w", path.Join(opts.OverrideDir, name), err)
-			}
-		}
-		data, err := fs.ReadFile(defaults, name)
-		if err != nil {
-			return "", fmt.Errorf("default %s: %w", name, err)
-		}
-		s.sources[name] = "default " + name
-		return string(data), nil
-	}
+	files := templateFiles{sources: s.sources, override: override, overrideDir: opts.OverrideDir, defaults: defaults}
 	var errs []error
-	partials, err := read("partials.email.tmpl")
+	partials, err := files.read("partials.email.tmpl")
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, lang := range shipped {
 		for _, t := range All() {
-			name := fileName(lang, t)
-			src, err := read(name)
-			if err != nil {
+			if err := s.parse(files, lang, t, partials); err != nil {
 				errs = append(errs, err)
-				continue
-			}
-			key := lang + "/" + string(t.Kind)
-			switch t.Channel {
-			case SMS:
-				tt, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=zero").Parse(src)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", s.sources[name], err))
-					continue
-				}
-				s.sms[key] = tt
-			case Email:
-				tt, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=zero").Parse(partials + src)
-				if err == nil {
-					err = requireBlocks(tt.Lookup, "subject", "text", "html")
-				}
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", s.sources[name], err))
-					continue
-				}
-				ht, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs)).Option("missingkey=zero").Parse(partials + src)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", s.sources[name], err))
-					continue
-				}
-				s.emailText[key], s.emailHTML[key] = tt, ht
 			}
 		}
 	}
@@ -217,6 +165,82 @@ func Load(opts Options) (*Set, error) {
 		return nil, fmt.Errorf("templates: %w", errors.Join(errs...))
 	}
 	return s, nil
+}
+
+// overrideFS opens the folder of overrides, nil when there is none.
+func overrideFS(dir string) (fs.FS, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("templates: override folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("templates: override folder %s is not a folder", dir)
+	}
+	return os.DirFS(dir), nil
+}
+
+// templateFiles reads a template from the overrides when they have it and
+// from the defaults otherwise, noting in sources where each came from.
+type templateFiles struct {
+	sources     map[string]string
+	override    fs.FS
+	overrideDir string
+	defaults    fs.FS
+}
+
+func (f templateFiles) read(name string) (string, error) {
+	if f.override != nil {
+		data, err := fs.ReadFile(f.override, name)
+		if err == nil {
+			f.sources[name] = path.Join(f.overrideDir, name)
+			return string(data), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: %w", path.Join(f.overrideDir, name), err)
+		}
+	}
+	data, err := fs.ReadFile(f.defaults, name)
+	if err != nil {
+		return "", fmt.Errorf("default %s: %w", name, err)
+	}
+	f.sources[name] = "default " + name
+	return string(data), nil
+}
+
+// parse reads and parses template t in lang into the set; an email
+// template is parsed after the partials it may use.
+func (s *Set) parse(files templateFiles, lang string, t Template, partials string) error {
+	name := fileName(lang, t)
+	src, err := files.read(name)
+	if err != nil {
+		return err
+	}
+	key := lang + "/" + string(t.Kind)
+	switch t.Channel {
+	case SMS:
+		tt, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=zero").Parse(src)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.sources[name], err)
+		}
+		s.sms[key] = tt
+	case Email:
+		tt, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=zero").Parse(partials + src)
+		if err == nil {
+			err = requireBlocks(tt.Lookup, "subject", "text", "html")
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.sources[name], err)
+		}
+		ht, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs)).Option("missingkey=zero").Parse(partials + src)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.sources[name], err)
+		}
+		s.emailText[key], s.emailHTML[key] = tt, ht
+	}
+	return nil
 }
 
 func requireBlocks(lookup func(string) *texttemplate.Template, names ...string) error {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/npsd/npsd/inbound/email"
 )
 
 func TestReadFixtures(t *testing.T) {
@@ -39,7 +41,7 @@ func TestReadFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			m, err := ReadMessage(f)
+			m, err := email.ReadMessage(f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +81,7 @@ func FuzzReadMessage(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, err := ReadMessage(bytes.NewReader(raw))
+		m, err := email.ReadMessage(bytes.NewReader(raw))
 		if err != nil {
 			return
 		}

@@ -239,9 +239,48 @@ const maxOptOutBytes = 16 << 10
 const maxReadBytes = 1600
 
 func (rd *reading) read() Reply {
+	counts, cands := rd.assignRoles()
+	if len(cands) == 0 {
+		return rd.readWithoutCandidate(counts)
+	}
+	if counts.approx > 0 {
+		return rd.unclear("unclear/approximate")
+	}
+	if r, done := rd.notOneAnswer(); done {
+		return r
+	}
+	c, r, done := rd.choose(cands)
+	if done {
+		return r
+	}
+	if counts.scales > 0 && c.rule == "" {
+		// "9 mais 5 étoiles sur Google": two ways of rating, one answer
+		// too many.
+		return rd.unclear("unclear/other-scale")
+	}
+	if r, done := rd.doubted(c.pick); done {
+		return r
+	}
+	if c.rule == "" {
+		if r, done := rd.ruleByPlace(&c); done {
+			return r
+		}
+	}
+	return rd.scored(c, cands)
+}
+
+// roleCounts counts the numbers of each role that decides a reply with
+// no candidate, or one candidate too many.
+type roleCounts struct {
+	scales, echoes, approx, conditional int
+}
+
+// assignRoles gives each number its role and returns how many took the
+// roles that count, and the candidates in the order they stand.
+func (rd *reading) assignRoles() (roleCounts, []int) {
 	toks := rd.toks
 	rd.roles = make([]role, len(toks))
-	scales, echoes, approx, conditional := 0, 0, 0, 0
+	var n roleCounts
 	for i := range toks {
 		if !toks[i].isNumber {
 			continue
@@ -249,13 +288,13 @@ func (rd *reading) read() Reply {
 		rd.roles[i] = rd.roleOf(i)
 		switch rd.roles[i] {
 		case roleScale:
-			scales++
+			n.scales++
 		case roleEcho:
-			echoes++
+			n.echoes++
 		case roleApprox:
-			approx++
+			n.approx++
 		case roleConditional:
-			conditional++
+			n.conditional++
 		}
 	}
 	var cands []int
@@ -264,174 +303,242 @@ func (rd *reading) read() Reply {
 			cands = append(cands, i)
 		}
 	}
-	unclear := func(rule string) Reply {
-		return Reply{Intent: IntentNone, Comment: rd.text, Unreadable: true, Rule: rule}
-	}
+	return n, cands
+}
+
+// unclear is the reading of a reply whose score cannot be told, by rule.
+func (rd *reading) unclear(rule string) Reply {
+	return Reply{Intent: IntentNone, Comment: rd.text, Unreadable: true, Rule: rule}
+}
+
+// readWithoutCandidate reads a reply where no number may be the score:
+// what the other numbers are says whether to ask again.
+func (rd *reading) readWithoutCandidate(n roleCounts) Reply {
 	switch {
-	case len(cands) == 0 && approx > 0:
-		return unclear("unclear/approximate")
-	case len(cands) == 0 && conditional > 0:
-		return unclear("unclear/conditional")
-	case len(cands) == 0 && scales > 0:
-		return unclear("unclear/other-scale")
-	case len(cands) == 0 && echoes > 0:
-		return unclear("unclear/range") // "0 à 10" and nothing else
-	case len(cands) == 0 && rd.hasNumbers():
+	case n.approx > 0:
+		return rd.unclear("unclear/approximate")
+	case n.conditional > 0:
+		return rd.unclear("unclear/conditional")
+	case n.scales > 0:
+		return rd.unclear("unclear/other-scale")
+	case n.echoes > 0:
+		return rd.unclear("unclear/range") // "0 à 10" and nothing else
+	case rd.hasNumbers():
 		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
-	case len(cands) == 0:
-		if otherRating(rd.norm) {
-			return unclear("unclear/other-scale")
-		}
-		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/no-number"}
-	case approx > 0:
-		return unclear("unclear/approximate")
 	}
+	if otherRating(rd.norm) {
+		return rd.unclear("unclear/other-scale")
+	}
+	return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/no-number"}
+}
+
+// notOneAnswer reads the phrases that make a reply's numbers something
+// other than the customer's one answer, whatever the numbers are.
+func (rd *reading) notOneAnswer() (Reply, bool) {
 	f := rd.folded()
 	if parallelRatings.MatchString(f) && !correctionish.MatchString(f) || thenNow(f) && rd.smallNumbers() >= 2 {
 		// "Cook 10, caisse 5", "Avant 10, maintenant 6": two ratings.
-		return unclear("unclear/two-numbers")
+		return rd.unclear("unclear/two-numbers"), true
 	}
 	if sarcasm.MatchString(rd.norm) || ironicTen.MatchString(f) || ironicPraise.MatchString(f) || rd.comparedOnly() {
 		// "10 ? Tu rêves", "oh sure, 10, after waiting an hour 🙄", "mon
 		// mari a mis 8, moi j'aurais mis moins": the number is not the
 		// customer's answer.
-		return unclear("unclear/not-meant")
+		return rd.unclear("unclear/not-meant"), true
 	}
-	pick, rule := -1, ""
-	revision := false
+	return Reply{}, false
+}
+
+// choice is the candidate read as the score, the rule that read it (empty
+// until a rule does) and whether it revises an earlier score.
+type choice struct {
+	pick     int
+	rule     string
+	revision bool
+}
+
+// choose picks the score among the candidates, or says why none can be.
+func (rd *reading) choose(cands []int) (choice, Reply, bool) {
+	c := choice{pick: -1}
 	switch {
 	case len(cands) == 1:
-		pick = cands[0]
+		c.pick = cands[0]
 	case rd.aspects(cands) >= 2:
 		// "Pour la mécanique, 9. Pour l'accueil, plutôt 5": two ratings
 		// of two things.
-		return unclear("unclear/two-numbers")
-	case uncertain.MatchString(f):
+		return c, rd.unclear("unclear/two-numbers"), true
+	case uncertain.MatchString(rd.folded()):
 		// "10, enfin 9, enfin je sais pas": the customer hesitates.
-		return unclear("unclear/two-numbers")
+		return c, rd.unclear("unclear/two-numbers"), true
 	case rd.correction(cands):
-		pick, rule, revision = rd.corrected(cands), "score/correction", true
+		c.pick, c.rule, c.revision = rd.corrected(cands), "score/correction", true
 	case rd.allSame(cands):
-		pick, rule = cands[0], "score/repeated"
+		c.pick, c.rule = cands[0], "score/repeated"
 	case rd.isRange(cands):
 		joiner := strings.TrimSpace(fold(rd.between(cands[0], cands[1])))
 		if rd.toks[cands[1]].number < rd.toks[cands[0]].number && !rd.toks[cands[0]].isWord && joiner != "OU" && joiner != "OR" && hoursLead[rd.prevWord(cands[0])] {
 			// "I work 9 to 5": hours, not a rating.
-			return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
+			return c, Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}, true
 		}
-		return unclear("unclear/range")
+		return c, rd.unclear("unclear/range"), true
 	default:
-		return unclear("unclear/two-numbers")
+		return c, rd.unclear("unclear/two-numbers"), true
 	}
-	if scales > 0 && rule == "" {
-		// "9 mais 5 étoiles sur Google": two ways of rating, one answer
-		// too many.
-		return unclear("unclear/other-scale")
-	}
-	t := toks[pick]
-	first := firstContent(toks)
+	return c, Reply{}, false
+}
+
+// doubted reads what around the picked number makes it no whole score
+// the customer gives: a denial, a minus sign, a half, a condition.
+func (rd *reading) doubted(pick int) (Reply, bool) {
+	t := rd.toks[pick]
 	switch {
 	case rd.negated(pick) && rd.hasQuantity():
 		// "2 dozen, not 1", "9am not 10": the customer corrects a
 		// quantity or a time, not a score.
-		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
+		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}, true
 	case rd.negated(pick):
-		return unclear("unclear/negated")
+		return rd.unclear("unclear/negated"), true
 	case rd.negative(pick):
-		return unclear("unclear/negative")
+		return rd.unclear("unclear/negative"), true
 	case t.fraction || rd.halfAfter(pick):
-		return unclear("unclear/not-whole")
+		return rd.unclear("unclear/not-whole"), true
 	case rd.conditionedBefore(t.start):
-		return unclear("unclear/conditional") // "Si vous baissez vos prix, 10"
+		return rd.unclear("unclear/conditional"), true // "Si vous baissez vos prix, 10"
 	}
-	if rule == "" {
-		switch {
-		case rd.alone(pick):
-			rule = "score/alone"
-		case changeCueBefore(toks, pick):
-			rule, revision = "score/change", true
-		case cueBefore(toks, pick):
-			rule = "score/after-cue"
-		case pick == first:
-			rule = "score/opens-reply"
-		case rd.outOfTen(pick):
-			rule = "score/out-of-ten"
-		case rd.setApart(pick):
-			rule = "score/set-apart"
-		case t.number > 10:
-			// A big number in a sentence is an amount, not a try.
-			return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}
-		case thingBefore[rd.prevWord(pick)] && !interjection[rd.word(pick-2)+" "+rd.prevWord(pick)]:
-			// "Le 8 était bon", "J'ai attendu 3", "waited like 3": the
-			// number names or counts something.
-			return unclear("unclear/in-sentence")
-		case !rd.endsClause(pick):
-			// "j'ai reçu 1 appel", "on a vu 2 vétos": a number in the
-			// middle of a sentence, with a word after it that does not
-			// follow a score, may count that word.
-			return unclear("unclear/in-sentence")
-		default:
-			rule = "score/only-number"
-		}
+	return Reply{}, false
+}
+
+// ruleByPlace names the rule that makes the one candidate the score from
+// where it stands, or says why where it stands leaves it unclear.
+func (rd *reading) ruleByPlace(c *choice) (Reply, bool) {
+	toks, pick := rd.toks, c.pick
+	switch {
+	case rd.alone(pick):
+		c.rule = "score/alone"
+	case changeCueBefore(toks, pick):
+		c.rule, c.revision = "score/change", true
+	case cueBefore(toks, pick):
+		c.rule = "score/after-cue"
+	case pick == firstContent(toks):
+		c.rule = "score/opens-reply"
+	case rd.outOfTen(pick):
+		c.rule = "score/out-of-ten"
+	case rd.setApart(pick):
+		c.rule = "score/set-apart"
+	case toks[pick].number > 10:
+		// A big number in a sentence is an amount, not a try.
+		return Reply{Intent: IntentNone, Comment: rd.text, Rule: "comment/not-a-score"}, true
+	case thingBefore[rd.prevWord(pick)] && !interjection[rd.word(pick-2)+" "+rd.prevWord(pick)]:
+		// "Le 8 était bon", "J'ai attendu 3", "waited like 3": the
+		// number names or counts something.
+		return rd.unclear("unclear/in-sentence"), true
+	case !rd.endsClause(pick):
+		// "j'ai reçu 1 appel", "on a vu 2 vétos": a number in the
+		// middle of a sentence, with a word after it that does not
+		// follow a score, may count that word.
+		return rd.unclear("unclear/in-sentence"), true
+	default:
+		c.rule = "score/only-number"
 	}
+	return Reply{}, false
+}
+
+// scored is the reading of the chosen score with its comment, unless the
+// number is out of the scale.
+func (rd *reading) scored(c choice, cands []int) Reply {
+	toks, pick := rd.toks, c.pick
+	t := toks[pick]
 	if t.number > 10 {
-		return unclear("unclear/out-of-range")
+		return rd.unclear("unclear/out-of-range")
 	}
 	score := t.number
 	comment := commentAround(rd.text, toks, pick, rd.scoreEnd(pick))
-	if rule == "score/correction" || rule == "score/change" {
+	if c.rule == "score/correction" || c.rule == "score/change" {
 		// The comment is what follows the numbers of the correction: "8
 		// pas 9, vous êtes gentils" comments "vous êtes gentils".
 		end := rd.scoreEnd(pick)
-		for _, c := range cands {
-			end = max(end, rd.scoreEnd(c))
+		for _, k := range cands {
+			end = max(end, rd.scoreEnd(k))
 		}
 		comment = trimComment(rd.text[end:])
 	}
-	return Reply{Intent: IntentScore, Score: &score, Comment: comment, Rule: rule,
-		Standalone: rd.standalone(comment), Revision: revision || rd.mentionsChange()}
+	return Reply{Intent: IntentScore, Score: &score, Comment: comment, Rule: c.rule,
+		Standalone: rd.standalone(comment), Revision: c.revision || rd.mentionsChange()}
 }
 
 // roleOf says what number token i stands for.
 func (rd *reading) roleOf(i int) role {
+	t := rd.toks[i]
+	if r, ok := rd.roleOnScale(i); ok {
+		return r
+	}
+	if r, ok := rd.roleAsRating(i); ok {
+		return r
+	}
+	next := rd.nextWord(i)
+	if rd.dayInContext(i) {
+		return roleQuantity // "Friday around 2", "demain vers 9"
+	}
+	if rd.approximate(i) && !unitWords[next] && !unitWords[bare(next)] {
+		return roleApprox // "around 8", "8ish"; "more than 5 minutes" is a duration
+	}
+	if t.isWord && !rd.usableWord(i) {
+		return roleWord
+	}
+	if rd.quantity(i) {
+		return roleQuantity
+	}
+	return rd.roleLeft(i)
+}
+
+// roleOnScale reads the numbers of a fraction and of the question's scale
+// quoted back: "9/10", "5/5", "0 à 10", "sur 10 ? 6", "7 jours sur 7".
+func (rd *reading) roleOnScale(i int) (role, bool) {
 	toks := rd.toks
 	t := toks[i]
-	prev, next := rd.prevWord(i), rd.nextWord(i)
-	before, after := rd.charBefore(i), rd.charAfter(i)
 	// The 10 of "9/10", "8 sur 10", "9 out of 10", "dix sur dix".
 	if n := rd.denominatorOf(i); n >= 0 {
 		switch {
 		case rd.dateLike(n):
-			return roleQuantity
+			return roleQuantity, true
 		case t.number == 10:
-			return roleDenominator
+			return roleDenominator, true
 		}
-		return roleScale
+		return roleScale, true
 	}
 	if d := rd.denominatorAfter(i); d >= 0 {
 		switch {
 		case rd.echoAt(i):
-			return roleEcho
+			return roleEcho, true
 		case rd.dateLike(i):
-			return roleQuantity // "mon rdv du 8/10", "on 9/10"
+			return roleQuantity, true // "mon rdv du 8/10", "on 9/10"
 		case toks[d].number != 10:
-			return roleScale // "5/5", "4 sur 5", "8/20"
+			return roleScale, true // "5/5", "4 sur 5", "8/20"
 		}
 	}
 	if rd.echoAt(i) {
-		return roleEcho
+		return roleEcho, true
 	}
 	// "sur 10 ? 6", "out of 10? 8": the question's scale, quoted back.
 	// "7 jours sur 7", "1 croissant sur 2": a proportion.
 	if by := rd.prevWord(i); !(t.isWord && articles[t.folded]) && (by == "SUR" || by == "SU" || by == "/" || by == "OUTTA" || by == "OF" && rd.word(i-2) == "OUT" || by == "ON" && i-1 == firstContent(toks)) && rd.denominatorOf(i) < 0 {
 		switch {
 		case t.number == 10:
-			return roleEcho
+			return roleEcho, true
 		case i < 2 || !toks[i-2].isNumber && clauseBreak(" "+rd.norm[max(0, toks[i-1].start-2):toks[i-1].start]) || i-1 == firstContent(toks):
-			return roleScale // "Sur 5 je dirais 4"
+			return roleScale, true // "Sur 5 je dirais 4"
 		}
-		return roleQuantity
+		return roleQuantity, true
 	}
+	return 0, false
+}
+
+// roleAsRating reads the numbers a percent sign or stars follow: a rating
+// on another scale, or a discount.
+func (rd *reading) roleAsRating(i int) (role, bool) {
+	t := rd.toks[i]
+	next := rd.nextWord(i)
+	before, after := rd.charBefore(i), rd.charAfter(i)
 	if after == '%' || next == "POUR" && rd.word(i+2) == "CENT" || next == "PERCENT" || next == "POURCENT" {
 		// "100 %" where a score stands rates on another scale; "le 10 %
 		// étudiant", "15 % de rabais" are discounts.
@@ -442,44 +549,54 @@ func (rd *reading) roleOf(i int) role {
 		case next != "" && after != '%':
 			last = i + 1
 		}
-		if !rd.mentions(discountWords) && (rd.alone(i) || rd.setApart(i) || rd.restIsEmpty(last) || i == firstContent(toks)) {
-			return roleScale
+		if !rd.mentions(discountWords) && (rd.alone(i) || rd.setApart(i) || rd.restIsEmpty(last) || i == firstContent(rd.toks)) {
+			return roleScale, true
 		}
-		return roleQuantity
+		return roleQuantity, true
 	}
 	if scaleWords[next] || after == '*' || (after == '⭐' || after == '★') && before != '⭐' && before != '★' && t.number <= 5 {
-		return roleScale // "5 étoiles", "five stars", "5*"
+		return roleScale, true // "5 étoiles", "five stars", "5*"
 	}
-	if rd.dayInContext(i) {
-		return roleQuantity // "Friday around 2", "demain vers 9"
-	}
-	if rd.approximate(i) && !unitWords[next] && !unitWords[bare(next)] {
-		return roleApprox // "around 8", "8ish"; "more than 5 minutes" is a duration
-	}
-	if t.isWord && !rd.usableWord(i) {
-		return roleWord
-	}
+	return 0, false
+}
+
+// quantity reports whether the words and signs around number i make it a
+// count, money, a time, a date, an age, an address or a label.
+func (rd *reading) quantity(i int) bool {
+	toks := rd.toks
+	t := toks[i]
+	prev, next := rd.prevWord(i), rd.nextWord(i)
+	before, after := rd.charBefore(i), rd.charAfter(i)
 	switch {
 	case before == '$' || before == '€' || before == '£' || after == '$' || after == '€' || after == '£' || before == '#' || before == '@' || before == '°' || before == 'º':
-		return roleQuantity
+		return true
 	case t.attached || rd.glued(i):
-		return roleQuantity // 10h, 2e, 10:30, 5km, gr8, 7-Eleven
+		return true // 10h, 2e, 10:30, 5km, gr8, 7-Eleven
 	case unitWords[next] || unitWords[bare(next)]:
-		return roleQuantity
+		return true
 	case labelWords[prev] && !rd.cueEnds(i), (prev == "NO" || prev == "NUMBER") && labelWords[rd.word(i-2)]:
-		return roleQuantity // "Table 4", "Facture no 10"
+		return true // "Table 4", "Facture no 10"
 	case streetWords[next], monthWords[next], monthWords[prev] && !toks[i-1].isNumber, weekdayWords[prev]:
-		return roleQuantity
+		return true
 	case rd.streetSoon(i):
-		return roleQuantity // "123 Main St", "7 Pine St"
+		return true // "123 Main St", "7 Pine St"
 	case rd.replaced(i), rd.countBefore(i), rd.ageBefore(i), rd.slang(i), rd.dayWithTime(i), rd.dayInContext(i), rd.countedWithEn(i):
-		return roleQuantity
+		return true
 	case rd.pluralNounAfter(i), rd.countedAfterPreposition(i):
-		return roleQuantity
+		return true
 	case timeWords[prev] && !rd.numberJustBefore(i) && !rd.cueEnds(i):
 		// "vers 8", "avant 9", "depuis 10" are times; "le 8", "de 8",
 		// "à 8" are left to the position rules below.
-		return roleQuantity
+		return true
+	}
+	return false
+}
+
+// roleLeft reads a number no word around it explains: a condition, an
+// amount, money, or a candidate.
+func (rd *reading) roleLeft(i int) role {
+	t := rd.toks[i]
+	switch {
 	case rd.conditional(i):
 		return roleConditional
 	case t.number > 10 && !rd.pickable(i) && !rd.afterSmallNumber(i):
@@ -964,32 +1081,56 @@ func (rd *reading) numberAfter(i int) bool {
 // "neuf", "Dix !", "je dirais huit", "eight out of ten"; "un service",
 // "le magasin est neuf" are everyday words.
 func (rd *reading) usableWord(i int) bool {
+	if usable, decided := rd.wordAmongNumbers(i); decided {
+		return usable
+	}
+	if usable, decided := rd.wordInRatingPhrase(i); decided {
+		return usable
+	}
+	if i != firstContent(rd.toks) && !rd.clauseStart(i) {
+		return false
+	}
+	return rd.wordOpensAnswer(i)
+}
+
+// wordAmongNumbers reads number word i by the numbers, the scale and the
+// cue next to it: "un 9", "neuf sur dix", "je dirais huit", "dix mille",
+// "sept-huit", "un million".
+func (rd *reading) wordAmongNumbers(i int) (usable, decided bool) {
 	toks := rd.toks
 	t := toks[i]
 	if (articles[t.folded] || t.folded == "ONE") && i+1 < len(toks) && toks[i+1].isNumber && !toks[i+1].isWord {
-		return false // "un 9"
+		return false, true // "un 9"
 	}
 	if rd.denominatorAfter(i) >= 0 {
-		return true
+		return true, true
 	}
 	if cueBefore(toks, i) && !articles[t.folded] {
-		return true
+		return true, true
 	}
 	if i+1 < len(toks) && multipliers[toks[i+1].folded] {
-		return false // "dix mille": the number is the thousand
+		return false, true // "dix mille": the number is the thousand
 	}
 	// "sept-huit", "neuf dix": the second of two number words.
 	if i >= 1 && toks[i-1].isWord && toks[i-1].isNumber && i-1 == firstContent(toks) && strings.Trim(rd.between(i-1, i), " -") == "" {
-		return true
+		return true, true
 	}
 	// "huit ou neuf", "seven or eight": the second of a range of words.
 	if i >= 2 && rangeJoiners[toks[i-1].folded] && toks[i-2].isWord && toks[i-2].isNumber && i-2 == firstContent(toks) {
-		return true
+		return true, true
 	}
 	// "un million", "dix mille": the first word leads.
 	if multipliers[t.folded] && i >= 1 && (articles[toks[i-1].folded] || toks[i-1].isNumber) && i-1 == firstContent(toks) {
-		return rd.restIsEmpty(i)
+		return rd.restIsEmpty(i), true
 	}
+	return false, false
+}
+
+// wordInRatingPhrase reads number word i by the phrase it stands in: after
+// an article, a correction or in a range, or standing as its own clause.
+func (rd *reading) wordInRatingPhrase(i int) (usable, decided bool) {
+	toks := rd.toks
+	t := toks[i]
 	// "un beau neuf", "a solid nine", "always a ten": an article (and an
 	// adjective) makes a number word a rating.
 	if k := i - 1; k >= 0 && (articles[toks[k].folded] || k >= 1 && ratingAdjectives[toks[k].folded] && articles[toks[k-1].folded]) && strings.TrimSpace(rd.between(k, i)) == "" {
@@ -999,33 +1140,38 @@ func (rd *reading) usableWord(i int) bool {
 			a--
 		}
 		if a == 0 || !likeWords[toks[a-1].folded] && !toks[a-1].isNumber {
-			return true
+			return true, true
 		}
 	}
 	// "huit euh non neuf": the word a correction gives.
 	if p := rd.prevWord(i); (p == "NON" || p == "NO" || p == "EUH" || p == "OUPS" || p == "OOPS" || p == "PLUTOT" || p == "MEANT" || p == "MEAN") && !articles[t.folded] && t.folded != "ONE" {
-		return true
+		return true, true
 	}
 	// "entre huit pis neuf": the first word of a range.
 	if p := rd.prevWord(i); (p == "ENTRE" || p == "BETWEEN") && i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber {
-		return true
+		return true, true
 	}
 	// "huit pis neuf", "entre huit et neuf": the second word of a range
 	// whose first counts.
 	if i >= 2 && rangeJoiners[toks[i-1].folded] && toks[i-2].isWord && toks[i-2].isNumber && rd.roles[i-2] != roleWord {
-		return true
+		return true, true
 	}
 	// "Order #4 came out perfect, ten": a number word standing last, as
 	// its own clause.
 	if rd.restIsEmpty(i) && i > 0 && clauseBreak(rd.between(i-1, i)) {
-		return true
+		return true, true
 	}
 	if rd.setApart(i) && i > 0 {
-		return true // "Mon comptable préféré, dix. Merci…"
+		return true, true // "Mon comptable préféré, dix. Merci…"
 	}
-	if i != firstContent(toks) && !rd.clauseStart(i) {
-		return false
-	}
+	return false, false
+}
+
+// wordOpensAnswer reads number word i, which opens its clause, by what
+// follows it: another number, an explanation, punctuation or nothing.
+func (rd *reading) wordOpensAnswer(i int) bool {
+	toks := rd.toks
+	t := toks[i]
 	if i+2 < len(toks) && rangeJoiners[toks[i+1].folded] && toks[i+2].isNumber {
 		return true // "huit ou neuf"
 	}

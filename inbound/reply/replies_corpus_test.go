@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/npsd/npsd/inbound/email"
 )
 
 // The reply corpus (inbound/reply/testdata/replies-*.tsv, optout.tsv and
@@ -228,7 +230,7 @@ func readEmailCorpus(t *testing.T, dir string, ty *tally) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := ReadMessage(f)
+		m, err := email.ReadMessage(f)
 		f.Close()
 		if err != nil {
 			t.Errorf("%s: %v", file, err)

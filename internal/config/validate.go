@@ -24,7 +24,26 @@ import (
 // its key was set on when the file set it.
 func (c *Config) validate(lines map[string]int) []Problem {
 	v := &validator{lines: lines}
+	// Problems are reported in the order of these calls, so the order is
+	// part of what the command line shows and the tests expect.
+	c.validateBusiness(v)
+	c.validateStore(v)
+	c.validateHTTP(v)
+	c.validateEmail(v)
+	c.validateIMAP(v)
+	c.validateSMS(v)
+	c.validateSurveys(v)
+	c.validateCampaigns(v)
+	c.validateSummary(v)
+	c.validateTemplates(v)
+	c.validateWebhooks(v)
+	c.validateFollowup(v)
+	c.validateOutbox(v)
+	c.validateDaemon(v)
+	return v.problems
+}
 
+func (c *Config) validateBusiness(v *validator) {
 	b := c.Business
 	v.check(strings.TrimSpace(b.Name) != "", "business.name", "must not be empty: it is in every message")
 	if err := contact.Timezone(b.Timezone); err != nil {
@@ -39,7 +58,9 @@ func (c *Config) validate(lines map[string]int) []Problem {
 	}
 	v.emails("business.owners", b.Owners)
 	v.check(b.BenchmarkNPS == nil || *b.BenchmarkNPS >= -100 && *b.BenchmarkNPS <= 100, "business.benchmark_nps", "must be between -100 and 100")
+}
 
+func (c *Config) validateStore(v *validator) {
 	v.check(c.Store.Path != "", "store.path", "must not be empty")
 	if c.Store.Path != "" && !c.StoreDirIsDefault {
 		dir := filepath.Dir(c.Store.Path)
@@ -49,7 +70,9 @@ func (c *Config) validate(lines map[string]int) []Problem {
 			v.add("store.path", "%s is not a folder", dir)
 		}
 	}
+}
 
+func (c *Config) validateHTTP(v *validator) {
 	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		v.add("http.listen", "must be host:port, such as 127.0.0.1:8425 (%v)", err)
 	} else {
@@ -66,7 +89,9 @@ func (c *Config) validate(lines map[string]int) []Problem {
 			v.add("http.api_tokens_file", "%v", err)
 		}
 	}
+}
 
+func (c *Config) validateEmail(v *validator) {
 	e := c.Email
 	switch e.Transport {
 	case "file":
@@ -87,7 +112,9 @@ func (c *Config) validate(lines map[string]int) []Problem {
 	if e.ReplyTo != "" {
 		v.email("email.reply_to", e.ReplyTo)
 	}
+}
 
+func (c *Config) validateIMAP(v *validator) {
 	if i := c.IMAP; i.Host != "" {
 		v.portNumber("imap.port", i.Port)
 		v.oneOf("imap.tls", i.TLS, "tls", "starttls", "none")
@@ -97,30 +124,37 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		v.check(i.PollInterval >= Duration(5*time.Second), "imap.poll_interval", "must be 5s or more")
 		v.check(i.MaxMessageMB >= 1 && i.MaxMessageMB <= 100, "imap.max_message_mb", "must be between 1 and 100")
 	}
+}
 
+func (c *Config) validateSMS(v *validator) {
 	switch s := c.SMS; s.Transport {
 	case "file":
 		v.check(s.FileDir != "", "sms.file_dir", "must be set when sms.transport is file")
 	case "twilio":
-		t := s.Twilio
-		v.check(twilioSID.MatchString(t.AccountSID) && strings.HasPrefix(t.AccountSID, "AC"), "sms.twilio.account_sid", "must be the AC… id of the Twilio account (34 characters)")
-		v.check(t.AuthToken != "", "sms.twilio.auth_token", "must be set when sms.transport is twilio (or sms.twilio.auth_token_file)")
-		switch {
-		case t.From == "" && t.MessagingServiceSID == "":
-			v.add("sms.twilio.from", "set from (a number in E.164 form) or messaging_service_sid")
-		case t.From != "":
-			if _, err := contact.Phone(t.From, ""); err != nil || !strings.HasPrefix(t.From, "+") {
-				v.add("sms.twilio.from", "must be a phone number in E.164 form such as +15145550100")
-			}
-		}
-		if t.MessagingServiceSID != "" {
-			v.check(twilioSID.MatchString(t.MessagingServiceSID) && strings.HasPrefix(t.MessagingServiceSID, "MG"), "sms.twilio.messaging_service_sid", "must be an MG… id (34 characters)")
-		}
-		v.url("sms.twilio.api_url", t.APIURL)
+		v.twilio(s.Twilio)
 	default:
 		v.add("sms.transport", "must be file or twilio, not %q", s.Transport)
 	}
+}
 
+func (v *validator) twilio(t TwilioConfig) {
+	v.check(twilioSID.MatchString(t.AccountSID) && strings.HasPrefix(t.AccountSID, "AC"), "sms.twilio.account_sid", "must be the AC… id of the Twilio account (34 characters)")
+	v.check(t.AuthToken != "", "sms.twilio.auth_token", "must be set when sms.transport is twilio (or sms.twilio.auth_token_file)")
+	switch {
+	case t.From == "" && t.MessagingServiceSID == "":
+		v.add("sms.twilio.from", "set from (a number in E.164 form) or messaging_service_sid")
+	case t.From != "":
+		if _, err := contact.Phone(t.From, ""); err != nil || !strings.HasPrefix(t.From, "+") {
+			v.add("sms.twilio.from", "must be a phone number in E.164 form such as +15145550100")
+		}
+	}
+	if t.MessagingServiceSID != "" {
+		v.check(twilioSID.MatchString(t.MessagingServiceSID) && strings.HasPrefix(t.MessagingServiceSID, "MG"), "sms.twilio.messaging_service_sid", "must be an MG… id (34 characters)")
+	}
+	v.url("sms.twilio.api_url", t.APIURL)
+}
+
+func (c *Config) validateSurveys(v *validator) {
 	sv := c.Surveys
 	v.check(len(sv.Channels) > 0, "surveys.channels", "must list at least one of email, sms")
 	seen := map[string]bool{}
@@ -142,7 +176,9 @@ func (c *Config) validate(lines map[string]int) []Problem {
 	v.check(sv.ReminderAfter >= 0, "surveys.reminder_after", "must not be negative (0 disables reminders)")
 	v.check(sv.ExpireAfter > 0, "surveys.expire_after", "must be more than 0")
 	v.check(sv.ReminderAfter == 0 || sv.ReminderAfter < sv.ExpireAfter, "surveys.reminder_after", "must be shorter than surveys.expire_after, or the reminder would never go")
+}
 
+func (c *Config) validateCampaigns(v *validator) {
 	names := map[string]bool{}
 	for i, cp := range c.Campaigns {
 		key := fmt.Sprintf("campaigns[%d]", i)
@@ -151,26 +187,36 @@ func (c *Config) validate(lines map[string]int) []Problem {
 		}
 		v.check(!names[cp.Name], key+".name", "campaign %q is defined twice", cp.Name)
 		names[cp.Name] = true
-		switch {
-		case cp.Schedule == "" && cp.Event == "":
-			v.add(key, "set schedule (a cron spec) or event (the event type that triggers it)")
-		case cp.Schedule != "" && cp.Event != "":
-			v.add(key, "set schedule or event, not both")
-		case cp.Schedule != "":
-			v.cron(key+".schedule", cp.Schedule)
-		}
-		v.check(cp.Delay == nil || *cp.Delay >= 0, key+".delay", "must not be negative")
-		v.check(cp.Spread == nil || *cp.Spread >= 0, key+".spread", "must not be negative")
-		v.check(cp.Event != "" || cp.FirstOnly == nil, key+".first_only", "applies to event campaigns only")
-		v.check(cp.Event != "" || cp.Delay == nil, key+".delay", "applies to event campaigns only: a scheduled wave starts at its cron time")
+		v.campaignTiming(key, cp)
 	}
+}
 
+// campaignTiming checks how a campaign is triggered and spaced out: by a
+// cron schedule or by an event, never both.
+func (v *validator) campaignTiming(key string, cp CampaignConfig) {
+	switch {
+	case cp.Schedule == "" && cp.Event == "":
+		v.add(key, "set schedule (a cron spec) or event (the event type that triggers it)")
+	case cp.Schedule != "" && cp.Event != "":
+		v.add(key, "set schedule or event, not both")
+	case cp.Schedule != "":
+		v.cron(key+".schedule", cp.Schedule)
+	}
+	v.check(cp.Delay == nil || *cp.Delay >= 0, key+".delay", "must not be negative")
+	v.check(cp.Spread == nil || *cp.Spread >= 0, key+".spread", "must not be negative")
+	v.check(cp.Event != "" || cp.FirstOnly == nil, key+".first_only", "applies to event campaigns only")
+	v.check(cp.Event != "" || cp.Delay == nil, key+".delay", "applies to event campaigns only: a scheduled wave starts at its cron time")
+}
+
+func (c *Config) validateSummary(v *validator) {
 	v.cron("summary.schedule", c.Summary.Schedule)
 	v.emails("summary.to", c.Summary.To)
 	for i, s := range c.Summary.Segments {
 		v.check(strings.TrimSpace(s) != "", fmt.Sprintf("summary.segments[%d]", i), "must not be empty")
 	}
+}
 
+func (c *Config) validateTemplates(v *validator) {
 	if d := c.Templates.Dir; d != "" {
 		if fi, err := os.Stat(d); err != nil {
 			v.add("templates.dir", "%v", err)
@@ -178,27 +224,42 @@ func (c *Config) validate(lines map[string]int) []Problem {
 			v.add("templates.dir", "%s is not a folder", d)
 		}
 	}
+}
 
+func (c *Config) validateWebhooks(v *validator) {
 	for i, u := range c.Webhooks.URLs {
 		v.url(fmt.Sprintf("webhooks.urls[%d]", i), u)
 	}
 	v.check(len(c.Webhooks.URLs) == 0 || len(c.Webhooks.Secret) >= 16, "webhooks.secret", "must be set, 16 characters or more, when webhooks.urls is: receivers check it")
+}
+
+// validateFollowup checks what happens after an answer: how long a comment
+// may follow the score, and the review request and case that it may start.
+func (c *Config) validateFollowup(v *validator) {
 	v.check(c.Surveys.CommentWindow > 0, "surveys.comment_window", "must be more than 0")
 	v.oneOf("followup.review_request", c.Followup.ReviewRequest, "promoters", "all", "off")
 	v.check(c.Followup.CaseDue > 0, "followup.case_due", "must be more than 0")
 	if c.Followup.Assignee != "" {
 		v.email("followup.assignee", c.Followup.Assignee)
 	}
+}
+
+// validateOutbox checks how fast and how stubbornly messages leave: the
+// channels' rate limits and the outbox's workers and retries.
+func (c *Config) validateOutbox(v *validator) {
 	v.check(c.Email.RatePerSecond >= 0, "email.rate_per_second", "must be 0 (no limit) or more")
 	v.check(c.SMS.RatePerSecond >= 0, "sms.rate_per_second", "must be 0 (no limit) or more")
 	v.check(c.Outbox.Workers >= 1 && c.Outbox.Workers <= 64, "outbox.workers", "must be 1-64")
 	v.check(c.Outbox.MaxAttempts >= 1, "outbox.max_attempts", "must be 1 or more")
 	v.check(c.Outbox.BackoffMax >= Duration(time.Minute), "outbox.backoff_max", "must be 1m or more")
+}
 
+// validateDaemon checks the settings of the process itself: its shutdown
+// and its log.
+func (c *Config) validateDaemon(v *validator) {
 	v.check(c.ShutdownTimeout >= Duration(time.Second), "shutdown_timeout", "must be 1s or more")
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
-	return v.problems
 }
 
 var (

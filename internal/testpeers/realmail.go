@@ -66,38 +66,65 @@ func NewRealMail(t testing.TB, mailboxes map[string]string) *RealMail {
 	}
 	m := &RealMail{SMTPPort: freePort(t), IMAPPort: freePort(t), dir: dir}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
+	m.makeFolders(t)
+	vmailbox, users, domains := mailboxFiles(mailboxes)
+	pf := filepath.Join(dir, "postfix")
+	m.writePostfix(t, pf, vmailbox, domains)
+	dv := filepath.Join(dir, "dovecot")
+	m.writeDovecot(t, dv, users)
+	m.startServers(t, pf, dv)
+	return m
+}
+
+// must fails the test on an error of setting up the servers.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
-	must(os.Chmod(dir, 0o755))
+}
+
+// makeFolders makes the servers' folders, each open to the user that
+// works in it.
+func (m *RealMail) makeFolders(t testing.TB) {
+	t.Helper()
+	dir := m.dir
+	must(t, os.Chmod(dir, 0o755))
 	for _, sub := range []string{"postfix", "spool", "data", "mail", "dovecot"} {
-		must(os.MkdirAll(filepath.Join(dir, sub), 0o755))
+		must(t, os.MkdirAll(filepath.Join(dir, sub), 0o755))
 	}
-	must(os.Chown(filepath.Join(dir, "mail"), mailUID, mailUID))
+	must(t, os.Chown(filepath.Join(dir, "mail"), mailUID, mailUID))
 	if err := exec.Command("chown", "postfix", filepath.Join(dir, "data")).Run(); err != nil {
 		t.Fatalf("chown postfix: %v", err)
 	}
+}
 
+// mailboxFiles writes the mailboxes as Postfix's virtual mailbox map and
+// Dovecot's users file, and lists their domains, sorted.
+func mailboxFiles(mailboxes map[string]string) (vmailbox, users string, domainList []string) {
 	domains := map[string]bool{}
-	var vmailbox, users strings.Builder
+	var vb, ub strings.Builder
 	for addr, password := range mailboxes {
 		local, domain, _ := strings.Cut(addr, "@")
 		domains[domain] = true
-		fmt.Fprintf(&vmailbox, "%s %s/%s/\n", addr, domain, local)
-		fmt.Fprintf(&users, "%s:{PLAIN}%s\n", addr, password)
+		fmt.Fprintf(&vb, "%s %s/%s/\n", addr, domain, local)
+		fmt.Fprintf(&ub, "%s:{PLAIN}%s\n", addr, password)
 	}
-	domainList := make([]string, 0, len(domains))
+	domainList = make([]string, 0, len(domains))
 	for d := range domains {
 		domainList = append(domainList, d)
 	}
 	sort.Strings(domainList)
+	return vb.String(), ub.String(), domainList
+}
 
-	pf := filepath.Join(dir, "postfix")
-	must(os.WriteFile(filepath.Join(pf, "vmailbox"), []byte(vmailbox.String()), 0o644))
-	must(os.WriteFile(filepath.Join(pf, "main.cf"), []byte(fmt.Sprintf(`compatibility_level = 3.6
+// writePostfix writes Postfix's configuration in folder pf: the mailboxes,
+// main.cf and master.cf.
+func (m *RealMail) writePostfix(t testing.TB, pf, vmailbox string, domainList []string) {
+	t.Helper()
+	dir := m.dir
+	must(t, os.WriteFile(filepath.Join(pf, "vmailbox"), []byte(vmailbox), 0o644))
+	must(t, os.WriteFile(filepath.Join(pf, "main.cf"), []byte(fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s/spool
 data_directory = %[1]s/data
 meta_directory = /etc/postfix
@@ -126,14 +153,20 @@ biff = no
 	// Debian's master.cf, with smtpd on our port and nothing chrooted (a
 	// chroot would need copies of /etc files in the spool).
 	dist, err := os.ReadFile("/usr/share/postfix/master.cf.dist")
-	must(err)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(pf, "master.cf"), []byte(postfixMaster(string(dist), m.SMTPPort)), 0o644))
+}
+
+// postfixMaster rewrites Debian's master.cf so that smtpd listens on port
+// of the loopback and no service is chrooted.
+func postfixMaster(dist string, port int) string {
 	var master strings.Builder
 	listening := false
-	for _, line := range strings.Split(string(dist), "\n") {
+	for _, line := range strings.Split(dist, "\n") {
 		fields := strings.Fields(line)
 		switch {
 		case !listening && len(fields) >= 8 && fields[0] == "smtp" && fields[1] == "inet":
-			fmt.Fprintf(&master, "127.0.0.1:%d inet n - n - - smtpd\n", m.SMTPPort)
+			fmt.Fprintf(&master, "127.0.0.1:%d inet n - n - - smtpd\n", port)
 			listening = true
 		case len(fields) >= 8 && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, " "):
 			fields[4] = "n"
@@ -142,11 +175,15 @@ biff = no
 			master.WriteString(line + "\n")
 		}
 	}
-	must(os.WriteFile(filepath.Join(pf, "master.cf"), []byte(master.String()), 0o644))
+	return master.String()
+}
 
-	dv := filepath.Join(dir, "dovecot")
-	must(os.WriteFile(filepath.Join(dv, "users"), []byte(users.String()), 0o644))
-	must(os.WriteFile(filepath.Join(dv, "dovecot.conf"), []byte(fmt.Sprintf(`base_dir = %[1]s/dovecot/run
+// writeDovecot writes Dovecot's users and configuration in folder dv.
+func (m *RealMail) writeDovecot(t testing.TB, dv, users string) {
+	t.Helper()
+	dir := m.dir
+	must(t, os.WriteFile(filepath.Join(dv, "users"), []byte(users), 0o644))
+	must(t, os.WriteFile(filepath.Join(dv, "dovecot.conf"), []byte(fmt.Sprintf(`base_dir = %[1]s/dovecot/run
 state_dir = %[1]s/dovecot/state
 log_path = %[1]s/dovecot.log
 protocols = imap
@@ -173,7 +210,12 @@ service imap-login {
   }
 }
 `, dir, m.IMAPPort, mailUID)), 0o644))
+}
 
+// startServers starts Postfix and Dovecot, waits until both listen, and
+// stops them when the test ends, showing their logs if it failed.
+func (m *RealMail) startServers(t testing.TB, pf, dv string) {
+	t.Helper()
 	m.start(t, "postfix", "-c", pf, "start")
 	t.Cleanup(func() { exec.Command("postfix", "-c", pf, "stop").Run() })
 	m.start(t, "dovecot", "-c", filepath.Join(dv, "dovecot.conf"))
@@ -186,7 +228,6 @@ service imap-login {
 			t.Logf("Postfix log:\n%s\nDovecot log:\n%s", m.log("postfix.log"), m.log("dovecot.log"))
 		}
 	})
-	return m
 }
 
 // start runs a command that starts a server in the background. Its output
