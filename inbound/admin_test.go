@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
@@ -40,7 +41,7 @@ func adminRigFrom(t *testing.T, r *pageRig) *pageRig {
 		PasswordHash: string(hash),
 		Tokens:       []string{"admin-token-123"},
 		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
-			return scheduler.BuildSummary(tx, scheduler.WeekStart(now, time.UTC), scheduler.SummaryOptions{Segments: []string{"city"}, Now: func() time.Time { return now }})
+			return report.BuildSummary(tx, scheduler.WeekStart(now, time.UTC), report.SummaryOptions{Segments: []string{"city"}, Now: func() time.Time { return now }})
 		},
 	}
 	r.build()

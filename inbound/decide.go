@@ -189,13 +189,6 @@ func (h *handling) outboxAnswer(kind store.JobKind) error {
 	return h.queue(kind, sv, h.now, store.Payload{})
 }
 
-// ReadingKind is the kind of a reading as the inbound record keeps it
-// ("unclear" of "unclear: unclear/two-numbers"), for the owner.
-func ReadingKind(reading string) string {
-	kind, _, _ := strings.Cut(reading, ":")
-	return strings.TrimSpace(kind)
-}
-
 // source is the response's source: who gave the score, else the channel
 // it came by.
 func (h *handling) source() string {

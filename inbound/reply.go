@@ -52,3 +52,7 @@ func ReadMessage(r io.Reader) (Message, error) { return email.ReadMessage(r) }
 
 // ParseMessage is reply.ParseMessage: it reads an email reply.
 func ParseMessage(m Message) Reply { return reader.ParseMessage(m) }
+
+// ReadingKind is reply.KindOfReading: the kind of a reading as the
+// inbound record keeps it, for the owner.
+func ReadingKind(reading string) string { return reader.KindOfReading(reading) }

@@ -1,7 +1,8 @@
 // Package scheduler owns when and to whom npsd writes: campaign waves on
 // cron schedules in the business's time zone, surveys triggered by events,
 // the eligibility rules and their named reasons, the send window, and the
-// reminder and expiry of unanswered surveys. It only plans: every decision
+// reminder and expiry of unanswered surveys, and when the weekly summary is
+// queued (internal/report builds it). It only plans: every decision
 // becomes a survey and an outbox job in the store, for the dispatcher.
 package scheduler
 
@@ -147,15 +148,6 @@ func New(st Store, opts Options) (*Scheduler, error) {
 	}
 	if len(opts.Rules.Channels) == 0 {
 		return nil, errors.New("scheduler: no channel to survey on")
-	}
-	if opts.Summary.Options.Location == nil {
-		opts.Summary.Options.Location = opts.Rules.Timing.Business
-	}
-	if opts.Summary.Options.Now == nil {
-		opts.Summary.Options.Now = opts.Now
-	}
-	if opts.Summary.Options.CaseURL == nil {
-		opts.Summary.Options.CaseURL = opts.CaseURL
 	}
 	s := &Scheduler{st: st, opts: opts, campaigns: map[string]Campaign{}, schedules: map[string]cron.Schedule{}, log: opts.Logger}
 	if opts.Summary.Schedule != "" {

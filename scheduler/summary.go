@@ -1,36 +1,13 @@
 package scheduler
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
-	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/store"
-	"github.com/npsd/npsd/templates"
 )
-
-// SummaryOptions says what the weekly summary shows.
-type SummaryOptions struct {
-	// Segments are the contact attributes the NPS is broken down by.
-	Segments []string
-	// Benchmark is an industry NPS the owner set, nil when not.
-	Benchmark *float64
-	// Location is the business's time zone: weeks start on its Mondays.
-	Location *time.Location
-	// CaseURL links a case to its page; nil for none.
-	CaseURL func(store.CaseID) string
-	// Now decides which cases are overdue. Default time.Now.
-	Now func() time.Time
-}
-
-// tooSmall is the group size under which a segment's NPS is flagged: with
-// fewer answers its margin of error is wider than the scale's halves.
-const tooSmall = 10
 
 // WeekStart returns the Monday 00:00 that starts the ISO week of t, in loc.
 func WeekStart(t time.Time, loc *time.Location) time.Time {
@@ -53,174 +30,13 @@ func ParseISOWeek(s string, loc *time.Location) (time.Time, error) {
 	return monday, nil
 }
 
-func stat(t nps.Tally) templates.Stat {
-	s := templates.Stat{Responses: t.Responses(), Promoters: t.Promoters, Passives: t.Passives, Detractors: t.Detractors}
-	s.NPS, s.MarginOfError = t.Shown()
-	return s
-}
-
-// BuildSummary gathers the figures of the week that starts at monday.
-func BuildSummary(tx *store.Tx, monday time.Time, o SummaryOptions) (templates.Summary, error) {
-	loc := o.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	from := monday.In(loc)
-	to := from.AddDate(0, 0, 7)
-	year, week := from.ISOWeek()
-	sum := templates.Summary{Week: fmt.Sprintf("%d-W%02d", year, week), From: from, To: to.AddDate(0, 0, -1), Benchmark: o.Benchmark}
-	tally := func(q store.TallyQuery) (nps.Tally, error) {
-		res, err := tx.Tally(q)
-		return res.Total, err
-	}
-	cur, err := tally(store.TallyQuery{From: from, To: to})
-	if err != nil {
-		return sum, err
-	}
-	prev, err := tally(store.TallyQuery{From: from.AddDate(0, 0, -7), To: from})
-	if err != nil {
-		return sum, err
-	}
-	d90, err := tally(store.TallyQuery{From: to.AddDate(0, 0, -90), To: to})
-	if err != nil {
-		return sum, err
-	}
-	sum.Week7, sum.Previous, sum.Days90 = stat(cur), stat(prev), stat(d90)
-	if d, ok := nps.Compare(prev, cur); ok {
-		sum.Change = &templates.Change{Points: nps.Round1(d.Change), Significant: d.Significant}
-	}
-	for i := 11; i >= 0; i-- {
-		start := from.AddDate(0, 0, -7*i)
-		t, err := tally(store.TallyQuery{From: start, To: start.AddDate(0, 0, 7)})
-		if err != nil {
-			return sum, err
-		}
-		_, w := start.ISOWeek()
-		s := stat(t)
-		sum.Trend = append(sum.Trend, templates.TrendPoint{Label: fmt.Sprintf("W%02d", w), Responses: s.Responses, NPS: s.NPS})
-	}
-	for _, attr := range o.Segments {
-		res, err := tx.Tally(store.TallyQuery{From: to.AddDate(0, 0, -90), To: to, By: attr})
-		if err != nil {
-			return sum, err
-		}
-		seg := templates.Segment{Attribute: attr}
-		for value, t := range res.Groups {
-			seg.Rows = append(seg.Rows, templates.SegmentRow{Value: value, Stat: stat(t), TooSmall: t.Responses() < tooSmall})
-		}
-		slices.SortFunc(seg.Rows, func(a, b templates.SegmentRow) int {
-			return cmp.Or(cmp.Compare(b.Responses, a.Responses), cmp.Compare(a.Value, b.Value))
-		})
-		if len(seg.Rows) > 0 {
-			sum.Segments = append(sum.Segments, seg)
-		}
-	}
-	if err := weekChannels(tx, &sum, from, to); err != nil {
-		return sum, err
-	}
-	if err := openCases(tx, &sum, o); err != nil {
-		return sum, err
-	}
-	return sum, weekComments(tx, &sum, from, to)
-}
-
-// openCases lists the detractor cases still open, overdue first.
-func openCases(tx *store.Tx, sum *templates.Summary, o SummaryOptions) error {
-	now := time.Now()
-	if o.Now != nil {
-		now = o.Now()
-	}
-	err := tx.ForEachCase(func(k store.Case) error {
-		if !k.Open() {
-			return nil
-		}
-		line := templates.CaseLine{ID: k.ID.String(), Score: k.Score, State: string(k.State), Due: k.Due,
-			Overdue: k.Overdue(now), Assignee: k.Assignee}
-		if c, err := tx.Contact(k.ContactID); err == nil {
-			line.Name, line.Phone, line.Email = c.DisplayName(), c.Phone, c.Email
-		}
-		if r, err := tx.Response(k.ResponseID); err == nil {
-			line.Comment = r.Comment
-		}
-		if o.CaseURL != nil {
-			line.URL = o.CaseURL(k.ID)
-		}
-		sum.Cases = append(sum.Cases, line)
-		return nil
-	})
-	slices.SortStableFunc(sum.Cases, func(a, b templates.CaseLine) int {
-		if a.Overdue != b.Overdue {
-			if a.Overdue {
-				return -1
-			}
-			return 1
-		}
-		return a.Due.Compare(b.Due)
-	})
-	return err
-}
-
-// weekChannels counts the surveys sent in the week and those answered.
-func weekChannels(tx *store.Tx, sum *templates.Summary, from, to time.Time) error {
-	rates := map[string]*templates.ChannelRate{}
-	err := tx.ForEachSurvey(func(sv store.Survey) error {
-		if sv.Sent.IsZero() || sv.Sent.Before(from) || !sv.Sent.Before(to) {
-			return nil
-		}
-		r := rates[string(sv.Channel)]
-		if r == nil {
-			r = &templates.ChannelRate{Channel: string(sv.Channel)}
-			rates[string(sv.Channel)] = r
-		}
-		r.Sent++
-		if sv.ResponseID != 0 {
-			r.Answered++
-		}
-		return nil
-	})
-	for _, ch := range []string{"email", "sms"} {
-		if r := rates[ch]; r != nil {
-			sum.Channels = append(sum.Channels, *r)
-		}
-	}
-	return err
-}
-
-// weekComments lists the week's comments, detractors first, then passives,
-// then promoters, oldest first within each.
-func weekComments(tx *store.Tx, sum *templates.Summary, from, to time.Time) error {
-	type entry struct {
-		line templates.CommentLine
-		cat  nps.Category
-		at   time.Time
-	}
-	var all []entry
-	err := tx.ScanResponses(from, to, func(rs store.ResponseSummary) error {
-		r, err := tx.Response(rs.ID)
-		if err != nil || r.Comment == "" {
-			return err
-		}
-		name := "(anonymous)"
-		if c, err := tx.Contact(r.ContactID); err == nil {
-			name = c.DisplayName()
-		}
-		cat, _ := nps.CategoryOf(r.Score)
-		all = append(all, entry{templates.CommentLine{Name: name, Score: r.Score, Category: cat.String(), Comment: r.Comment}, cat, r.Received})
-		return nil
-	})
-	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Or(cmp.Compare(a.cat, b.cat), a.at.Compare(b.at)) })
-	for _, e := range all {
-		sum.Comments = append(sum.Comments, e.line)
-	}
-	return err
-}
-
 // SummaryPlan is when the weekly summary goes out and to whom.
+// What the summary shows is internal/report's (report.SummaryOptions): the
+// scheduler only queues the job that names the week.
 type SummaryPlan struct {
 	// Schedule is a cron spec in the business's time zone; empty disables.
 	Schedule string
 	To       []string
-	Options  SummaryOptions
 }
 
 // summaryPeriods is the campaign under which each queued week is recorded
@@ -252,7 +68,7 @@ func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bo
 		// from the store when it sends it, so that no name, address or
 		// comment waits in the outbox, where forgetting a contact would
 		// not find it.
-		year, week := monday.In(plan.Options.location()).ISOWeek()
+		year, week := monday.In(s.opts.Rules.Timing.Business).ISOWeek()
 		p := store.Payload{SummaryWeek: fmt.Sprintf("%d-W%02d", year, week)}
 		for _, to := range plan.To {
 			if _, err := tx.EnqueueJob(store.Job{Kind: store.JobWeeklySummary, To: to, Channel: store.ChannelEmail, Due: now, Payload: p}); err != nil {
@@ -263,34 +79,6 @@ func (s *Scheduler) QueueSummary(ctx context.Context, monday time.Time, force bo
 		return tx.PutCampaignPeriod(store.CampaignPeriod{Campaign: summaryPeriods, Period: period, Queued: queued})
 	})
 	return queued, err
-}
-
-func (o SummaryOptions) location() *time.Location {
-	if o.Location == nil {
-		return time.UTC
-	}
-	return o.Location
-}
-
-// SummaryOfJob returns what the dispatcher calls to build the summary a
-// summary job refers to, from the store as it is when the job is sent,
-// with the options o. A job of the old form carries its summary and gets
-// it back as it was queued.
-func SummaryOfJob(o SummaryOptions) func(tx *store.Tx, p store.Payload) (templates.Summary, error) {
-	return func(tx *store.Tx, p store.Payload) (templates.Summary, error) {
-		if len(p.LegacySummary) > 0 {
-			var sum templates.Summary
-			if err := json.Unmarshal(p.LegacySummary, &sum); err != nil {
-				return templates.Summary{}, fmt.Errorf("summary job of the old form: %w", err)
-			}
-			return sum, nil
-		}
-		monday, err := ParseISOWeek(p.SummaryWeek, o.location())
-		if err != nil {
-			return templates.Summary{}, fmt.Errorf("summary job: %w", err)
-		}
-		return BuildSummary(tx, monday, o)
-	}
 }
 
 // ReferSummaryJobs rewrites every summary job of the old form, which holds

@@ -428,3 +428,11 @@ type Explanation struct {
 func (r Reply) Explain() Explanation {
 	return Explanation{r.Kind(), r.Rule, Rules[r.Rule], r.Intent, r.Score, r.Comment, r.Unreadable, r.Standalone, r.Revision}
 }
+
+// KindOfReading is the kind of a reading as the inbound record keeps it
+// ("unclear" of "unclear: unclear/two-numbers", see Reply.Reading), for
+// the owner's lists.
+func KindOfReading(reading string) string {
+	kind, _, _ := strings.Cut(reading, ":")
+	return strings.TrimSpace(kind)
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/links"
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
@@ -18,18 +19,18 @@ import (
 // the summary judges by (a case overdue, the week so far): the caller's,
 // so that a command run on another clock than the machine's agrees with
 // itself.
-func summaryOptions(cfg *config.Config, signed links.Links, now func() time.Time) scheduler.SummaryOptions {
-	return scheduler.SummaryOptions{Segments: cfg.Summary.Segments, Benchmark: cfg.Business.BenchmarkNPS, Location: cfg.Location(), CaseURL: signed.Case, Now: now}
+func summaryOptions(cfg *config.Config, signed links.Links, now func() time.Time) report.SummaryOptions {
+	return report.SummaryOptions{Segments: cfg.Summary.Segments, Benchmark: cfg.Business.BenchmarkNPS, Location: cfg.Location(), CaseURL: signed.Case, Now: now}
 }
 
 // summaryPlan maps summary.* onto the scheduler's plan; the recipients
 // default to the owners.
-func summaryPlan(cfg *config.Config, o scheduler.SummaryOptions) scheduler.SummaryPlan {
+func summaryPlan(cfg *config.Config) scheduler.SummaryPlan {
 	to := cfg.Summary.To
 	if len(to) == 0 {
 		to = cfg.Business.Owners
 	}
-	return scheduler.SummaryPlan{Schedule: cfg.Summary.Schedule, To: to, Options: o}
+	return scheduler.SummaryPlan{Schedule: cfg.Summary.Schedule, To: to}
 }
 
 // Summary builds the summary of the week starting monday as the daemon
@@ -41,7 +42,7 @@ func Summary(ctx context.Context, st *store.Store, cfg *config.Config, monday ti
 	}
 	var sum templates.Summary
 	err = st.View(func(tx *store.Tx) (err error) {
-		sum, err = scheduler.BuildSummary(tx, monday, summaryOptions(cfg, wiring{now: now}.links(cfg, sign), now))
+		sum, err = report.BuildSummary(tx, monday, summaryOptions(cfg, wiring{now: now}.links(cfg, sign), now))
 		return err
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/npsd/npsd/inbound/mailbox"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/links"
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/internal/shopapi"
 	"github.com/npsd/npsd/scheduler"
@@ -135,7 +136,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer lin
 		Observe:           m.observeSend,
 		Webhooks:          &dispatcher.WebhookSender{Secret: []byte(cfg.Webhooks.Secret.Reveal())},
 		InFlight:          inFlight,
-		Summary:           scheduler.SummaryOfJob(summaryOptions(cfg, signed, wire.now)),
+		Summary:           report.SummaryOfJob(summaryOptions(cfg, signed, wire.now)),
 	})
 	if err != nil {
 		closer()
@@ -160,7 +161,7 @@ func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.
 		PasswordHash: cfg.HTTP.AdminPasswordHash,
 		State:        adminState,
 		Summary: func(tx *store.Tx, now time.Time) (templates.Summary, error) {
-			return scheduler.BuildSummary(tx, scheduler.WeekStart(now, cfg.Location()), summaryOptions(cfg, wire.links(cfg, signer), wire.now))
+			return report.BuildSummary(tx, scheduler.WeekStart(now, cfg.Location()), summaryOptions(cfg, wire.links(cfg, signer), wire.now))
 		},
 	}
 	var tokens config.Tokens
@@ -254,7 +255,7 @@ func (wire wiring) newScheduler(cfg *config.Config, st *store.Store, log *slog.L
 		return nil, err
 	}
 	opts.CaseURL = wire.links(cfg, sign).Case
-	opts.Summary = summaryPlan(cfg, summaryOptions(cfg, wire.links(cfg, sign), wire.now))
+	opts.Summary = summaryPlan(cfg)
 	return scheduler.New(st, opts)
 }
 

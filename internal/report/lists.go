@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/npsd/npsd/inbound"
+	"github.com/npsd/npsd/inbound/reply"
 	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
@@ -98,7 +98,7 @@ func Messages(st *store.Store, from time.Time) ([]MessageRow, error) {
 	err := st.View(func(tx *store.Tx) error {
 		return tx.ForEachForOwner(from, func(m store.InboundMessage) error {
 			row := MessageRow{Key: m.Key, Received: m.Received, Channel: string(m.Channel), From: m.From,
-				Kind: inbound.ReadingKind(m.Reading), Reading: m.Reading, Outcome: m.Outcome, Text: m.Body}
+				Kind: reply.KindOfReading(m.Reading), Reading: m.Reading, Outcome: m.Outcome, Text: m.Body}
 			if m.ContactID != 0 {
 				row.Contact = m.ContactID.String()
 			}

@@ -1,6 +1,9 @@
-// Package report owns what npsd tells the owner from its answers on
-// demand: the NPS report by group or period and the export of responses
-// with their contacts, in tables, CSV and JSON made safe to open.
+// Package report owns what npsd tells the owner from its answers: the
+// weekly summary (built here for the mailed summary, the dashboard and
+// `npsd summary` alike, with one set of options), the NPS report by group
+// or period, the export of responses with their contacts, and the lists
+// of cases, kept messages, the outbox and a campaign's plan, in tables,
+// CSV and JSON made safe to open.
 package report
 
 import (

@@ -1,0 +1,138 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/npsd/npsd/nps"
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
+)
+
+// summaryStore opens a store on a fixed clock, for the weekly summary's
+// figures; the summary never meets a real peer.
+func summaryStore(t *testing.T, now func() time.Time) *store.Store {
+	t.Helper()
+	st, err := store.Open(store.Options{Path: filepath.Join(t.TempDir(), "npsd.db"), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func addSummaryContact(t *testing.T, st *store.Store, c store.Contact) store.Contact {
+	t.Helper()
+	c, _, err := st.UpsertContact(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestSummaryFigures: the week's figures are the report's for the same
+// period, with the week before, 90 days, a trend of 12 weeks, comments
+// detractors first and small segments flagged; a job that names the week
+// builds the same summary when it is sent.
+func TestSummaryFigures(t *testing.T) {
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now := func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, paris) }
+	st := summaryStore(t, now)
+	monday := time.Date(2026, 11, 16, 0, 0, 0, 0, paris)
+	lyon := addSummaryContact(t, st, store.Contact{Name: "Ann", Email: "a@example.fr", Attributes: map[string]string{"city": "Lyon"}})
+	paul := addSummaryContact(t, st, store.Contact{Name: "Paul", Email: "p@example.fr"})
+	for i, r := range []store.Response{
+		{ContactID: lyon.ID, Score: 10, Comment: "Parfait", Received: monday.Add(10 * time.Hour)},
+		{ContactID: paul.ID, Score: 3, Comment: "Trop cher", Received: monday.Add(30 * time.Hour)},
+		{ContactID: lyon.ID, Score: 8, Received: monday.Add(50 * time.Hour)},
+		{ContactID: paul.ID, Score: 9, Received: monday.AddDate(0, 0, -7)},   // the week before
+		{ContactID: paul.ID, Score: 10, Received: monday.AddDate(0, 0, 7)},   // after the week
+		{ContactID: paul.ID, Score: 0, Received: monday.AddDate(0, 0, -100)}, // outside 90 days
+	} {
+		r.Source, r.Key = store.SourceImport, string(rune('a'+i))
+		if _, _, err := st.AddResponse(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sum templates.Summary
+	err := st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, monday, SummaryOptions{Segments: []string{"city"}, Location: paris})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same figures as the report for the same period.
+	res, _ := st.Tally(store.TallyQuery{From: monday, To: monday.AddDate(0, 0, 7)})
+	want, _ := res.Total.NPS()
+	if sum.Week != "2026-W47" || sum.Week7.Responses != 3 || *sum.Week7.NPS != nps.Round1(want) || sum.Week7.Detractors != 1 {
+		t.Errorf("week = %s %+v", sum.Week, sum.Week7)
+	}
+	if sum.Previous.Responses != 1 || sum.Days90.Responses != 4 || sum.Change == nil {
+		t.Errorf("previous %+v, 90 days %+v, change %+v", sum.Previous, sum.Days90, sum.Change)
+	}
+	if len(sum.Trend) != 12 || sum.Trend[11].Label != "W47" || sum.Trend[11].Responses != 3 || sum.Trend[10].Responses != 1 || sum.Trend[0].NPS != nil {
+		t.Errorf("trend = %+v", sum.Trend)
+	}
+	if len(sum.Comments) != 2 || sum.Comments[0].Name != "Paul" || sum.Comments[1].Comment != "Parfait" {
+		t.Errorf("comments = %+v (detractors first)", sum.Comments)
+	}
+	if len(sum.Segments) != 1 || len(sum.Segments[0].Rows) != 2 || !sum.Segments[0].Rows[0].TooSmall {
+		t.Errorf("segments = %+v", sum.Segments)
+	}
+	// The job the scheduler queues names the week; the summary is built
+	// when it is sent.
+	var got templates.Summary
+	if err := st.View(func(tx *store.Tx) (err error) {
+		got, err = SummaryOfJob(SummaryOptions{Location: paris})(tx, store.Payload{SummaryWeek: "2026-W47"})
+		return err
+	}); err != nil || got.Week7.Responses != 3 || len(got.Comments) != 2 {
+		t.Errorf("summary of the job: %+v, %v", got, err)
+	}
+}
+
+// TestSummaryJobOfTheOldForm: a summary queued by an older version, with
+// the whole summary in it, still builds as it was queued.
+func TestSummaryJobOfTheOldForm(t *testing.T) {
+	st := summaryStore(t, time.Now)
+	old, _ := json.Marshal(templates.Summary{Week: "2026-W47", Comments: []templates.CommentLine{{Name: "Paul", Comment: "Trop cher"}}})
+	var got templates.Summary
+	st.View(func(tx *store.Tx) (err error) {
+		got, err = SummaryOfJob(SummaryOptions{})(tx, store.Payload{LegacySummary: old})
+		return err
+	})
+	if len(got.Comments) != 1 || got.Comments[0].Name != "Paul" {
+		t.Errorf("old form built as %+v", got)
+	}
+}
+
+// TestSummaryCases: open cases are in the summary, overdue first, each
+// with the link to its page.
+func TestSummaryCases(t *testing.T) {
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now := func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, paris) }
+	st := summaryStore(t, now)
+	c := addSummaryContact(t, st, store.Contact{Name: "Paul", Phone: "+33612345678"})
+	st.Update(ctx, func(tx *store.Tx) error {
+		for _, due := range []time.Duration{-time.Hour, time.Hour} {
+			if _, err := tx.PutCase(store.Case{ContactID: c.ID, Score: 3, Due: now().Add(due), Assignee: "marie@example.fr"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	caseURL := func(id store.CaseID) string { return "https://nps.example.fr/c/" + id.String() }
+	var sum templates.Summary
+	st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, time.Date(2026, 11, 16, 0, 0, 0, 0, paris), SummaryOptions{Location: paris, Now: now, CaseURL: caseURL})
+		return err
+	})
+	if len(sum.Cases) != 2 || !sum.Cases[0].Overdue || sum.Cases[1].Overdue || sum.Cases[0].URL == "" {
+		t.Errorf("summary cases = %+v (overdue first)", sum.Cases)
+	}
+}
