@@ -80,8 +80,8 @@ func modulePackages(t *testing.T) map[string]*goPackage {
 }
 
 // TestLayout holds the house to its map: the binary is a thin door, no
-// package grows past what one reader can hold, each package says what it
-// owns, and imports go one way.
+// package or function grows past what one reader can hold, each package
+// says what it owns, and imports go one way.
 func TestLayout(t *testing.T) {
 	pkgs := modulePackages(t)
 	if p := pkgs["cmd/npsd"]; p == nil || p.lines > 1200 {
@@ -96,6 +96,9 @@ func TestLayout(t *testing.T) {
 		}
 		if !p.doc {
 			t.Errorf("%s has no package doc comment saying what it owns", dir)
+		}
+		if len(p.longFuncs) > 0 {
+			t.Errorf("%s has functions over 80 lines: %s (split them where it reads better)", dir, strings.Join(p.longFuncs, ", "))
 		}
 		for _, imp := range p.imports {
 			under := func(prefixes ...string) bool {
