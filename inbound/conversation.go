@@ -521,8 +521,8 @@ func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due tim
 // noteOnCases records a new score on the contact's open cases: the owner
 // about to call should know the customer now answers 9.
 func (h *handling) noteOnCases(score int) error {
-	return h.tx.ForEachCase(func(c store.Case) error {
-		if c.ContactID != h.contact.ID || !c.Open() || score == c.Score {
+	return h.tx.CasesOf(h.contact.ID, func(c store.Case) error {
+		if !c.Open() || score == c.Score {
 			return nil
 		}
 		c.Notes = append(c.Notes, store.CaseNote{At: h.now, By: "npsd", Text: fmt.Sprintf("new score from the customer: %d/10 (was %d)", score, c.Score)})

@@ -142,10 +142,8 @@ func (t *Tx) forgetJobs(id ContactID, c Contact) error {
 // forgetCases erases the notes on the contact's cases and resolves them.
 func (t *Tx) forgetCases(id ContactID) error {
 	var cases []Case
-	if err := t.ForEachCase(func(k Case) error {
-		if k.ContactID == id {
-			cases = append(cases, k)
-		}
+	if err := t.CasesOf(id, func(k Case) error {
+		cases = append(cases, k)
 		return nil
 	}); err != nil {
 		return err

@@ -36,6 +36,7 @@ var (
 	bucketCases            = []byte("cases")
 	bucketInboundForOwner  = []byte("inbound_for_owner")
 	bucketInboundUnknown   = []byte("inbound_unknown")
+	bucketCasesByContact   = []byte("cases_by_contact")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -126,6 +127,20 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	}},
+	{5, "index cases by contact, so that an answer reads only its contact's cases", func(tx *bolt.Tx) error {
+		byContact, err := tx.CreateBucketIfNotExists(bucketCasesByContact)
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", bucketCasesByContact, err)
+		}
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			var c Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				// Not a case at all: left for ForEachCase to name.
+				return nil
+			}
+			return byContact.Put(caseContactKey(c.ContactID, c.ID), nil)
+		})
 	}},
 }
 

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestCasesOfReadsOnlyTheContactsCases: the index gives a contact's cases
+// and nobody else's, for cases written now and for cases a store of
+// schema 4 held before the index existed.
+func TestCasesOfReadsOnlyTheContactsCases(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "npsd.db")
+	s, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ann, bob Contact
+	if ann, _, err = s.UpsertContact(ctx, Contact{Email: "ann@example.fr"}); err != nil {
+		t.Fatal(err)
+	}
+	if bob, _, err = s.UpsertContact(ctx, Contact{Email: "bob@example.fr"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error {
+		for _, c := range []ContactID{ann.ID, bob.ID, ann.ID, bob.ID, bob.ID} {
+			if _, err := tx.PutCase(Case{ContactID: c, Score: 2}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	casesOf := func(s *Store, c ContactID) []CaseID {
+		var ids []CaseID
+		if err := s.View(func(tx *Tx) error {
+			return tx.CasesOf(c, func(k Case) error {
+				if k.ContactID != c {
+					t.Errorf("case %s of %s given for %s", k.ID, k.ContactID, c)
+				}
+				ids = append(ids, k.ID)
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got := fmt.Sprint(casesOf(s, ann.ID), casesOf(s, bob.ID)); got != "[k1 k3] [k2 k4 k5]" {
+		t.Errorf("cases of Ann and Bob = %s", got)
+	}
+	s.Close()
+
+	// As a store of schema 4 left it: no index of cases by contact.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketCasesByContact); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 4))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if s, err = Open(Options{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := fmt.Sprint(casesOf(s, ann.ID), casesOf(s, bob.ID)); got != "[k1 k3] [k2 k4 k5]" {
+		t.Errorf("after the migration, cases of Ann and Bob = %s", got)
+	}
+}
+
+// BenchmarkCasesOf reads one contact's two cases among n others' cases:
+// the cost an answer pays for the cases, flat from 0 to 100,000.
+func BenchmarkCasesOf(b *testing.B) {
+	for _, n := range []int{0, 1_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s, err := Open(Options{Path: filepath.Join(b.TempDir(), "npsd.db")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			other, _, _ := s.UpsertContact(ctx, Contact{Email: "other@example.fr"})
+			me, _, _ := s.UpsertContact(ctx, Contact{Email: "me@example.fr"})
+			if err := s.Update(ctx, func(tx *Tx) error {
+				for i := range n + 2 {
+					c := other.ID
+					if i == n/2 || i == n+1 {
+						c = me.ID
+					}
+					if _, err := tx.PutCase(Case{ContactID: c, Score: 3}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				found := 0
+				_ = s.View(func(tx *Tx) error {
+					return tx.CasesOf(me.ID, func(Case) error { found++; return nil })
+				})
+				if found != 2 {
+					b.Fatalf("found %d cases, want 2", found)
+				}
+			}
+		})
+	}
+}
