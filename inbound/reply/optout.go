@@ -159,9 +159,6 @@ func foldForRules(text string) string {
 	return strings.Join(strings.Fields(f), " ")
 }
 
-// isOptOut reports whether a message asks to stop receiving messages.
-func isOptOut(text string) bool { return optOutRule(text) != "" }
-
 // optOutRule returns the rule by which a message asks to stop receiving
 // messages (see Rules), or "" when it does not.
 func optOutRule(text string) string {

@@ -1268,12 +1268,6 @@ func (rd *reading) afterSmallNumber(i int) bool {
 	return false
 }
 
-// timeWordBefore reports whether a time or place word stands right
-// before token i.
-func (rd *reading) timeWordBefore(i int) bool {
-	return i >= 1 && (timeWords[rd.toks[i-1].folded] || labelWords[rd.toks[i-1].folded])
-}
-
 // countBefore reports whether number i counts people: "on était 4".
 func (rd *reading) countBefore(i int) bool {
 	for _, c := range countStarts {
