@@ -491,21 +491,12 @@ var categoryKinds = map[store.JobKind]bool{
 }
 
 func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due time.Time) error {
-	jobs, err := h.tx.JobsOf(h.contact.ID)
-	if err != nil {
-		return err
-	}
-	for _, j := range jobs {
-		if j.SurveyID == sv.ID && categoryKinds[j.Kind] && (j.State == store.JobSent || j.State == store.JobInflight) {
+	for kind := range categoryKinds {
+		if h.tx.SurveySent(sv.ID, kind) {
 			// The customer has had their thanks or apology for this
 			// survey: a comment or a new score does not bring a second.
 			return nil
 		}
-	}
-	if err := h.cancelJobs("replaced by a newer answer", func(j store.Job) bool {
-		return j.SurveyID == sv.ID && categoryKinds[j.Kind]
-	}); err != nil {
-		return err
 	}
 	kind := store.JobThanksPassive
 	switch cat {
@@ -515,8 +506,47 @@ func (h *handling) replaceCategoryJob(sv store.Survey, cat nps.Category, due tim
 		kind = store.JobApologyDetractor
 	}
 	invite := h.cv.o.ReviewRequest == ReviewAll && cat != nps.Detractor || h.cv.o.ReviewRequest == ReviewPromoters && cat == nps.Promoter
-	return h.queue(kind, sv, due, store.Payload{NoReview: !invite})
+	var waiting *store.Job
+	err := h.tx.ActiveJobsOf(h.contact.ID, func(j store.Job) error {
+		switch {
+		case j.SurveyID != sv.ID || !categoryKinds[j.Kind]:
+		case j.State == store.JobInflight:
+			// Being sent now: it is the one message for this survey.
+			waiting = &j
+			return errSentAlready
+		case j.Kind == kind && j.Channel == h.replyChannel(sv) && waiting == nil:
+			waiting = &j
+		default:
+			j.State, j.Reason = store.JobCanceled, "replaced by a newer answer"
+			_, err := h.tx.UpdateJob(j)
+			return err
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errSentAlready):
+		return nil
+	case err != nil:
+		return err
+	case waiting == nil:
+		return h.queue(kind, sv, due, store.Payload{NoReview: !invite})
+	}
+	// The message of the same kind that waits for the comment moves to
+	// its new time in place: one job per survey, however many comments.
+	j := *waiting
+	j.Due, j.Payload.NoReview, j.Payload.InReplyTo = due, !invite, h.in.InReplyTo
+	if _, err := h.tx.UpdateJob(j); err != nil {
+		return err
+	}
+	if !due.After(h.now) {
+		h.queued = true
+	}
+	return nil
 }
+
+// errSentAlready stops the walk of a contact's active jobs when the
+// message it looks for is already on its way.
+var errSentAlready = errors.New("already being sent")
 
 // noteOnCases records a new score on the contact's open cases: the owner
 // about to call should know the customer now answers 9.
@@ -549,14 +579,18 @@ func (h *handling) alertOwners(score int, comment string, caseID store.CaseID) e
 	return nil
 }
 
-func (h *handling) queue(kind store.JobKind, sv store.Survey, due time.Time, p store.Payload) error {
-	ch := h.in.Channel
-	if ch == store.ChannelWeb {
+// replyChannel is the channel an answer to the message goes back by.
+func (h *handling) replyChannel(sv store.Survey) store.Channel {
+	if h.in.Channel == store.ChannelWeb {
 		// A click in an email is answered by email.
-		ch = sv.Channel
+		return sv.Channel
 	}
+	return h.in.Channel
+}
+
+func (h *handling) queue(kind store.JobKind, sv store.Survey, due time.Time, p store.Payload) error {
 	p.InReplyTo = h.in.InReplyTo
-	_, err := h.tx.EnqueueJob(store.Job{Kind: kind, SurveyID: sv.ID, ContactID: h.contact.ID, Channel: ch, Due: due, Payload: p})
+	_, err := h.tx.EnqueueJob(store.Job{Kind: kind, SurveyID: sv.ID, ContactID: h.contact.ID, Channel: h.replyChannel(sv), Due: due, Payload: p})
 	if err == nil && !due.After(h.now) {
 		h.queued = true
 	}
@@ -659,22 +693,17 @@ func (h *handling) webhook(event store.JobKind, fields map[string]any) error {
 	return nil
 }
 
-// cancelJobs cancels the contact's pending jobs that match.
+// cancelJobs cancels the contact's pending jobs that match. It reads only
+// the contact's active jobs, not every message they were ever sent.
 func (h *handling) cancelJobs(reason string, match func(store.Job) bool) error {
-	jobs, err := h.tx.JobsOf(h.contact.ID)
-	if err != nil {
-		return err
-	}
-	for _, j := range jobs {
+	return h.tx.ActiveJobsOf(h.contact.ID, func(j store.Job) error {
 		if j.State != store.JobPending || !match(j) {
-			continue
+			return nil
 		}
 		j.State, j.Reason = store.JobCanceled, reason
-		if _, err := h.tx.UpdateJob(j); err != nil {
-			return err
-		}
-	}
-	return nil
+		_, err := h.tx.UpdateJob(j)
+		return err
+	})
 }
 
 // bounce marks the addresses a delivery report names as undeliverable.

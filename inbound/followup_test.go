@@ -1,8 +1,10 @@
 package inbound
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/npsd/npsd/store"
 )
@@ -70,5 +72,52 @@ func TestUnclearFirstReplyIsAskedOnceAndKept(t *testing.T) {
 	rec, _ = r.sms(c.Phone, "10")
 	if _, resp, _, _ := r.state(sv.ID); resp.Score != 10 {
 		t.Errorf("the clear answer after the question: %+v", resp)
+	}
+}
+
+// TestCommentsKeepOneThanks: however many comments follow a score, the
+// survey has one thanks waiting, moved to go now, never a pile of
+// canceled ones; once it is sent, further comments bring no second.
+func TestCommentsKeepOneThanks(t *testing.T) {
+	r := newInRig(t)
+	c, sv := r.surveyed(store.Contact{Name: "Léa", Phone: "+15145550123", Language: "fr"})
+	thanks := func() (live, canceled int, last store.Job) {
+		_, _, jobs, _ := r.state(sv.ID)
+		for _, j := range jobs {
+			if j.Kind != store.JobThanksPromoter {
+				continue
+			}
+			if j.State == store.JobCanceled {
+				canceled++
+			} else {
+				live++
+				last = j
+			}
+		}
+		return live, canceled, last
+	}
+	r.sms(c.Phone, "10")
+	if live, canceled, j := thanks(); live != 1 || canceled != 0 || !j.Due.After(r.now) {
+		t.Fatalf("after the score: %d thanks, %d canceled, due %s; want one waiting for the comment", live, canceled, j.Due)
+	}
+	for i, text := range []string{"Le pain est excellent", "Et les croissants aussi", "Merci à Julie", "Vraiment"} {
+		r.now = r.now.Add(time.Minute)
+		r.sms(c.Phone, text)
+		live, canceled, j := thanks()
+		if live != 1 || canceled != 0 || j.Due.After(r.now) || j.State != store.JobPending {
+			t.Fatalf("after comment %d: %d thanks (%s, due %s), %d canceled; want one pending, due now", i+1, live, j.State, j.Due, canceled)
+		}
+	}
+	_, _, j := thanks()
+	if err := r.st.Update(context.Background(), func(tx *store.Tx) error {
+		j.State = store.JobSent
+		_, err := tx.UpdateJob(j)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.sms(c.Phone, "Encore une chose")
+	if live, _, _ := thanks(); live != 1 {
+		t.Errorf("a comment after the thanks went out: %d thanks; want the one sent", live)
 	}
 }

@@ -71,16 +71,9 @@ func (s *Scheduler) SweepCases(ctx context.Context) (int, error) {
 	n := 0
 	err := s.st.Update(ctx, func(tx *store.Tx) error {
 		n = 0
-		var due []store.Case
-		if err := tx.ForEachCase(func(k store.Case) error {
-			if k.Overdue(now) && k.Reminded.IsZero() && k.Assignee != "" {
-				due = append(due, k)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, k := range due {
+		// The index holds only the cases still waiting for their reminder,
+		// so a tick reads none of the store's resolved or reminded cases.
+		return tx.OverdueCases(now, func(k store.Case) error {
 			p := store.Payload{Score: store.IntPtr(k.Score)}
 			if r, err := tx.Response(k.ResponseID); err == nil {
 				p.Comment = r.Comment
@@ -96,8 +89,8 @@ func (s *Scheduler) SweepCases(ctx context.Context) (int, error) {
 				return err
 			}
 			n++
-		}
-		return nil
+			return nil
+		})
 	})
 	return n, err
 }

@@ -77,11 +77,72 @@ func (t *Tx) PutCase(c Case) (Case, error) {
 		if c.Opened.IsZero() {
 			c.Opened = t.nowUTC()
 		}
-	} else if b.Get(idKey(uint64(c.ID))) == nil {
-		return Case{}, fmt.Errorf("case %s: %w", c.ID, ErrNotFound)
+		if err := t.indexCaseReminder(c, nil); err != nil {
+			return Case{}, err
+		}
+	} else {
+		old, err := t.Case(c.ID)
+		if err != nil {
+			return Case{}, err
+		}
+		if err := t.indexCaseReminder(c, &old); err != nil {
+			return Case{}, err
+		}
 	}
 	c.Updated = t.nowUTC()
 	return c, putJSON(b, idKey(uint64(c.ID)), c)
+}
+
+// awaitsReminder reports whether the assignee is still to be reminded of
+// the case once it is overdue: it is open, nobody has called, nobody has
+// been reminded, and there is someone to remind.
+func (c Case) awaitsReminder() bool {
+	return c.State == CaseOpen && c.Reminded.IsZero() && c.Assignee != ""
+}
+
+// caseDueKey orders the cases waiting for a reminder by due time, then id.
+func caseDueKey(c Case) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 16), timeKey(c.Due))
+	return binary.BigEndian.AppendUint64(k, uint64(c.ID))
+}
+
+// indexCaseReminder keeps the index of cases waiting for a reminder in
+// step with c written over old (nil for a new case).
+func (t *Tx) indexCaseReminder(c Case, old *Case) error {
+	idx := t.bucket(bucketCasesToRemind)
+	if old != nil && old.awaitsReminder() {
+		if err := idx.Delete(caseDueKey(*old)); err != nil {
+			return err
+		}
+	}
+	if c.awaitsReminder() {
+		return idx.Put(caseDueKey(c), nil)
+	}
+	return nil
+}
+
+// OverdueCases calls fn for each open case past its due time whose
+// assignee has not been reminded yet, most overdue first. It reads only
+// those cases, through their index: the sweep costs the same with a
+// hundred cases in the store or a hundred thousand.
+func (t *Tx) OverdueCases(now time.Time, fn func(Case) error) error {
+	var ids []CaseID
+	end := timeKey(now)
+	cur := t.bucket(bucketCasesToRemind).Cursor()
+	for k, _ := cur.First(); len(k) == 16 && binary.BigEndian.Uint64(k) < end; k, _ = cur.Next() {
+		ids = append(ids, CaseID(binary.BigEndian.Uint64(k[8:])))
+	}
+	// The ids are read first: fn may update the cases, and so the index.
+	for _, id := range ids {
+		c, err := t.Case(id)
+		if err != nil {
+			return fmt.Errorf("cases to remind index: %w", err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Case returns the case with that id.

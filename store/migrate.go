@@ -37,6 +37,9 @@ var (
 	bucketInboundForOwner  = []byte("inbound_for_owner")
 	bucketInboundUnknown   = []byte("inbound_unknown")
 	bucketCasesByContact   = []byte("cases_by_contact")
+	bucketJobsActive       = []byte("jobs_active_by_contact")
+	bucketSurveyKindsSent  = []byte("survey_kinds_sent")
+	bucketCasesToRemind    = []byte("cases_to_remind")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -142,6 +145,36 @@ var migrations = []migration{
 			return byContact.Put(caseContactKey(c.ContactID, c.ID), nil)
 		})
 	}},
+	{6, "index the active jobs of each contact, the kinds of message each survey has sent, and the cases waiting for a reminder", migrateEventIndexes},
+}
+
+// migrateEventIndexes builds schema 6's indexes from the jobs and cases a
+// store already holds. Each record is read once, in key order, and nothing
+// of it is kept beyond its index entry.
+func migrateEventIndexes(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketJobsActive, bucketSurveyKindsSent, bucketCasesToRemind} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+	}
+	t := &Tx{tx: tx}
+	if err := tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			// Not a job at all: left for ForEachJob to name.
+			return nil
+		}
+		return t.indexJobOutcome(j, nil)
+	}); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		var c Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return nil
+		}
+		return t.indexCaseReminder(c, nil)
+	})
 }
 
 // SchemaVersion is the schema this build writes.

@@ -116,6 +116,9 @@ func (t *Tx) UpdateJob(j Job) (Job, error) {
 func (t *Tx) putJob(j Job, old *Job) error {
 	due, inflight := t.bucket(bucketJobsDue), t.bucket(bucketJobsInflight)
 	id := idKey(uint64(j.ID))
+	if err := t.indexJobOutcome(j, old); err != nil {
+		return err
+	}
 	if old != nil {
 		switch old.State {
 		case JobPending:
