@@ -367,20 +367,18 @@ func (h *handling) survey() (store.Survey, bool, error) {
 			return store.Survey{}, false, err
 		}
 	}
-	surveys, err := h.tx.SurveysOf(h.contact.ID)
-	if err != nil {
-		return store.Survey{}, false, err
-	}
-	for i := len(surveys) - 1; i >= 0; i-- {
-		sv := surveys[i]
+	var found store.Survey
+	err := h.tx.LatestSurveysOf(h.contact.ID, func(sv store.Survey) bool {
 		switch sv.State {
 		case store.SurveySent, store.SurveyAnswered, store.SurveyExpired:
 			if h.now.Sub(sv.Sent) <= h.cv.o.AnswerWindow {
-				return sv, true, nil
+				found = sv
+				return false
 			}
 		}
-	}
-	return store.Survey{}, false, nil
+		return true
+	})
+	return found, found.ID != 0, err
 }
 
 // score records a score (or replaces an earlier one) and queues what

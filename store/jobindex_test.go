@@ -160,3 +160,48 @@ func eventIndexes(t *testing.T, s *Store, ann, bob ContactID, now time.Time) str
 	}
 	return out
 }
+
+// TestLatestSurveysOf: a contact's surveys come newest first and stop when
+// asked, for a contact between others and for the last contact of all.
+func TestLatestSurveysOf(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s, err := Open(Options{Path: filepath.Join(t.TempDir(), "npsd.db"), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ids []ContactID
+	for _, e := range []string{"a@example.fr", "b@example.fr", "c@example.fr"} {
+		c, _, _ := s.UpsertContact(ctx, Contact{Email: e})
+		ids = append(ids, c.ID)
+	}
+	for range 3 {
+		for _, id := range ids {
+			now = now.Add(time.Minute)
+			if err := s.Update(ctx, func(tx *Tx) error {
+				_, err := tx.PutSurvey(Survey{ContactID: id, Campaign: "q", Channel: ChannelEmail, State: SurveyPending})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	latest := func(id ContactID, max int) (got []SurveyID) {
+		if err := s.View(func(tx *Tx) error {
+			return tx.LatestSurveysOf(id, func(sv Survey) bool {
+				if sv.ContactID != id {
+					t.Errorf("survey %s of %s given for %s", sv.ID, sv.ContactID, id)
+				}
+				got = append(got, sv.ID)
+				return len(got) < max
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := fmt.Sprint(latest(ids[1], 10), latest(ids[2], 10), latest(ids[0], 2)); got != "[s8 s5 s2] [s9 s6 s3] [s7 s4]" {
+		t.Errorf("latest surveys = %s", got)
+	}
+}

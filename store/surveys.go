@@ -104,6 +104,30 @@ func (t *Tx) SurveysOf(id ContactID) ([]Survey, error) {
 	return out, nil
 }
 
+// LatestSurveysOf calls fn for a contact's surveys, newest first, until fn
+// returns false. Finding the survey a reply answers then reads the one or
+// two latest surveys, not every survey the contact was ever sent.
+func (t *Tx) LatestSurveysOf(id ContactID, fn func(Survey) bool) error {
+	prefix := idKey(uint64(id))
+	c := t.bucket(bucketSurveysByContact).Cursor()
+	k, _ := c.Seek(idKey(uint64(id) + 1))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && len(k) == 24 && string(k[:8]) == string(prefix); k, _ = c.Prev() {
+		s, err := t.Survey(SurveyID(binary.BigEndian.Uint64(k[16:])))
+		if err != nil {
+			return fmt.Errorf("surveys index: %w", err)
+		}
+		if !fn(s) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // SentSurveysBefore calls fn for each survey still in the sent state (sent,
 // not answered, not expired) that was sent before t, oldest first.
 func (t *Tx) SentSurveysBefore(before time.Time, fn func(Survey) error) error {
