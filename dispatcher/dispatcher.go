@@ -36,6 +36,9 @@ import (
 type Store interface {
 	View(fn func(*store.Tx) error) error
 	Update(ctx context.Context, fn func(*store.Tx) error) error
+	// UpdateAll commits several independent writes together, one error
+	// each: a batch of claims or of outcomes pays one fsync.
+	UpdateAll(ctx context.Context, fns []func(*store.Tx) error) []error
 }
 
 // Renderer renders one message; *templates.Set is one.
@@ -207,99 +210,6 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run sends due jobs with a pool of workers until ctx ends. Then it takes
-// no new job, lets the sends in progress finish and record their outcome,
-// and returns.
-func (d *Dispatcher) Run(ctx context.Context) error {
-	jobs := make(chan store.JobID)
-	var wg sync.WaitGroup
-	for range d.o.Workers {
-		wg.Go(func() {
-			for id := range jobs {
-				progressed := d.process(ctx, id)
-				d.release(id)
-				// A worker that got a job through looks at the outbox again
-				// at once: a wave larger than one read of the outbox would
-				// otherwise go out one read per poll interval. One that
-				// could not (the store refuses writes: a full disk) leaves
-				// the next try to the poll rather than spin on the same job.
-				if progressed {
-					d.Wake()
-				}
-			}
-		})
-	}
-	defer func() {
-		close(jobs)
-		wg.Wait()
-	}()
-	tick := time.NewTicker(d.o.Poll)
-	defer tick.Stop()
-	for {
-		d.recoverOrphans(ctx)
-		due, err := d.due()
-		if err != nil {
-			d.log.Error("reading the outbox", "err", err)
-		}
-		for _, id := range due {
-			if !d.claimLocal(id) {
-				continue
-			}
-			select {
-			case jobs <- id:
-			case <-ctx.Done():
-				d.release(id)
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		case <-d.wake:
-		}
-	}
-}
-
-// RunOnce recovers interrupted jobs and sends every job due now, one at a
-// time, and returns how many it worked on. Commands and tests use it.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	d.recoverOrphans(ctx)
-	n := 0
-	for {
-		due, err := d.due()
-		if err != nil {
-			return n, err
-		}
-		progressed := false
-		for _, id := range due {
-			if !d.claimLocal(id) {
-				continue
-			}
-			if d.process(ctx, id) {
-				progressed = true
-			}
-			d.release(id)
-			n++
-		}
-		if !progressed || ctx.Err() != nil {
-			return n, ctx.Err()
-		}
-	}
-}
-
-func (d *Dispatcher) due() ([]store.JobID, error) {
-	var ids []store.JobID
-	err := d.st.View(func(tx *store.Tx) error {
-		jobs, err := tx.DueJobs(d.o.Now(), d.o.Workers*8)
-		for _, j := range jobs {
-			ids = append(ids, j.ID)
-		}
-		return err
-	})
-	return ids, err
-}
-
 func (d *Dispatcher) claimLocal(id store.JobID) bool { return d.active.take(id) }
 
 func (d *Dispatcher) release(id store.JobID) { d.active.release(id) }
@@ -367,100 +277,19 @@ type claimed struct {
 	to      string
 }
 
-// process takes one job through claim, send and record. It returns false
-// when the job was not ready to go (no longer pending, or not yet due).
-func (d *Dispatcher) process(ctx context.Context, id store.JobID) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	c, ok, err := d.claim(ctx, id)
-	if err != nil {
-		d.log.Error("claiming a job", "job", id, "err", err)
-		return false
-	}
-	if !ok {
-		if err := c.job.PayloadError(); err != nil && c.job.State == store.JobFailed {
-			d.log.Error("job failed for good: its payload cannot be read", "job", c.job.ID, "kind", c.job.Kind, "err", err)
-		}
-		return false
-	}
-	log := d.log.With("job", c.job.ID, "kind", c.job.Kind, "channel", c.job.Channel)
-	// A previous attempt may have left without npsd learning it: ask the
-	// provider before sending an SMS again.
-	if prev := previousAttempt(c.job); prev != nil && prev.Uncertain && c.job.Channel == store.ChannelSMS {
-		sids, err := d.o.SMS.SentSince(ctx, c.to, prev.At)
-		if err != nil {
-			d.record(ctx, log, c, "", &SendError{Err: fmt.Errorf("checking whether an earlier attempt was sent: %w", err), Temporary: true, Uncertain: true}, 0)
-			return true
-		}
-		if len(sids) > 0 {
-			log.Info("an earlier attempt was sent after all: not sending again", "sid", sids[0])
-			d.record(ctx, log, c, sids[0], nil, 0)
-			return true
-		}
-	}
-	if c.job.Channel == store.ChannelWebhook {
-		d.sendWebhook(ctx, log, c)
-		return true
-	}
-	data := d.data(c)
-	if c.job.Kind == store.JobWeeklySummary {
-		sum, err := d.buildSummary(c.job)
-		if err != nil {
-			d.record(ctx, log, c, "", err, 0)
-			return true
-		}
-		data.Summary = &sum
-	}
-	kind, ok := templates.ForJob(c.job.Kind)
-	if !ok {
-		d.record(ctx, log, c, "", permanent(fmt.Errorf("no template for a job of kind %q", c.job.Kind), "template", ""), 0)
-		return true
-	}
-	msg, err := d.o.Templates.Render(templates.Template{Kind: kind, Channel: templates.Channel(c.job.Channel)}, d.language(c), data)
-	if err != nil {
-		d.record(ctx, log, c, "", permanent(fmt.Errorf("rendering: %w", err), "template", ""), 0)
-		return true
-	}
-	if err := d.limits[c.job.Channel].Wait(ctx); err != nil {
-		// Stopping: hand the job back untouched.
-		d.handBack(c)
-		return false
-	}
-	// The send itself is not cut short by a stop: a message half-written
-	// to a server is the worst outcome. SendTimeout bounds it.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
-	defer cancel()
-	var providerID string
-	started := time.Now()
-	switch c.job.Channel {
-	case store.ChannelEmail:
-		err = d.o.Email.SendEmail(sendCtx, d.email(c, msg))
-		providerID = c.job.MessageID
-	case store.ChannelSMS:
-		providerID, err = d.o.SMS.SendSMS(sendCtx, SMS{To: c.to, Body: msg.Text, StatusCallback: d.o.StatusCallback})
-	default:
-		err = permanent(fmt.Errorf("unknown channel %q", c.job.Channel), "", "")
-	}
-	if d.o.crashAfterSend != nil && d.o.crashAfterSend(c.job) {
-		return true
-	}
-	d.record(context.WithoutCancel(ctx), log, c, providerID, err, time.Since(started))
-	return true
-}
-
 // sendWebhook posts a webhook job's payload; it has no template and no
 // send window: the receiver is a machine.
-func (d *Dispatcher) sendWebhook(ctx context.Context, log *slog.Logger, c claimed) {
+func (d *Dispatcher) sendWebhook(ctx context.Context, res sendResult) sendResult {
 	if d.o.Webhooks == nil {
-		d.record(ctx, log, c, "", permanent(errors.New("no webhook sender configured"), "", ""), 0)
-		return
+		res.err = permanent(errors.New("no webhook sender configured"), "", "")
+		return res
 	}
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
 	defer cancel()
 	started := time.Now()
-	err := d.o.Webhooks.Post(sendCtx, c.job.To, c.job.Kind.String(), c.job.Payload.Webhook)
-	d.record(context.WithoutCancel(ctx), log, c, "", err, time.Since(started))
+	res.err = d.o.Webhooks.Post(sendCtx, res.c.job.To, res.c.job.Kind.String(), res.c.job.Payload.Webhook)
+	res.took = time.Since(started)
+	return res
 }
 
 func previousAttempt(j store.Job) *store.Attempt {
@@ -477,82 +306,73 @@ func (d *Dispatcher) language(c claimed) string {
 	return "" // the business's language
 }
 
-// claim checks that the job should still go and marks it inflight, with a
-// new attempt, in one durable write.
-func (d *Dispatcher) claim(ctx context.Context, id store.JobID) (claimed, bool, error) {
-	now := d.o.Now()
-	var c claimed
-	var ready bool
-	err := d.st.Update(ctx, func(tx *store.Tx) error {
-		c, ready = claimed{}, false
-		j, err := tx.Job(id)
-		if err != nil {
-			return err
+// claimTx checks that the job should still go and marks it inflight, with
+// a new attempt. It runs in the write that claims a batch (see claimBatch),
+// which may run it more than once: it starts from nothing each time. It
+// returns the job claimed, or ok false when the job is not to go now.
+func (d *Dispatcher) claimTx(tx *store.Tx, id store.JobID, now time.Time) (c claimed, ok bool, err error) {
+	j, err := tx.Job(id)
+	if err != nil || j.State != store.JobPending || j.Due.After(now) {
+		return c, false, err
+	}
+	c.job = j
+	if err := j.PayloadError(); err != nil {
+		// Sending it would need what cannot be read, and reading it
+		// again will not help: it ends now, once, and the jobs after it
+		// go on.
+		return c, false, d.fail(tx, &c, err.Error())
+	}
+	if j.ContactID != 0 {
+		if c.contact, err = tx.Contact(j.ContactID); err != nil {
+			return c, false, err
 		}
-		if j.State != store.JobPending || j.Due.After(now) {
-			return nil
+	}
+	if j.SurveyID != 0 {
+		if c.survey, err = tx.Survey(j.SurveyID); err != nil {
+			return c, false, err
 		}
-		c.job = j
-		if err := j.PayloadError(); err != nil {
-			// Sending it would need what cannot be read, and reading it
-			// again will not help: it ends now, once, and the jobs after
-			// it go on.
-			return d.fail(tx, &c, err.Error())
+	}
+	if reason := d.stale(c); reason != "" {
+		return c, false, d.cancel(tx, c, reason)
+	}
+	c.to = j.To
+	if customerFacing(j) {
+		switch j.Channel {
+		case store.ChannelEmail:
+			c.to = c.contact.Email
+		case store.ChannelSMS:
+			c.to = c.contact.Phone
 		}
-		if j.ContactID != 0 {
-			if c.contact, err = tx.Contact(j.ContactID); err != nil {
-				return err
+		if c.to == "" {
+			return c, false, d.cancel(tx, c, "no "+string(j.Channel)+" address")
+		}
+		if d.o.Window != nil {
+			next, err := d.o.Window.Next(now, c.contact, j.Channel)
+			if err != nil {
+				return c, false, err
+			}
+			if next.After(now) {
+				// Retried or delayed into the night: wait for morning.
+				j.Due = next
+				_, err := tx.UpdateJob(j)
+				return c, false, err
 			}
 		}
-		if j.SurveyID != 0 {
-			if c.survey, err = tx.Survey(j.SurveyID); err != nil {
-				return err
-			}
+	}
+	if j.Channel == store.ChannelEmail && j.MessageID == "" {
+		j.MessageID = newMessageID(j.ID, d.o.MessageIDDomain)
+	}
+	j.State = store.JobInflight
+	j.Attempts = append(j.Attempts, store.Attempt{At: now.UTC(), MessageID: j.MessageID})
+	if c.job, err = tx.UpdateJob(j); err != nil {
+		return c, false, err
+	}
+	if j.Kind == store.JobSurvey {
+		if c.survey, err = tx.MoveSurvey(c.survey, store.SurveyInflight); err != nil {
+			return c, false, err
 		}
-		if reason := d.stale(c); reason != "" {
-			return d.cancel(tx, c, reason)
-		}
-		c.to = j.To
-		if customerFacing(j) {
-			switch j.Channel {
-			case store.ChannelEmail:
-				c.to = c.contact.Email
-			case store.ChannelSMS:
-				c.to = c.contact.Phone
-			}
-			if c.to == "" {
-				return d.cancel(tx, c, "no "+string(j.Channel)+" address")
-			}
-			if d.o.Window != nil {
-				next, err := d.o.Window.Next(now, c.contact, j.Channel)
-				if err != nil {
-					return err
-				}
-				if next.After(now) {
-					// Retried or delayed into the night: wait for morning.
-					j.Due = next
-					_, err := tx.UpdateJob(j)
-					return err
-				}
-			}
-		}
-		if j.Channel == store.ChannelEmail && j.MessageID == "" {
-			j.MessageID = newMessageID(j.ID, d.o.MessageIDDomain)
-		}
-		j.State = store.JobInflight
-		j.Attempts = append(j.Attempts, store.Attempt{At: now.UTC(), MessageID: j.MessageID})
-		if c.job, err = tx.UpdateJob(j); err != nil {
-			return err
-		}
-		if j.Kind == store.JobSurvey {
-			if c.survey, err = tx.MoveSurvey(c.survey, store.SurveyInflight); err != nil {
-				return err
-			}
-		}
-		ready = true
-		return nil
-	})
-	return c, ready, err
+	}
+	return c, true, nil
 }
 
 // stale says why a job should no longer go: its survey was answered or has
@@ -632,77 +452,75 @@ func (d *Dispatcher) handBack(c claimed) {
 	}
 }
 
-// record writes the outcome of an attempt.
-func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, c claimed, providerID string, sendErr error, took time.Duration) {
-	now := d.o.Now().UTC()
-	var outcome string
-	err := d.st.Update(ctx, func(tx *store.Tx) error {
-		j, err := tx.Job(c.job.ID)
-		if err != nil {
-			return err
-		}
-		if j.State != store.JobInflight || len(j.Attempts) == 0 {
-			return fmt.Errorf("job %s is %s, not inflight: outcome %v not recorded", j.ID, j.State, sendErr)
-		}
-		last := &j.Attempts[len(j.Attempts)-1]
-		var se *SendError
-		switch {
-		case sendErr == nil:
-			j.State = store.JobSent
-			last.MessageID = providerID
-			outcome = "sent"
-		case IsTemporary(sendErr) && len(j.Attempts) < d.o.MaxAttempts:
-			last.Error, last.Temporary = sendErr.Error(), true
-			last.Uncertain = errors.As(sendErr, &se) && se.Uncertain
-			j.State = store.JobPending
-			j.Due = now.Add(d.backoff(len(j.Attempts)))
-			outcome = "retry"
-		default:
-			last.Error, last.Temporary = sendErr.Error(), IsTemporary(sendErr)
-			j.State = store.JobFailed
-			j.Reason = sendErr.Error()
-			if last.Temporary {
-				j.Reason = fmt.Sprintf("gave up after %d attempts: %v", len(j.Attempts), sendErr)
-			}
-			outcome = "failed"
-			if errors.As(sendErr, &se) && se.Contact != "" && j.ContactID != 0 {
-				if err := tx.SetChannelStatus(j.ContactID, j.Channel, store.ChannelStatus{State: se.Contact, Reason: sendErr.Error()}); err != nil {
-					return err
-				}
-			}
-		}
-		if _, err := tx.UpdateJob(j); err != nil {
-			return err
-		}
-		if j.State == store.JobSent {
-			// Delivery callbacks and replies name the message by this id.
-			if err := tx.IndexProviderID(providerID, j.ID); err != nil {
-				return err
-			}
-		}
-		return d.recordSurvey(tx, j, now)
-	})
+// recordTx writes the outcome of an attempt, and says what it was: sent,
+// retry or failed. It runs in the write that records a batch of outcomes
+// (see recordAll), which may run it more than once.
+func (d *Dispatcher) recordTx(tx *store.Tx, r sendResult, now time.Time) (string, error) {
+	j, err := tx.Job(r.c.job.ID)
 	if err != nil {
-		// The job stays inflight in the store; the orphan pass settles it.
-		log.Error("recording a send", "err", err, "send_err", sendErr)
-		return
+		return "", err
 	}
+	if j.State != store.JobInflight || len(j.Attempts) == 0 {
+		return "", fmt.Errorf("job %s is %s, not inflight: outcome %v not recorded", j.ID, j.State, r.err)
+	}
+	last := &j.Attempts[len(j.Attempts)-1]
+	var se *SendError
+	var outcome string
+	switch {
+	case r.err == nil:
+		j.State = store.JobSent
+		last.MessageID = r.providerID
+		outcome = "sent"
+	case IsTemporary(r.err) && len(j.Attempts) < d.o.MaxAttempts:
+		last.Error, last.Temporary = r.err.Error(), true
+		last.Uncertain = errors.As(r.err, &se) && se.Uncertain
+		j.State = store.JobPending
+		j.Due = now.Add(d.backoff(len(j.Attempts)))
+		outcome = "retry"
+	default:
+		last.Error, last.Temporary = r.err.Error(), IsTemporary(r.err)
+		j.State = store.JobFailed
+		j.Reason = r.err.Error()
+		if last.Temporary {
+			j.Reason = fmt.Sprintf("gave up after %d attempts: %v", len(j.Attempts), r.err)
+		}
+		outcome = "failed"
+		if errors.As(r.err, &se) && se.Contact != "" && j.ContactID != 0 {
+			if err := tx.SetChannelStatus(j.ContactID, j.Channel, store.ChannelStatus{State: se.Contact, Reason: r.err.Error()}); err != nil {
+				return "", err
+			}
+		}
+	}
+	if _, err := tx.UpdateJob(j); err != nil {
+		return "", err
+	}
+	if j.State == store.JobSent {
+		// Delivery callbacks and replies name the message by this id.
+		if err := tx.IndexProviderID(r.providerID, j.ID); err != nil {
+			return "", err
+		}
+	}
+	return outcome, d.recordSurvey(tx, j, now)
+}
+
+// recorded tells the metrics and the log of an outcome once it is on disk.
+func (d *Dispatcher) recorded(r sendResult, outcome string) {
 	if d.o.Observe != nil {
 		reason := ""
 		var se *SendError
-		if errors.As(sendErr, &se) {
+		if errors.As(r.err, &se) {
 			reason = se.Code
 		}
-		d.o.Observe(c.job.Channel, outcome, reason, took)
+		d.o.Observe(r.c.job.Channel, outcome, reason, r.took)
 	}
 	switch outcome {
 	case "sent":
 		d.lastSent.Store(time.Now().UnixNano())
-		log.Info("message sent", "id", providerID)
+		r.log.Info("message sent", "id", r.providerID)
 	case "retry":
-		log.Warn("send failed, will retry", "err", sendErr, "attempt", len(c.job.Attempts))
+		r.log.Warn("send failed, will retry", "err", r.err, "attempt", len(r.c.job.Attempts))
 	case "failed":
-		log.Error("send failed for good", "err", sendErr)
+		r.log.Error("send failed for good", "err", r.err)
 	}
 }
 

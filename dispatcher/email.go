@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,25 +102,97 @@ type SMTPOptions struct {
 	TLSConfig *tls.Config
 	// HELO is the name npsd gives the server. Default: the host name.
 	HELO string
+	// Connections is how many connections the sender keeps open at most.
+	// Default DefaultSMTPConnections.
+	Connections int
 }
 
-// SMTPSender sends over one reused SMTP connection, redialling when the
-// server dropped it. Sends are serialized on the connection.
+// SMTPSender sends over a small pool of reused SMTP connections,
+// redialling one the server dropped. A connection carries one message at
+// a time; workers beyond the pool wait for a free one.
 type SMTPSender struct {
+	conns []*smtpConn
+	// slots has one token per connection not in use; idle holds those
+	// connections, the last used on top, so that sends one after another
+	// keep to one open connection and the others are opened only when
+	// sends overlap.
+	slots chan struct{}
+	mu    sync.Mutex
+	idle  []*smtpConn
+}
+
+// smtpConn is one connection of the pool. Its mutex is held by the sender
+// using it, and by Close.
+type smtpConn struct {
 	mu        sync.Mutex
 	client    *mail.Client
 	connected bool
 }
 
-// NewSMTPSender prepares a sender; it connects on the first send.
+// DefaultSMTPConnections is the pool's size when the config does not say.
+// Hosted mail providers refuse an account more than a few connections at
+// once, while a relay on localhost takes many: three keep a wave's sends
+// overlapping without being refused as too many by a shop's provider.
+const DefaultSMTPConnections = 3
+
+// NewSMTPSender prepares a sender; each connection is opened on its first
+// send.
 func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
+	opts, err := smtpClientOptions(&o)
+	if err != nil {
+		return nil, err
+	}
+	n := o.Connections
+	if n <= 0 {
+		n = DefaultSMTPConnections
+	}
+	s := &SMTPSender{slots: make(chan struct{}, n)}
+	for range n {
+		c, err := mail.NewClient(o.Host, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+		s.conns = append(s.conns, &smtpConn{client: c})
+		s.slots <- struct{}{}
+	}
+	// The first in the list is the first taken.
+	s.idle = append(s.idle, s.conns...)
+	slices.Reverse(s.idle)
+	return s, nil
+}
+
+// take waits for a connection not in use and returns it.
+func (s *SMTPSender) take(ctx context.Context) (*smtpConn, error) {
+	select {
+	case <-s.slots:
+	case <-ctx.Done():
+		return nil, temporary(fmt.Errorf("smtp: waiting for a free connection: %w", ctx.Err()), "")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.idle[len(s.idle)-1]
+	s.idle = s.idle[:len(s.idle)-1]
+	return c, nil
+}
+
+// put returns a connection to the pool, on top.
+func (s *SMTPSender) put(c *smtpConn) {
+	s.mu.Lock()
+	s.idle = append(s.idle, c)
+	s.mu.Unlock()
+	s.slots <- struct{}{}
+}
+
+// smtpClientOptions turns the options into go-mail's, the same for every
+// connection of the pool.
+func smtpClientOptions(o *SMTPOptions) ([]mail.Option, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
 	// No NOOP before each message and no RSET after it: on a connection
 	// in use they only add round trips (seven a message instead of four),
-	// and the serialized dialogue is what limits a wave. A connection that
-	// died while idle shows at MAIL FROM, before anything was sent, and
+	// and the dialogue is what limits a wave. A connection that died
+	// while idle shows at MAIL FROM, before anything was sent, and
 	// SendEmail redials then.
 	opts := []mail.Option{mail.WithPort(o.Port), mail.WithTimeout(o.Timeout), mail.WithoutNoop(), mail.WithoutRset()}
 	switch o.TLS {
@@ -151,44 +224,51 @@ func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
 	if o.HELO != "" {
 		opts = append(opts, mail.WithHELO(o.HELO))
 	}
-	c, err := mail.NewClient(o.Host, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("smtp: %w", err)
-	}
-	return &SMTPSender{client: c}, nil
+	return opts, nil
 }
 
-// SendEmail sends one message. A connection found dead before the message
-// went out is redialled once at once: nothing was sent on it.
+// SendEmail sends one message on a free connection of the pool. The
+// message is built before a connection is taken, so the pool is held for
+// the dialogue only. A connection found dead before the message went out
+// is redialled once at once: nothing was sent on it.
 func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
 	msg, err := buildMessage(e)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	conn, err := s.take(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.put(conn)
+	conn.mu.Lock()
+	defer conn.mu.Unlock()
+	return conn.send(ctx, msg)
+}
+
+func (c *smtpConn) send(ctx context.Context, msg *mail.Msg) error {
 	for try := 0; ; try++ {
-		if !s.connected {
-			if err := s.client.DialWithContext(ctx); err != nil {
+		if !c.connected {
+			if err := c.client.DialWithContext(ctx); err != nil {
 				return classifySMTP(fmt.Errorf("smtp connect: %w", err))
 			}
-			s.connected = true
+			c.connected = true
 		}
-		err := s.client.Send(msg)
+		err := c.client.Send(msg)
 		if err == nil {
 			return nil
 		}
 		var se *mail.SendError
 		if errors.As(err, &se) && deadConnection(se) && try == 0 {
-			s.drop()
+			c.drop()
 			continue
 		}
 		if !errors.As(err, &se) || isNetwork(err) || se.Reason == mail.ErrConnCheck {
-			s.drop()
-		} else if rerr := s.client.Reset(); rerr != nil {
+			c.drop()
+		} else if rerr := c.client.Reset(); rerr != nil {
 			// The server refused this message; the next one starts on a
 			// clean transaction, or a new connection.
-			s.drop()
+			c.drop()
 		}
 		return classifySMTP(err)
 	}
@@ -207,20 +287,24 @@ func deadConnection(se *mail.SendError) bool {
 	return se.Reason == mail.ErrSMTPMailFrom && (se.ErrorCode() == 0 || se.ErrorCode() == 421)
 }
 
-func (s *SMTPSender) drop() {
-	_ = s.client.Close()
-	s.connected = false
+func (c *smtpConn) drop() {
+	_ = c.client.Close()
+	c.connected = false
 }
 
-// Close ends the connection.
+// Close ends the pool's connections, each once its send in progress is
+// over.
 func (s *SMTPSender) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.connected {
-		return nil
+	var errs []error
+	for _, c := range s.conns {
+		c.mu.Lock()
+		if c.connected {
+			c.connected = false
+			errs = append(errs, c.client.Close())
+		}
+		c.mu.Unlock()
 	}
-	s.connected = false
-	return s.client.Close()
+	return errors.Join(errs...)
 }
 
 // classifySMTP decides what an SMTP failure means for the job. Only a

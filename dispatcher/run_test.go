@@ -211,6 +211,14 @@ func (f failingWrites) Update(context.Context, func(*store.Tx) error) error {
 	return &store.TemporaryError{Err: errors.New("no space left on device")}
 }
 
+func (f failingWrites) UpdateAll(ctx context.Context, fns []func(*store.Tx) error) []error {
+	errs := make([]error, len(fns))
+	for i, fn := range fns {
+		errs[i] = f.Update(ctx, fn)
+	}
+	return errs
+}
+
 // A job that cannot even be claimed (the store refuses writes) is tried
 // again at the next poll, not at once in a loop.
 func TestRunDoesNotSpinWhenTheStoreRefusesWrites(t *testing.T) {
@@ -235,11 +243,11 @@ func TestRunDoesNotSpinWhenTheStoreRefusesWrites(t *testing.T) {
 	}
 }
 
-// countingWriter counts the "claiming a job" errors logged.
+// countingWriter counts the "claiming due jobs" errors logged.
 type countingWriter struct{ n *atomic.Int32 }
 
 func (w countingWriter) Write(p []byte) (int, error) {
-	if bytes.Contains(p, []byte("claiming a job")) {
+	if bytes.Contains(p, []byte("claiming due jobs")) {
 		w.n.Add(1)
 	}
 	return len(p), nil

@@ -39,7 +39,8 @@ type TwilioOptions struct {
 	// Timeout bounds each request. Default 30s.
 	Timeout time.Duration
 	// Transport is the HTTP transport under the URL rewriting. Default
-	// http.DefaultTransport.
+	// one of the sender's own that keeps its connections (see
+	// keepAliveTransport).
 	Transport http.RoundTripper
 }
 
@@ -62,7 +63,7 @@ func NewTwilioSender(o TwilioOptions) (*TwilioSender, error) {
 	}
 	rt := o.Transport
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = keepAliveTransport()
 	}
 	if o.APIURL != "" && o.APIURL != "https://api.twilio.com" {
 		base, err := url.Parse(o.APIURL)
@@ -77,6 +78,17 @@ func NewTwilioSender(o TwilioOptions) (*TwilioSender, error) {
 	}
 	c.SetAccountSid(o.AccountSID)
 	return &TwilioSender{rest: twilio.NewRestClientWithParams(twilio.ClientParams{Client: c}), opts: o}, nil
+}
+
+// keepAliveTransport is the HTTP transport of the Twilio client. Go's
+// default keeps two idle connections per host, so outbox workers sending
+// texts side by side would each open a new TCP and TLS connection for most
+// messages of a wave; this one keeps one per worker and more.
+func keepAliveTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = 64
+	return t
 }
 
 // rewriteHost sends every request to another scheme and host, keeping the

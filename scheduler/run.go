@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -162,6 +163,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // sweep runs the periodic work once.
 func (s *Scheduler) sweep(ctx context.Context) {
 	defer s.lastTick.Store(time.Now().UnixNano())
+	s.resumeWaves(ctx)
 	for _, name := range s.order {
 		if c := s.campaigns[name]; c.Event != "" {
 			s.logPlan(s.planEvents(ctx, c, s.opts.Now(), false))
@@ -186,14 +188,53 @@ func (s *Scheduler) sweep(ctx context.Context) {
 	}
 }
 
+// resumeWaves finishes the waves a run stopped part way (the daemon was
+// killed or shut down while planning one): their cron time has passed and
+// does not come back for that period, so each sweep, the first one at
+// start included, looks for them. A wave this process is planning right
+// now is left to its planner.
+func (s *Scheduler) resumeWaves(ctx context.Context) {
+	if !s.planning.TryLock() {
+		return
+	}
+	defer s.planning.Unlock()
+	for _, name := range s.order {
+		c := s.campaigns[name]
+		if c.Schedule == "" {
+			continue
+		}
+		var periods []string
+		err := s.st.View(func(tx *store.Tx) error {
+			periods = periods[:0]
+			return tx.PeriodsInProgress(c.Name, func(p store.CampaignPeriod) error {
+				periods = append(periods, p.Period)
+				return nil
+			})
+		})
+		if err != nil {
+			s.log.Error("looking for unfinished waves failed", "campaign", c.Name, "err", err)
+			continue
+		}
+		for _, period := range periods {
+			s.logPlan(s.planPeriod(ctx, c, period, s.opts.Now(), false))
+		}
+	}
+}
+
 func (s *Scheduler) logPlan(p Plan, err error) {
 	switch {
+	case errors.Is(err, context.Canceled):
+		// A wave stopped by a shutdown is finished by the next start.
+		s.log.Info("campaign planning stopped part way; it goes on at the next start", "err", err)
 	case err != nil:
 		s.log.Error("campaign planning failed", "err", err)
 	case p.AlreadyPlanned:
 		s.log.Info("campaign period already planned", "campaign", p.Campaign, "period", p.Period)
 	case p.Queued > 0 || len(p.Skipped) > 0:
 		args := []any{"campaign", p.Campaign, "period", p.Period, "queued", p.Queued}
+		if p.Resumed {
+			args = append(args, "resumed", true)
+		}
 		for reason, n := range p.Skipped {
 			args = append(args, "skipped_"+reason, n)
 		}

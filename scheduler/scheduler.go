@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +27,6 @@ import (
 type Store interface {
 	View(fn func(*store.Tx) error) error
 	Update(ctx context.Context, fn func(*store.Tx) error) error
-	Rehearse(fn func(*store.Tx) error) error
 }
 
 // Campaign decides who is asked, when. It has either a Schedule (a wave of
@@ -106,6 +107,12 @@ type Scheduler struct {
 	summary   cron.Schedule // nil: no weekly summary
 	log       *slog.Logger
 	lastTick  atomic.Int64 // unix nanos of the last sweep
+	// batch is how many contacts or events one write transaction of a
+	// plan looks at: planBatch, smaller in tests.
+	batch int
+	// planning is held while a wave is planned for real, so that the
+	// sweep does not resume a wave its cron run is planning right now.
+	planning sync.Mutex
 }
 
 // LastTick is when the periodic sweep last ran; zero before the first.
@@ -149,7 +156,7 @@ func New(st Store, opts Options) (*Scheduler, error) {
 	if len(opts.Rules.Channels) == 0 {
 		return nil, errors.New("scheduler: no channel to survey on")
 	}
-	s := &Scheduler{st: st, opts: opts, campaigns: map[string]Campaign{}, schedules: map[string]cron.Schedule{}, log: opts.Logger}
+	s := &Scheduler{st: st, opts: opts, campaigns: map[string]Campaign{}, schedules: map[string]cron.Schedule{}, log: opts.Logger, batch: planBatch}
 	if opts.Summary.Schedule != "" {
 		sched, err := ParseSchedule(opts.Summary.Schedule)
 		if err != nil {
@@ -202,12 +209,15 @@ type Plan struct {
 	// AlreadyPlanned is true when this period was planned before: nothing
 	// was queued this time.
 	AlreadyPlanned bool
-	Queued         int
-	Skipped        map[string]int // by reason
-	Moved          map[string]int // due times moved into the window, by reason
-	FirstDue       time.Time
-	LastDue        time.Time
-	DryRun         bool
+	// Resumed is true when this run went on with a wave an earlier run
+	// began and did not finish: the counts are this run's only.
+	Resumed  bool
+	Queued   int
+	Skipped  map[string]int // by reason
+	Moved    map[string]int // due times moved into the window, by reason
+	FirstDue time.Time
+	LastDue  time.Time
+	DryRun   bool
 }
 
 func newPlan(campaign, period string, dryRun bool) Plan {
@@ -221,6 +231,25 @@ func (p *Plan) queued(due time.Time) {
 	}
 	if due.After(p.LastDue) {
 		p.LastDue = due
+	}
+}
+
+// add counts a batch's outcome into p.
+func (p *Plan) add(b Plan) {
+	if b.Queued > 0 {
+		if p.Queued == 0 || b.FirstDue.Before(p.FirstDue) {
+			p.FirstDue = b.FirstDue
+		}
+		if b.LastDue.After(p.LastDue) {
+			p.LastDue = b.LastDue
+		}
+	}
+	p.Queued += b.Queued
+	for reason, n := range b.Skipped {
+		p.Skipped[reason] += n
+	}
+	for reason, n := range b.Moved {
+		p.Moved[reason] += n
 	}
 }
 
@@ -247,14 +276,6 @@ func (s *Scheduler) Plan(ctx context.Context, name string, dryRun bool) (Plan, e
 		return s.planEvents(ctx, c, now, dryRun)
 	}
 	return s.planWave(ctx, c, now, dryRun)
-}
-
-// write runs fn for real or, for a dry run, in a rolled-back transaction.
-func (s *Scheduler) write(ctx context.Context, dryRun bool, fn func(*store.Tx) error) error {
-	if dryRun {
-		return s.st.Rehearse(fn)
-	}
-	return s.st.Update(ctx, fn)
 }
 
 // periodOf names the cron period that contains at: the latest scheduled
@@ -295,59 +316,243 @@ type candidate struct {
 	channel store.Channel
 }
 
+// planBatch is how many contacts (or events) one write transaction of a
+// plan looks at. A transaction keeps its dirty pages in memory and every
+// other writer (answers, sends) waiting until it commits: a thousand keeps
+// both to a few megabytes and milliseconds, while the fsync per batch stays
+// small next to the work.
+const planBatch = 1000
+
+// errBatchFull stops a walk over the store once a batch has all it takes.
+var errBatchFull = errors.New("batch full")
+
+// queueFunc queues one survey at a due time and counts it in plan: for
+// real, or only counted in a dry run.
+type queueFunc func(plan *Plan, cand candidate, due time.Time) error
+
+// planWave plans the wave of the period that contains at, or finishes it
+// when an earlier run stopped part way. Waves are planned one at a time.
 func (s *Scheduler) planWave(ctx context.Context, c Campaign, at time.Time, dryRun bool) (Plan, error) {
-	period := s.periodOf(c, at)
+	if !dryRun {
+		s.planning.Lock()
+		defer s.planning.Unlock()
+	}
+	return s.planPeriod(ctx, c, s.periodOf(c, at), at, dryRun)
+}
+
+// planPeriod plans one period of a wave: a dry run in one read
+// transaction that writes nothing, a real run in batches.
+func (s *Scheduler) planPeriod(ctx context.Context, c Campaign, period string, at time.Time, dryRun bool) (Plan, error) {
 	var plan Plan
-	err := s.write(ctx, dryRun, func(tx *store.Tx) error {
-		plan = newPlan(c.Name, period, dryRun)
-		if _, done, err := tx.CampaignPeriod(c.Name, period); err != nil || done {
-			plan.AlreadyPlanned = done
-			return err
-		}
-		var eligible []candidate
-		err := tx.ForEachContact(func(ct store.Contact) error {
-			surveys, err := tx.SurveysOf(ct.ID)
-			if err != nil {
-				return err
-			}
-			ch, reason := s.opts.Rules.decide(ct, surveys, c.Segment, at)
-			if reason != "" {
-				plan.Skipped[reason]++
-				return nil
-			}
-			eligible = append(eligible, candidate{ct, ch})
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for i, cand := range eligible {
-			due := at
-			if n := len(eligible); n > 1 && c.Spread > 0 {
-				due = at.Add(time.Duration(int64(c.Spread) / int64(n) * int64(i)))
-			}
-			if err := s.queueSurvey(tx, &plan, c, cand, at, due); err != nil {
-				return err
-			}
-		}
-		return tx.PutCampaignPeriod(store.CampaignPeriod{Campaign: c.Name, Period: period, Queued: plan.Queued, Skipped: plan.Skipped})
-	})
+	var err error
+	if dryRun {
+		plan, err = s.rehearseWave(c, period, at)
+	} else {
+		plan, err = s.writeWave(ctx, c, period, at)
+	}
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan %s: %w", c.Name, err)
 	}
 	return plan, nil
 }
 
-// queueSurvey creates the survey and its outbox job, due at the first
-// opening of the window at or after due in the contact's time zone.
-func (s *Scheduler) queueSurvey(tx *store.Tx, plan *Plan, c Campaign, cand candidate, planned, due time.Time) error {
+// waveRecord returns the period's record: the stored one, or for a period
+// not begun a new one, in progress from the first contact, whose Eligible
+// counts the contacts the rules let through at at. The spread needs that
+// count before the first due time; counting reads one contact at a time
+// and keeps none.
+func (s *Scheduler) waveRecord(tx *store.Tx, c Campaign, period string, at time.Time) (store.CampaignPeriod, error) {
+	rec, ok, err := tx.CampaignPeriod(c.Name, period)
+	if err != nil || ok {
+		return rec, err
+	}
+	rec = store.CampaignPeriod{Campaign: c.Name, Period: period, Planned: at, InProgress: true}
+	err = tx.ForEachContact(func(ct store.Contact) error {
+		_, reason, err := s.eligibility(tx, c, ct, at)
+		if err == nil && reason == "" {
+			rec.Eligible++
+		}
+		return err
+	})
+	return rec, err
+}
+
+// writeWave plans a wave in batches of s.batch contacts. Each batch commits
+// its surveys and jobs together with the period record that says how far
+// the wave has gone, so a run stopped anywhere (a crash, a full disk, a
+// shutdown) leaves each contact either planned or after the cursor, and the
+// next run of the period goes on from there: nobody twice, nobody left out.
+func (s *Scheduler) writeWave(ctx context.Context, c Campaign, period string, at time.Time) (Plan, error) {
+	plan := newPlan(c.Name, period, false)
+	var start store.CampaignPeriod
+	err := s.st.View(func(tx *store.Tx) (err error) {
+		start, err = s.waveRecord(tx, c, period, at)
+		return err
+	})
+	if err != nil {
+		return Plan{}, err
+	}
+	if !start.InProgress {
+		plan.AlreadyPlanned = true
+		return plan, nil
+	}
+	plan.Resumed = start.Cursor != 0
+	for prev := start.Cursor; ; {
+		part, next, err := s.waveBatch(ctx, c, start)
+		if err != nil {
+			return Plan{}, err
+		}
+		plan.add(part)
+		if !next.InProgress {
+			return plan, nil
+		}
+		// A batch that left the cursor where it was would be planned again
+		// and again: fail instead of spinning.
+		if next.Cursor <= prev {
+			return Plan{}, fmt.Errorf("period %s: the wave stopped moving at contact %s", period, next.Cursor)
+		}
+		prev = next.Cursor
+	}
+}
+
+// waveBatch plans the next batch of a wave in one write transaction and
+// returns its counts and the period record as committed. start stands for
+// the record until the first batch stores it.
+func (s *Scheduler) waveBatch(ctx context.Context, c Campaign, start store.CampaignPeriod) (part Plan, next store.CampaignPeriod, err error) {
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		// The stored record says how far the wave has gone, whoever moved
+		// it: another run of the same period may have planned batches since
+		// start was read.
+		stored, ok, err := tx.CampaignPeriod(c.Name, start.Period)
+		if err != nil {
+			return err
+		}
+		next, part = start, newPlan(c.Name, start.Period, false)
+		if ok {
+			next = stored
+		}
+		if !next.InProgress {
+			return nil
+		}
+		queue := func(p *Plan, cand candidate, due time.Time) error {
+			return s.queueSurvey(tx, p, c, cand, next.Planned, due)
+		}
+		if err := s.waveStep(tx, c, &next, &part, s.batch, queue); err != nil {
+			return err
+		}
+		return tx.PutCampaignPeriod(next)
+	})
+	return part, next, err
+}
+
+// rehearseWave counts what writeWave would queue, skip and move, in one
+// read transaction that writes nothing and keeps nothing per contact.
+func (s *Scheduler) rehearseWave(c Campaign, period string, at time.Time) (Plan, error) {
+	var plan Plan
+	err := s.st.View(func(tx *store.Tx) error {
+		plan = newPlan(c.Name, period, true)
+		rec, err := s.waveRecord(tx, c, period, at)
+		if err != nil || !rec.InProgress {
+			plan.AlreadyPlanned = err == nil
+			return err
+		}
+		plan.Resumed = rec.Cursor != 0
+		return s.waveStep(tx, c, &rec, &plan, 0, func(p *Plan, cand candidate, due time.Time) error {
+			_, err := s.place(p, cand, due)
+			return err
+		})
+	})
+	return plan, err
+}
+
+// waveStep looks at the contacts after rec's cursor, at most limit of them
+// (all when limit is 0), counts each into part and queues the eligible ones
+// at the next places of the spread. It moves rec on: the cursor, the
+// counts, and InProgress, false once no contact is left.
+func (s *Scheduler) waveStep(tx *store.Tx, c Campaign, rec *store.CampaignPeriod, part *Plan, limit int, queue queueFunc) error {
+	looked := 0
+	err := tx.ContactsAfter(rec.Cursor, func(ct store.Contact) error {
+		if limit > 0 && looked == limit {
+			return errBatchFull
+		}
+		looked++
+		rec.Cursor = ct.ID
+		ch, reason, err := s.eligibility(tx, c, ct, rec.Planned)
+		if err != nil || reason != "" {
+			if reason != "" {
+				part.Skipped[reason]++
+			}
+			return err
+		}
+		return queue(part, candidate{ct, ch}, spreadDue(c, *rec, rec.Queued+part.Queued))
+	})
+	full := errors.Is(err, errBatchFull)
+	if err != nil && !full {
+		return err
+	}
+	rec.Queued += part.Queued
+	rec.Skipped = addCounts(rec.Skipped, part.Skipped)
+	rec.InProgress = full
+	return nil
+}
+
+// eligibility applies the rules to one contact at at, with the surveys it
+// already has.
+func (s *Scheduler) eligibility(tx *store.Tx, c Campaign, ct store.Contact, at time.Time) (store.Channel, string, error) {
+	surveys, err := tx.SurveysOf(ct.ID)
+	if err != nil {
+		return "", "", err
+	}
+	ch, reason := s.opts.Rules.decide(ct, surveys, c.Segment, at)
+	return ch, reason, nil
+}
+
+// spreadDue is when the i-th eligible contact of a wave is due: the
+// contacts counted eligible when the wave began share the spread evenly. A
+// contact who became eligible after the count takes the last place rather
+// than a time beyond the spread.
+func spreadDue(c Campaign, rec store.CampaignPeriod, i int) time.Time {
+	n := rec.Eligible
+	if n <= 1 || c.Spread <= 0 {
+		return rec.Planned
+	}
+	return rec.Planned.Add(time.Duration(int64(c.Spread) / int64(n) * int64(min(i, n-1))))
+}
+
+// addCounts returns the sum of two counts by reason as a new map: a write
+// function may run again, so it must not change what it read.
+func addCounts(a, b map[string]int) map[string]int {
+	sum := maps.Clone(a)
+	if sum == nil {
+		sum = map[string]int{}
+	}
+	for reason, n := range b {
+		sum[reason] += n
+	}
+	return sum
+}
+
+// place moves due to the first opening of the window at or after it in the
+// contact's time zone, and counts the survey in plan.
+func (s *Scheduler) place(plan *Plan, cand candidate, due time.Time) (time.Time, error) {
 	loc := sendwindow.ContactLocation(cand.contact, s.opts.Rules.Timing.Business)
 	due, moved, err := s.opts.Rules.Timing.Next(due, loc, cand.channel)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if moved != "" {
 		plan.Moved[moved]++
+	}
+	plan.queued(due)
+	return due, nil
+}
+
+// queueSurvey creates the survey and its outbox job, due at the first
+// opening of the window at or after due in the contact's time zone.
+func (s *Scheduler) queueSurvey(tx *store.Tx, plan *Plan, c Campaign, cand candidate, planned, due time.Time) error {
+	due, err := s.place(plan, cand, due)
+	if err != nil {
+		return err
 	}
 	sv, err := tx.PutSurvey(store.Survey{
 		ContactID: cand.contact.ID, Campaign: c.Name, Channel: cand.channel,
@@ -356,64 +561,133 @@ func (s *Scheduler) queueSurvey(tx *store.Tx, plan *Plan, c Campaign, cand candi
 	if err != nil {
 		return err
 	}
-	if _, err := tx.EnqueueJob(store.Job{Kind: store.JobSurvey, SurveyID: sv.ID, ContactID: cand.contact.ID, Channel: cand.channel, Due: due}); err != nil {
-		return err
-	}
-	plan.queued(due)
-	return nil
+	_, err = tx.EnqueueJob(store.Job{Kind: store.JobSurvey, SurveyID: sv.ID, ContactID: cand.contact.ID, Channel: cand.channel, Due: due})
+	return err
 }
 
 func eventCursor(campaign string) string { return "events/" + campaign }
 
 // planEvents looks at the events that arrived since the campaign last
-// looked, and plans one survey per triggering event. The cursor moves in
-// the same transaction as the surveys, so an event is planned exactly once.
+// looked, and plans one survey per triggering event. A real run commits
+// every s.batch events together with the cursor past the last of them, so
+// an event is planned exactly once even when a run stops part way; a dry
+// run reads them all in one transaction and writes nothing.
 func (s *Scheduler) planEvents(ctx context.Context, c Campaign, now time.Time, dryRun bool) (Plan, error) {
 	var plan Plan
-	err := s.write(ctx, dryRun, func(tx *store.Tx) error {
-		plan = newPlan(c.Name, "events", dryRun)
-		cursor := tx.Cursor(eventCursor(c.Name))
-		last := cursor
-		err := tx.EventsAfter(store.EventID(cursor), func(e store.Event) error {
-			last = uint64(e.ID)
-			if e.Type != c.Event {
-				return nil
-			}
-			reason, err := s.eventReason(tx, c, e, now)
-			if err != nil {
-				return err
-			}
-			if reason != "" {
-				plan.Skipped[reason]++
-				return nil
-			}
-			ct, err := tx.Contact(e.ContactID)
-			if err != nil {
-				return err
-			}
-			surveys, err := tx.SurveysOf(ct.ID)
-			if err != nil {
-				return err
-			}
-			ch, reason := s.opts.Rules.decide(ct, surveys, c.Segment, now)
-			if reason != "" {
-				plan.Skipped[reason]++
-				return nil
-			}
-			return s.queueSurvey(tx, &plan, c, candidate{ct, ch}, now, latest(e.At.Add(c.Delay), now))
-		})
-		if err != nil {
-			return err
-		}
-		if last == cursor {
-			return nil
-		}
-		return tx.SetCursor(eventCursor(c.Name), last)
-	})
+	var err error
+	if dryRun {
+		plan, err = s.rehearseEvents(c, now)
+	} else {
+		plan, err = s.writeEvents(ctx, c, now)
+	}
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan %s: %w", c.Name, err)
 	}
 	return plan, nil
+}
+
+// writeEvents plans the new events in batches, each its own transaction.
+func (s *Scheduler) writeEvents(ctx context.Context, c Campaign, now time.Time) (Plan, error) {
+	plan := newPlan(c.Name, "events", false)
+	for {
+		var part Plan
+		more := false
+		err := s.st.Update(ctx, func(tx *store.Tx) error {
+			part, more = newPlan(c.Name, "events", false), false
+			queue := func(p *Plan, cand candidate, due time.Time) error {
+				return s.queueSurvey(tx, p, c, cand, now, due)
+			}
+			cursor := tx.Cursor(eventCursor(c.Name))
+			last, full, err := s.eventStep(tx, c, now, cursor, &part, s.batch, queue, nil)
+			if err != nil || last == cursor {
+				return err
+			}
+			more = full
+			return tx.SetCursor(eventCursor(c.Name), last)
+		})
+		if err != nil {
+			return Plan{}, err
+		}
+		plan.add(part)
+		if !more {
+			return plan, nil
+		}
+	}
+}
+
+// rehearseEvents counts what writeEvents would do, writing nothing. It
+// keeps the contacts it counted a survey for, since a real run's second
+// event of one contact finds the survey the first one queued.
+func (s *Scheduler) rehearseEvents(c Campaign, now time.Time) (Plan, error) {
+	var plan Plan
+	err := s.st.View(func(tx *store.Tx) error {
+		plan = newPlan(c.Name, "events", true)
+		opened := map[store.ContactID]bool{}
+		queue := func(p *Plan, cand candidate, due time.Time) error {
+			opened[cand.contact.ID] = true
+			_, err := s.place(p, cand, due)
+			return err
+		}
+		_, _, err := s.eventStep(tx, c, now, tx.Cursor(eventCursor(c.Name)), &plan, 0, queue, opened)
+		return err
+	})
+	return plan, err
+}
+
+// eventStep looks at the events after the cursor, at most limit of them
+// (all when limit is 0), counts each into part and queues the surveys they
+// trigger. It returns the last event looked at and whether more are left.
+// opened holds the contacts a dry run counted a survey for.
+func (s *Scheduler) eventStep(tx *store.Tx, c Campaign, now time.Time, cursor uint64, part *Plan, limit int, queue queueFunc, opened map[store.ContactID]bool) (last uint64, more bool, err error) {
+	last, looked := cursor, 0
+	err = tx.EventsAfter(store.EventID(cursor), func(e store.Event) error {
+		if limit > 0 && looked == limit {
+			return errBatchFull
+		}
+		looked++
+		last = uint64(e.ID)
+		if e.Type != c.Event {
+			return nil
+		}
+		return s.planEvent(tx, c, e, now, part, queue, opened)
+	})
+	more = errors.Is(err, errBatchFull)
+	if err != nil && !more {
+		return cursor, false, err
+	}
+	return last, more, nil
+}
+
+// planEvent queues the survey one triggering event asks for, or counts why
+// not.
+func (s *Scheduler) planEvent(tx *store.Tx, c Campaign, e store.Event, now time.Time, part *Plan, queue queueFunc, opened map[store.ContactID]bool) error {
+	reason, err := s.eventReason(tx, c, e, now)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		part.Skipped[reason]++
+		return nil
+	}
+	ct, err := tx.Contact(e.ContactID)
+	if err != nil {
+		return err
+	}
+	surveys, err := tx.SurveysOf(ct.ID)
+	if err != nil {
+		return err
+	}
+	if opened[ct.ID] {
+		// A dry run wrote nothing: this stands for the survey a real run
+		// would have written for the contact's earlier event.
+		surveys = append(surveys, store.Survey{State: store.SurveyPending})
+	}
+	ch, reason := s.opts.Rules.decide(ct, surveys, c.Segment, now)
+	if reason != "" {
+		part.Skipped[reason]++
+		return nil
+	}
+	return queue(part, candidate{ct, ch}, latest(e.At.Add(c.Delay), now))
 }
 
 // eventReason says why an event triggers nothing, or "".

@@ -38,7 +38,7 @@ func openStore(t testing.TB, now func() time.Time) *store.Store {
 	return st
 }
 
-func newScheduler(t testing.TB, st *store.Store, clk *clock, business *time.Location, campaigns ...Campaign) *Scheduler {
+func newScheduler(t testing.TB, st Store, clk *clock, business *time.Location, campaigns ...Campaign) *Scheduler {
 	t.Helper()
 	s, err := New(st, Options{
 		Campaigns: campaigns,

@@ -5,56 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
-
-// CaseID numbers detractor cases; its text form is k42.
-type CaseID uint64
-
-func (id CaseID) String() string { return "k" + strconv.FormatUint(uint64(id), 10) }
-
-// CaseState is where a detractor case stands.
-type CaseState string
-
-const (
-	CaseOpen      CaseState = "open"
-	CaseContacted CaseState = "contacted"
-	CaseResolved  CaseState = "resolved"
-)
-
-// CaseNote is one step of a case: a call made, a resolution, a new score.
-type CaseNote struct {
-	At    time.Time `json:"at"`
-	By    string    `json:"by,omitempty"`
-	State CaseState `json:"state,omitempty"`
-	Text  string    `json:"text"`
-}
-
-// Case makes sure an unhappy customer is called back: every detractor
-// answer opens one, with a due date and someone to do it.
-type Case struct {
-	ID         CaseID     `json:"id"`
-	ContactID  ContactID  `json:"contact_id"`
-	SurveyID   SurveyID   `json:"survey_id,omitempty"`
-	ResponseID ResponseID `json:"response_id"`
-	Score      int        `json:"score"`
-	State      CaseState  `json:"state"`
-	Opened     time.Time  `json:"opened"`
-	Due        time.Time  `json:"due"`
-	Assignee   string     `json:"assignee,omitempty"`
-	// Reminded is when the assignee was reminded of an overdue case.
-	Reminded time.Time  `json:"reminded,omitzero"`
-	Notes    []CaseNote `json:"notes,omitempty"`
-	Updated  time.Time  `json:"updated"`
-}
-
-// Open reports whether someone still has to act on the case.
-func (c Case) Open() bool { return c.State != CaseResolved }
-
-// Overdue reports whether the case is past its due date and nobody has
-// called the customer yet.
-func (c Case) Overdue(now time.Time) bool { return c.State == CaseOpen && c.Due.Before(now) }
 
 // PutCase creates a case (ID zero) or replaces a stored one.
 func (t *Tx) PutCase(c Case) (Case, error) {
@@ -93,13 +45,6 @@ func (t *Tx) PutCase(c Case) (Case, error) {
 	return c, putJSON(b, idKey(uint64(c.ID)), c)
 }
 
-// awaitsReminder reports whether the assignee is still to be reminded of
-// the case once it is overdue: it is open, nobody has called, nobody has
-// been reminded, and there is someone to remind.
-func (c Case) awaitsReminder() bool {
-	return c.State == CaseOpen && c.Reminded.IsZero() && c.Assignee != ""
-}
-
 // caseDueKey orders the cases waiting for a reminder by due time, then id.
 func caseDueKey(c Case) []byte {
 	k := binary.BigEndian.AppendUint64(make([]byte, 0, 16), timeKey(c.Due))
@@ -110,12 +55,12 @@ func caseDueKey(c Case) []byte {
 // step with c written over old (nil for a new case).
 func (t *Tx) indexCaseReminder(c Case, old *Case) error {
 	idx := t.bucket(bucketCasesToRemind)
-	if old != nil && old.awaitsReminder() {
+	if old != nil && old.AwaitsReminder() {
 		if err := idx.Delete(caseDueKey(*old)); err != nil {
 			return err
 		}
 	}
-	if c.awaitsReminder() {
+	if c.AwaitsReminder() {
 		return idx.Put(caseDueKey(c), nil)
 	}
 	return nil

@@ -119,7 +119,7 @@ func (t *Tx) forgetJobs(id ContactID, c Contact) error {
 	for _, j := range jobs {
 		// The payload, and the bytes of one that could not be read, may
 		// hold their comment; the job keeps its kind and outcome.
-		j.Payload, j.undecoded = Payload{}, nil
+		j.ForgetPayload()
 		if j.State == JobPending {
 			j.State, j.Reason = JobCanceled, "contact forgotten"
 		}

@@ -24,8 +24,6 @@ func sentKindKey(survey SurveyID, kind JobKind) []byte {
 	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(kind)), uint64(survey)), kind...)
 }
 
-func (j Job) active() bool { return j.State == JobPending || j.State == JobInflight }
-
 // indexJobOutcome keeps both indexes in step with a job written over old
 // (nil for a new job). It is called by putJob, the one place a job is
 // written, so no path can forget it.
@@ -33,11 +31,11 @@ func (t *Tx) indexJobOutcome(j Job, old *Job) error {
 	if j.ContactID != 0 {
 		active := t.bucket(bucketJobsActive)
 		switch key := activeJobKey(j.ContactID, j.ID); {
-		case j.active():
+		case j.Active():
 			if err := active.Put(key, nil); err != nil {
 				return err
 			}
-		case old == nil || old.active():
+		case old == nil || old.Active():
 			if err := active.Delete(key); err != nil {
 				return err
 			}

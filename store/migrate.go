@@ -122,8 +122,8 @@ var migrations = []migration{
 			return err
 		}
 		for _, r := range all {
-			if r.job.done() && len(r.job.Payload.LegacySummary) > 0 {
-				r.job.referLegacySummary()
+			if r.job.Done() && len(r.job.Payload.LegacySummary) > 0 {
+				r.job.ReferLegacySummary()
 			}
 			if err := putJSON(jobs, r.key, r.job); err != nil {
 				return fmt.Errorf("job %s: %w", r.job.ID, err)

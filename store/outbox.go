@@ -8,38 +8,6 @@ import (
 	"time"
 )
 
-// Job is one message to send: everything that leaves npsd leaves as a job.
-type Job struct {
-	ID JobID `json:"id"`
-	// Kind is what the job is for: a survey, a reminder, a follow-up…
-	Kind      JobKind   `json:"kind"`
-	SurveyID  SurveyID  `json:"survey_id,omitempty"`
-	ContactID ContactID `json:"contact_id,omitempty"`
-	Channel   Channel   `json:"channel"`
-	// To is a fixed recipient (an owner). Empty: the contact's address, read
-	// when the job is sent so that a corrected address is used.
-	To    string    `json:"to,omitempty"`
-	State JobState  `json:"state"`
-	Due   time.Time `json:"due"`
-	// MessageID is the email Message-ID, chosen when the job is created and
-	// kept across retries, so a message resent after a crash is recognisable
-	// as the same one.
-	MessageID string    `json:"message_id,omitempty"`
-	Attempts  []Attempt `json:"attempts,omitempty"`
-	// Reason says why a job failed or was canceled.
-	Reason string `json:"reason,omitempty"`
-	// Payload carries what the message needs beyond the records the job
-	// names (a score, a comment, the week of a summary…). Jobs written
-	// before schema 4 held it as a map of strings under "data"; they are
-	// read into it all the same (see UnmarshalJSON).
-	Payload Payload   `json:"payload"`
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
-
-	// undecoded holds a payload that could not be read, nil when it could.
-	undecoded *undecodedPayload
-}
-
 func jobDueKey(j Job) []byte {
 	k := make([]byte, 0, 16)
 	k = binary.BigEndian.AppendUint64(k, timeKey(j.Due))
@@ -105,10 +73,10 @@ func (t *Tx) UpdateJob(j Job) (Job, error) {
 	}
 	j.Created = old.Created
 	j.Due = j.Due.UTC()
-	if j.done() && len(j.Payload.LegacySummary) > 0 {
+	if j.Done() && len(j.Payload.LegacySummary) > 0 {
 		// A summary of the old form needed its copy to be sent; once it
 		// has ended, the week it names is all anyone reads of it.
-		j.referLegacySummary()
+		j.ReferLegacySummary()
 	}
 	return j, t.putJob(j, &old)
 }

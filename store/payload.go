@@ -1,161 +1,5 @@
 package store
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
-)
-
-// undecodedPayload is a payload the store could not read, kept as it was
-// on disk: the job that carries it is failed rather than sent, and its
-// bytes stay for the owner to look at until the contact is forgotten.
-type undecodedPayload struct {
-	payload json.RawMessage // the new form, under "payload"
-	data    json.RawMessage // the form before schema 4, under "data"
-	err     error
-}
-
-// ErrUndecodablePayload is wrapped by the error a job's PayloadError
-// returns when its payload cannot be read.
-var ErrUndecodablePayload = errors.New("job payload cannot be read")
-
-// PayloadError says why the job's payload could not be read, nil when it
-// was. A job with such a payload has a zero Payload and must not be sent:
-// the dispatcher fails it with this error as its reason.
-func (j Job) PayloadError() error {
-	if j.undecoded == nil {
-		return nil
-	}
-	return j.undecoded.err
-}
-
-// MarshalJSON writes the job with its payload encoded, or with the bytes
-// of a payload that could not be read, as they came.
-func (j Job) MarshalJSON() ([]byte, error) {
-	// plain has the fields of Job without its methods; the outer Payload
-	// and Data hide Job's Payload, and come after State, which
-	// rawJobState relies on.
-	type plain Job
-	out := struct {
-		plain
-		Payload json.RawMessage `json:"payload,omitempty"`
-		Data    json.RawMessage `json:"data,omitempty"`
-	}{plain: plain(j)}
-	if j.undecoded != nil {
-		out.Payload, out.Data = j.undecoded.payload, j.undecoded.data
-		return json.Marshal(out)
-	}
-	p, err := json.Marshal(j.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("encode the payload of job %s: %w", j.ID, err)
-	}
-	if !bytes.Equal(p, []byte("{}")) {
-		out.Payload = p
-	}
-	return json.Marshal(out)
-}
-
-// UnmarshalJSON reads a job in either form: with its payload under
-// "payload", or, as npsd wrote it before schema 4, as a map of strings
-// under "data". A payload that cannot be read does not make the job
-// unreadable (one bad job must not stop the outbox from being listed or
-// sent): the job gets a zero Payload and PayloadError says why.
-func (j *Job) UnmarshalJSON(b []byte) error {
-	type plain Job
-	var in struct {
-		plain
-		Payload json.RawMessage `json:"payload"`
-		Data    json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(b, &in); err != nil {
-		return err
-	}
-	*j = Job(in.plain)
-	var err error
-	switch {
-	case in.Payload != nil && !bytes.Equal(in.Payload, []byte("null")):
-		if err = json.Unmarshal(in.Payload, &j.Payload); err != nil {
-			err = fmt.Errorf("payload: %w", err)
-		}
-	case in.Data != nil && !bytes.Equal(in.Data, []byte("null")):
-		j.Payload, err = legacyPayload(in.Data)
-	}
-	if err != nil {
-		j.Payload = Payload{}
-		j.undecoded = &undecodedPayload{payload: in.Payload, data: in.Data,
-			err: fmt.Errorf("%w: job %s (%s): %w", ErrUndecodablePayload, j.ID, j.Kind, err)}
-	}
-	return nil
-}
-
-// legacyPayload reads the map of strings jobs carried before schema 4.
-// Keys no version ever read are ignored, as they always were.
-func legacyPayload(raw json.RawMessage) (Payload, error) {
-	var data map[string]string
-	if err := json.Unmarshal(raw, &data); err != nil {
-		return Payload{}, fmt.Errorf("data of the old form: %w", err)
-	}
-	p := Payload{
-		Category:    data["category"],
-		Comment:     data["comment"],
-		CaseURL:     data["case_url"],
-		NoReview:    data["review"] == "no",
-		InReplyTo:   data["in_reply_to"],
-		SummaryWeek: data["week"],
-	}
-	if v, ok := data["score"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return Payload{}, fmt.Errorf("data of the old form: score %q: %w", v, err)
-		}
-		p.Score = &n
-	}
-	// Both were JSON documents held in a string; kept as raw JSON they must
-	// be JSON indeed, or they could not be written back.
-	for _, f := range []struct {
-		key string
-		to  *json.RawMessage
-	}{{"payload", &p.Webhook}, {"summary", &p.LegacySummary}} {
-		v, ok := data[f.key]
-		if !ok {
-			continue
-		}
-		if !json.Valid([]byte(v)) {
-			return Payload{}, fmt.Errorf("data of the old form: %s is not JSON", f.key)
-		}
-		*f.to = json.RawMessage(v)
-	}
-	return p, nil
-}
-
-// done reports whether the job has ended: it will not be sent again.
-func (j Job) done() bool {
-	return j.State == JobSent || j.State == JobFailed || j.State == JobCanceled
-}
-
-// referLegacySummary replaces the copy of a summary a job of the old form
-// carries with the week it names. A copy that cannot be read could not be
-// sent anyway: it is erased, and a job still waiting is canceled.
-func (j *Job) referLegacySummary() {
-	var sum struct{ Week string }
-	if j.undecoded == nil && json.Unmarshal(j.Payload.LegacySummary, &sum) == nil && sum.Week != "" {
-		j.Payload = Payload{SummaryWeek: sum.Week}
-		return
-	}
-	j.Payload, j.undecoded = Payload{}, nil
-	if j.State == JobPending {
-		j.State, j.Reason = JobCanceled, "unreadable summary erased"
-	}
-}
-
-// carriesLegacySummary reports whether the job is a summary of the old
-// form, or a summary whose payload cannot be read (which may be one).
-func (j Job) carriesLegacySummary() bool {
-	return j.Kind == JobWeeklySummary && (len(j.Payload.LegacySummary) > 0 || j.undecoded != nil)
-}
-
 // ReferLegacySummaries rewrites every summary job of the old form, which
 // holds the names, addresses and comments of its week, into the form that
 // names the week only, so that no copy of them stays in the outbox; Forget
@@ -163,7 +7,7 @@ func (j Job) carriesLegacySummary() bool {
 func (t *Tx) ReferLegacySummaries() (int, error) {
 	var old []Job
 	if err := t.ForEachJob(func(j Job) error {
-		if j.carriesLegacySummary() {
+		if j.CarriesLegacySummary() {
 			old = append(old, j)
 		}
 		return nil
@@ -171,7 +15,7 @@ func (t *Tx) ReferLegacySummaries() (int, error) {
 		return 0, err
 	}
 	for _, j := range old {
-		j.referLegacySummary()
+		j.ReferLegacySummary()
 		if _, err := t.UpdateJob(j); err != nil {
 			return 0, err
 		}

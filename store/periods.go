@@ -1,24 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 )
-
-// CampaignPeriod records that a campaign planned one period (a cron wave,
-// or one triggering event), so that planning the same period again — a
-// double cron run at a DST fall-back, a restart, a manual run — plans
-// nothing.
-type CampaignPeriod struct {
-	Campaign string         `json:"campaign"`
-	Period   string         `json:"period"`
-	Planned  time.Time      `json:"planned"`
-	Queued   int            `json:"queued"`
-	Skipped  map[string]int `json:"skipped,omitempty"`
-}
 
 func periodKey(campaign, period string) []byte { return []byte(campaign + "\x00" + period) }
 
@@ -38,6 +26,43 @@ func (t *Tx) PutCampaignPeriod(p CampaignPeriod) error {
 		p.Planned = t.nowUTC()
 	}
 	return putJSON(t.bucket(bucketCampaignPeriods), periodKey(p.Campaign, p.Period), p)
+}
+
+// PeriodsInProgress calls fn for each period of a campaign whose wave began
+// and did not finish, in period order, until fn returns an error.
+func (t *Tx) PeriodsInProgress(campaign string, fn func(CampaignPeriod) error) error {
+	prefix := periodKey(campaign, "")
+	c := t.bucket(bucketCampaignPeriods).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var p CampaignPeriod
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("decode campaign period %q: %w", k, err)
+		}
+		if !p.InProgress {
+			continue
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ContactsAfter calls fn for each contact with an id above after, in id
+// order, until fn returns an error. A wave planned in batches goes on from
+// its period's cursor without reading the contacts before it.
+func (t *Tx) ContactsAfter(after ContactID, fn func(Contact) error) error {
+	c := t.bucket(bucketContacts).Cursor()
+	for k, v := c.Seek(idKey(uint64(after) + 1)); k != nil; k, v = c.Next() {
+		var ct Contact
+		if err := json.Unmarshal(v, &ct); err != nil {
+			return fmt.Errorf("decode contact %s: %w", ContactID(keyID(k)), err)
+		}
+		if err := fn(ct); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Cursor returns a named position kept in the meta bucket (the last event a

@@ -6,27 +6,37 @@ import "github.com/npsd/npsd/store/record"
 // names, so that callers write store.Contact and store.JobSurvey as they
 // always have.
 type (
-	Channel       = record.Channel
-	ChannelState  = record.ChannelState
-	ChannelStatus = record.ChannelStatus
-	ContactID     = record.ContactID
-	EventID       = record.EventID
-	SurveyID      = record.SurveyID
-	ResponseID    = record.ResponseID
-	Contact       = record.Contact
-	Event         = record.Event
-	SurveyState   = record.SurveyState
-	Attempt       = record.Attempt
-	Survey        = record.Survey
-	Response      = record.Response
-	JobID         = record.JobID
-	JobState      = record.JobState
-	JobKind       = record.JobKind
-	Payload       = record.Payload
+	Channel        = record.Channel
+	ChannelState   = record.ChannelState
+	ChannelStatus  = record.ChannelStatus
+	ContactID      = record.ContactID
+	EventID        = record.EventID
+	SurveyID       = record.SurveyID
+	ResponseID     = record.ResponseID
+	Contact        = record.Contact
+	Event          = record.Event
+	SurveyState    = record.SurveyState
+	Attempt        = record.Attempt
+	Survey         = record.Survey
+	Response       = record.Response
+	JobID          = record.JobID
+	JobState       = record.JobState
+	JobKind        = record.JobKind
+	Payload        = record.Payload
+	Job            = record.Job
+	CaseID         = record.CaseID
+	CaseState      = record.CaseState
+	CaseNote       = record.CaseNote
+	Case           = record.Case
+	CampaignPeriod = record.CampaignPeriod
 )
 
 // The states, channels, sources and job kinds of package record.
 const (
+	CaseOpen      = record.CaseOpen
+	CaseContacted = record.CaseContacted
+	CaseResolved  = record.CaseResolved
+
 	ChannelEmail         = record.ChannelEmail
 	ChannelSMS           = record.ChannelSMS
 	ChannelWeb           = record.ChannelWeb
@@ -75,3 +85,7 @@ func JobKinds() []JobKind { return record.JobKinds() }
 
 // IntPtr is record.IntPtr.
 func IntPtr(n int) *int { return record.IntPtr(n) }
+
+// ErrUndecodablePayload is wrapped by the error a job's PayloadError
+// returns when its payload cannot be read.
+var ErrUndecodablePayload = record.ErrUndecodablePayload

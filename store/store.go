@@ -96,6 +96,17 @@ type writeRequest struct {
 	// exclusive, when set, runs alone in the writer goroutine between two
 	// batches instead of fn: nothing else writes while it runs (Compact).
 	exclusive func(context.Context) error
+	// group, when set, carries the writes of one UpdateAll instead of fn:
+	// queued as one, they reach the writer together and share a commit.
+	group []*writeRequest
+}
+
+// writes returns the writes a request carries.
+func (r *writeRequest) writes() []*writeRequest {
+	if r.group != nil {
+		return r.group
+	}
+	return []*writeRequest{r}
 }
 
 // Open opens (creating if needed) the database at opts.Path, takes its file
@@ -218,11 +229,22 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 
 // UpdateAll queues several independent writes at once and returns one error
 // per function, in order. A failing function does not stop the others; the
-// ones that succeed are committed together where they fit in one batch. Bulk
-// imports use it to pay one fsync per batch instead of one per row.
+// ones that succeed are committed together, in one transaction, since they
+// reach the writer as one. Bulk imports use it to pay one fsync per batch
+// instead of one per row, the outbox to claim and record jobs in batches.
 func (s *Store) UpdateAll(ctx context.Context, fns []func(*Tx) error) []error {
 	errs := make([]error, len(fns))
-	reqs := make([]*writeRequest, 0, len(fns))
+	if len(fns) == 0 {
+		return errs
+	}
+	reqs := make([]*writeRequest, len(fns))
+	for i, fn := range fns {
+		reqs[i] = &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	}
+	carrier := reqs[0]
+	if len(reqs) > 1 {
+		carrier = &writeRequest{ctx: ctx, group: reqs}
+	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -231,23 +253,18 @@ func (s *Store) UpdateAll(ctx context.Context, fns []func(*Tx) error) []error {
 		}
 		return errs
 	}
-	for i, fn := range fns {
-		req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
-		select {
-		case s.writes <- req:
-			reqs = append(reqs, req)
-		case <-ctx.Done():
+	select {
+	case s.writes <- carrier:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		for i := range errs {
 			errs[i] = ctx.Err()
 		}
+		return errs
 	}
 	s.mu.RUnlock()
-	j := 0
-	for i := range fns {
-		if errs[i] != nil {
-			continue
-		}
-		errs[i] = <-reqs[j].done
-		j++
+	for i, req := range reqs {
+		errs[i] = <-req.done
 	}
 	return errs
 }
@@ -262,7 +279,7 @@ func (s *Store) writer() {
 			s.runExclusive(first)
 			continue
 		}
-		batch = append(batch[:0], first)
+		batch = append(batch[:0], first.writes()...)
 		var after *writeRequest
 	gather:
 		for len(batch) < s.max {
@@ -276,7 +293,7 @@ func (s *Store) writer() {
 					after = req
 					break gather
 				}
-				batch = append(batch, req)
+				batch = append(batch, req.writes()...)
 			default:
 				break gather
 			}
@@ -361,6 +378,11 @@ func (s *Store) writeFailed(err error, writes int) {
 // succeeded (or none was tried yet). The state changes only with a write:
 // a store that failed stays failing until a write goes through.
 func (s *Store) Failing() *WriteFailure { return s.failing.Load() }
+
+// Commits returns how many write transactions the store has committed
+// since it was opened. Each pays the file's syncs: the outbox's batching
+// shows in it as fewer commits than messages.
+func (s *Store) Commits() uint64 { return s.commits.Load() }
 
 // WriteFailures returns how many transactions failed to begin or commit
 // since the store was opened.

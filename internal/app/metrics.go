@@ -57,8 +57,11 @@ func newMetrics(st *store.Store) *metrics {
 	storeFailures := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "npsd_store_write_failures_total", Help: "Store transactions that failed to commit (disk full, I/O error); their callers were told to retry.",
 	}, func() float64 { return float64(st.WriteFailures()) })
+	storeCommits := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "npsd_store_commits_total", Help: "Store write transactions committed; each syncs the file to disk.",
+	}, func() float64 { return float64(st.Commits()) })
 	depth := prometheus.NewDesc("npsd_outbox_jobs", "Outbox jobs by state.", []string{"state"}, nil)
-	m.reg.MustRegister(m.reloadOK, m.reloadAt, m.messages, m.latency, m.responses, m.forged, m.imapErrs, storeFailures,
+	m.reg.MustRegister(m.reloadOK, m.reloadAt, m.messages, m.latency, m.responses, m.forged, m.imapErrs, storeFailures, storeCommits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{st: st, desc: depth})
 	return m

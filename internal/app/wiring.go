@@ -90,7 +90,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer lin
 	switch cfg.Email.Transport {
 	case "smtp":
 		s := cfg.Email.SMTP
-		sender, err := dispatcher.NewSMTPSender(dispatcher.SMTPOptions{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password.Reveal()})
+		sender, err := dispatcher.NewSMTPSender(dispatcher.SMTPOptions{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password.Reveal(), Connections: s.Connections})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -96,6 +96,9 @@ type SMTPConfig struct {
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
+	// Connections is how many connections npsd keeps open to the server
+	// at most (0: the dispatcher's default).
+	Connections int `yaml:"connections"`
 }
 
 type IMAPConfig struct {

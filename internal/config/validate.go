@@ -100,6 +100,7 @@ func (c *Config) validateEmail(v *validator) {
 		v.check(e.SMTP.Host != "", "email.smtp.host", "must be set when email.transport is smtp")
 		v.portNumber("email.smtp.port", e.SMTP.Port)
 		v.oneOf("email.smtp.tls", e.SMTP.TLS, "starttls", "tls", "none")
+		v.check(e.SMTP.Connections >= 0 && e.SMTP.Connections <= 64, "email.smtp.connections", "must be 1-64 (or unset: 3)")
 		v.check((e.SMTP.Username == "") == (e.SMTP.Password == ""), "email.smtp.password", "username and password go together: set both or neither")
 		v.check(e.SMTP.TLS != "none" || e.SMTP.Username == "" || isLoopback(e.SMTP.Host), "email.smtp.tls",
 			"none would send the password in clear to %s: use starttls or tls (none is for a relay on this machine)", e.SMTP.Host)

@@ -235,7 +235,13 @@ type Twilio struct {
 	sent     []TwilioMessage
 	requests int
 	problems []string
+	// conns counts the TCP connections accepted: a client that keeps its
+	// connections opens few, one that does not opens one per message.
+	conns atomic.Int32
 }
+
+// Connections returns how many TCP connections the server has accepted.
+func (p *Twilio) Connections() int { return int(p.conns.Load()) }
 
 type TwilioMessage struct {
 	Sid, To, From, Body, StatusCallback, MessagingServiceSid string
@@ -245,7 +251,13 @@ type TwilioMessage struct {
 func NewTwilio(t testing.TB) *Twilio {
 	t.Helper()
 	p := &Twilio{AccountSID: "AC" + strings.Repeat("0", 31) + "1", AuthToken: "tok3n", From: "+15005550006"}
-	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.Server = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
+	p.Server.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			p.conns.Add(1)
+		}
+	}
+	p.Server.Start()
 	t.Cleanup(p.Server.Close)
 	t.Cleanup(func() {
 		p.mu.Lock()

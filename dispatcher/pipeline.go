@@ -1,0 +1,298 @@
+package dispatcher
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
+)
+
+// The outbox is sent as a pipeline: the due jobs are claimed a batch at a
+// time in one write, the workers send them back to back, and a recorder
+// writes their outcomes in batches as they come. A wave then pays a
+// fraction of a commit (an fsync) per message instead of two, while every
+// promise of the delivery contract holds: a job is inflight on disk before
+// its message leaves, and it stays in the in-flight set, where the orphan
+// pass cannot take it, until its outcome is on disk.
+
+// sendResult is what one attempt came to, waiting to be recorded.
+type sendResult struct {
+	c          claimed
+	log        *slog.Logger
+	providerID string
+	err        error
+	took       time.Duration
+}
+
+// claimsPerWorker sizes a batch of claims: enough that a claim's commit is
+// shared by many messages, few enough that a job claimed waits for at
+// most a few sends before a worker takes it.
+const claimsPerWorker = 4
+
+// maxRecordBatch bounds the outcomes written in one commit.
+const maxRecordBatch = 256
+
+// Run sends due jobs with a pool of workers until ctx ends. Then it takes
+// no new job, lets the sends in progress finish and record their outcome,
+// and returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	work := make(chan claimed)
+	results := make(chan sendResult, d.o.Workers)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.recordResults(context.WithoutCancel(ctx), results)
+	}()
+	var wg sync.WaitGroup
+	for range d.o.Workers {
+		wg.Go(func() {
+			for c := range work {
+				if r, ok := d.deliver(ctx, c); ok {
+					results <- r
+				} else {
+					d.release(c.job.ID)
+				}
+			}
+		})
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+		close(results)
+		<-recorded
+	}()
+	tick := time.NewTicker(d.o.Poll)
+	defer tick.Stop()
+	for {
+		d.recoverOrphans(ctx)
+		batch, err := d.claimDue(ctx)
+		if err != nil {
+			d.log.Error("claiming due jobs", "err", err)
+		}
+		for i, c := range batch {
+			select {
+			case work <- c:
+			case <-ctx.Done():
+				// Stopping: the jobs no worker took go back untouched.
+				for _, rest := range batch[i:] {
+					d.handBack(rest)
+					d.release(rest.job.ID)
+				}
+				return nil
+			}
+		}
+		if len(batch) > 0 && ctx.Err() == nil {
+			// A wave larger than one batch goes on at once rather than
+			// one batch per poll interval.
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// RunOnce recovers interrupted jobs and sends every job due now, one at a
+// time, and returns how many it worked on. Commands and tests use it.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	d.recoverOrphans(ctx)
+	n := 0
+	for ctx.Err() == nil {
+		batch, err := d.claimDue(ctx)
+		if err != nil || len(batch) == 0 {
+			return n, err
+		}
+		for _, c := range batch {
+			if r, ok := d.deliver(ctx, c); ok {
+				d.recordAll(context.WithoutCancel(ctx), []sendResult{r})
+			}
+			d.release(c.job.ID)
+			n++
+		}
+	}
+	return n, ctx.Err()
+}
+
+// claimDue reads the due jobs and claims those no worker of this process
+// holds, in one write. It returns the jobs ready to send; the others (no
+// longer pending, moved to the morning, canceled as stale) are let go.
+func (d *Dispatcher) claimDue(ctx context.Context) ([]claimed, error) {
+	var due []store.Job
+	if err := d.st.View(func(tx *store.Tx) (err error) {
+		due, err = tx.DueJobs(d.o.Now(), d.o.Workers*claimsPerWorker)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var ids []store.JobID
+	for _, j := range due {
+		if d.claimLocal(j.ID) {
+			ids = append(ids, j.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	now := d.o.Now()
+	got := make([]claimed, len(ids))
+	ready := make([]bool, len(ids))
+	fns := make([]func(*store.Tx) error, len(ids))
+	for i, id := range ids {
+		fns[i] = func(tx *store.Tx) (err error) {
+			got[i], ready[i], err = d.claimTx(tx, id, now)
+			return err
+		}
+	}
+	var batch []claimed
+	var firstErr error
+	for i, err := range d.st.UpdateAll(ctx, fns) {
+		switch {
+		case err != nil:
+			firstErr = cmp.Or(firstErr, fmt.Errorf("job %s: %w", ids[i], err))
+		case ready[i]:
+			batch = append(batch, got[i])
+			continue
+		case got[i].job.State == store.JobFailed && got[i].job.PayloadError() != nil:
+			d.log.Error("job failed for good: its payload cannot be read", "job", ids[i], "kind", got[i].job.Kind, "err", got[i].job.PayloadError())
+		}
+		d.release(ids[i])
+	}
+	return batch, firstErr
+}
+
+// deliver sends one claimed job. ok is false when there is no outcome to
+// record: npsd is stopping and the job went back to the outbox untouched.
+func (d *Dispatcher) deliver(ctx context.Context, c claimed) (res sendResult, ok bool) {
+	res = sendResult{c: c, log: d.log.With("job", c.job.ID, "kind", c.job.Kind, "channel", c.job.Channel)}
+	if ctx.Err() != nil {
+		d.handBack(c)
+		return res, false
+	}
+	// A previous attempt may have left without npsd learning it: ask the
+	// provider before sending an SMS again.
+	if prev := previousAttempt(c.job); prev != nil && prev.Uncertain && c.job.Channel == store.ChannelSMS {
+		sids, err := d.o.SMS.SentSince(ctx, c.to, prev.At)
+		if err != nil {
+			res.err = &SendError{Err: fmt.Errorf("checking whether an earlier attempt was sent: %w", err), Temporary: true, Uncertain: true}
+			return res, true
+		}
+		if len(sids) > 0 {
+			res.log.Info("an earlier attempt was sent after all: not sending again", "sid", sids[0])
+			res.providerID = sids[0]
+			return res, true
+		}
+	}
+	if c.job.Channel == store.ChannelWebhook {
+		return d.sendWebhook(ctx, res), true
+	}
+	msg, err := d.render(c)
+	if err != nil {
+		res.err = err
+		return res, true
+	}
+	if err := d.limits[c.job.Channel].Wait(ctx); err != nil {
+		// Stopping: hand the job back untouched.
+		d.handBack(c)
+		return res, false
+	}
+	// The send itself is not cut short by a stop: a message half-written
+	// to a server is the worst outcome. SendTimeout bounds it.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
+	defer cancel()
+	started := time.Now()
+	switch c.job.Channel {
+	case store.ChannelEmail:
+		res.err = d.o.Email.SendEmail(sendCtx, d.email(c, msg))
+		res.providerID = c.job.MessageID
+	case store.ChannelSMS:
+		res.providerID, res.err = d.o.SMS.SendSMS(sendCtx, SMS{To: c.to, Body: msg.Text, StatusCallback: d.o.StatusCallback})
+	default:
+		res.err = permanent(fmt.Errorf("unknown channel %q", c.job.Channel), "", "")
+	}
+	res.took = time.Since(started)
+	if d.o.crashAfterSend != nil && d.o.crashAfterSend(c.job) {
+		return res, false
+	}
+	return res, true
+}
+
+// render renders a job's message. Its errors are the job's outcome.
+func (d *Dispatcher) render(c claimed) (templates.Message, error) {
+	data := d.data(c)
+	if c.job.Kind == store.JobWeeklySummary {
+		sum, err := d.buildSummary(c.job)
+		if err != nil {
+			return templates.Message{}, err
+		}
+		data.Summary = &sum
+	}
+	kind, ok := templates.ForJob(c.job.Kind)
+	if !ok {
+		return templates.Message{}, permanent(fmt.Errorf("no template for a job of kind %q", c.job.Kind), "template", "")
+	}
+	msg, err := d.o.Templates.Render(templates.Template{Kind: kind, Channel: templates.Channel(c.job.Channel)}, d.language(c), data)
+	if err != nil {
+		return templates.Message{}, permanent(fmt.Errorf("rendering: %w", err), "template", "")
+	}
+	return msg, nil
+}
+
+// recordResults writes outcomes as the workers hand them over: whatever
+// has arrived while the previous commit ran goes in the next one. It
+// returns when results is closed and every outcome is written.
+func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResult) {
+	batch := make([]sendResult, 0, maxRecordBatch)
+	for first := range results {
+		batch = append(batch[:0], first)
+	gather:
+		for len(batch) < maxRecordBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		d.recordAll(ctx, batch)
+		for _, r := range batch {
+			// Only now, with its outcome on disk (or its failure to be
+			// written logged, for the orphan pass to settle), does the
+			// job leave the in-flight set.
+			d.release(r.c.job.ID)
+		}
+	}
+}
+
+// recordAll writes the outcomes of several attempts in one commit; each
+// stands or falls alone.
+func (d *Dispatcher) recordAll(ctx context.Context, results []sendResult) {
+	now := d.o.Now().UTC()
+	outcomes := make([]string, len(results))
+	fns := make([]func(*store.Tx) error, len(results))
+	for i, r := range results {
+		fns[i] = func(tx *store.Tx) (err error) {
+			outcomes[i], err = d.recordTx(tx, r, now)
+			return err
+		}
+	}
+	for i, err := range d.st.UpdateAll(ctx, fns) {
+		if err != nil {
+			// The job stays inflight in the store; the orphan pass
+			// settles it.
+			results[i].log.Error("recording a send", "err", err, "send_err", results[i].err)
+			continue
+		}
+		d.recorded(results[i], outcomes[i])
+	}
+}
