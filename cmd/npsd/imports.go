@@ -48,16 +48,16 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 
 // printImport prints the outcome of an import and returns its exit code.
 func (c *cli) printImport(name, noun string, res csvimport.Result, dryRun bool) int {
-	for _, r := range res.Rejected {
-		fmt.Fprintf(c.stderr, "%s line %d: %v\n", name, r.Line, r.Err)
+	for _, line := range res.Refusals(name) {
+		fmt.Fprintln(c.stderr, line)
 	}
 	suffix := ""
 	if dryRun {
 		suffix = " (dry run: nothing written)"
 	}
 	fmt.Fprintf(c.stdout, "%s: %d rows: %d %s created, %d updated, %d unchanged, %d rejected%s\n",
-		name, res.Rows, res.Created, noun, res.Updated, res.Unchanged, len(res.Rejected), suffix)
-	if len(res.Rejected) > 0 {
+		name, res.Rows, res.Created, noun, res.Updated, res.Unchanged, res.Refused(), suffix)
+	if res.Refused() > 0 {
 		return exitPartial
 	}
 	return exitOK

@@ -1,32 +1,27 @@
 package csvimport
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/npsd/npsd/internal/contact"
 )
 
-// csvTable is a whole CSV file read and checked before anything is written,
-// so that a file broken halfway (an unclosed quote) writes nothing.
+// csvTable is what the header of a CSV file says: where each column is.
 type csvTable struct {
 	name    string
 	columns map[string]int // canonical column name → index
 	extra   []string       // header names that are not canonical columns, in order
 	header  []string
-	rows    []csvRow
 	// defaults fill a canonical column the file lacks (events import --type).
 	defaults map[string]string
 }
 
+// csvRow is one row as a pass reads it. The reader reuses the fields slice
+// for the next row: what is kept of a row is copied out of it (the strings
+// themselves are not reused).
 type csvRow struct {
 	line   int // line of the row's first field, 1-based, as a spreadsheet shows it
 	fields []string
@@ -66,33 +61,10 @@ func unusable(format string, args ...any) error {
 	return &inputError{msg: fmt.Sprintf(format, args...)}
 }
 
-// readCSVFile reads a CSV export from a spreadsheet or another tool: UTF-8
-// with or without BOM (or Windows-1252 when asked: French Excel's "CSV"
-// export), "," or ";" as delimiter, quoted fields with newlines.
-// aliases maps lower-cased header spellings onto canonical column names.
-func readCSVFile(path, encoding string, aliases map[string]string) (*csvTable, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, unusable("%v", err)
-	}
-	return readCSV(path, data, encoding, aliases)
-}
-
-func readCSV(name string, data []byte, encoding string, aliases map[string]string) (*csvTable, error) {
-	data, err := decodeText(name, data, encoding)
-	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, unusable("%s: the file is empty: expected a header line", name)
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = sniffDelimiter(data)
-	r.FieldsPerRecord = -1 // a row with a wrong count is that row's error, not the file's
-	header, err := r.Read()
-	if err != nil {
-		return nil, csvError(name, err)
-	}
+// newTable reads a header line: each column's canonical name by aliases
+// (lower-cased header spellings onto canonical column names), the others
+// kept as attributes.
+func newTable(name string, header []string, aliases map[string]string) (*csvTable, error) {
 	if len(header) > maxCSVColumns {
 		return nil, unusable("%s line 1: the header has %d columns, more than the %d an import takes; keep only the columns to import", name, len(header), maxCSVColumns)
 	}
@@ -114,20 +86,6 @@ func readCSV(name string, data []byte, encoding string, aliases map[string]strin
 			return nil, unusable("%s line 1: columns %d (%q) and %d (%q) both mean %s", name, j+1, header[j], i+1, h, strings.TrimPrefix(canon, "attr:"))
 		}
 		t.columns[canon] = i
-	}
-	for {
-		fields, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, csvError(name, err)
-		}
-		line, _ := r.FieldPos(0)
-		if allBlank(fields) {
-			continue
-		}
-		t.rows = append(t.rows, checkFieldSizes(csvRow{line: line, fields: fields}, header))
 	}
 	return t, nil
 }
@@ -151,53 +109,31 @@ func checkFieldSizes(r csvRow, header []string) csvRow {
 	return r
 }
 
-// csvError turns a parse error into a message that says where and what to do.
-func csvError(name string, err error) error {
+// csvError turns a read error into a message that says where and what to
+// do; line is where the row being read started, for errors that do not
+// carry their own.
+func csvError(name string, line int, err error) error {
+	var input *inputError
+	var enc *encodingError
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		if errors.Is(pe.Err, csv.ErrQuote) {
-			// The reader notices an unclosed quote lines later, where the
-			// file ends or the field goes wrong; the row it opened is where
-			// the fix is.
-			return unusable("%s line %d: a quote opened in this row is never closed (or a field has a stray quote); nothing was imported", name, pe.StartLine)
-		}
+	switch {
+	case errors.As(err, &input):
+		return err
+	case errors.As(err, &enc) && enc.utf16:
+		return unusable("%s is UTF-16 text: save it as \"CSV UTF-8\" and import again", name)
+	case errors.As(err, &enc):
+		return unusable("%s line %d: the file is not UTF-8; save it as \"CSV UTF-8\", or import it with --encoding windows-1252 if it comes from Excel", name, enc.line)
+	case errors.Is(err, errRowTooLong):
+		return unusable("%s line %d: a row runs past %d MiB: a quote opened in this row is probably never closed; nothing was imported", name, line, maxCSVRecordBytes>>20)
+	case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote):
+		// The reader notices an unclosed quote lines later, where the
+		// file ends or the field goes wrong; the row it opened is where
+		// the fix is.
+		return unusable("%s line %d: a quote opened in this row is never closed (or a field has a stray quote); nothing was imported", name, pe.StartLine)
+	case errors.As(err, &pe):
 		return unusable("%s line %d: %v; nothing was imported", name, pe.Line, pe.Err)
 	}
 	return unusable("%s: %v", name, err)
-}
-
-// decodeText returns data as UTF-8 without BOM, or says which line is not.
-func decodeText(name string, data []byte, encoding string) ([]byte, error) {
-	switch strings.ToLower(encoding) {
-	case "", "utf-8", "utf8":
-	case "windows-1252", "cp1252":
-		return charmap.Windows1252.NewDecoder().Bytes(data)
-	case "latin1", "iso-8859-1":
-		return charmap.ISO8859_1.NewDecoder().Bytes(data)
-	case "iso-8859-15", "latin9":
-		return charmap.ISO8859_15.NewDecoder().Bytes(data)
-	default:
-		return nil, unusable("unknown encoding %q: use utf-8, windows-1252, latin1 or iso-8859-15", encoding)
-	}
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil, unusable("%s is UTF-16 text: save it as \"CSV UTF-8\" and import again", name)
-	}
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	if utf8.Valid(data) {
-		return data, nil
-	}
-	line := 1
-	for len(data) > 0 {
-		r, size := utf8.DecodeRune(data)
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		if r == '\n' {
-			line++
-		}
-		data = data[size:]
-	}
-	return nil, unusable("%s line %d: the file is not UTF-8; save it as \"CSV UTF-8\", or import it with --encoding windows-1252 if it comes from Excel", name, line)
 }
 
 // sniffDelimiter picks ";" or "," from the header line, counting only

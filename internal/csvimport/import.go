@@ -19,63 +19,19 @@ import (
 type pendingRow struct {
 	line  int
 	apply func(tx *store.Tx) (store.UpsertResult, error)
+	// keys are the row's values that no other row of the file may hold.
+	keys []uniqueKey
 }
 
-// rowBuilder checks one CSV row and turns it into a pending write, or says
-// why the row is refused. Builders may keep state across rows (duplicates
-// within the file).
+// rowBuilder checks one CSV row by itself and turns it into a pending
+// write, or says why the row is refused. Duplicates within the file are
+// the first pass's to find (see claims), from the keys.
 type rowBuilder func(r csvRow) (pendingRow, error)
-
-type rowError struct {
-	line int
-	err  error
-}
-
-type importStats struct {
-	rows                        int
-	created, updated, unchanged int
-	rejected                    []rowError
-}
-
-func (s *importStats) record(line int, res store.UpsertResult, err error) {
-	switch {
-	case err != nil:
-		s.rejected = append(s.rejected, rowError{line, err})
-	case res == store.Created:
-		s.created++
-	case res == store.Updated:
-		s.updated++
-	default:
-		s.unchanged++
-	}
-}
 
 // Chunk is how many rows are built and queued at once: large enough
 // that the group commit pays one fsync for many rows, small enough that
 // memory stays flat on a million-row file and the progress bar moves.
 const Chunk = 1000
-
-// build turns a chunk of rows into pending writes, recording refusals.
-func (s *importStats) build(t *csvTable, rows []csvRow, build rowBuilder) []pendingRow {
-	pending := make([]pendingRow, 0, len(rows))
-	for _, r := range rows {
-		var p pendingRow
-		var err error
-		if r.err != nil {
-			err = r.err
-		} else if len(r.fields) != len(t.header) {
-			err = fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
-		} else {
-			p, err = build(r)
-		}
-		if err != nil {
-			s.rejected = append(s.rejected, rowError{r.line, err})
-			continue
-		}
-		pending = append(pending, p)
-	}
-	return pending
-}
 
 func isTemporary(err error) bool {
 	var t interface{ Temporary() bool }
@@ -84,21 +40,32 @@ func isTemporary(err error) bool {
 
 // contactKeys resolves the contact column of event and history rows. Phone
 // parsing is the costly part of a lookup and a history names the same
-// contacts again and again, so each distinct key is parsed once.
+// contacts again and again, so a key is parsed once while it stays in a
+// bounded cache: a history of millions of contacts must not keep one
+// entry each.
 type contactKeys struct {
 	region string
 	phones map[string]string
 }
+
+// maxCachedKeys bounds the contactKeys cache; it is emptied when full.
+const maxCachedKeys = 1 << 16
 
 func newContactKeys(region string) *contactKeys {
 	return &contactKeys{region: region, phones: map[string]string{}}
 }
 
 func (k *contactKeys) phone(key string) string {
+	if strings.Contains(key, "@") {
+		return "" // an email, which PhoneKey answers at once
+	}
 	p, ok := k.phones[key]
 	if !ok {
 		p = contact.PhoneKey(key, k.region)
-		k.phones[key] = p
+		if len(k.phones) == maxCachedKeys {
+			clear(k.phones)
+		}
+		k.phones[strings.Clone(key)] = p
 	}
 	return p
 }
@@ -118,40 +85,17 @@ func buildContactRows(o Options, t *csvTable) (rowBuilder, error) {
 	if !hasEmail && !hasPhone {
 		return nil, fmt.Errorf("%s line 1: no email or phone column (the header has %s)", t.name, strings.Join(t.header, ", "))
 	}
-	firstLine := map[string]int{} // "email:x", "phone:+33…", "external_id:…" → line
 	return func(r csvRow) (pendingRow, error) {
 		ct, err := contactFromRow(o, t, r)
-		if err == nil {
-			err = claimUnique(firstLine, r.line, "email", strings.ToLower(ct.Email), "phone", ct.Phone, "external_id", ct.ExternalID)
-		}
 		if err != nil {
 			return pendingRow{}, err
 		}
-		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+		keys := []uniqueKey{{"email", strings.ToLower(ct.Email)}, {"phone", ct.Phone}, {"external_id", ct.ExternalID}}
+		return pendingRow{line: r.line, keys: keys, apply: func(tx *store.Tx) (store.UpsertResult, error) {
 			_, res, err := tx.UpsertContact(ct)
 			return res, err
 		}}, nil
 	}, nil
-}
-
-// claimUnique records each non-empty (field, value) pair as seen on line, or
-// fails naming the line that had it first: the same email twice in one file
-// is a mistake to show, not a silent merge.
-func claimUnique(seen map[string]int, line int, pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			continue
-		}
-		if first, dup := seen[pairs[i]+":"+pairs[i+1]]; dup {
-			return fmt.Errorf("%s %s is also on line %d", pairs[i], pairs[i+1], first)
-		}
-	}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] != "" {
-			seen[pairs[i]+":"+pairs[i+1]] = line
-		}
-	}
-	return nil
 }
 
 func contactFromRow(o Options, t *csvTable, r csvRow) (store.Contact, error) {

@@ -11,10 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/store"
@@ -41,13 +38,17 @@ type Options struct {
 	Encoding string
 	// DefaultType is the event type of rows without a type column.
 	DefaultType string
-	// DryRun checks and counts without writing anything.
+	// DryRun checks and counts without writing anything, rehearsing the
+	// writes chunk by chunk (see rehearse for what that cannot foresee).
 	DryRun bool
 	// ProgressTo, when set (a terminal), shows a progress bar while the
 	// rows of a file of more than one chunk are written.
 	ProgressTo io.Writer
 	// progress moves the bar to the rows done.
 	progress func(done int)
+	// keyHash, when set, replaces the hash of the values no two rows may
+	// share, so that tests can make two of them collide.
+	keyHash func(field, value string) uint64
 }
 
 // RowError is a refused row, by its line in the file.
@@ -59,8 +60,27 @@ type RowError struct {
 // Result counts an import's rows.
 type Result struct {
 	Rows, Created, Updated, Unchanged int
-	// Rejected are the refused rows, in line order.
+	// Rejected are the first refused rows, at most MaxRejected, in line
+	// order: the report a person reads and fixes the file from.
 	Rejected []RowError
+	// RejectedMore counts the refused rows after those in Rejected.
+	RejectedMore int
+}
+
+// Refused is how many rows were refused in all.
+func (r Result) Refused() int { return len(r.Rejected) + r.RejectedMore }
+
+// Refusals are the lines that report the refused rows of the file called
+// name: one per row in Rejected, then how many more there were.
+func (r Result) Refusals(name string) []string {
+	lines := make([]string, 0, len(r.Rejected)+1)
+	for _, e := range r.Rejected {
+		lines = append(lines, fmt.Sprintf("%s line %d: %v", name, e.Line, e.Err))
+	}
+	if r.RejectedMore > 0 {
+		lines = append(lines, fmt.Sprintf("%s: … and %d more rows refused", name, r.RejectedMore))
+	}
+	return lines
 }
 
 // ErrUnusable marks a file that could not be used at all: nothing of it
@@ -80,30 +100,24 @@ func (e unusableError) Is(target error) bool { return target == ErrUnusable }
 // import (the rows before it are written; running it again finishes it,
 // since every import is idempotent). The result counts what was done
 // either way.
+//
+// The file is never held: a first pass parses and checks every row, so
+// that a file broken anywhere (an unclosed quote on its last line, a byte
+// that is not UTF-8) writes nothing, and a second pass reads it again and
+// writes the rows the first accepted, in chunks. A file with duplicates is
+// read once more in between, to confirm them (see claims).
 func Run(ctx context.Context, st *store.Store, kind Kind, path string, o Options) (Result, error) {
 	aliases, newBuilder := builderFor(kind)
 	if newBuilder == nil {
 		return Result{}, unusableError{fmt.Errorf("no import of %q", kind)}
 	}
-	t, err := readCSVFile(path, o.Encoding, aliases)
+	src, file, err := openSource(path, o.Encoding)
 	if err != nil {
 		return Result{}, unusableError{err}
 	}
-	if o.DefaultType != "" {
-		t.defaults = map[string]string{"type": o.DefaultType}
-	}
-	build, err := newBuilder(o, t)
-	if err != nil {
-		return Result{}, unusableError{err}
-	}
-	stats := &importStats{rows: len(t.rows)}
-	err = applyRows(ctx, st, string(kind), t, build, o, stats)
-	slices.SortFunc(stats.rejected, func(a, b rowError) int { return a.line - b.line })
-	res := Result{Rows: stats.rows, Created: stats.created, Updated: stats.updated, Unchanged: stats.unchanged}
-	for _, r := range stats.rejected {
-		res.Rejected = append(res.Rejected, RowError{Line: r.line, Err: r.err})
-	}
-	return res, err
+	defer file.Close()
+	imp := newImporter(src, aliases, newBuilder, o)
+	return imp.run(ctx, st, string(kind))
 }
 
 func builderFor(kind Kind) (map[string]string, func(Options, *csvTable) (rowBuilder, error)) {
@@ -116,52 +130,6 @@ func builderFor(kind Kind) (map[string]string, func(Options, *csvTable) (rowBuil
 		return responseColumns, buildResponseRows
 	}
 	return nil, nil
-}
-
-// applyRows writes the rows, each on its own (a row the store refuses, say
-// an email that belongs to another contact, does not stop the others), or
-// with o.DryRun rehearses them in a transaction that is rolled back.
-func applyRows(ctx context.Context, st *store.Store, what string, t *csvTable, build rowBuilder, o Options, stats *importStats) error {
-	rows := t.rows
-	if o.DryRun {
-		return st.Rehearse(func(tx *store.Tx) error {
-			for _, p := range stats.build(t, rows, build) {
-				res, err := p.apply(tx)
-				stats.record(p.line, res, err)
-			}
-			return nil
-		})
-	}
-	if o.ProgressTo != nil && len(rows) > Chunk {
-		bar := progressbar.NewOptions(len(rows), progressbar.OptionSetWriter(o.ProgressTo),
-			progressbar.OptionSetDescription("importing "+what), progressbar.OptionShowCount(),
-			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		defer bar.Finish()
-		o.progress = func(done int) { _ = bar.Set(done) }
-	}
-	for start := 0; start < len(rows); start += Chunk {
-		chunk := stats.build(t, rows[start:min(start+Chunk, len(rows))], build)
-		results := make([]store.UpsertResult, len(chunk))
-		fns := make([]func(*store.Tx) error, len(chunk))
-		for i, p := range chunk {
-			fns[i] = func(tx *store.Tx) (err error) {
-				results[i], err = p.apply(tx)
-				return err
-			}
-		}
-		for i, err := range st.UpdateAll(ctx, fns) {
-			if err != nil && (errors.Is(err, context.Canceled) || isTemporary(err)) {
-				// Rows already committed stay; the rest are not refused
-				// rows but an interrupted import, which can be run again.
-				return fmt.Errorf("%s line %d: %w (rows before it are imported; run the same import again to finish)", what, chunk[i].line, err)
-			}
-			stats.record(chunk[i].line, results[i], err)
-		}
-		if o.progress != nil {
-			o.progress(min(start+Chunk, len(rows)))
-		}
-	}
-	return nil
 }
 
 // AddEvent records one event for the contact named by key (an id, an
