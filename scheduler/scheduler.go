@@ -367,7 +367,11 @@ func (s *Scheduler) waveRecord(tx *store.Tx, c Campaign, period string, at time.
 		return rec, err
 	}
 	rec = store.CampaignPeriod{Campaign: c.Name, Period: period, Planned: at, InProgress: true}
+	looked := 0
 	err = tx.ForEachContact(func(ct store.Contact) error {
+		if err := releaseEvery(tx, &looked); err != nil {
+			return err
+		}
 		_, reason, err := s.eligibility(tx, c, ct, at)
 		if err == nil && reason == "" {
 			rec.Eligible++
@@ -397,12 +401,17 @@ func (s *Scheduler) writeWave(ctx context.Context, c Campaign, period string, at
 		return plan, nil
 	}
 	plan.Resumed = start.Cursor != 0
-	for prev := start.Cursor; ; {
+	for prev, batches := start.Cursor, 1; ; batches++ {
 		part, next, err := s.waveBatch(ctx, c, start)
 		if err != nil {
 			return Plan{}, err
 		}
 		plan.add(part)
+		if batches%(releaseContacts/max(s.batch, 1)+1) == 0 {
+			if err := s.st.View(func(tx *store.Tx) error { return tx.ReleaseMapped() }); err != nil {
+				return Plan{}, err
+			}
+		}
 		if !next.InProgress {
 			return plan, nil
 		}
@@ -475,7 +484,9 @@ func (s *Scheduler) waveStep(tx *store.Tx, c Campaign, rec *store.CampaignPeriod
 		if limit > 0 && looked == limit {
 			return errBatchFull
 		}
-		looked++
+		if err := releaseEvery(tx, &looked); err != nil {
+			return err
+		}
 		rec.Cursor = ct.ID
 		ch, reason, err := s.eligibility(tx, c, ct, rec.Planned)
 		if err != nil || reason != "" {
@@ -495,6 +506,22 @@ func (s *Scheduler) waveStep(tx *store.Tx, c Campaign, rec *store.CampaignPeriod
 	rec.InProgress = full
 	return nil
 }
+
+// releaseEvery counts a contact looked at and, every releaseContacts of
+// them, lets go of the store's pages the pass has read (see
+// store.Tx.ReleaseMapped): a pass over a million contacts would otherwise
+// keep the whole contacts bucket resident.
+func releaseEvery(tx *store.Tx, looked *int) error {
+	*looked++
+	if *looked%releaseContacts != 0 {
+		return nil
+	}
+	return tx.ReleaseMapped()
+}
+
+// releaseContacts is how many contacts a pass reads between two releases:
+// a few megabytes of the file.
+const releaseContacts = 10_000
 
 // eligibility applies the rules to one contact at at, with the surveys it
 // already has.

@@ -271,12 +271,23 @@ func (imp *importer) write(ctx context.Context, st *store.Store, what string, v 
 		if err := imp.apply(ctx, st, what, chunk, stats); err != nil {
 			return err
 		}
+		if k%releaseChunks == releaseChunks-1 {
+			// The pages of the store this import has read and written stay
+			// mapped in the process; let go of them as it goes.
+			if err := st.ReleaseMapped(); err != nil {
+				return err
+			}
+		}
 		if imp.o.progress != nil {
 			imp.o.progress(min(start+Chunk, v.rows))
 		}
 	}
 	return nil
 }
+
+// releaseChunks is how many chunks are written between two releases of the
+// store's mapped pages (see store.Store.ReleaseMapped).
+const releaseChunks = 16
 
 // changed reports a second pass that met another file than the first,
 // after done rows were written or refused.
