@@ -28,6 +28,8 @@
 # Settings, from the environment:
 #   PAIRS=5            pairs per comparison
 #   WORKERS="1 4 16"   outbox.workers tried after the default
+#   NPSD_REF=COMMIT    also run the dispatch pairs npsd at COMMIT (A) against
+#                      this tree's npsd (B), to compare two versions
 #   SMS_WORKERS=4      outbox.workers for texts, and the reference's requests at once
 #   CASES=10000        open cases in the full store of the latency comparison
 #   ANSWERS=500        webhooks timed per latency run (at most 1,000)
@@ -84,6 +86,12 @@ for cmd in npsd webhooks twiliofake smsref answers; do
   [ "$cmd" = npsd ] || dir=$here/bench/$cmd
   go build -o "$work/$cmd" "$dir"
 done
+
+if [ -n "${NPSD_REF:-}" ]; then
+  ref_src=$(mktemp -d "$work/ref.XXXX")
+  git -C "$here" archive "$NPSD_REF" | tar -x -C "$ref_src"
+  (cd "$ref_src" && go build -o "$work/npsd-ref" ./cmd/npsd)
+fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(go version | awk '{ print $3 }')"
 echo "date: $(date -u +%Y-%m-%d)"
@@ -182,10 +190,11 @@ new_store() { mktemp -d "$work/$1.XXXX"; }
 # import_and_plan DIR: the contacts of DIR/contacts.csv imported and the
 # wave planned, the daemon stopped.
 import_and_plan() {
-  (cd "$1" && "$work/npsd" contacts import contacts.csv --config config.yaml && "$work/npsd" campaign plan wave --config config.yaml) > /dev/null
+  local bin=${npsd_bin:-$work/npsd}
+  (cd "$1" && "$bin" contacts import contacts.csv --config config.yaml && "$bin" campaign plan wave --config config.yaml) > /dev/null
 }
 start_npsd() {
-  (cd "$1" && exec "$work/npsd" run --config config.yaml) 2> "$1/log" &
+  (cd "$1" && exec "${npsd_bin:-$work/npsd}" run --config config.yaml) 2> "$1/log" &
   npsd_pid=$!
   started "$npsd_pid"
   for _ in $(seq 100); do
@@ -310,6 +319,12 @@ if [[ $sections == *" dispatch "* ]]; then
     echo "$wave_cpu_ms ${commits##* } ${commits% *}" | awk -v n="$n" '{ printf "%s %s %s\n", $1, $2 == "" ? "-" : $2 / n, $3 }' >> "$work/side-$tag"
     echo "$wave_rate"
   }
+  if [ -n "${NPSD_REF:-}" ]; then
+    echo "-- A npsd at $NPSD_REF, B this npsd, default outbox.workers; messages/s"
+    pairs "npsd at $NPSD_REF" "npsd_bin=$work/npsd-ref npsd_rate ref" "npsd" "npsd_rate head"
+    side_stats "$work/side-ref" 1 "npsd at $NPSD_REF CPU ms per email"
+    side_stats "$work/side-head" 1 "npsd CPU ms per email"
+  fi
   for w in default $workers; do
     settings=()
     [ "$w" = default ] || settings=("outbox.workers: $w")
