@@ -29,13 +29,18 @@ type (
 	CaseNote       = record.CaseNote
 	Case           = record.Case
 	CampaignPeriod = record.CampaignPeriod
+	InboundMessage = record.InboundMessage
+	OwnerDecision  = record.OwnerDecision
 )
 
 // The states, channels, sources and job kinds of package record.
 const (
-	CaseOpen      = record.CaseOpen
-	CaseContacted = record.CaseContacted
-	CaseResolved  = record.CaseResolved
+	DecisionScore   = record.DecisionScore
+	DecisionOptOut  = record.DecisionOptOut
+	DecisionDismiss = record.DecisionDismiss
+	CaseOpen        = record.CaseOpen
+	CaseContacted   = record.CaseContacted
+	CaseResolved    = record.CaseResolved
 
 	ChannelEmail         = record.ChannelEmail
 	ChannelSMS           = record.ChannelSMS
