@@ -25,20 +25,39 @@ func (t *Tx) PutCampaignPeriod(p CampaignPeriod) error {
 	if p.Planned.IsZero() {
 		p.Planned = t.nowUTC()
 	}
+	// The waves still in progress are listed apart, so that looking for
+	// them at each sweep reads those few, not every period ever planned.
+	meta, mark := t.bucket(bucketMeta), append([]byte(inProgressPrefix), periodKey(p.Campaign, p.Period)...)
+	var err error
+	if p.InProgress {
+		err = meta.Put(mark, nil)
+	} else {
+		err = meta.Delete(mark)
+	}
+	if err != nil {
+		return err
+	}
 	return putJSON(t.bucket(bucketCampaignPeriods), periodKey(p.Campaign, p.Period), p)
 }
+
+// inProgressPrefix starts the meta keys that mark a wave in progress.
+const inProgressPrefix = "wave_in_progress/"
 
 // PeriodsInProgress calls fn for each period of a campaign whose wave began
 // and did not finish, in period order, until fn returns an error.
 func (t *Tx) PeriodsInProgress(campaign string, fn func(CampaignPeriod) error) error {
-	prefix := periodKey(campaign, "")
-	c := t.bucket(bucketCampaignPeriods).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var p CampaignPeriod
-		if err := json.Unmarshal(v, &p); err != nil {
-			return fmt.Errorf("decode campaign period %q: %w", k, err)
-		}
-		if !p.InProgress {
+	prefix := append([]byte(inProgressPrefix), periodKey(campaign, "")...)
+	var periods []string
+	c := t.bucket(bucketMeta).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		periods = append(periods, string(k[len(prefix):]))
+	}
+	for _, period := range periods {
+		p, ok, err := t.CampaignPeriod(campaign, period)
+		if err != nil || !ok || !p.InProgress {
+			if err != nil {
+				return fmt.Errorf("campaign period %q %q: %w", campaign, period, err)
+			}
 			continue
 		}
 		if err := fn(p); err != nil {
