@@ -2,11 +2,8 @@ package scheduler
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
-
-	"github.com/npsd/npsd/store"
 )
 
 // BenchmarkPlanWave100k plans one wave over 100,000 contacts (half with a
@@ -19,19 +16,7 @@ func BenchmarkPlanWave100k(b *testing.B) {
 		b.StopTimer()
 		clk := &clock{t: at(paris, 2026, 10, 1, 10, 0)}
 		st := openStore(b, clk.now)
-		err := st.Update(ctx, func(tx *store.Tx) error {
-			for i := range 100_000 {
-				c := store.Contact{Email: fmt.Sprintf("c%d@example.com", i), Attributes: map[string]string{"city": "Lyon"}}
-				if i%2 == 0 {
-					c.Phone = fmt.Sprintf("+336%08d", i)
-				}
-				if _, _, err := tx.UpsertContact(c); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := seedContacts(ctx, st, 100_000); err != nil {
 			b.Fatal(err)
 		}
 		s := newScheduler(b, st, clk, paris, Campaign{Name: "quarterly", Schedule: "0 10 1 1,4,7,10 *", Spread: 72 * time.Hour})
