@@ -407,7 +407,8 @@ func (s *Scheduler) writeWave(ctx context.Context, c Campaign, period string, at
 			return Plan{}, err
 		}
 		plan.add(part)
-		if batches%(releaseContacts/max(s.batch, 1)+1) == 0 {
+		if batches%max(releaseContacts/max(s.batch, 1), 1) == 0 {
+			// About releaseContacts contacts read since the last release.
 			if err := s.st.View(func(tx *store.Tx) error { return tx.ReleaseMapped() }); err != nil {
 				return Plan{}, err
 			}
