@@ -571,12 +571,8 @@ func (d *Dispatcher) backoff(n int) time.Duration {
 func (d *Dispatcher) recoverOrphans(ctx context.Context) {
 	var orphans []store.Job
 	err := d.st.View(func(tx *store.Tx) error {
-		jobs, err := tx.InflightJobs()
-		for _, j := range jobs {
-			if !d.active.holds(j.ID) {
-				orphans = append(orphans, j)
-			}
-		}
+		var err error
+		orphans, err = tx.InflightJobs(d.active.holds)
 		return err
 	})
 	if err != nil {

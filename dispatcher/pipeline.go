@@ -37,6 +37,9 @@ const claimsPerWorker = 4
 // maxRecordBatch bounds the outcomes written in one commit.
 const maxRecordBatch = 256
 
+// recordLinger is how long the recorder gathers outcomes for one commit.
+const recordLinger = 20 * time.Millisecond
+
 // Run sends due jobs with a pool of workers until ctx ends. Then it takes
 // no new job, lets the sends in progress finish and record their outcome,
 // and returns.
@@ -125,17 +128,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 // holds, in one write. It returns the jobs ready to send; the others (no
 // longer pending, moved to the morning, canceled as stale) are let go.
 func (d *Dispatcher) claimDue(ctx context.Context) ([]claimed, error) {
-	var due []store.Job
-	if err := d.st.View(func(tx *store.Tx) (err error) {
-		due, err = tx.DueJobs(d.o.Now(), d.o.Workers*claimsPerWorker)
-		return err
+	var due []store.JobID
+	if err := d.st.View(func(tx *store.Tx) error {
+		due = tx.DueJobIDs(d.o.Now(), d.o.Workers*claimsPerWorker)
+		return nil
 	}); err != nil {
 		return nil, err
 	}
 	var ids []store.JobID
-	for _, j := range due {
-		if d.claimLocal(j.ID) {
-			ids = append(ids, j.ID)
+	for _, id := range due {
+		if d.claimLocal(id) {
+			ids = append(ids, id)
 		}
 	}
 	if len(ids) == 0 {
@@ -245,13 +248,18 @@ func (d *Dispatcher) render(c claimed) (templates.Message, error) {
 	return msg, nil
 }
 
-// recordResults writes outcomes as the workers hand them over: whatever
-// has arrived while the previous commit ran goes in the next one. It
-// returns when results is closed and every outcome is written.
+// recordResults writes outcomes as the workers hand them over. After the
+// first outcome it waits up to recordLinger for more, so that a wave's
+// outcomes share a commit (an fsync) by the dozen rather than by the two
+// or three that would arrive during one commit; a lone message's outcome
+// is on disk that much later, while its job stays safely in flight.
+// It returns when results is closed and every outcome is written.
 func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResult) {
 	batch := make([]sendResult, 0, maxRecordBatch)
+	linger := time.NewTimer(recordLinger)
 	for first := range results {
 		batch = append(batch[:0], first)
+		linger.Reset(recordLinger)
 	gather:
 		for len(batch) < maxRecordBatch {
 			select {
@@ -260,7 +268,7 @@ func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResul
 					break gather
 				}
 				batch = append(batch, r)
-			default:
+			case <-linger.C:
 				break gather
 			}
 		}
@@ -272,6 +280,7 @@ func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResul
 			d.release(r.c.job.ID)
 		}
 	}
+	linger.Stop()
 }
 
 // recordAll writes the outcomes of several attempts in one commit; each

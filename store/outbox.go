@@ -122,23 +122,20 @@ func (t *Tx) Job(id JobID) (Job, error) {
 	return j, nil
 }
 
-// DueJobs returns up to limit pending jobs due at or before now, earliest
-// first, reading only the due part of the index.
-func (t *Tx) DueJobs(now time.Time, limit int) ([]Job, error) {
+// DueJobIDs returns the ids of up to limit pending jobs due at or before
+// now, earliest first, reading only the due part of the index: the
+// outbox claims each in its own write, where it reads the job anyway.
+func (t *Tx) DueJobIDs(now time.Time, limit int) []JobID {
 	end := timeKey(now)
-	var out []Job
+	var out []JobID
 	c := t.bucket(bucketJobsDue).Cursor()
 	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
 		if binary.BigEndian.Uint64(k[:8]) > end {
 			break
 		}
-		j, err := t.Job(JobID(binary.BigEndian.Uint64(k[8:])))
-		if err != nil {
-			return nil, fmt.Errorf("due index: %w", err)
-		}
-		out = append(out, j)
+		out = append(out, JobID(binary.BigEndian.Uint64(k[8:])))
 	}
-	return out, nil
+	return out
 }
 
 // NextDue returns the due time of the earliest pending job.
@@ -150,11 +147,18 @@ func (t *Tx) NextDue() (time.Time, bool) {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])^1<<63)).UTC(), true
 }
 
-// InflightJobs returns the jobs whose outcome was never recorded.
-func (t *Tx) InflightJobs() ([]Job, error) {
+// InflightJobs returns the jobs whose outcome was never recorded, but
+// for those skip (when not nil) passes over unread: the outbox looks for
+// orphans between batches, and the jobs its own workers hold are most of
+// the in-flight set then.
+func (t *Tx) InflightJobs(skip func(JobID) bool) ([]Job, error) {
 	var out []Job
 	err := t.bucket(bucketJobsInflight).ForEach(func(k, _ []byte) error {
-		j, err := t.Job(JobID(keyID(k)))
+		id := JobID(keyID(k))
+		if skip != nil && skip(id) {
+			return nil
+		}
+		j, err := t.Job(id)
 		if err != nil {
 			return fmt.Errorf("inflight index: %w", err)
 		}

@@ -22,6 +22,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -122,6 +123,10 @@ type Set struct {
 	emailText   map[string]*texttemplate.Template
 	emailHTML   map[string]*htmltemplate.Template
 	sources     map[string]string // file name → "default" or the override path, for messages
+	// buffers keeps the buffers messages are rendered into: a wave renders
+	// thousands of messages of a few kilobytes each, and a buffer grown
+	// for one serves the next instead of growing again from nothing.
+	buffers sync.Pool
 }
 
 // Load parses every template, defaults and overrides, and reports every
@@ -290,17 +295,18 @@ func (s *Set) Render(t Template, contactLang string, d Data) (Message, error) {
 	var err error
 	switch t.Channel {
 	case SMS:
-		m.Text, err = execText(s.sms[key], "", d)
+		m.Text, err = s.execText(s.sms[key], "", d)
 	case Email:
-		if m.Subject, err = execText(s.emailText[key], "subject", d); err == nil {
+		if m.Subject, err = s.execText(s.emailText[key], "subject", d); err == nil {
 			// A subject is one line: a template's stray newline must not
 			// turn into a header injection or a broken header.
 			m.Subject = strings.Join(strings.Fields(m.Subject), " ")
-			if m.Text, err = execText(s.emailText[key], "text", d); err == nil {
-				var b bytes.Buffer
-				if err = s.emailHTML[key].ExecuteTemplate(&b, "html", d); err == nil {
-					m.HTML = strings.TrimSpace(b.String()) + "\n"
+			if m.Text, err = s.execText(s.emailText[key], "text", d); err == nil {
+				b := s.buffer()
+				if err = s.emailHTML[key].ExecuteTemplate(b, "html", d); err == nil {
+					m.HTML = string(bytes.TrimSpace(b.Bytes())) + "\n"
 				}
+				s.buffers.Put(b)
 			}
 		}
 	}
@@ -310,13 +316,23 @@ func (s *Set) Render(t Template, contactLang string, d Data) (Message, error) {
 	return m, nil
 }
 
-func execText(t *texttemplate.Template, block string, d Data) (string, error) {
-	var b bytes.Buffer
+// buffer returns an empty buffer from the set's pool.
+func (s *Set) buffer() *bytes.Buffer {
+	if b, ok := s.buffers.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (s *Set) execText(t *texttemplate.Template, block string, d Data) (string, error) {
+	b := s.buffer()
+	defer s.buffers.Put(b)
 	var err error
 	if block == "" {
-		err = t.Execute(&b, d)
+		err = t.Execute(b, d)
 	} else {
-		err = t.ExecuteTemplate(&b, block, d)
+		err = t.ExecuteTemplate(b, block, d)
 	}
 	if err != nil {
 		return "", err
