@@ -9,7 +9,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/npsd/npsd/internal/sendwindow"
 	"github.com/npsd/npsd/store"
 )
 
@@ -47,7 +46,7 @@ func (s *Scheduler) SweepSurveys(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			due, _, err := s.opts.Rules.Timing.Next(now, sendwindow.ContactLocation(ct, s.opts.Rules.Timing.Business), sv.Channel)
+			due, _, err := s.opts.Rules.Timing.Next(now, s.opts.Rules.Timing.ContactLocation(ct), sv.Channel)
 			if err != nil {
 				return err
 			}

@@ -563,7 +563,7 @@ func addCounts(a, b map[string]int) map[string]int {
 // place moves due to the first opening of the window at or after it in the
 // contact's time zone, and counts the survey in plan.
 func (s *Scheduler) place(plan *Plan, cand candidate, due time.Time) (time.Time, error) {
-	loc := sendwindow.ContactLocation(cand.contact, s.opts.Rules.Timing.Business)
+	loc := s.opts.Rules.Timing.ContactLocation(cand.contact)
 	due, moved, err := s.opts.Rules.Timing.Next(due, loc, cand.channel)
 	if err != nil {
 		return time.Time{}, err

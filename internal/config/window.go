@@ -23,7 +23,7 @@ func (c *Config) Timing() (sendwindow.Timing, error) {
 	if err != nil {
 		return sendwindow.Timing{}, fmt.Errorf("surveys.send_window: %w", err)
 	}
-	timing := sendwindow.Timing{Window: window, Business: c.Location()}
+	timing := sendwindow.Timing{Window: window, Business: c.Location(), Zones: &sendwindow.Zones{}}
 	for i, b := range c.Surveys.Blackout {
 		bo, err := b.Blackout()
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -87,6 +88,30 @@ type Timing struct {
 	// Business is the business's time zone: blackouts are its dates, and it
 	// is the last resort for contacts of unknown zone.
 	Business *time.Location
+	// Zones keeps the contacts' zones once loaded; nil loads each from the
+	// system's zone files every time.
+	Zones *Zones
+}
+
+// Zones keeps the time zones loaded by name. Loading one reads and parses
+// its file; a wave asks for a zone per contact, thousands of times the
+// same few. Only zones that loaded are kept, so there are at most as many
+// as the system has zone files.
+type Zones struct{ loaded sync.Map }
+
+// Load is time.LoadLocation, each zone read once.
+func (z *Zones) Load(name string) (*time.Location, error) {
+	if z == nil {
+		return time.LoadLocation(name)
+	}
+	if loc, ok := z.loaded.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err == nil {
+		z.loaded.Store(name, loc)
+	}
+	return loc, err
 }
 
 // Reasons a due time was moved, as Next reports them.
@@ -165,22 +190,22 @@ func (tm Timing) blackoutAt(t time.Time) (Blackout, bool) {
 // ContactLocation is the zone a contact lives in: the one they were given,
 // else the one their phone number implies when it maps to a single zone
 // (a French mobile, not a Canadian one), else the business's.
-func ContactLocation(c store.Contact, business *time.Location) *time.Location {
+func (tm Timing) ContactLocation(c store.Contact) *time.Location {
 	if c.TimeZone != "" {
-		if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		if loc, err := tm.Zones.Load(c.TimeZone); err == nil {
 			return loc
 		}
 	}
 	if c.Phone != "" {
 		if n, err := phonenumbers.Parse(c.Phone, ""); err == nil {
 			if zones, err := phonenumbers.GetTimezonesForNumber(n); err == nil && len(zones) == 1 {
-				if loc, err := time.LoadLocation(zones[0]); err == nil {
+				if loc, err := tm.Zones.Load(zones[0]); err == nil {
 					return loc
 				}
 			}
 		}
 	}
-	return business
+	return tm.Business
 }
 
 // weekdays accepts English and French day names, short or whole.
@@ -258,6 +283,6 @@ type PerContact struct{ Timing Timing }
 // Next is the first instant at or after t when a message on ch may reach
 // c.
 func (p PerContact) Next(t time.Time, c store.Contact, ch store.Channel) (time.Time, error) {
-	next, _, err := p.Timing.Next(t, ContactLocation(c, p.Timing.Business), ch)
+	next, _, err := p.Timing.Next(t, p.Timing.ContactLocation(c), ch)
 	return next, err
 }
