@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 func jobDueKey(j Job) []byte {
@@ -67,10 +69,11 @@ func (t *Tx) JobsOf(id ContactID) ([]Job, error) {
 // UpdateJob stores a changed job and moves its index entries: the due
 // index holds pending jobs only, the inflight index inflight ones only.
 func (t *Tx) UpdateJob(j Job) (Job, error) {
-	old, err := t.Job(j.ID)
-	if err != nil {
-		return Job{}, err
+	var head record.JobHead
+	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(j.ID)), &head); err != nil {
+		return Job{}, fmt.Errorf("job %s: %w", j.ID, err)
 	}
+	old := head.Job()
 	j.Created = old.Created
 	j.Due = j.Due.UTC()
 	if j.Done() && len(j.Payload.LegacySummary) > 0 {

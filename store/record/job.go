@@ -54,6 +54,20 @@ type undecodedPayload struct {
 // returns when its payload cannot be read.
 var ErrUndecodablePayload = errors.New("job payload cannot be read")
 
+// JobHead is the part of a stored job that moving it between the outbox's
+// indexes needs. An update reads the stored job to learn where it was
+// indexed; reading only these fields skips decoding the payload and the
+// attempts, which the update rewrites anyway.
+type JobHead struct {
+	ID      JobID     `json:"id"`
+	State   JobState  `json:"state"`
+	Due     time.Time `json:"due"`
+	Created time.Time `json:"created"`
+}
+
+// Job is the head as a job, with nothing else set.
+func (h JobHead) Job() Job { return Job{ID: h.ID, State: h.State, Due: h.Due, Created: h.Created} }
+
 // PayloadError says why the job's payload could not be read, nil when it
 // was. A job with such a payload has a zero Payload and must not be sent:
 // the dispatcher fails it with this error as its reason.
