@@ -145,6 +145,9 @@ type Dispatcher struct {
 	active *InFlight
 
 	lastSent atomic.Int64 // unix nanos of the last message sent
+	// sending counts the workers between taking a job and handing over
+	// its outcome: while some are, more outcomes are on their way.
+	sending atomic.Int64
 }
 
 // LastSent is when a message last went out; zero before the first.

@@ -55,11 +55,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for range d.o.Workers {
 		wg.Go(func() {
 			for c := range work {
+				d.sending.Add(1)
 				if r, ok := d.deliver(ctx, c); ok {
 					results <- r
 				} else {
 					d.release(c.job.ID)
 				}
+				d.sending.Add(-1)
 			}
 		})
 	}
@@ -248,12 +250,13 @@ func (d *Dispatcher) render(c claimed) (templates.Message, error) {
 	return msg, nil
 }
 
-// recordResults writes outcomes as the workers hand them over. After the
-// first outcome it waits up to recordLinger for more, so that a wave's
-// outcomes share a commit (an fsync) by the dozen rather than by the two
-// or three that would arrive during one commit; a lone message's outcome
-// is on disk that much later, while its job stays safely in flight.
-// It returns when results is closed and every outcome is written.
+// recordResults writes outcomes as the workers hand them over. While
+// other sends are under way it waits up to recordLinger for their
+// outcomes, so that a wave's outcomes share a commit (an fsync) by the
+// dozen rather than by the two or three that arrive during one commit;
+// their jobs stay safely in flight meanwhile. An outcome with no other
+// send under way (a lone thanks) is written at once. It returns when
+// results is closed and every outcome is written.
 func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResult) {
 	batch := make([]sendResult, 0, maxRecordBatch)
 	linger := time.NewTimer(recordLinger)
@@ -262,6 +265,20 @@ func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResul
 		linger.Reset(recordLinger)
 	gather:
 		for len(batch) < maxRecordBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+				continue
+			default:
+			}
+			// A worker counts itself out only after handing over its
+			// outcome, so none sending means none is on its way.
+			if d.sending.Load() == 0 {
+				break gather
+			}
 			select {
 			case r, ok := <-results:
 				if !ok {

@@ -1,9 +1,17 @@
 package dispatcher
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/textproto"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,5 +113,189 @@ func TestClassifySMTPWithoutServer(t *testing.T) {
 	err = FileEmailSender{Dir: t.TempDir()}.SendEmail(context.Background(), testEmail("not an address"))
 	if !errors.As(err, &se) || se.Temporary || se.Contact != store.ChannelUndeliverable {
 		t.Errorf("bad recipient = %#v", err)
+	}
+}
+
+// TestDotStuff: what dotStuff writes, read back as a server reads the
+// data, is the message with its lines ended by CRLF; and no line of it
+// but the last is a lone dot.
+func TestDotStuff(t *testing.T) {
+	cases := []string{
+		"", ".", "..", ".\r\n", "a\r\n.\r\nb", "a\n.\nb\n", ".leading dot\r\n", "trailing\r\n.",
+		"no newline at the end", "\r\n\r\n", "bare\rCR\r\n", "a.\r\n.b\r\n..c\r\n",
+		"Subject: x\r\n\r\n=2E quoted\r\n.\r\n.\r\n",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		b := make([]byte, rng.IntN(60))
+		for i := range b {
+			b[i] = ".\r\na"[rng.IntN(4)]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, msg := range cases {
+		var w bytes.Buffer
+		dotStuff(&w, []byte(msg))
+		wire := w.String()
+		if !strings.HasSuffix(wire, "\r\n.\r\n") && wire != ".\r\n" {
+			t.Fatalf("dotStuff(%q) = %q: not ended by the lone dot", msg, wire)
+		}
+		if i := strings.Index(wire, "\r\n.\r\n"); i >= 0 && i != len(wire)-5 {
+			t.Fatalf("dotStuff(%q) = %q: a lone dot before the end", msg, wire)
+		}
+		got, err := io.ReadAll(textproto.NewReader(bufio.NewReader(strings.NewReader(wire))).DotReader())
+		if err != nil {
+			t.Fatalf("reading back %q: %v", wire, err)
+		}
+		// The server's reader gives lines ended by LF; a message's last
+		// line gets its line end (a CR left there is taken as its start).
+		want := strings.ReplaceAll(msg, "\r\n", "\n")
+		if want != "" && !strings.HasSuffix(want, "\n") {
+			want = strings.TrimSuffix(want, "\r") + "\n"
+		}
+		if string(got) != want {
+			t.Fatalf("dotStuff(%q): read back %q, want %q", msg, got, want)
+		}
+	}
+}
+
+// rawSMTP is a minimal SMTP server on a real socket that notes, for each
+// command, whether the next ones had already arrived: whether the client
+// pipelined. It refuses the recipients whose address contains "550".
+type rawSMTP struct {
+	ln         net.Listener
+	pipelining bool
+	mu         sync.Mutex
+	log        []string // each command, with "+" when more was waiting behind it
+	messages   []string
+}
+
+func newRawSMTP(t *testing.T, pipelining bool) *rawSMTP {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rawSMTP{ln: ln, pipelining: pipelining}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *rawSMTP) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+func (s *rawSMTP) serve(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	reply := func(line string) { io.WriteString(c, line+"\r\n") }
+	reply("220 raw ESMTP")
+	rcpts := 0
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.TrimRight(line, "\r\n")
+		waiting := ""
+		if r.Buffered() > 0 {
+			waiting = "+"
+		}
+		verb := strings.ToUpper(strings.SplitN(cmd, " ", 2)[0])
+		if verb == "MAIL" || verb == "RCPT" {
+			verb = strings.ToUpper(cmd[:4])
+		}
+		s.mu.Lock()
+		s.log = append(s.log, verb+waiting)
+		s.mu.Unlock()
+		switch {
+		case verb == "EHLO":
+			if s.pipelining {
+				reply("250-raw")
+				reply("250-PIPELINING")
+			} else {
+				reply("250-raw")
+			}
+			reply("250 ENHANCEDSTATUSCODES")
+		case verb == "MAIL":
+			rcpts = 0
+			reply("250 2.1.0 ok")
+		case verb == "RCPT" && strings.Contains(cmd, "550"):
+			reply("550 5.1.1 no such user")
+		case verb == "RCPT":
+			rcpts++
+			reply("250 2.1.5 ok")
+		case verb == "DATA" && rcpts == 0:
+			reply("554 5.5.1 no valid recipients")
+		case verb == "DATA":
+			reply("354 go on")
+			msg, err := io.ReadAll(textproto.NewReader(r).DotReader())
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.messages = append(s.messages, string(msg))
+			s.mu.Unlock()
+			reply("250 2.0.0 queued")
+		case verb == "RSET":
+			rcpts = 0
+			reply("250 2.0.0 ok")
+		case verb == "QUIT":
+			reply("221 2.0.0 bye")
+			return
+		default:
+			reply("502 5.5.2 what")
+		}
+	}
+}
+
+// TestSMTPPipelining: to a server that offers PIPELINING the envelope
+// goes in one write (MAIL FROM and RCPT TO are read with the rest of the
+// group behind them); to one that does not, each command waits for its
+// reply. Either way a refused recipient is refused for good, names the
+// address as dead, and the connection carries the next message.
+func TestSMTPPipelining(t *testing.T) {
+	for _, pipelining := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pipelining=%v", pipelining), func(t *testing.T) {
+			srv := newRawSMTP(t, pipelining)
+			s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: srv.port(), TLS: "none", Timeout: 5 * time.Second, Connections: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			if err := s.SendEmail(ctx, testEmail("zoe@example.fr")); err != nil {
+				t.Fatal(err)
+			}
+			err = s.SendEmail(ctx, testEmail("gone550@example.fr"))
+			var se *SendError
+			if !errors.As(err, &se) || se.Temporary || se.Contact != store.ChannelUndeliverable || !strings.Contains(se.Code, "550 5.1.1") {
+				t.Fatalf("refused recipient = %#v, want a permanent 550 5.1.1 naming the address dead", err)
+			}
+			if err := s.SendEmail(ctx, testEmail("lea@example.fr")); err != nil {
+				t.Fatalf("the message after a refusal: %v", err)
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if len(srv.messages) != 2 || !strings.Contains(srv.messages[0], "De 0 =C3=A0 10") {
+				t.Fatalf("server took %d messages: %q", len(srv.messages), srv.messages)
+			}
+			log := strings.Join(srv.log, " ")
+			want := "EHLO MAIL RCPT DATA MAIL RCPT RSET MAIL RCPT DATA"
+			if pipelining {
+				// The refused recipient's DATA was in the group and refused
+				// with it; RSET then cleans the transaction.
+				want = "EHLO MAIL+ RCPT+ DATA MAIL+ RCPT+ DATA RSET MAIL+ RCPT+ DATA"
+			}
+			if log != want {
+				t.Errorf("commands as the server read them:\n got %s\nwant %s", log, want)
+			}
+		})
 	}
 }

@@ -181,6 +181,11 @@ func readTrace(t *testing.T, path string) []syscallRecord {
 // fsync of npsd.db that returned before the telling began. For the SMTP
 // DATA, the change is the survey's claim, which the trace cannot tell from
 // other writes: the window starts after the previous DATA.
+// dataCommand finds the DATA command in a write to the SMTP server, alone
+// or, to a server that offers PIPELINING, at the end of the envelope
+// written in one go (strace shows CR LF as \r\n).
+var dataCommand = regexp.MustCompile(`(?:"|\\n)DATA\\r\\n", \d+\)`)
+
 func checkFsyncOrder(t *testing.T, path, httpPort, smtpPort, imapPort string) ([]string, map[string]int) {
 	calls := readTrace(t, path)
 	isDB := func(c syscallRecord) bool { return strings.Contains(c.text, "npsd.db>") }
@@ -223,7 +228,7 @@ func checkFsyncOrder(t *testing.T, path, httpPort, smtpPort, imapPort string) ([
 				problems = append(problems, fmt.Sprintf("trace line %d: a webhook answered 200 with no store write synced since its request (line %d)", c.start+1, hookRead+1))
 			}
 			hookRead = -1
-		case strings.HasPrefix(c.text, "write(") && toPort(c, smtpPort) && strings.Contains(c.text, `"DATA\r\n"`):
+		case strings.HasPrefix(c.text, "write(") && toPort(c, smtpPort) && dataCommand.MatchString(c.text):
 			checked["SMTP DATA"]++
 			if !synced(lastData, c.start) {
 				problems = append(problems, fmt.Sprintf("trace line %d: SMTP DATA with no store write synced since the previous message (line %d)", c.start+1, lastData+1))

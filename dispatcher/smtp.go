@@ -1,0 +1,484 @@
+package dispatcher
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/npsd/npsd/store"
+)
+
+// SMTPOptions configures an SMTP sender.
+type SMTPOptions struct {
+	Host string
+	Port int
+	// TLS is starttls (required, not opportunistic), tls (implicit, port
+	// 465) or none (a relay on localhost).
+	TLS      string
+	Username string
+	Password string
+	// Timeout bounds each dial and each command. Default 30s.
+	Timeout time.Duration
+	// TLSConfig overrides the TLS settings (tests with their own CA).
+	TLSConfig *tls.Config
+	// HELO is the name npsd gives the server. Default: the host name.
+	HELO string
+	// Connections is how many connections the sender keeps open at most.
+	// Default DefaultSMTPConnections.
+	Connections int
+}
+
+// SMTPSender sends over a small pool of reused SMTP connections,
+// redialling one the server dropped. A connection carries one message at
+// a time; workers beyond the pool wait for a free one.
+//
+// go-mail dials, with TLS and login as configured, and writes the MIME
+// message; the mail transaction itself is npsd's, so that the message is
+// encoded before a connection is taken and goes out in one write, and so
+// that a server that offers PIPELINING gets the envelope in one round trip
+// (two a message instead of four: a provider 30 ms away sends twice as
+// many messages a second on one connection).
+type SMTPSender struct {
+	conns []*smtpConn
+	// slots has one token per connection not in use; idle holds those
+	// connections, the last used on top, so that sends one after another
+	// keep to one open connection and the others are opened only when
+	// sends overlap.
+	slots chan struct{}
+	mu    sync.Mutex
+	idle  []*smtpConn
+	// buffers keeps the buffers messages are encoded into.
+	buffers sync.Pool
+}
+
+// smtpConn is one connection of the pool. Its mutex is held by the sender
+// using it, and by Close.
+type smtpConn struct {
+	mu      sync.Mutex
+	client  *mail.Client // dials: TLS, login, HELO
+	conn    *smtp.Client // the open connection, nil when there is none
+	timeout time.Duration
+}
+
+// DefaultSMTPConnections is the pool's size when the config does not say.
+// Hosted mail providers refuse an account more than a few connections at
+// once, while a relay on localhost takes many: three keep a wave's sends
+// overlapping without being refused as too many by a shop's provider.
+const DefaultSMTPConnections = 3
+
+// NewSMTPSender prepares a sender; each connection is opened on its first
+// send.
+func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
+	opts, err := smtpClientOptions(&o)
+	if err != nil {
+		return nil, err
+	}
+	n := o.Connections
+	if n <= 0 {
+		n = DefaultSMTPConnections
+	}
+	s := &SMTPSender{slots: make(chan struct{}, n)}
+	for range n {
+		c, err := mail.NewClient(o.Host, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+		s.conns = append(s.conns, &smtpConn{client: c, timeout: o.Timeout})
+		s.slots <- struct{}{}
+	}
+	// The first in the list is the first taken.
+	s.idle = append(s.idle, s.conns...)
+	slices.Reverse(s.idle)
+	return s, nil
+}
+
+// take waits for a connection not in use and returns it.
+func (s *SMTPSender) take(ctx context.Context) (*smtpConn, error) {
+	select {
+	case <-s.slots:
+	case <-ctx.Done():
+		return nil, temporary(fmt.Errorf("smtp: waiting for a free connection: %w", ctx.Err()), "")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.idle[len(s.idle)-1]
+	s.idle = s.idle[:len(s.idle)-1]
+	return c, nil
+}
+
+// put returns a connection to the pool, on top.
+func (s *SMTPSender) put(c *smtpConn) {
+	s.mu.Lock()
+	s.idle = append(s.idle, c)
+	s.mu.Unlock()
+	s.slots <- struct{}{}
+}
+
+// smtpClientOptions turns the options into go-mail's, the same for every
+// connection of the pool.
+func smtpClientOptions(o *SMTPOptions) ([]mail.Option, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	opts := []mail.Option{mail.WithPort(o.Port), mail.WithTimeout(o.Timeout)}
+	switch o.TLS {
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	case "starttls", "":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		return nil, fmt.Errorf("smtp: tls must be starttls, tls or none, not %q", o.TLS)
+	}
+	if o.TLSConfig != nil {
+		opts = append(opts, mail.WithTLSConfig(o.TLSConfig))
+	} else {
+		opts = append(opts, mail.WithTLSConfig(&tls.Config{ServerName: o.Host, MinVersion: tls.VersionTLS12}))
+	}
+	if o.Username != "" {
+		// Over TLS, the strongest mechanism the server offers. Without TLS
+		// (a relay on localhost) PLAIN is the one that works, and the
+		// password crosses the connection in clear: config validation
+		// allows tls: none only for that.
+		auth := mail.SMTPAuthAutoDiscover
+		if o.TLS == "none" {
+			auth = mail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(o.Username), mail.WithPassword(o.Password))
+	}
+	if o.HELO != "" {
+		opts = append(opts, mail.WithHELO(o.HELO))
+	}
+	return opts, nil
+}
+
+// envelope is one message ready for the wire: its SMTP sender and
+// recipients, and its data dot-stuffed and ended by the lone dot.
+type envelope struct {
+	from string
+	to   []string
+	data *bytes.Buffer
+}
+
+// SendEmail sends one message on a free connection of the pool. The
+// message is built and encoded before a connection is taken, so the pool
+// is held for the dialogue only. A connection found dead before the
+// message went out is redialled once at once: nothing was sent on it.
+func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
+	env, err := s.encode(e)
+	if err != nil {
+		return err
+	}
+	defer s.buffers.Put(env.data)
+	conn, err := s.take(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.put(conn)
+	conn.mu.Lock()
+	defer conn.mu.Unlock()
+	return conn.send(ctx, env)
+}
+
+// encode writes the message into a buffer of the pool, as the DATA
+// command carries it.
+func (s *SMTPSender) encode(e Email) (envelope, error) {
+	msg, err := buildMessage(e)
+	if err != nil {
+		return envelope{}, err
+	}
+	var env envelope
+	if env.from, err = msg.GetSender(false); err != nil {
+		return envelope{}, permanent(fmt.Errorf("from %q: %w", e.From, err), "", "")
+	}
+	if env.to, err = msg.GetRecipients(); err != nil {
+		return envelope{}, permanent(fmt.Errorf("to %q: %w", e.To, err), "", store.ChannelUndeliverable)
+	}
+	for _, addr := range append([]string{env.from}, env.to...) {
+		if strings.ContainsAny(addr, "\r\n") {
+			return envelope{}, permanent(fmt.Errorf("address %q: a line break", addr), "", "")
+		}
+	}
+	raw, ok := s.buffers.Get().(*bytes.Buffer)
+	if !ok {
+		raw = new(bytes.Buffer)
+	}
+	raw.Reset()
+	if _, err := msg.WriteTo(raw); err != nil {
+		s.buffers.Put(raw)
+		return envelope{}, permanent(fmt.Errorf("encoding the message: %w", err), "", "")
+	}
+	data, ok := s.buffers.Get().(*bytes.Buffer)
+	if !ok {
+		data = new(bytes.Buffer)
+	}
+	data.Reset()
+	dotStuff(data, raw.Bytes())
+	s.buffers.Put(raw)
+	env.data = data
+	return env, nil
+}
+
+// dotStuff writes msg as the DATA command carries it (RFC 5321 4.5.2):
+// every line ended by CRLF, a line that starts with a dot given a second
+// one, and the lone dot that ends the data.
+func dotStuff(w *bytes.Buffer, msg []byte) {
+	w.Grow(len(msg) + len(msg)/64 + 5)
+	for len(msg) > 0 {
+		if msg[0] == '.' {
+			w.WriteByte('.')
+		}
+		line := msg
+		next := bytes.IndexByte(msg, '\n')
+		if next >= 0 {
+			line, msg = msg[:next], msg[next+1:]
+		} else {
+			msg = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		w.Write(line)
+		w.WriteString("\r\n")
+	}
+	w.WriteString(".\r\n")
+}
+
+// smtpError is the server's refusal of a step of the mail transaction,
+// or the connection failing during it (Code 0).
+type smtpError struct {
+	Step     string // MAIL FROM, RCPT TO, DATA, or "end of data"
+	Code     int
+	Enhanced string // 5.1.1, when the server gives enhanced status codes
+	Err      error
+}
+
+func (e *smtpError) Error() string { return fmt.Sprintf("smtp %s: %v", e.Step, e.Err) }
+func (e *smtpError) Unwrap() error { return e.Err }
+
+// enhancedCode finds an RFC 3463 status code in a reply's text.
+var enhancedCode = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}\b`)
+
+// stepError makes a reply or a failure to read one into an smtpError.
+func stepError(step string, err error, enhanced bool) *smtpError {
+	se := &smtpError{Step: step, Err: err}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		se.Code = te.Code
+		if enhanced {
+			se.Enhanced = enhancedCode.FindString(te.Msg)
+		}
+	}
+	return se
+}
+
+func (c *smtpConn) send(ctx context.Context, env envelope) error {
+	for try := 0; ; try++ {
+		if c.conn == nil {
+			conn, err := c.client.DialToSMTPClientWithContext(ctx)
+			if err != nil {
+				return classifySMTP(fmt.Errorf("smtp connect: %w", err))
+			}
+			c.conn = conn
+		}
+		err := c.transaction(env)
+		if err == nil {
+			return nil
+		}
+		var se *smtpError
+		isStep := errors.As(err, &se)
+		if isStep && deadConnection(se) && try == 0 {
+			c.drop()
+			continue
+		}
+		if !isStep || se.Code == 0 || se.Code == 421 || isNetwork(err) {
+			c.drop()
+		} else if c.conn != nil {
+			// The server refused this message; the next one starts on a
+			// clean transaction, or a new connection.
+			if rerr := c.conn.Reset(); rerr != nil {
+				c.drop()
+			}
+		}
+		return classifySMTP(err)
+	}
+}
+
+// smtpStep is one command of the envelope and the reply it wants.
+type smtpStep struct {
+	name, line string
+	want       int
+}
+
+// transaction sends one message on the open connection: MAIL FROM, RCPT
+// TO and DATA in one write when the server offers PIPELINING (RFC 2920),
+// one at a time when it does not, then the data in one write.
+func (c *smtpConn) transaction(env envelope) error {
+	conn := c.conn
+	if err := conn.UpdateDeadline(c.timeout); err != nil {
+		return &smtpError{Step: "MAIL FROM", Err: err}
+	}
+	pipelining, _ := conn.Extension("PIPELINING")
+	enhanced, _ := conn.Extension("ENHANCEDSTATUSCODES")
+	mailFrom := "MAIL FROM:" + env.from
+	if ok, _ := conn.Extension("8BITMIME"); ok {
+		mailFrom += " BODY=8BITMIME"
+	}
+	if ok, _ := conn.Extension("SMTPUTF8"); ok {
+		mailFrom += " SMTPUTF8"
+	}
+	steps := make([]smtpStep, 0, len(env.to)+2)
+	steps = append(steps, smtpStep{"MAIL FROM", mailFrom, 250})
+	for _, to := range env.to {
+		steps = append(steps, smtpStep{"RCPT TO", "RCPT TO:" + to, 25})
+	}
+	steps = append(steps, smtpStep{"DATA", "DATA", 354})
+
+	w := conn.Text.W
+	var refused error
+	dataOpen := false
+	if pipelining {
+		for _, st := range steps {
+			writeLine(w, st.line)
+		}
+		if err := w.Flush(); err != nil {
+			return &smtpError{Step: "MAIL FROM", Err: err}
+		}
+		// Every reply is read, in order, whatever came before: the
+		// server answers each command of the group.
+		for i, st := range steps {
+			_, _, err := conn.Text.ReadResponse(st.want)
+			switch {
+			case err == nil:
+				dataOpen = i == len(steps)-1
+			case refused == nil:
+				refused = stepError(st.name, err, enhanced)
+			}
+			if err != nil && isNetwork(err) {
+				return refused
+			}
+		}
+	} else {
+		for i, st := range steps {
+			writeLine(w, st.line)
+			if err := w.Flush(); err != nil {
+				return &smtpError{Step: st.name, Err: err}
+			}
+			if _, _, err := conn.Text.ReadResponse(st.want); err != nil {
+				refused = stepError(st.name, err, enhanced)
+				break
+			}
+			dataOpen = i == len(steps)-1
+		}
+	}
+	if refused != nil {
+		if dataOpen {
+			// A server that opened the data after refusing the sender or
+			// every recipient breaks RFC 2920; ending the data would send
+			// an empty message, so the connection is closed instead.
+			c.drop()
+		}
+		return refused
+	}
+	if _, err := w.Write(env.data.Bytes()); err != nil {
+		return &smtpError{Step: "DATA", Err: err}
+	}
+	if err := w.Flush(); err != nil {
+		return &smtpError{Step: "DATA", Err: err}
+	}
+	if _, _, err := conn.Text.ReadResponse(250); err != nil {
+		return stepError("end of data", err, enhanced)
+	}
+	return nil
+}
+
+// writeLine writes one command line; the writer reports its errors at
+// Flush.
+func writeLine(w *bufio.Writer, line string) {
+	w.WriteString(line)
+	w.WriteString("\r\n")
+}
+
+// deadConnection tells a connection that was already gone before this
+// message from a refusal of the message: it failed at its first step,
+// MAIL FROM, with no SMTP reply at all (the connection was closed or
+// reset while idle) or with the 421 of a server that closed it. Nothing
+// of the message was sent, so it can go again on a new connection.
+func deadConnection(se *smtpError) bool {
+	return se.Step == "MAIL FROM" && (se.Code == 0 || se.Code == 421)
+}
+
+func (c *smtpConn) drop() {
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn = nil
+	}
+}
+
+// Close ends the pool's connections, each once its send in progress is
+// over.
+func (s *SMTPSender) Close() error {
+	var errs []error
+	for _, c := range s.conns {
+		c.mu.Lock()
+		if c.conn != nil {
+			errs = append(errs, c.conn.Close())
+			c.conn = nil
+		}
+		c.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// classifySMTP decides what an SMTP failure means for the job. Only a
+// refusal of this message or recipient (5xx from MAIL FROM on) ends it; a
+// refused login or TLS handshake is the installer's to fix, and the job
+// waits for that with backoff.
+func classifySMTP(err error) error {
+	var se *smtpError
+	if !errors.As(err, &se) {
+		return temporary(err, "")
+	}
+	code := ""
+	if se.Code > 0 {
+		code = strconv.Itoa(se.Code)
+		if se.Enhanced != "" {
+			code += " " + se.Enhanced
+		}
+	}
+	if se.Code < 500 || isNetwork(err) {
+		return temporary(err, code)
+	}
+	if se.Step == "RCPT TO" {
+		return permanent(err, code, rcptState(se.Code, se.Enhanced))
+	}
+	return permanent(err, code, "")
+}
+
+// rcptState says whether a refused recipient means the address is dead:
+// 5.1.x (no such mailbox, bad domain) does; a policy refusal (5.7.x) says
+// nothing about the address. Without enhanced codes, 550/551/553 do.
+func rcptState(code int, enhanced string) store.ChannelState {
+	if enhanced != "" && enhanced != "0.0.0" {
+		if strings.HasPrefix(enhanced, "5.1.") {
+			return store.ChannelUndeliverable
+		}
+		return ""
+	}
+	if code == 550 || code == 551 || code == 553 {
+		return store.ChannelUndeliverable
+	}
+	return ""
+}
