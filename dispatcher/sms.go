@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	twilio "github.com/twilio/twilio-go"
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
@@ -44,9 +43,12 @@ type TwilioOptions struct {
 	Transport http.RoundTripper
 }
 
-// TwilioSender sends SMS through Twilio's REST API with twilio-go.
+// TwilioSender sends SMS through Twilio's REST API with twilio-go. It
+// uses the Messages API's package alone: twilio-go's RestClient brings in
+// every Twilio product's package, which made the binary a third larger and
+// its idle memory larger with it.
 type TwilioSender struct {
-	rest *twilio.RestClient
+	api  *openapi.ApiService
 	opts TwilioOptions
 }
 
@@ -77,7 +79,7 @@ func NewTwilioSender(o TwilioOptions) (*TwilioSender, error) {
 		HTTPClient:  &http.Client{Transport: rt, Timeout: o.Timeout},
 	}
 	c.SetAccountSid(o.AccountSID)
-	return &TwilioSender{rest: twilio.NewRestClientWithParams(twilio.ClientParams{Client: c}), opts: o}, nil
+	return &TwilioSender{api: openapi.NewApiServiceWithClient(c), opts: o}, nil
 }
 
 // keepAliveTransport is the HTTP transport of the Twilio client. Go's
@@ -121,7 +123,7 @@ func (t *TwilioSender) SendSMS(ctx context.Context, m SMS) (string, error) {
 		p.SetStatusCallback(m.StatusCallback)
 	}
 	// twilio-go takes no context; the HTTP client's timeout bounds the call.
-	msg, err := t.rest.Api.CreateMessage(p)
+	msg, err := t.api.CreateMessage(p)
 	if err != nil {
 		return "", classifyTwilio(err)
 	}
@@ -141,7 +143,7 @@ func (t *TwilioSender) SentSince(ctx context.Context, to string, since time.Time
 	p.SetDateSentAfter(since.UTC().Add(-24 * time.Hour))
 	p.SetPageSize(50)
 	p.SetLimit(200)
-	list, err := t.rest.Api.ListMessage(p)
+	list, err := t.api.ListMessage(p)
 	if err != nil {
 		return nil, classifyTwilio(err)
 	}
