@@ -25,6 +25,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		return exitUnusable
 	}
 	log := c.logger(cfg, slog.LevelDebug)
+	app.TuneGC(c.getenv)
 	d, err := app.New(cfg, app.Options{
 		Reload: func() (*config.Config, error) { return config.Read(*configFlag, c.getenv) },
 		Logger: log,
