@@ -424,35 +424,42 @@ func (d *Dispatcher) fail(tx *store.Tx, c *claimed, reason string) error {
 	return d.recordSurvey(tx, j, d.o.Now().UTC())
 }
 
-// handBack returns a claimed job to pending without counting the attempt:
-// npsd is stopping and nothing was sent.
-func (d *Dispatcher) handBack(c claimed) {
-	err := d.st.Update(context.Background(), func(tx *store.Tx) error {
-		j, err := tx.Job(c.job.ID)
-		if err != nil || j.State != store.JobInflight {
-			return err
-		}
-		j.State = store.JobPending
-		j.Attempts = j.Attempts[:len(j.Attempts)-1]
-		if _, err := tx.UpdateJob(j); err != nil {
-			return err
-		}
-		if j.Kind == store.JobSurvey {
-			sv, err := tx.Survey(j.SurveyID)
-			if err != nil {
-				return err
-			}
-			if sv.State != store.SurveyInflight {
-				return nil // answered meanwhile: the answer stands
-			}
-			_, err = tx.MoveSurvey(sv, store.SurveyPending)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		d.log.Error("handing a job back to the outbox", "job", c.job.ID, "err", err)
+// handBack returns claimed jobs to pending without counting the attempt,
+// in one write: npsd is stopping and nothing was sent.
+func (d *Dispatcher) handBack(batch ...claimed) {
+	fns := make([]func(*store.Tx) error, len(batch))
+	for i, c := range batch {
+		fns[i] = func(tx *store.Tx) error { return handBackTx(tx, c.job.ID) }
 	}
+	for i, err := range d.st.UpdateAll(context.Background(), fns) {
+		if err != nil {
+			d.log.Error("handing a job back to the outbox", "job", batch[i].job.ID, "err", err)
+		}
+	}
+}
+
+func handBackTx(tx *store.Tx, id store.JobID) error {
+	j, err := tx.Job(id)
+	if err != nil || j.State != store.JobInflight {
+		return err
+	}
+	j.State = store.JobPending
+	j.Attempts = j.Attempts[:len(j.Attempts)-1]
+	if _, err := tx.UpdateJob(j); err != nil {
+		return err
+	}
+	if j.Kind == store.JobSurvey {
+		sv, err := tx.Survey(j.SurveyID)
+		if err != nil {
+			return err
+		}
+		if sv.State != store.SurveyInflight {
+			return nil // answered meanwhile: the answer stands
+		}
+		_, err = tx.MoveSurvey(sv, store.SurveyPending)
+		return err
+	}
+	return nil
 }
 
 // recordTx writes the outcome of an attempt, and says what it was: sent,

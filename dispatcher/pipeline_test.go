@@ -111,3 +111,27 @@ func TestTwilioKeepsConnections(t *testing.T) {
 		t.Errorf("%d texts opened %d connections; want about one per sender (%d)", workers*each, got, workers)
 	}
 }
+
+// TestClaimBatch: a claim takes many jobs on an unlimited relay, and about
+// a second's worth under a provider's rate limit, never fewer than one
+// per worker.
+func TestClaimBatch(t *testing.T) {
+	r := newRig(t)
+	for _, tt := range []struct {
+		workers        int
+		emailRate, sms float64
+		want           int
+	}{
+		{4, 0, 0, 4 * claimsPerWorker},
+		{4, 5, 0, 5},
+		{4, 0, 30, 30},
+		{4, 100, 30, 30},
+		{4, 0.5, 0, 4},
+		{16, 1000, 0, 16 * claimsPerWorker},
+	} {
+		r.opts.Workers, r.opts.EmailRate, r.opts.SMSRate = tt.workers, tt.emailRate, tt.sms
+		if got := r.dispatcher().claimBatch(); got != tt.want {
+			t.Errorf("%d workers, %v emails/s, %v texts/s: claim %d, want %d", tt.workers, tt.emailRate, tt.sms, got, tt.want)
+		}
+	}
+}

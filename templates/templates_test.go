@@ -304,3 +304,19 @@ func TestSummaryGolden(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderSurveyEmail renders the survey email, as each message of
+// a wave does.
+func BenchmarkRenderSurveyEmail(b *testing.B) {
+	s, err := Load(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := sample()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Render(Template{Kind: Survey, Channel: Email}, "fr", d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
