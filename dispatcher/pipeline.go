@@ -38,31 +38,22 @@ type sendResult struct {
 // it is sent.
 const claimsPerWorker = 16
 
-// rateLimited says whether a channel sends under a provider's rate limit.
-// Its outcomes then come one every so many milliseconds, and waiting for
-// more would only keep the one gathered off the disk longer.
-func (d *Dispatcher) rateLimited() bool {
-	for _, l := range d.limits {
-		if l.Limit() != rate.Inf {
-			return true
-		}
-	}
-	return false
+// limited says whether a channel sends under a provider's rate limit.
+func (d *Dispatcher) limited(ch store.Channel) bool {
+	l, ok := d.limits[ch]
+	return ok && l.Limit() != rate.Inf
 }
 
-// claimBatch is how many due jobs one claim takes: claimsPerWorker per
-// worker, or, under a rate limit, what the slowest limited channel sends in
-// a second, and never fewer than one per worker. A claimed job is in flight
-// on disk: claiming a minute's worth at 5 emails a second would leave
-// hundreds to hand back at a stop and to settle after a crash.
-func (d *Dispatcher) claimBatch() int {
-	n := d.o.Workers * claimsPerWorker
-	for _, l := range d.limits {
-		if l.Limit() != rate.Inf {
-			n = min(n, max(d.o.Workers, int(math.Ceil(float64(l.Limit())))))
-		}
+// claimBudget is how many of a channel's jobs one claim takes:
+// claimsPerWorker per worker, or, under a rate limit, what the channel
+// sends in a second, never fewer than one per worker. A claimed job is in
+// flight on disk: claiming a minute's worth at 5 emails a second would
+// leave hundreds to hand back at a stop and to settle after a crash.
+func (d *Dispatcher) claimBudget(ch store.Channel) int {
+	if !d.limited(ch) {
+		return d.o.Workers * claimsPerWorker
 	}
-	return n
+	return min(d.o.Workers*claimsPerWorker, max(d.o.Workers, int(math.Ceil(float64(d.limits[ch].Limit())))))
 }
 
 // maxRecordBatch bounds the outcomes written in one commit.
@@ -164,7 +155,22 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 func (d *Dispatcher) claimDue(ctx context.Context) ([]claimed, error) {
 	var due []store.JobID
 	if err := d.st.View(func(tx *store.Tx) error {
-		due = tx.DueJobIDs(d.o.Now(), d.claimBatch())
+		due = tx.DueJobIDs(d.o.Now(), d.o.Workers*claimsPerWorker)
+		if !d.limited(store.ChannelEmail) && !d.limited(store.ChannelSMS) {
+			return nil
+		}
+		// Each channel within its budget; a job whose head cannot be
+		// read goes on to its claim, which reports it.
+		taken := map[store.Channel]int{}
+		kept := due[:0]
+		for _, id := range due {
+			head, _ := tx.JobHead(id)
+			if taken[head.Channel] < d.claimBudget(head.Channel) {
+				taken[head.Channel]++
+				kept = append(kept, id)
+			}
+		}
+		due = kept
 		return nil
 	}); err != nil {
 		return nil, err
@@ -317,7 +323,7 @@ func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResul
 			}
 			// A worker counts itself out only after handing over its
 			// outcome, so none sending means none is on its way.
-			if d.sending.Load() == 0 || len(batch) >= d.o.Workers || d.rateLimited() {
+			if d.sending.Load() == 0 || len(batch) >= d.o.Workers || d.limited(first.c.job.Channel) {
 				break gather
 			}
 			select {

@@ -112,26 +112,52 @@ func TestTwilioKeepsConnections(t *testing.T) {
 	}
 }
 
-// TestClaimBatch: a claim takes many jobs on an unlimited relay, and about
-// a second's worth under a provider's rate limit, never fewer than one
-// per worker.
-func TestClaimBatch(t *testing.T) {
+// TestClaimBudget: a claim takes many jobs of a channel on an unlimited
+// relay, and about a second's worth under the channel's rate limit, never
+// fewer than one per worker; one channel's limit leaves the other's
+// budget alone.
+func TestClaimBudget(t *testing.T) {
 	r := newRig(t)
 	for _, tt := range []struct {
-		workers        int
-		emailRate, sms float64
-		want           int
+		workers            int
+		emailRate, smsRate float64
+		email, sms         int
 	}{
-		{4, 0, 0, 4 * claimsPerWorker},
-		{4, 5, 0, 5},
-		{4, 0, 30, 30},
-		{4, 100, 30, 30},
-		{4, 0.5, 0, 4},
-		{16, 1000, 0, 16 * claimsPerWorker},
+		{4, 0, 0, 4 * claimsPerWorker, 4 * claimsPerWorker},
+		{4, 5, 0, 5, 4 * claimsPerWorker},
+		{4, 0, 30, 4 * claimsPerWorker, 30},
+		{4, 100, 30, 4 * claimsPerWorker, 30},
+		{4, 0.5, 1, 4, 4},
+		{16, 1000, 0, 16 * claimsPerWorker, 16 * claimsPerWorker},
 	} {
-		r.opts.Workers, r.opts.EmailRate, r.opts.SMSRate = tt.workers, tt.emailRate, tt.sms
-		if got := r.dispatcher().claimBatch(); got != tt.want {
-			t.Errorf("%d workers, %v emails/s, %v texts/s: claim %d, want %d", tt.workers, tt.emailRate, tt.sms, got, tt.want)
+		r.opts.Workers, r.opts.EmailRate, r.opts.SMSRate = tt.workers, tt.emailRate, tt.smsRate
+		d := r.dispatcher()
+		if email, sms := d.claimBudget(store.ChannelEmail), d.claimBudget(store.ChannelSMS); email != tt.email || sms != tt.sms {
+			t.Errorf("%d workers, %v emails/s, %v texts/s: claims %d emails and %d texts, want %d and %d", tt.workers, tt.emailRate, tt.smsRate, email, sms, tt.email, tt.sms)
 		}
+	}
+}
+
+// TestClaimDueKeepsEachChannelToItsBudget: texts under a rate limit are
+// claimed a second's worth at a time, while the emails due with them are
+// claimed all the same.
+func TestClaimDueKeepsEachChannelToItsBudget(t *testing.T) {
+	r := newRig(t)
+	r.opts.Workers, r.opts.SMSRate, r.opts.EmailRate = 1, 2, 0
+	for i := range 6 {
+		r.survey(store.Contact{Phone: fmt.Sprintf("+1514555%04d", i)}, store.ChannelSMS)
+		r.survey(store.Contact{Email: fmt.Sprintf("c%d@example.fr", i)}, store.ChannelEmail)
+	}
+	d := r.dispatcher()
+	batch, err := d.claimDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[store.Channel]int{}
+	for _, c := range batch {
+		got[c.job.Channel]++
+	}
+	if got[store.ChannelSMS] != 2 || got[store.ChannelEmail] != 6 {
+		t.Errorf("claimed %v; want the 6 emails and 2 texts (2 a second, 1 worker)", got)
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -69,9 +68,9 @@ func (t *Tx) JobsOf(id ContactID) ([]Job, error) {
 // UpdateJob stores a changed job and moves its index entries: the due
 // index holds pending jobs only, the inflight index inflight ones only.
 func (t *Tx) UpdateJob(j Job) (Job, error) {
-	var head record.JobHead
-	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(j.ID)), &head); err != nil {
-		return Job{}, fmt.Errorf("job %s: %w", j.ID, err)
+	head, err := t.JobHead(j.ID)
+	if err != nil {
+		return Job{}, err
 	}
 	old := head.Job()
 	j.Created = old.Created
@@ -114,6 +113,16 @@ func (t *Tx) putJob(j Job, old *Job) error {
 	}
 	j.Updated = t.nowUTC()
 	return putJSON(t.bucket(bucketJobs), id, j)
+}
+
+// JobHead reads a job's id, state, channel and times, without decoding
+// its payload and attempts.
+func (t *Tx) JobHead(id JobID) (record.JobHead, error) {
+	var head record.JobHead
+	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(id)), &head); err != nil {
+		return head, fmt.Errorf("job %s: %w", id, err)
+	}
+	return head, nil
 }
 
 // Job returns the job with that id.
@@ -188,7 +197,7 @@ func (t *Tx) ForEachJob(fn func(Job) error) error {
 func (t *Tx) CountJobs() (map[JobState]int, error) {
 	counts := map[JobState]int{}
 	err := t.bucket(bucketJobs).ForEach(func(k, v []byte) error {
-		state, ok := rawJobState(v)
+		state, ok := record.RawJobState(v)
 		if !ok {
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
@@ -200,31 +209,4 @@ func (t *Tx) CountJobs() (map[JobState]int, error) {
 		return nil
 	})
 	return counts, err
-}
-
-var stateKey = []byte(`"state":"`)
-
-// rawJobState finds the state in a job's JSON without decoding it. The
-// first `"state":"` is the job's own: encoding/json writes fields in the
-// struct's order, State comes before Attempts and the payload (whose text
-// could be anything, and whose old form had keys that could be anything),
-// and a quote inside a string before it is escaped, so the sequence cannot
-// occur there. A test pins this with a "state" key and text in a payload.
-func rawJobState(v []byte) (JobState, bool) {
-	i := bytes.Index(v, stateKey)
-	if i < 0 {
-		return "", false
-	}
-	rest := v[i+len(stateKey):]
-	end := bytes.IndexByte(rest, '"')
-	if end < 0 {
-		return "", false
-	}
-	// The known states without allocating a string for each job.
-	for _, s := range []JobState{JobPending, JobInflight, JobSent, JobFailed, JobCanceled} {
-		if string(rest[:end]) == string(s) {
-			return s, true
-		}
-	}
-	return JobState(rest[:end]), true
 }
