@@ -77,6 +77,7 @@ func ScoreLinksOn(base string) []ScoreLink {
 
 var funcs = map[string]any{
 	"scoreColor": ScoreColor,
+	"scaleCells": scaleCells,
 	"signed":     signed,
 	"oneDecimal": oneDecimal,
 	"round0": func(v *float64) string {

@@ -1,0 +1,64 @@
+package templates
+
+import (
+	htmltemplate "html/template"
+	"strconv"
+	"strings"
+)
+
+// scaleCells writes the eleven cells of the email scale, byte for byte as
+// the "scale" block wrote them with a range over the links. html/template
+// puts three or four escaping functions on each value it prints and calls
+// each through reflection: seven calls a cell, 77 a scale, half the cost
+// of rendering a survey email. Here the values are npsd's own (a score, a
+// fixed colour, a link on the public URL), and each link is escaped as
+// html/template escapes a URL in a quoted attribute (scale_test.go checks
+// the two agree on links of every kind).
+func scaleCells(links []ScoreLink) htmltemplate.HTML {
+	var b strings.Builder
+	b.Grow(len(links) * 330)
+	for _, l := range links {
+		b.WriteString("\n<td align=\"center\" style=\"background:")
+		b.WriteString(ScoreColor(l.Score))
+		b.WriteString(";border-radius:4px;\"><a href=\"")
+		writeAttrURL(&b, l.URL)
+		b.WriteString("\" style=\"display:inline-block;min-width:28px;padding:10px 4px;font-family:Arial,Helvetica,sans-serif;font-size:16px;font-weight:bold;color:#ffffff;text-decoration:none;\">")
+		b.WriteString(strconv.Itoa(l.Score))
+		b.WriteString("</a></td>")
+	}
+	return htmltemplate.HTML(b.String())
+}
+
+// writeAttrURL writes a URL as html/template writes one in a quoted
+// attribute: a scheme other than http, https or mailto makes it
+// "#ZgotmplZ"; bytes outside the URL's own characters are %-encoded (an
+// escape already there is kept); and what HTML would read in an
+// attribute (& + " ' < >) becomes a character reference.
+func writeAttrURL(b *strings.Builder, u string) {
+	if scheme, _, ok := strings.Cut(u, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		u = "#ZgotmplZ"
+	}
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c == '&':
+			b.WriteString("&amp;")
+		case c == '+':
+			b.WriteString("&#43;")
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			strings.IndexByte("!#$*,/:;=?@[]-._~", c) >= 0,
+			c == '%' && i+2 < len(u) && isHex(u[i+1]) && isHex(u[i+2]):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

@@ -1,0 +1,71 @@
+package templates
+
+import (
+	"bytes"
+	htmltemplate "html/template"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestScaleCellsEscapeAsHTMLTemplate: each link scaleCells writes is
+// escaped exactly as html/template escapes it in the scale's href, for
+// links of npsd's form and for links of every other kind: other schemes
+// (javascript:, data:), quotes, ampersands, pluses, escapes valid and not,
+// spaces, controls and non-ASCII text.
+func TestScaleCellsEscapeAsHTMLTemplate(t *testing.T) {
+	ref := htmltemplate.Must(htmltemplate.New("href").Parse(`<a href="{{.}}">`))
+	urls := []string{
+		"https://nps.example.fr/s/c1.AbC-_d?score=10",
+		"http://127.0.0.1:8431/s/x?score=0",
+		"HTTPS://Example.FR/s/t?a=1&b=2+3",
+		"javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>", "mailto:a@b.fr", "vbscript:x",
+		"/relative/path?x=1", "//host/x", "a/b:c", "?q=\"quoted\"&'single'", "https://h/%41%4g%", "https://h/%",
+		"https://h/p%2", "https://h/é ï\t\n\x00\x7f", "https://h/<script>", "https://h/a(b)c", "", ":", "http:",
+		"https://h/!#$*,/:;=?@[]-._~",
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "Z", "0", ":", "/", "?", "=", "&", "+", "%", "%4", "%41", "\"", "'", "<", ">", " ", "#", "é", "\x00", "\t", "(", ")", "`", "\\", "javascript:", "https:", "~", ";", "@", "[", "]", "{", "}", "|", "^"}
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		urls = append(urls, b.String())
+	}
+	for _, u := range urls {
+		var want bytes.Buffer
+		if err := ref.Execute(&want, u); err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		got.WriteString(`<a href="`)
+		writeAttrURL(&got, u)
+		got.WriteString(`">`)
+		if got.String() != want.String() {
+			t.Fatalf("link %q: scaleCells writes %s, html/template %s", u, got.String(), want.String())
+		}
+	}
+}
+
+// TestScaleCellsAsTheRangeDid: the cells are the ones the range over the
+// links wrote, for the shipped links and for links needing escapes.
+func TestScaleCellsAsTheRangeDid(t *testing.T) {
+	ref := htmltemplate.Must(htmltemplate.New("cells").Funcs(htmltemplate.FuncMap{"scoreColor": ScoreColor}).Parse(`{{range .}}
+<td align="center" style="background:{{scoreColor .Score}};border-radius:4px;"><a href="{{.URL}}" style="display:inline-block;min-width:28px;padding:10px 4px;font-family:Arial,Helvetica,sans-serif;font-size:16px;font-weight:bold;color:#ffffff;text-decoration:none;">{{.Score}}</a></td>
+{{- end}}`))
+	for _, links := range [][]ScoreLink{
+		ScoreLinksOn("https://nps.example.fr/s/TOKEN"),
+		ScoreLinksOn(`https://nps.example.fr/s/"quoted"&more`),
+		ScoreLinksOn("javascript:alert(1)//"),
+		nil,
+	} {
+		var want bytes.Buffer
+		if err := ref.Execute(&want, links); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(scaleCells(links)); got != want.String() {
+			t.Errorf("scaleCells:\n%s\nthe range:\n%s", got, want.String())
+		}
+	}
+}
