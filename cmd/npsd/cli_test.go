@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/creack/pty"
 
 	"github.com/npsd/npsd/inbound"
 	"github.com/npsd/npsd/internal/csvimport"
@@ -827,4 +830,63 @@ func postIncomingSMS(addr, authToken string, form url.Values) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestHashPasswordAtATerminal runs the real binary on a terminal: the
+// password typed is not shown, its hash is printed; and Ctrl-C while it
+// waits for the password stops it.
+func TestHashPasswordAtATerminal(t *testing.T) {
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(typed string) (string, error) {
+		cmd := exec.Command(bin, "hash-password")
+		ptm, err := pty.Start(cmd)
+		if err != nil {
+			t.Skipf("no pseudo-terminal here: %v", err)
+		}
+		defer ptm.Close()
+		var mu sync.Mutex
+		var screen bytes.Buffer
+		go func() {
+			buf := make([]byte, 256)
+			for {
+				n, err := ptm.Read(buf)
+				mu.Lock()
+				screen.Write(buf[:n])
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+		shown := func() string { mu.Lock(); defer mu.Unlock(); return screen.String() }
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(shown(), "password: "); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no prompt: %q", shown())
+			}
+		}
+		io.WriteString(ptm, typed)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("still running after %q; the terminal shows %q", typed, shown())
+		}
+		time.Sleep(50 * time.Millisecond)
+		return shown(), err
+	}
+	screen, err := run("un long mot de passe\r")
+	if err != nil || strings.Contains(screen, "mot de passe") || !strings.Contains(screen, "$2a$") {
+		t.Errorf("typed a password: exit %v, the terminal shows %q", err, screen)
+	}
+	// Ctrl-C, as the terminal sends it, half-way through the password.
+	screen, err = run("half\x03")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitPartial || !strings.Contains(screen, "stopped") || strings.Contains(screen, "half") {
+		t.Errorf("Ctrl-C: exit %v, the terminal shows %q", err, screen)
+	}
 }

@@ -1,26 +1,28 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/npsd/npsd/internal/prompt"
 )
 
 // cmdHashPassword reads a password on stdin and prints its bcrypt hash for
-// http.admin_password_hash, so the password itself is never in the config.
+// http.admin_password_hash, so the password itself is never in the config
+// (nor on the screen).
 func (c *cli) cmdHashPassword(ctx context.Context, args []string) int {
 	fs, _ := c.flags("hash-password")
 	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
-	if c.terminal {
-		fmt.Fprint(c.stderr, "password: ")
+	// Typed at a terminal, the password is not shown; Ctrl-C stops.
+	password, err := prompt.Password(ctx, c.stdin, c.stderr, "password: ")
+	if ctx.Err() != nil {
+		fmt.Fprintln(c.stderr, "npsd hash-password: stopped")
+		return exitPartial
 	}
-	line, err := bufio.NewReader(c.stdin).ReadString('\n')
-	password := strings.TrimRight(line, "\r\n")
 	if password == "" {
 		fmt.Fprintf(c.stderr, "npsd hash-password: no password on stdin (%v)\n", err)
 		return exitUnusable
