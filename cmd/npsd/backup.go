@@ -15,7 +15,7 @@ import (
 // (mode 0600), start npsd.
 func (c *cli) cmdBackup(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("backup")
-	pos, err := c.parse(fs, args, "FILE")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
 	}

@@ -15,7 +15,7 @@ import (
 func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("campaign plan")
 	dryRun := fs.Bool("dry-run", false, "count what would be queued, and write nothing")
-	pos, err := c.parse(fs, args, "NAME")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
 	}

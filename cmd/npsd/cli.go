@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/npsd/npsd/internal/app"
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/safeout"
@@ -24,32 +25,17 @@ func (c *cli) flags(name string) (*flag.FlagSet, *string) {
 	return fs, config
 }
 
-// parse parses flags placed before, between or after the positional
-// arguments, as people type them ("import file.csv --dry-run"), checks
-// the number of positional arguments, and keeps them for a running daemon.
-func (c *cli) parse(fs *flag.FlagSet, args []string, positional ...string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+// parse reads the command's flags and the positional arguments its entry
+// in commands names (see cliargs.Parse), and keeps them for a running
+// daemon.
+func (c *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	if c.cmd != nil {
+		positional = strings.Fields(c.cmd.args)
 	}
-	if len(pos) != len(positional) {
-		want := "no argument"
-		if len(positional) > 0 {
-			want = strings.Join(positional, " ")
-		}
-		err := fmt.Errorf("%s takes %s, got %d argument(s)", fs.Name(), want, len(pos))
-		fmt.Fprintln(fs.Output(), err)
-		return nil, err
-	}
-	c.pos = pos
-	return pos, nil
+	pos, err := cliargs.Parse(fs, args, positional...)
+	c.pos, c.helped = pos, errors.Is(err, flag.ErrHelp)
+	return pos, err
 }
 
 // config loads the config named by the flag (or found by the usual search)

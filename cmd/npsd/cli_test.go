@@ -890,3 +890,17 @@ func TestHashPasswordAtATerminal(t *testing.T) {
 		t.Errorf("Ctrl-C: exit %v, the terminal shows %q", err, screen)
 	}
 }
+
+// TestHelpShowsArguments: npsd help lists each command with its
+// arguments, and each command's --help shows its line with them, then its
+// flags, and exits 0.
+func TestHelpShowsArguments(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("help"), exitOK, nil, []string{"campaign plan NAME", "contacts import FILE.csv", "messages decide KEY", "forget KEY", "backup FILE"})
+	for _, cmd := range commands() {
+		line := strings.Join(append(strings.Fields(cmd.name), append(strings.Fields(cmd.args), "[flags]")...), " ")
+		e.want(e.npsd(append(strings.Fields(cmd.name), "--help")...), exitOK, nil, []string{"usage: npsd " + line, "-config"})
+	}
+	// The wrong number of arguments says what is expected.
+	e.want(e.npsd("forget"), exitUnusable, nil, []string{"takes KEY, got 0", "usage: npsd forget KEY [flags]"})
+}

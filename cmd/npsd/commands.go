@@ -15,7 +15,9 @@ import (
 // a running daemon (its flags and arguments, and which name files), nil
 // for a command that never does.
 type command struct {
-	name    string
+	name string
+	// args names the positional arguments, as usage prints them.
+	args    string
 	summary string
 	run     func(c *cli, ctx context.Context, args []string) int
 	daemon  *adminsock.Spec
@@ -30,25 +32,25 @@ func commands() []command {
 	csv := []adminsock.ArgKind{argIn}
 	one := []adminsock.ArgKind{argValue}
 	return []command{
-		{"run", "run the daemon (the default)", (*cli).cmdRun, nil},
-		{"demo", "play the whole loop in a temporary folder, with no account needed", (*cli).cmdDemo, nil},
-		{"check", "validate the config file and list every problem", (*cli).cmdCheck, nil},
-		{"contacts import", "import or update contacts from a CSV file", (*cli).cmdContactsImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue)},
-		{"events import", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue, "type", argValue)},
-		{"events add", "record one event for a contact", (*cli).cmdEventsAdd, adminsock.NewSpec(nil, "contact", argValue, "type", argValue, "at", argValue, "id", argValue, "amount", argValue)},
-		{"responses import", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue)},
-		{"responses export", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport, adminsock.NewSpec(nil, "format", argValue, "from", argValue, "to", argValue, "out", argOut)},
-		{"report", "print NPS, categories and margin of error", (*cli).cmdReport, adminsock.NewSpec(nil, "from", argValue, "to", argValue, "by", argValue, "campaign", argValue, "format", argValue, "out", argOut)},
-		{"cases", "list detractor cases: who to call back, by when", (*cli).cmdCases, adminsock.NewSpec(nil, "format", argValue, "open", argBool)},
-		{"messages", "list the messages npsd kept for the owner to read and decide (unclear, strangers', failed)", (*cli).cmdMessages, adminsock.NewSpec(nil, "since", argValue, "format", argValue)},
-		{"messages decide", "record the owner's decision on a kept message: --score N, --opt-out or --dismiss", (*cli).cmdMessagesDecide, adminsock.NewSpec(one, "score", argValue, "by", argValue, "opt-out", argBool, "dismiss", argBool)},
-		{"summary", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary, adminsock.NewSpec(nil, "week", argValue, "out", argOut, "send", argBool)},
-		{"campaign plan", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan, adminsock.NewSpec(one, "dry-run", argBool)},
-		{"outbox", "list the messages waiting, in flight or failed", (*cli).cmdOutbox, adminsock.NewSpec(nil, "state", argValue, "limit", argValue)},
-		{"backup", "write a consistent copy of the database, while npsd runs", (*cli).cmdBackup, adminsock.NewSpec([]adminsock.ArgKind{argWhole})},
-		{"forget", "erase a contact's personal data, keep their anonymous scores", (*cli).cmdForget, adminsock.NewSpec(one, "yes", argBool)},
-		{"hash-password", "print the bcrypt hash of a password read on stdin, for http.admin_password_hash", (*cli).cmdHashPassword, nil},
-		{"parse-reply", "show how a reply (SMS on stdin, or a raw email) is read", (*cli).cmdParseReply, nil},
+		{"run", "", "run the daemon (the default)", (*cli).cmdRun, nil},
+		{"demo", "", "play the whole loop in a temporary folder, with no account needed", (*cli).cmdDemo, nil},
+		{"check", "", "validate the config file and list every problem", (*cli).cmdCheck, nil},
+		{"contacts import", "FILE.csv", "import or update contacts from a CSV file", (*cli).cmdContactsImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue)},
+		{"events import", "FILE.csv", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue, "type", argValue)},
+		{"events add", "", "record one event for a contact", (*cli).cmdEventsAdd, adminsock.NewSpec(nil, "contact", argValue, "type", argValue, "at", argValue, "id", argValue, "amount", argValue)},
+		{"responses import", "FILE.csv", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue)},
+		{"responses export", "", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport, adminsock.NewSpec(nil, "format", argValue, "from", argValue, "to", argValue, "out", argOut)},
+		{"report", "", "print NPS, categories and margin of error", (*cli).cmdReport, adminsock.NewSpec(nil, "from", argValue, "to", argValue, "by", argValue, "campaign", argValue, "format", argValue, "out", argOut)},
+		{"cases", "", "list detractor cases: who to call back, by when", (*cli).cmdCases, adminsock.NewSpec(nil, "format", argValue, "open", argBool)},
+		{"messages", "", "list the messages npsd kept for the owner to read and decide (unclear, strangers', failed)", (*cli).cmdMessages, adminsock.NewSpec(nil, "since", argValue, "format", argValue)},
+		{"messages decide", "KEY", "record the owner's decision on a kept message: --score N, --opt-out or --dismiss", (*cli).cmdMessagesDecide, adminsock.NewSpec(one, "score", argValue, "by", argValue, "opt-out", argBool, "dismiss", argBool)},
+		{"summary", "", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary, adminsock.NewSpec(nil, "week", argValue, "out", argOut, "send", argBool)},
+		{"campaign plan", "NAME", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan, adminsock.NewSpec(one, "dry-run", argBool)},
+		{"outbox", "", "list the messages waiting, in flight or failed", (*cli).cmdOutbox, adminsock.NewSpec(nil, "state", argValue, "limit", argValue)},
+		{"backup", "FILE", "write a consistent copy of the database, while npsd runs", (*cli).cmdBackup, adminsock.NewSpec([]adminsock.ArgKind{argWhole})},
+		{"forget", "KEY", "erase a contact's personal data, keep their anonymous scores", (*cli).cmdForget, adminsock.NewSpec(one, "yes", argBool)},
+		{"hash-password", "", "print the bcrypt hash of a password read on stdin, for http.admin_password_hash", (*cli).cmdHashPassword, nil},
+		{"parse-reply", "", "show how a reply (SMS on stdin, or a raw email) is read", (*cli).cmdParseReply, nil},
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 func (c *cli) cmdForget(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("forget")
 	yes := fs.Bool("yes", false, "erase without asking (for scripts)")
-	pos, err := c.parse(fs, args, "KEY")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
 	}

@@ -20,7 +20,7 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 	if kind == csvimport.Events {
 		defaultType = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
 	}
-	pos, err := c.parse(fs, args, "FILE.csv")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
 	}

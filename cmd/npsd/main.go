@@ -20,6 +20,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/term"
 
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/store"
 )
@@ -89,6 +90,8 @@ type cli struct {
 	cmd *command
 	fs  *flag.FlagSet
 	pos []string
+	// helped is set when the command's --help was printed.
+	helped bool
 	// shared is the daemon's open store when the daemon runs a command
 	// for a client of its admin socket; fixed is the daemon's config.
 	shared *store.Store
@@ -110,7 +113,10 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	if found != nil {
 		c.cmd = found
-		return found.run(c, ctx, args[n:])
+		if code := found.run(c, ctx, args[n:]); !c.helped {
+			return code
+		}
+		return exitOK // --help asked for, and printed
 	}
 	if args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
 		fmt.Fprintf(c.stderr, "npsd: unknown command %q\n\n", strings.Join(args, " "))
@@ -126,6 +132,6 @@ func (c *cli) usage() {
 	fmt.Fprintln(c.stderr, "usage: npsd COMMAND [flags]   (each command takes --config FILE; --help lists its flags)")
 	fmt.Fprintln(c.stderr)
 	for _, cmd := range commands() {
-		fmt.Fprintf(c.stderr, "  %-18s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(c.stderr, "  %-27s %s\n", strings.TrimSuffix(cliargs.Line(cmd.name, strings.Fields(cmd.args)...), " [flags]"), cmd.summary)
 	}
 }

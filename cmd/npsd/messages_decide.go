@@ -27,7 +27,7 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 	fs.Bool("opt-out", false, "take the sender off the channel the message came by")
 	fs.Bool("dismiss", false, "take the message off the list, with nothing else done")
 	by := fs.String("by", "", "`NAME` of who decides, recorded with the decision (default "+inbound.DefaultDecidedBy+")")
-	pos, err := c.parse(fs, args, "KEY")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
 	}
