@@ -113,19 +113,28 @@ func TestSurveyPageInChromium(t *testing.T) {
 		t.Fatalf("after opening the link in a browser, score = %d, want 9", resp.Score)
 	}
 
-	// The customer changes their mind, then explains.
+	// The customer changes their mind, then explains: the page then shows
+	// the answer as sent, and no form any more.
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`button[value="7"]`)),
 		waitJS(`document.querySelector("button.sel") !== null && document.querySelector("button.sel").value === "7"`),
 		chromedp.SendKeys(chromedp.CSS(`#comment`), "Bon pain, mais trop d'attente"),
 		chromedp.Click(chromedp.CSS(`#send`)),
-		waitJS(`document.getElementById("status").textContent.includes("Merci pour votre réponse")`),
+		chromedp.WaitVisible(chromedp.CSS(`#thanks`)),
 		shot("2-comment-sent.png"),
 	)
 	if err != nil {
 		t.Fatalf("clicking and commenting: %v", err)
 	}
-	thanks, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#status`)))
+	thanks, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#your-comment`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("form, textarea, button").length`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +142,20 @@ func TestSurveyPageInChromium(t *testing.T) {
 	if resp.Score != 7 || resp.Comment != "Bon pain, mais trop d'attente" {
 		t.Errorf("after the comment: score %d, comment %q", resp.Score, resp.Comment)
 	}
-	if !strings.Contains(thanks, "Merci pour votre réponse") {
-		t.Errorf("thank-you text = %q", thanks)
+	if !strings.Contains(thanks, "Merci pour votre réponse") || !strings.Contains(thanks, "Votre note : 7 sur 10") || shown != "Bon pain, mais trop d'attente" || forms != 0 {
+		t.Errorf("thank-you page: %q, comment shown %q, %d form elements left", thanks, shown, forms)
+	}
+
+	// "Modifier ma réponse" brings the form back with the answer in it.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#change`)),
+		chromedp.WaitVisible(chromedp.CSS(`#comment`)),
+		waitJS(`document.querySelector("button.sel") !== null && document.querySelector("button.sel").value === "7"`),
+		shot("3-change-answer.png"),
+	)
+	kept, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#comment`)))
+	if err != nil || kept != "Bon pain, mais trop d'attente" {
+		t.Errorf("changing the answer: %v, comment in the form %q", err, kept)
 	}
 }
 

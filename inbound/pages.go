@@ -28,6 +28,7 @@ var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 // pageText is the wording of the pages, by language.
 type pageText struct {
 	Question, Low, High, Why, Send, Recorded, Thanks                  string
+	YourScore, Change                                                 string
 	UnsubscribeQ, UnsubscribeButton, Unsubscribed, ErrorHelp, Expired string
 	Invalid                                                           string
 }
@@ -38,6 +39,7 @@ var pageTexts = map[string]pageText{
 		Low:      "Pas du tout probable", High: "Très probable",
 		Why:  "Qu'est-ce qui vous a incité à donner cette note ? (facultatif)",
 		Send: "Envoyer", Recorded: "Merci, votre note est enregistrée.", Thanks: "Merci pour votre réponse !",
+		YourScore: "Votre note : %d sur 10", Change: "Modifier ma réponse",
 		UnsubscribeQ: "Ne plus recevoir les enquêtes de %s ?", UnsubscribeButton: "Me désabonner",
 		Unsubscribed: "C'est fait : vous ne recevrez plus nos enquêtes.",
 		ErrorHelp:    "Rien n'a été enregistré. Si vous souhaitez donner votre avis, répondez simplement au message reçu.",
@@ -48,6 +50,7 @@ var pageTexts = map[string]pageText{
 		Low:      "Not at all likely", High: "Extremely likely",
 		Why:  "What is the main reason for your score? (optional)",
 		Send: "Send", Recorded: "Thank you, your score is recorded.", Thanks: "Thank you for your answer!",
+		YourScore: "Your score: %d out of 10", Change: "Change my answer",
 		UnsubscribeQ: "Stop receiving surveys from %s?", UnsubscribeButton: "Unsubscribe",
 		Unsubscribed: "Done: you will not receive our surveys any more.",
 		ErrorHelp:    "Nothing was recorded. To give your opinion, simply reply to the message you received.",
@@ -68,6 +71,9 @@ type pageData struct {
 	Selected                                 int
 	HasScore, AutoPost, Recorded             bool
 	Unsubscribe, Done                        bool
+	// ThankYou shows the answer as sent, score and comment, without the
+	// form: the customer is done.
+	ThankYou bool
 }
 
 // PagesOptions configures the survey and unsubscribe pages.
@@ -259,9 +265,7 @@ func (s *Server) postSurvey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.surveyPage(ct, resp, score, true)
-	if comment != "" {
-		d.T.Recorded = d.T.Thanks
-	}
+	d.ThankYou = comment != ""
 	s.render(w, http.StatusOK, d)
 }
 
