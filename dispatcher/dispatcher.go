@@ -400,16 +400,8 @@ func (d *Dispatcher) stale(c claimed) string {
 }
 
 func (d *Dispatcher) cancel(tx *store.Tx, c claimed, reason string) error {
-	c.job.State, c.job.Reason = store.JobCanceled, reason
-	if _, err := tx.UpdateJob(c.job); err != nil {
-		return err
-	}
-	if c.job.Kind == store.JobSurvey && c.survey.State == store.SurveyPending {
-		c.survey.Reason = reason
-		_, err := tx.MoveSurvey(c.survey, store.SurveySkipped)
-		return err
-	}
-	return nil
+	_, err := cancelTx(tx, c.job, reason)
+	return err
 }
 
 // fail ends a job that cannot be sent without an attempt, and its survey

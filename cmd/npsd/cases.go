@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/safeout"
@@ -13,12 +13,8 @@ import (
 func (c *cli) cmdCases(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("cases")
 	open := fs.Bool("open", false, "only the cases not yet resolved")
-	format := fs.String("format", "table", "table or json")
+	format := cliargs.Choice(fs, "format", "table or json", "table", "json")
 	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	if *format != "table" && *format != "json" {
-		fmt.Fprintf(c.stderr, "npsd cases: --format must be table or json, not %q\n", *format)
 		return exitUnusable
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {

@@ -737,6 +737,11 @@ func TestDataCommandsWhileTheDaemonRuns(t *testing.T) {
 	e.want(e.npsd("backup", backup), exitOK, []string{"written to " + backup}, nil)
 	e.want(e.npsd("forget", "p@example.fr", "--yes"), exitOK, []string{"contact c2 forgotten"}, nil)
 	e.want(e.npsd("report", "--format", "json"), exitOK, []string{`"responses": 2`}, nil)
+	// A wave planned and canceled, one job and then the rest, through the
+	// daemon (the job named, then no argument at all).
+	e.want(e.npsd("campaign", "plan", "quarterly"), exitOK, []string{"2 surveys queued"}, nil)
+	e.want(e.npsd("outbox", "cancel", "j1"), exitOK, []string{"j1 (survey by email) canceled"}, nil)
+	e.want(e.npsd("outbox", "cancel", "--campaign", "quarterly"), exitOK, []string{`1 waiting message(s) of campaign "quarterly" canceled`}, nil)
 	stop()
 	// The backup is a whole, consistent database: it opens, and has Zoé.
 	st, err := store.Open(store.Options{Path: backup, Logger: slog.New(slog.DiscardHandler)})
@@ -903,4 +908,22 @@ func TestHelpShowsArguments(t *testing.T) {
 	}
 	// The wrong number of arguments says what is expected.
 	e.want(e.npsd("forget"), exitUnusable, nil, []string{"takes KEY, got 0", "usage: npsd forget KEY [flags]"})
+}
+
+// TestOutboxCancel: the owner cancels one waiting survey, then the rest of
+// the wave; what is no longer waiting, or a wrong line, is refused and
+// changes nothing.
+func TestOutboxCancel(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,email\nAnn,ann@example.fr\nBob,bob@example.fr\nCid,cid@example.fr\n")), exitOK, nil, nil)
+	e.want(e.npsd("campaign", "plan", "quarterly"), exitOK, []string{"3 surveys queued"}, nil)
+	e.want(e.npsd("outbox", "cancel", "j1", "--reason", "client fâché"), exitOK, []string{"j1 (survey by email) canceled"}, nil)
+	e.want(e.npsd("outbox", "--state", "canceled"), exitOK, []string{"j1", "client fâché", "2 pending"}, nil)
+	e.want(e.npsd("outbox", "cancel", "j1"), exitPartial, nil, []string{"job j1 is canceled: not waiting in the outbox"})
+	e.want(e.npsd("outbox", "cancel", "j99"), exitPartial, nil, []string{"j99"})
+	e.want(e.npsd("outbox", "cancel", "s1"), exitPartial, nil, []string{`"s1" is not a job of the outbox`})
+	e.want(e.npsd("outbox", "cancel"), exitUnusable, nil, []string{"name one job (j42, as npsd outbox lists it) or --campaign NAME"})
+	e.want(e.npsd("outbox", "cancel", "j2", "--campaign", "quarterly"), exitUnusable, nil, []string{"name one job"})
+	e.want(e.npsd("outbox", "cancel", "--campaign", "quarterly"), exitOK, []string{`2 waiting message(s) of campaign "quarterly" canceled`}, nil)
+	e.want(e.npsd("outbox", "--state", "all"), exitOK, []string{"0 pending", "3 canceled"}, nil)
 }

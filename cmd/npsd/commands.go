@@ -47,6 +47,7 @@ func commands() []command {
 		{"summary", "", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary, adminsock.NewSpec(nil, "week", argValue, "out", argOut, "send", argBool)},
 		{"campaign plan", "NAME", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan, adminsock.NewSpec(one, "dry-run", argBool)},
 		{"outbox", "", "list the messages waiting, in flight or failed", (*cli).cmdOutbox, adminsock.NewSpec(nil, "state", argValue, "limit", argValue)},
+		{"outbox cancel", "[JOB]", "cancel a waiting message, or with --campaign every one of a campaign", (*cli).cmdOutboxCancel, adminsock.NewSpec(one, "campaign", argValue, "reason", argValue).WithOptional(1)},
 		{"backup", "FILE", "write a consistent copy of the database, while npsd runs", (*cli).cmdBackup, adminsock.NewSpec([]adminsock.ArgKind{argWhole})},
 		{"forget", "KEY", "erase a contact's personal data, keep their anonymous scores", (*cli).cmdForget, adminsock.NewSpec(one, "yes", argBool)},
 		{"hash-password", "", "print the bcrypt hash of a password read on stdin, for http.admin_password_hash", (*cli).cmdHashPassword, nil},

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/prompt"
 	"github.com/npsd/npsd/store"
 )
 
@@ -22,7 +21,7 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 		return exitUnusable
 	}
 	if !*yes {
-		if code, ok := c.confirmForget(pos[0]); !ok {
+		if code, ok := c.confirmForget(ctx, pos[0]); !ok {
 			return code
 		}
 	}
@@ -55,15 +54,12 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 // confirmForget asks on the terminal before erasing for good. Without a
 // terminal nobody can answer, so it refuses rather than guess: a script
 // says --yes.
-func (c *cli) confirmForget(key string) (code int, ok bool) {
+func (c *cli) confirmForget(ctx context.Context, key string) (code int, ok bool) {
 	if !c.terminal {
 		fmt.Fprintln(c.stderr, "npsd forget: erasing cannot be undone: run it on a terminal to confirm, or pass --yes")
 		return exitUnusable, false
 	}
-	fmt.Fprintf(c.stderr, "erase %s's name, addresses, comments and messages for good? [y/N] ", key)
-	line, _ := bufio.NewReader(c.stdin).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes", "o", "oui":
+	if prompt.Confirm(ctx, c.stdin, c.stderr, fmt.Sprintf("erase %s's name, addresses, comments and messages for good? [y/N] ", key)) {
 		return exitOK, true
 	}
 	fmt.Fprintln(c.stderr, "npsd forget: not confirmed; nothing erased")

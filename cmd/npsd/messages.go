@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/safeout"
@@ -19,12 +20,8 @@ import (
 func (c *cli) cmdMessages(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("messages")
 	since := fs.String("since", "", "only the messages received on or after this day (YYYY-MM-DD)")
-	format := fs.String("format", "table", "table or json")
+	format := cliargs.Choice(fs, "format", "table or json", "table", "json")
 	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	if *format != "table" && *format != "json" {
-		fmt.Fprintf(c.stderr, "npsd messages: --format must be table or json, not %q\n", *format)
 		return exitUnusable
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/npsd/npsd/inbound"
 	"github.com/npsd/npsd/internal/app"
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/internal/safeout"
@@ -60,24 +60,12 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 
 // decisionFromFlags reads the one action the flags give.
 func decisionFromFlags(fs *flag.FlagSet, score, by string) (store.OwnerDecision, error) {
-	actions := map[string]string{"--score": store.DecisionScore, "--opt-out": store.DecisionOptOut, "--dismiss": store.DecisionDismiss}
-	var given []string
-	fs.Visit(func(f *flag.Flag) {
-		if actions["--"+f.Name] != "" {
-			given = append(given, "--"+f.Name)
-		}
-	})
-	if len(given) != 1 {
-		what := "none was"
-		if len(given) > 1 {
-			what = strings.Join(given, " and ") + " were"
-		}
-		return store.OwnerDecision{}, fmt.Errorf("give exactly one of --score N, --opt-out or --dismiss (%s given)", what)
+	given, err := cliargs.OneOf(fs, "score", "opt-out", "dismiss")
+	if err != nil {
+		return store.OwnerDecision{}, err
 	}
-	if given[0] != "--score" && fs.Lookup(given[0][2:]).Value.String() == "false" {
-		return store.OwnerDecision{}, fmt.Errorf("%s=false decides nothing: give exactly one of --score N, --opt-out or --dismiss", given[0])
-	}
-	d, err := inbound.NewDecision(actions[given[0]], score, by)
+	actions := map[string]string{"score": store.DecisionScore, "opt-out": store.DecisionOptOut, "dismiss": store.DecisionDismiss}
+	d, err := inbound.NewDecision(actions[given], score, by)
 	if err != nil {
 		return d, fmt.Errorf("--score %q: %w", score, err)
 	}

@@ -16,15 +16,9 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
-	want := map[store.JobState]bool{store.JobPending: true, store.JobInflight: true, store.JobFailed: true}
-	switch s := store.JobState(*state); s {
-	case "":
-	case "all":
-		want = nil
-	case store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled:
-		want = map[store.JobState]bool{s: true}
-	default:
-		fmt.Fprintf(c.stderr, "npsd outbox: --state must be pending, inflight, sent, failed, canceled or all, not %q\n", *state)
+	want, err := report.OutboxStates(*state)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "npsd outbox: --state %v\n", err)
 		return exitUnusable
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {

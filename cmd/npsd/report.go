@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
@@ -17,16 +17,12 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 	fs.StringVar(&q.To, "to", "", "last day counted (inclusive), YYYY-MM-DD, or RFC 3339 (exclusive)")
 	fs.StringVar(&q.By, "by", "", "group by a contact attribute, such as city, or by period: week, month or quarter")
 	fs.StringVar(&q.Campaign, "campaign", "", "count only this campaign's responses")
-	format := fs.String("format", "table", "table, json or csv")
+	format := cliargs.Choice(fs, "format", "table, json or csv", "table", "json", "csv")
 	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
 	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
 	write := map[string]func(io.Writer, report.Report) error{"table": report.WriteTable, "json": report.WriteJSON, "csv": report.WriteCSV}[*format]
-	if write == nil {
-		fmt.Fprintf(c.stderr, "npsd report: --format must be table, json or csv, not %q\n", *format)
-		return exitUnusable
-	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		rep, err := report.Build(st, q, cfg.Location(), c.now())
 		if err == nil {

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
+	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
@@ -13,7 +13,7 @@ import (
 func (c *cli) cmdResponsesExport(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("responses export")
 	var q report.ExportQuery
-	format := fs.String("format", "csv", "csv or json")
+	format := cliargs.Choice(fs, "format", "csv or json", "csv", "json")
 	fs.StringVar(&q.From, "from", "", "first day, YYYY-MM-DD (business time zone) or RFC 3339")
 	fs.StringVar(&q.To, "to", "", "last day (inclusive), YYYY-MM-DD, or RFC 3339")
 	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
@@ -21,10 +21,6 @@ func (c *cli) cmdResponsesExport(ctx context.Context, args []string) int {
 		return exitUnusable
 	}
 	write := map[string]func(io.Writer, report.Export) error{"csv": report.WriteExportCSV, "json": report.WriteExportJSON}[*format]
-	if write == nil {
-		fmt.Fprintf(c.stderr, "npsd responses export: --format must be csv or json, not %q\n", *format)
-		return exitUnusable
-	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		e, err := report.Responses(st, q, cfg.Location())
 		if err == nil {

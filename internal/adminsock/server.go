@@ -183,7 +183,7 @@ func (s *server) check(req Request) (Spec, error) {
 			return Spec{}, fmt.Errorf("%s: flag -%s is not run through the daemon", req.Command, f.Name)
 		}
 	}
-	if len(req.Args) != len(spec.Positional) {
+	if n := len(req.Args); n > len(spec.Positional) || n < len(spec.Positional)-spec.Optional {
 		return Spec{}, fmt.Errorf("%s takes %d argument(s) through the daemon, got %d", req.Command, len(spec.Positional), len(req.Args))
 	}
 	if n := len(ofKind(args(&req, spec), InputFile)); len(req.Inputs) != n {

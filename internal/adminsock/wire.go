@@ -81,6 +81,16 @@ const (
 type Spec struct {
 	Flags      map[string]ArgKind
 	Positional []ArgKind
+	// Optional is how many of the last positional arguments may be left
+	// out.
+	Optional int
+}
+
+// WithOptional marks the last n positional arguments as ones that may be
+// left out.
+func (s *Spec) WithOptional(n int) *Spec {
+	s.Optional = n
+	return s
 }
 
 // Lookup finds the spec of a command by name; ok is false for a command

@@ -73,3 +73,20 @@ func wait(ctx context.Context, read func() (string, error), abandon func()) (str
 		return "", ctx.Err()
 	}
 }
+
+// Confirm writes question to echo and reads the answer from in: yes (y,
+// yes, o, oui, in any case) is true, anything else, or a stop, false.
+func Confirm(ctx context.Context, in io.Reader, echo io.Writer, question string) bool {
+	fmt.Fprint(echo, question)
+	answer, err := wait(ctx, func() (string, error) {
+		return bufio.NewReader(io.LimitReader(in, MaxLine)).ReadString('\n')
+	}, nil)
+	if err != nil && answer == "" {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes", "o", "oui":
+		return true
+	}
+	return false
+}

@@ -139,3 +139,21 @@ func TestPasswordFromPipe(t *testing.T) {
 		t.Errorf("a pipe that never writes = %v, want the context's end", err)
 	}
 }
+
+// TestConfirm: yes in English or French says yes; anything else, nothing,
+// or a stop says no.
+func TestConfirm(t *testing.T) {
+	for in, want := range map[string]bool{"y\n": true, "Oui\n": true, " YES \r\n": true, "o": true, "n\n": false, "\n": false, "": false, "yes please\n": false} {
+		if got := Confirm(context.Background(), strings.NewReader(in), io.Discard, "? "); got != want {
+			t.Errorf("Confirm(%q) = %v, want %v", in, got, want)
+		}
+	}
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if Confirm(ctx, r, io.Discard, "? ") {
+		t.Error("a stop while waiting for the answer said yes")
+	}
+}

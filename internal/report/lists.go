@@ -158,6 +158,20 @@ func clipText(s string, n int) string {
 	return s
 }
 
+// OutboxStates reads --state of the outbox list: one state, "all" (nil:
+// no filter), or "" for what needs watching (pending, in flight, failed).
+func OutboxStates(s string) (map[store.JobState]bool, error) {
+	switch st := store.JobState(s); st {
+	case "":
+		return map[store.JobState]bool{store.JobPending: true, store.JobInflight: true, store.JobFailed: true}, nil
+	case "all":
+		return nil, nil
+	case store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled:
+		return map[store.JobState]bool{st: true}, nil
+	}
+	return nil, fmt.Errorf("must be pending, inflight, sent, failed, canceled or all, not %q", s)
+}
+
 // WriteOutbox prints the outbox's jobs in the states wanted (nil: all),
 // at most limit of them, then the count of every state, times in loc.
 func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, limit int, loc *time.Location) error {
