@@ -30,11 +30,16 @@ func ParseJobID(s string) (store.JobID, error) {
 	return store.JobID(n), nil
 }
 
-// CancelJob cancels one waiting job for the owner, with the reason given.
-// A survey not sent yet is skipped with it.
-func CancelJob(ctx context.Context, st Store, id store.JobID, reason string) (store.Job, error) {
+// CancelJob cancels one waiting job for the owner, named as the outbox
+// lists it (j42), with the reason given. A survey not sent yet is skipped
+// with it.
+func CancelJob(ctx context.Context, st Store, key, reason string) (store.Job, error) {
+	id, err := ParseJobID(key)
+	if err != nil {
+		return store.Job{}, err
+	}
 	var j store.Job
-	err := st.Update(ctx, func(tx *store.Tx) (err error) {
+	err = st.Update(ctx, func(tx *store.Tx) (err error) {
 		if j, err = tx.Job(id); err != nil {
 			return err
 		}

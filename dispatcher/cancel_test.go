@@ -16,7 +16,7 @@ func TestCancelJob(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	_, waiting := r.survey(store.Contact{Email: "zoe@example.fr"}, store.ChannelEmail)
-	if _, err := CancelJob(ctx, r.st, waiting.ID, "client fâché, ne pas relancer"); err != nil {
+	if _, err := CancelJob(ctx, r.st, waiting.ID.String(), "client fâché, ne pas relancer"); err != nil {
 		t.Fatal(err)
 	}
 	j, sv, _ := r.job(waiting.ID)
@@ -28,13 +28,13 @@ func TestCancelJob(t *testing.T) {
 	if n := len(r.smtp.Received()); n != 1 {
 		t.Fatalf("%d emails sent, want only the one not canceled", n)
 	}
-	if _, err := CancelJob(ctx, r.st, sent.ID, "trop tard"); !errors.Is(err, ErrNotCancelable) {
+	if _, err := CancelJob(ctx, r.st, sent.ID.String(), "trop tard"); !errors.Is(err, ErrNotCancelable) {
 		t.Errorf("canceling a sent job = %v, want ErrNotCancelable", err)
 	}
 	if j, _, _ := r.job(sent.ID); j.State != store.JobSent {
 		t.Errorf("the sent job became %s", j.State)
 	}
-	if _, err := CancelJob(ctx, r.st, 9999, "x"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := CancelJob(ctx, r.st, "j9999", "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("canceling a job that does not exist = %v", err)
 	}
 	for in, want := range map[string]store.JobID{"j42": 42, "J7": 7, " 12 ": 12} {

@@ -218,6 +218,26 @@ type Plan struct {
 	FirstDue time.Time
 	LastDue  time.Time
 	DryRun   bool
+
+	// each is told of every contact a listing dry run looks at.
+	each func(Entry)
+}
+
+// Entry is one contact in the list of a dry run (PlanListing): asked, by
+// Channel at Due, or skipped, with the reason in Skipped.
+type Entry struct {
+	Contact store.Contact
+	Channel store.Channel
+	Due     time.Time
+	Skipped string
+}
+
+// skip counts a contact skipped for reason, and lists it in a listing.
+func (p *Plan) skip(ct store.Contact, reason string) {
+	p.Skipped[reason]++
+	if p.each != nil {
+		p.each(Entry{Contact: ct, Skipped: reason})
+	}
 }
 
 func newPlan(campaign, period string, dryRun bool) Plan {
@@ -276,6 +296,28 @@ func (s *Scheduler) Plan(ctx context.Context, name string, dryRun bool) (Plan, e
 		return s.planEvents(ctx, c, now, dryRun)
 	}
 	return s.planWave(ctx, c, now, dryRun)
+}
+
+// PlanListing is Plan's dry run that also tells each, in the order it
+// looks at them, of every contact it would ask (channel, when) or skip
+// (why): who a wave would reach, before it is queued.
+func (s *Scheduler) PlanListing(ctx context.Context, name string, each func(Entry)) (Plan, error) {
+	c, ok := s.campaigns[name]
+	if !ok {
+		return Plan{}, fmt.Errorf("no campaign named %q (have %s)", name, strings.Join(s.order, ", "))
+	}
+	now := s.opts.Now()
+	var plan Plan
+	var err error
+	if c.Event != "" {
+		plan, err = s.rehearseEvents(c, now, each)
+	} else {
+		plan, err = s.rehearseWave(c, s.periodOf(c, now), now, each)
+	}
+	if err != nil {
+		return Plan{}, fmt.Errorf("plan %s: %w", c.Name, err)
+	}
+	return plan, nil
 }
 
 // periodOf names the cron period that contains at: the latest scheduled
@@ -346,7 +388,7 @@ func (s *Scheduler) planPeriod(ctx context.Context, c Campaign, period string, a
 	var plan Plan
 	var err error
 	if dryRun {
-		plan, err = s.rehearseWave(c, period, at)
+		plan, err = s.rehearseWave(c, period, at, nil)
 	} else {
 		plan, err = s.writeWave(ctx, c, period, at)
 	}
@@ -457,10 +499,11 @@ func (s *Scheduler) waveBatch(ctx context.Context, c Campaign, start store.Campa
 
 // rehearseWave counts what writeWave would queue, skip and move, in one
 // read transaction that writes nothing and keeps nothing per contact.
-func (s *Scheduler) rehearseWave(c Campaign, period string, at time.Time) (Plan, error) {
+func (s *Scheduler) rehearseWave(c Campaign, period string, at time.Time, each func(Entry)) (Plan, error) {
 	var plan Plan
 	err := s.st.View(func(tx *store.Tx) error {
 		plan = newPlan(c.Name, period, true)
+		plan.each = each
 		rec, err := s.waveRecord(tx, c, period, at)
 		if err != nil || !rec.InProgress {
 			plan.AlreadyPlanned = err == nil
@@ -492,7 +535,7 @@ func (s *Scheduler) waveStep(tx *store.Tx, c Campaign, rec *store.CampaignPeriod
 		ch, reason, err := s.eligibility(tx, c, ct, rec.Planned)
 		if err != nil || reason != "" {
 			if reason != "" {
-				part.Skipped[reason]++
+				part.skip(ct, reason)
 			}
 			return err
 		}
@@ -572,6 +615,9 @@ func (s *Scheduler) place(plan *Plan, cand candidate, due time.Time) (time.Time,
 		plan.Moved[moved]++
 	}
 	plan.queued(due)
+	if plan.each != nil {
+		plan.each(Entry{Contact: cand.contact, Channel: cand.channel, Due: due})
+	}
 	return due, nil
 }
 
@@ -604,7 +650,7 @@ func (s *Scheduler) planEvents(ctx context.Context, c Campaign, now time.Time, d
 	var plan Plan
 	var err error
 	if dryRun {
-		plan, err = s.rehearseEvents(c, now)
+		plan, err = s.rehearseEvents(c, now, nil)
 	} else {
 		plan, err = s.writeEvents(ctx, c, now)
 	}
@@ -646,10 +692,11 @@ func (s *Scheduler) writeEvents(ctx context.Context, c Campaign, now time.Time) 
 // rehearseEvents counts what writeEvents would do, writing nothing. It
 // keeps the contacts it counted a survey for, since a real run's second
 // event of one contact finds the survey the first one queued.
-func (s *Scheduler) rehearseEvents(c Campaign, now time.Time) (Plan, error) {
+func (s *Scheduler) rehearseEvents(c Campaign, now time.Time, each func(Entry)) (Plan, error) {
 	var plan Plan
 	err := s.st.View(func(tx *store.Tx) error {
 		plan = newPlan(c.Name, "events", true)
+		plan.each = each
 		opened := map[store.ContactID]bool{}
 		queue := func(p *Plan, cand candidate, due time.Time) error {
 			opened[cand.contact.ID] = true
@@ -694,7 +741,7 @@ func (s *Scheduler) planEvent(tx *store.Tx, c Campaign, e store.Event, now time.
 		return err
 	}
 	if reason != "" {
-		part.Skipped[reason]++
+		part.skip(store.Contact{ID: e.ContactID}, reason)
 		return nil
 	}
 	ct, err := tx.Contact(e.ContactID)
@@ -712,7 +759,7 @@ func (s *Scheduler) planEvent(tx *store.Tx, c Campaign, e store.Event, now time.
 	}
 	ch, reason := s.opts.Rules.decide(ct, surveys, c.Segment, now)
 	if reason != "" {
-		part.Skipped[reason]++
+		part.skip(ct, reason)
 		return nil
 	}
 	return queue(part, candidate{ct, ch}, latest(e.At.Add(c.Delay), now))

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -357,6 +358,19 @@ func TestDryRunCountsEqualRealRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The listing tells of every contact, and counts as the dry run does.
+	var asked []Entry
+	listedSkips := map[string]int{}
+	listed, err := s.PlanListing(ctx, "quarterly", func(e Entry) {
+		if e.Skipped != "" {
+			listedSkips[e.Skipped]++
+			return
+		}
+		asked = append(asked, e)
+	})
+	if err != nil || listed.Queued != dry.Queued || len(asked) != dry.Queued || fmt.Sprint(listedSkips) != fmt.Sprint(dry.Skipped) {
+		t.Fatalf("listing: %d asked, skipped %v (%+v, %v); dry run %d, %v", len(asked), listedSkips, listed, err, dry.Queued, dry.Skipped)
+	}
 	if len(jobsOf(t, st)) != 0 {
 		t.Fatal("the dry run queued jobs")
 	}
@@ -373,6 +387,17 @@ func TestDryRunCountsEqualRealRun(t *testing.T) {
 	}
 	if jobs := len(jobsOf(t, st)); jobs != real.Queued {
 		t.Errorf("%d jobs for %d queued", jobs, real.Queued)
+	}
+	// Each contact listed as asked got its survey on the channel and at the
+	// time the listing said.
+	byContact := map[store.ContactID]store.Job{}
+	for _, j := range jobsOf(t, st) {
+		byContact[j.ContactID] = j
+	}
+	for _, e := range asked {
+		if j, ok := byContact[e.Contact.ID]; !ok || j.Channel != e.Channel || !j.Due.Equal(e.Due) {
+			t.Fatalf("listed %s by %s at %v; the real run queued %+v", e.Contact.ID, e.Channel, e.Due, j)
+		}
 	}
 }
 
@@ -425,6 +450,11 @@ func TestEventsInBatches(t *testing.T) {
 	dry, err := s.Plan(ctx, "support", true)
 	if err != nil || dry.Queued != 40 || fmt.Sprint(dry.Skipped) != fmt.Sprint(want) {
 		t.Fatalf("dry run = %+v, %v; want 40 queued, skipped %v", dry, err, want)
+	}
+	listed := map[string]int{}
+	if _, err := s.PlanListing(ctx, "support", func(e Entry) { listed[cmp.Or(e.Skipped, "asked by "+string(e.Channel))]++ }); err != nil ||
+		fmt.Sprint(listed) != fmt.Sprint(map[string]int{"asked by email": 40, ReasonSurveyOpen: 40, ReasonEventTooOld: 8}) {
+		t.Errorf("listing of the events: %v, %v", listed, err)
 	}
 	real, err := s.Plan(ctx, "support", false)
 	if err != nil || real.Queued != dry.Queued || fmt.Sprint(real.Skipped) != fmt.Sprint(dry.Skipped) || fmt.Sprint(real.Moved) != fmt.Sprint(dry.Moved) ||

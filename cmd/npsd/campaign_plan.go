@@ -9,12 +9,14 @@ import (
 	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
+	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
 )
 
 func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("campaign plan")
 	dryRun := fs.Bool("dry-run", false, "count what would be queued, and write nothing")
+	list := fs.Bool("list", false, "a dry run that also lists each contact: asked (channel, when) or skipped (why)")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
@@ -29,7 +31,12 @@ func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "npsd campaign plan: no campaign named %q (the config has %s)\n", pos[0], strings.Join(s.Campaigns(), ", "))
 			return exitUnusable
 		}
-		p, err := s.Plan(ctx, pos[0], *dryRun)
+		var p scheduler.Plan
+		if *list {
+			p, err = s.PlanListing(ctx, pos[0], report.PlanLister(c.stdout, cfg.Location()))
+		} else {
+			p, err = s.Plan(ctx, pos[0], *dryRun)
+		}
 		if err != nil {
 			return c.failed("campaign plan", err)
 		}

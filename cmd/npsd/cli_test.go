@@ -927,3 +927,32 @@ func TestOutboxCancel(t *testing.T) {
 	e.want(e.npsd("outbox", "cancel", "--campaign", "quarterly"), exitOK, []string{`2 waiting message(s) of campaign "quarterly" canceled`}, nil)
 	e.want(e.npsd("outbox", "--state", "all"), exitOK, []string{"0 pending", "3 canceled"}, nil)
 }
+
+// TestCampaignPlanList: --list names each contact a wave would reach, with
+// the channel and the time in the business's zone, and each it would skip
+// with the reason; it writes nothing, through the daemon too.
+func TestCampaignPlanList(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,email,phone\n"+
+		"Ann,ann@example.fr,06 12 34 56 78\n"+
+		"Bob,bob@example.fr,\n"+
+		"\x1b[31mDan,dan@example.fr,\n")), exitOK, nil, nil)
+	e.want(e.npsd("forget", "bob@example.fr", "--yes"), exitOK, nil, nil)
+	r := e.npsd("campaign", "plan", "quarterly", "--list")
+	e.want(r, exitOK, []string{
+		"c1       Ann <ann@example.fr>                             email 2026-11-23 09:00 CET",
+		"c2       (no name or address)                             skipped: no_address",
+		"c3       Dan <dan@example.fr>                             email 2026-11-24 09:00 CET",
+		"2 surveys queued (dry run: nothing written)",
+	}, nil)
+	if strings.Contains(r.stdout, "\x1b") {
+		t.Errorf("a name's escape sequence reached the terminal:\n%q", r.stdout)
+	}
+	e.want(e.npsd("outbox"), exitOK, []string{"outbox: 0 pending"}, nil)
+	// The same list through the running daemon.
+	d := e.runDaemon(func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) })
+	defer d.Stop()
+	if running := e.npsd("campaign", "plan", "quarterly", "--list"); running != r {
+		t.Errorf("through the daemon:\n%s%s\nstopped:\n%s", running.stdout, running.stderr, r.stdout)
+	}
+}

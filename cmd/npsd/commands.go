@@ -45,7 +45,7 @@ func commands() []command {
 		{"messages", "", "list the messages npsd kept for the owner to read and decide (unclear, strangers', failed)", (*cli).cmdMessages, adminsock.NewSpec(nil, "since", argValue, "format", argValue)},
 		{"messages decide", "KEY", "record the owner's decision on a kept message: --score N, --opt-out or --dismiss", (*cli).cmdMessagesDecide, adminsock.NewSpec(one, "score", argValue, "by", argValue, "opt-out", argBool, "dismiss", argBool)},
 		{"summary", "", "show the weekly summary, write it to a file, or send it now", (*cli).cmdSummary, adminsock.NewSpec(nil, "week", argValue, "out", argOut, "send", argBool)},
-		{"campaign plan", "NAME", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan, adminsock.NewSpec(one, "dry-run", argBool)},
+		{"campaign plan", "NAME", "plan a campaign's wave (or its new events) now", (*cli).cmdCampaignPlan, adminsock.NewSpec(one, "dry-run", argBool, "list", argBool)},
 		{"outbox", "", "list the messages waiting, in flight or failed", (*cli).cmdOutbox, adminsock.NewSpec(nil, "state", argValue, "limit", argValue)},
 		{"outbox cancel", "[JOB]", "cancel a waiting message, or with --campaign every one of a campaign", (*cli).cmdOutboxCancel, adminsock.NewSpec(one, "campaign", argValue, "reason", argValue).WithOptional(1)},
 		{"backup", "FILE", "write a consistent copy of the database, while npsd runs", (*cli).cmdBackup, adminsock.NewSpec([]adminsock.ArgKind{argWhole})},

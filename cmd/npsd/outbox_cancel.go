@@ -26,11 +26,7 @@ func (c *cli) cmdOutboxCancel(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stdout, "%d waiting message(s) of campaign %q canceled\n", n, *campaign)
 			return c.failed("outbox cancel", err)
 		}
-		id, err := dispatcher.ParseJobID(pos[0])
-		if err != nil {
-			return c.failed("outbox cancel", err)
-		}
-		j, err := dispatcher.CancelJob(ctx, st, id, *reason)
+		j, err := dispatcher.CancelJob(ctx, st, pos[0], *reason)
 		if err == nil {
 			fmt.Fprintf(c.stdout, "%s (%s by %s) canceled\n", j.ID, j.Kind, j.Channel)
 		}

@@ -251,3 +251,30 @@ func WritePlan(w io.Writer, p scheduler.Plan, loc *time.Location) error {
 	}
 	return tw.Flush()
 }
+
+// PlanLister writes each contact of a dry run's list as one line, as the
+// scheduler looks at it: a wave of a million contacts is listed without
+// being held. Who (the contact's id, name and address), then either the
+// channel and the time the survey would be due, in the business's zone,
+// or "skipped" and why.
+func PlanLister(w io.Writer, loc *time.Location) func(scheduler.Entry) {
+	first := true
+	return func(e scheduler.Entry) {
+		if first {
+			fmt.Fprintf(w, "  %-8s %-48s %s\n", "contact", "name <address>", "channel and due time, or why skipped")
+			first = false
+		}
+		who := cmp.Or(e.Contact.Email, e.Contact.Phone, e.Contact.ExternalID, "(no name or address)")
+		if e.Contact.Name != "" {
+			who = e.Contact.Name + " <" + who + ">"
+		}
+		// A name was typed by someone else: nothing in it may act on the
+		// terminal, and a very long one keeps the columns readable.
+		who = safeout.TerminalText(clipText(who, 47), false)
+		if e.Skipped != "" {
+			fmt.Fprintf(w, "  %-8s %-48s skipped: %s\n", e.Contact.ID, who, e.Skipped)
+			return
+		}
+		fmt.Fprintf(w, "  %-8s %-48s %-5s %s\n", e.Contact.ID, who, e.Channel, e.Due.In(loc).Format("2006-01-02 15:04 MST"))
+	}
+}
