@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -58,10 +59,14 @@ func ownerOrRoot(owner uint32) func(uid uint32) bool {
 	return func(uid uint32) bool { return uid == owner || uid == 0 }
 }
 
-// serve accepts connections on l until ctx ends, and closes l.
+// serve accepts connections on l until ctx ends, and closes l. It returns
+// once the commands it runs have ended too: the daemon closes the store
+// after, and a command must not find it closed under it.
 func (s *server) serve(ctx context.Context, l net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
+	var running sync.WaitGroup
+	defer running.Wait()
 	for {
 		conn, err := l.Accept()
 		if err != nil {
@@ -70,7 +75,7 @@ func (s *server) serve(ctx context.Context, l net.Listener) error {
 			}
 			return fmt.Errorf("admin socket: %w", err)
 		}
-		go s.serveConn(ctx, conn)
+		running.Go(func() { s.serveConn(ctx, conn) })
 	}
 }
 

@@ -152,6 +152,10 @@ type App struct {
 	current  atomic.Pointer[config.Config]
 	gen      *generation
 	run      *running
+	// stopAdmin ends the admin socket; adminDone is closed once it has
+	// stopped and its commands have ended, before the store closes.
+	stopAdmin context.CancelFunc
+	adminDone chan struct{}
 	// teardown are the parts to close on stop, last opened first.
 	teardown teardown
 }
@@ -212,8 +216,12 @@ func (a *App) Start(ctx context.Context) {
 	a.run = a.gen.start(ctx, a.log)
 	go a.parts.health.watchdog(ctx, a.notify, a.log)
 	if a.o.Admin != nil {
+		var actx context.Context
+		actx, a.stopAdmin = context.WithCancel(ctx)
+		a.adminDone = make(chan struct{})
 		go func() {
-			if err := serveAdminSocket(ctx, a, a.o.Admin); err != nil {
+			defer close(a.adminDone)
+			if err := serveAdminSocket(actx, a, a.o.Admin); err != nil {
 				a.log.Warn("admin socket unavailable: data commands need the daemon stopped", "err", err)
 			}
 		}()
@@ -255,6 +263,7 @@ func (a *App) Stop() error {
 		unclean = ErrUnclean
 	}
 	<-httpStopped
+	a.endAdmin(timeout)
 	closed := make(chan struct{})
 	go func() { a.teardown.run(a.log); close(closed) }()
 	select {
@@ -271,7 +280,23 @@ func (a *App) Abort() {
 	if a.run != nil {
 		a.run.finish()
 	}
+	a.endAdmin(2 * time.Second)
 	a.teardown.run(a.log)
+}
+
+// endAdmin stops the admin socket and waits, at most wait, for it and the
+// commands it runs: a command let in as the daemon stops must not find the
+// store closed under it ("database not open").
+func (a *App) endAdmin(wait time.Duration) {
+	if a.stopAdmin == nil {
+		return
+	}
+	a.stopAdmin()
+	select {
+	case <-a.adminDone:
+	case <-time.After(max(wait, time.Second)):
+		a.log.Warn("admin socket: a command still running as the daemon stops")
+	}
 }
 
 // Reload reads the config again and replaces the workers with ones built
