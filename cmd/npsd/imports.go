@@ -25,7 +25,7 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 		return exitUnusable
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
-		o := csvimport.Options{Region: cfg.Business.DefaultRegion, Location: cfg.Location(), Encoding: *encoding, DryRun: *dryRun}
+		o := csvimport.Options{Region: cfg.Business.DefaultRegion, Location: cfg.Location(), DayFirst: cfg.DayFirst(), Encoding: *encoding, DryRun: *dryRun}
 		if defaultType != nil {
 			o.DefaultType = *defaultType
 		}
@@ -34,13 +34,11 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 		}
 		res, err := csvimport.Run(ctx, st, kind, pos[0], o)
 		if errors.Is(err, csvimport.ErrUnusable) {
-			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-			return exitUnusable
+			return c.fail(exitUnusable, "npsd: %v", err)
 		}
 		code := c.printImport(pos[0], string(kind), res, *dryRun)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-			return exitPartial
+			return c.fail(exitPartial, "npsd: %v", err)
 		}
 		return code
 	})

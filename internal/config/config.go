@@ -644,6 +644,12 @@ func closest(s string, candidates []string) string {
 	return best
 }
 
+// DayFirst says whether the business writes the day before the month
+// (25/11/2026), as French does; English (US) writes the month first.
+func (c *Config) DayFirst() bool {
+	return strings.HasPrefix(strings.ToLower(c.Business.Language), "fr")
+}
+
 // location is the business's time zone; validation has already checked it.
 func (c *Config) Location() *time.Location {
 	loc, err := time.LoadLocation(c.Business.Timezone)

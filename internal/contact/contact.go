@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/npsd/npsd/internal/textdist"
 	"github.com/npsd/npsd/store"
 )
 
@@ -71,7 +73,7 @@ func (r Rule) Check(f Fields) (store.Contact, error) {
 		return ct, &FieldError{"email", ErrUnreachable}
 	}
 	if strings.TrimSpace(f.Language) != "" {
-		if ct.Language, err = Language(f.Language); err != nil {
+		if ct.Language, err = LanguageOf(f.Language); err != nil {
 			return ct, &FieldError{"language", err}
 		}
 	}
@@ -143,6 +145,18 @@ func PhoneKey(key, region string) string {
 	return p
 }
 
+// Resolve finds the contact a person names on the command line: by id
+// (c42), external id, email or phone number in any usual writing.
+func Resolve(st *store.Store, key, region string) (store.ContactID, error) {
+	var id store.ContactID
+	err := st.View(func(tx *store.Tx) error {
+		var err error
+		id, err = tx.ContactIDByKey(key, PhoneKey(key, region))
+		return err
+	})
+	return id, err
+}
+
 func regionOf(n *phonenumbers.PhoneNumber, fallback string) string {
 	if r := phonenumbers.GetRegionCodeForNumber(n); r != "" && r != "ZZ" {
 		return r
@@ -166,6 +180,49 @@ func Language(s string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("unsupported language %q (use %s)", s, strings.Join(languages, " or "))
+}
+
+// languageNames are the names spreadsheets give the languages, in French
+// and English, lower case and without accents, with the codes of ISO 639.
+var languageNames = map[string]string{
+	"fr": "fr", "fra": "fr", "fre": "fr", "francais": "fr", "french": "fr", "francophone": "fr",
+	"en": "en", "eng": "en", "anglais": "en", "english": "en", "anglophone": "en",
+}
+
+// noLanguage are the cells that say a customer's language is not known.
+var noLanguage = map[string]bool{"": true, "-": true, "\u2013": true, "\u2014": true, "n/a": true, "na": true, "none": true, "aucune": true, "aucun": true}
+
+// codeWithRegion is a language code with its region: fr-CA, en_us, es-419.
+var codeWithRegion = regexp.MustCompile(`^([a-z]{2,3})[-_]([a-z]{2,4}|[0-9]{3})$`)
+
+// regionNote is a region written after a language: Français (Canada).
+var regionNote = regexp.MustCompile(`\s*\([^()]*\)\s*$`)
+
+// LanguageOf reads a customer's language as an export writes it: a code
+// (fr, fr-CA, EN_us, FRA), a name in French or English (Français, anglais,
+// French, francophone), a region after it in brackets (Français (Canada)),
+// both names of one language (Français/French). It returns "" for a cell
+// that says there is none (N/A, -, aucune), and refuses anything else
+// (another language, two languages, a typo), naming it: a customer is never
+// written to in a language guessed.
+func LanguageOf(s string) (string, error) {
+	plain := strings.ToLower(strings.TrimSpace(textdist.WithoutAccents(s)))
+	if noLanguage[plain] {
+		return "", nil
+	}
+	found := ""
+	for _, half := range strings.Split(plain, "/") {
+		half = strings.TrimSpace(regionNote.ReplaceAllString(half, ""))
+		if m := codeWithRegion.FindStringSubmatch(half); m != nil {
+			half = m[1] // fr-CA, en_US: the region does not change the texts
+		}
+		l, ok := languageNames[half]
+		if !ok || found != "" && l != found {
+			return "", fmt.Errorf("unsupported language %q (use %s, or their names in French or English)", s, strings.Join(languages, " or "))
+		}
+		found = l
+	}
+	return found, nil
 }
 
 // Timezone checks an IANA time zone name.

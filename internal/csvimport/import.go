@@ -131,9 +131,8 @@ func buildEventRows(o Options, t *csvTable) (rowBuilder, error) {
 	if _, ok := t.columns["type"]; !ok && t.defaults["type"] == "" {
 		return nil, fmt.Errorf("%s line 1: no type column: add one, or give --type purchase", t.name)
 	}
-	loc := o.Location
 	return contactRows(o, t,
-		func(r csvRow) (store.Event, error) { return eventFromRow(t, r, loc) },
+		func(r csvRow) (store.Event, error) { return eventFromRow(t, r, o) },
 		func(tx *store.Tx, id store.ContactID, ev store.Event) (bool, error) {
 			ev.ContactID = id
 			_, created, err := tx.AddEvent(ev)
@@ -141,7 +140,7 @@ func buildEventRows(o Options, t *csvTable) (rowBuilder, error) {
 		}), nil
 }
 
-func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, error) {
+func eventFromRow(t *csvTable, r csvRow, o Options) (store.Event, error) {
 	ev := store.Event{Type: t.get(r, "type"), ExternalID: t.get(r, "external_id")}
 	if ev.Type == "" {
 		ev.Type = t.defaults["type"]
@@ -149,7 +148,7 @@ func eventFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Event, error
 	if ev.Type == "" {
 		return store.Event{}, errors.New("type is empty")
 	}
-	at, err := ParseWhen(t.get(r, "at"), loc)
+	at, err := ParseDate(t.get(r, "at"), o.Location, o.DayFirst)
 	if err != nil {
 		return store.Event{}, err
 	}
@@ -205,9 +204,8 @@ func buildResponseRows(o Options, t *csvTable) (rowBuilder, error) {
 	if err := requireColumns(t, "contact", "score", "date"); err != nil {
 		return nil, err
 	}
-	loc := o.Location
 	return contactRows(o, t,
-		func(r csvRow) (store.Response, error) { return responseFromRow(t, r, loc) },
+		func(r csvRow) (store.Response, error) { return responseFromRow(t, r, o) },
 		func(tx *store.Tx, id store.ContactID, resp store.Response) (bool, error) {
 			resp.ContactID = id
 			resp.Key = historyKey(resp)
@@ -216,7 +214,7 @@ func buildResponseRows(o Options, t *csvTable) (rowBuilder, error) {
 		}), nil
 }
 
-func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response, error) {
+func responseFromRow(t *csvTable, r csvRow, o Options) (store.Response, error) {
 	raw := t.get(r, "score")
 	score, err := strconv.Atoi(raw)
 	if err != nil {
@@ -225,7 +223,7 @@ func responseFromRow(t *csvTable, r csvRow, loc *time.Location) (store.Response,
 	if !nps.ValidScore(score) {
 		return store.Response{}, fmt.Errorf("score %d is outside 0-10", score)
 	}
-	at, err := ParseWhen(t.get(r, "date"), loc)
+	at, err := ParseDate(t.get(r, "date"), o.Location, o.DayFirst)
 	if err != nil {
 		return store.Response{}, err
 	}
@@ -253,35 +251,4 @@ func requireColumns(t *csvTable, cols ...string) error {
 		return fmt.Errorf("%s line 1: missing column(s) %s (the header has %s)", t.name, strings.Join(missing, ", "), strings.Join(t.header, ", "))
 	}
 	return nil
-}
-
-// ParseWhen reads a date or a time as people and exports write them. A date
-// or a time without a zone is in the business's time zone.
-func ParseWhen(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, errors.New("date is empty")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", s)
-}
-
-// ParseAmount accepts "12.50" and the French "12,50".
-func ParseAmount(s string) (float64, error) {
-	v := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	if !strings.Contains(v, ".") {
-		v = strings.Replace(v, ",", ".", 1)
-	}
-	a, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("amount %q is not a number", s)
-	}
-	return a, nil
 }

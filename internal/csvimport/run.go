@@ -33,6 +33,9 @@ type Options struct {
 	Region string
 	// Location is the time zone of dates written without one.
 	Location *time.Location
+	// DayFirst reads 01/02/2026 as the 1st of February, as a French
+	// business writes it; without it, as January 2nd.
+	DayFirst bool
 	// Encoding is the file's text encoding: utf-8 (the default),
 	// windows-1252, latin1 or iso-8859-15.
 	Encoding string

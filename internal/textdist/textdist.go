@@ -1,6 +1,8 @@
-// Package textdist owns the measure of how far apart two words are, for
-// the places that forgive a typo: a misspelt config key ("did you mean
-// …?") and a misspelt opt-out keyword ("unsusbcribe").
+// Package textdist owns the measure of how far apart two words are, and
+// the folding of their accents, for the places that forgive a typo or a
+// missing accent: a misspelt config key ("did you mean …?"), a misspelt
+// opt-out keyword ("unsusbcribe"), a month or a language written without
+// its accents (fevrier, Francais).
 package textdist
 
 // Distance is the number of letters to insert, delete, replace or swap

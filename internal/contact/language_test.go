@@ -1,0 +1,52 @@
+package contact
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestLanguageCorpus reads testdata/languages.tsv: a customer's language
+// as owners' spreadsheets write it, labelled from the rules at its head,
+// not from the code. EMPTY is a cell that says there is none.
+func TestLanguageCorpus(t *testing.T) {
+	f, err := os.Open("testdata/languages.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	rows, wrong := 0, 0
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text() // not trimmed: a cell's own spaces are part of the case
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		in, want, ok := strings.Cut(line, "\t")
+		if !ok || strings.Contains(want, "\t") {
+			t.Fatalf("languages.tsv:%d: want two columns", n)
+		}
+		rows++
+		got, err := LanguageOf(in)
+		switch {
+		case want == "ERROR" && err == nil:
+			t.Errorf("LanguageOf(%q) = %q, want an error", in, got)
+		case want == "ERROR" && !strings.Contains(err.Error(), strings.TrimSpace(in)):
+			t.Errorf("LanguageOf(%q): %v, want the error to name the value", in, err)
+		case want == "ERROR":
+			continue
+		case err != nil:
+			t.Errorf("LanguageOf(%q): %v, want %s", in, err, want)
+		case want == "EMPTY" && got != "", want != "EMPTY" && got != want:
+			t.Errorf("LanguageOf(%q) = %q, want %s", in, got, want)
+		default:
+			continue
+		}
+		wrong++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d languages read as labelled", rows-wrong, rows)
+}

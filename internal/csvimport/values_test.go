@@ -1,0 +1,104 @@
+package csvimport
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// corpusRows reads a tab-separated corpus in testdata, skipping comments.
+// Lines are not trimmed: a value's own spaces are part of the case.
+func corpusRows(t *testing.T, name string, columns int) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		row := strings.Split(line, "\t")
+		if len(row) != columns {
+			t.Fatalf("%s:%d: %d columns, want %d", name, n, len(row), columns)
+		}
+		rows = append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestAmountCorpus reads testdata/amounts.tsv, amounts as owners' exports
+// write them (French, Québec, English, Swiss), labelled from the rules at
+// its head, not from the parser.
+func TestAmountCorpus(t *testing.T) {
+	rows := corpusRows(t, "amounts.tsv", 2)
+	wrong := 0
+	for _, row := range rows {
+		in, want := row[0], row[1]
+		got, err := ParseAmount(in)
+		switch {
+		case want == "ERROR" && err == nil:
+			t.Errorf("ParseAmount(%q) = %v, want an error", in, got)
+		case want == "ERROR":
+			continue
+		case err != nil:
+			t.Errorf("ParseAmount(%q): %v, want %s", in, err, want)
+		default:
+			w, perr := strconv.ParseFloat(want, 64)
+			if perr != nil {
+				t.Fatalf("corpus: %q is not a number", want)
+			}
+			if got != w {
+				t.Errorf("ParseAmount(%q) = %v, want %v", in, got, w)
+			} else {
+				continue
+			}
+		}
+		wrong++
+	}
+	t.Logf("%d of %d amounts read as labelled", len(rows)-wrong, len(rows))
+}
+
+// TestDateCorpus reads testdata/dates.tsv: dates as a French or an English
+// business's spreadsheet writes them, labelled from the rules at its head.
+func TestDateCorpus(t *testing.T) {
+	loc, err := time.LoadLocation("America/Montreal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := corpusRows(t, "dates.tsv", 3)
+	wrong := 0
+	for _, row := range rows {
+		in, lang, want := row[0], row[1], row[2]
+		if lang != "fr" && lang != "en" {
+			t.Fatalf("corpus: language %q", lang)
+		}
+		got, err := ParseDate(in, loc, lang == "fr")
+		switch {
+		case want == "ERROR" && err == nil:
+			t.Errorf("ParseDate(%q, %s) = %s, want an error", in, lang, got.Format("2006-01-02 15:04"))
+		case want == "ERROR":
+			continue
+		case err != nil:
+			t.Errorf("ParseDate(%q, %s): %v, want %s", in, lang, err, want)
+		case got.In(loc).Format("2006-01-02 15:04") != want:
+			// Expected times are the business's wall clock.
+			t.Errorf("ParseDate(%q, %s) = %s, want %s", in, lang, got.In(loc).Format("2006-01-02 15:04"), want)
+		default:
+			continue
+		}
+		wrong++
+	}
+	t.Logf("%d of %d dates read as labelled", len(rows)-wrong, len(rows))
+}
