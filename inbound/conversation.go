@@ -226,6 +226,9 @@ type handling struct {
 	contact store.Contact
 	out     Outcome
 	queued  bool
+	// inPerson is set for an answer given face to face: nothing follows
+	// it to the customer.
+	inPerson bool
 }
 
 func (h *handling) note(format string, args ...any) { h.out.Note = fmt.Sprintf(format, args...) }
@@ -451,6 +454,9 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	due := h.now.Add(h.cv.o.CommentWindow)
 	if comment != "" {
 		due = h.now
+	}
+	if h.inPerson {
+		return nil
 	}
 	if err := h.replaceCategoryJob(sv, cat, due); err != nil {
 		return err

@@ -7,6 +7,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -809,8 +810,11 @@ func (r Rules) decide(c store.Contact, surveys []store.Survey, segment map[strin
 		if s.State.Open() {
 			return "", ReasonSurveyOpen
 		}
-		if (s.State == store.SurveyAnswered || s.State == store.SurveyExpired) && s.Sent.After(lastAsked) {
-			lastAsked = s.Sent
+		// A survey answered in person was never sent: it was asked when
+		// it was answered.
+		asked := cmp.Or(s.Sent, s.Answered)
+		if (s.State == store.SurveyAnswered || s.State == store.SurveyExpired) && asked.After(lastAsked) {
+			lastAsked = asked
 		}
 	}
 	if r.MinDaysBetween > 0 && !lastAsked.IsZero() && now.Before(lastAsked.AddDate(0, 0, r.MinDaysBetween)) {

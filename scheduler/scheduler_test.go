@@ -341,3 +341,25 @@ func TestUnknownSendersAreKeptForABoundedTime(t *testing.T) {
 		t.Errorf("%d messages listed for the owner, want the later stranger's only", owner)
 	}
 }
+
+// TestAnsweredInPersonCountsAsAsked: a survey answered by phone or at the
+// counter was never sent; it was asked when it was answered, and the next
+// wave leaves the customer alone as after any other survey.
+func TestAnsweredInPersonCountsAsAsked(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	r := Rules{Channels: []store.Channel{store.ChannelEmail}, MinDaysBetween: 90}
+	c := store.Contact{ID: 1, Email: "lea@example.fr"}
+	inPerson := store.Survey{ID: 1, ContactID: 1, Channel: store.ChannelCounter, State: store.SurveyAnswered, Answered: now.AddDate(0, 0, -10)}
+	if _, reason := r.decide(c, []store.Survey{inPerson}, nil, now); reason != ReasonRecentlySurveyed {
+		t.Errorf("10 days after an answer at the counter: reason %q, want %q", reason, ReasonRecentlySurveyed)
+	}
+	inPerson.Answered = now.AddDate(0, 0, -91)
+	if ch, reason := r.decide(c, []store.Survey{inPerson}, nil, now); reason != "" || ch != store.ChannelEmail {
+		t.Errorf("91 days after: %q %q, want asked by email", ch, reason)
+	}
+	// A survey that was sent is judged by when it was sent, answered or not.
+	sent := store.Survey{ID: 2, ContactID: 1, Channel: store.ChannelEmail, State: store.SurveyAnswered, Sent: now.AddDate(0, 0, -100), Answered: now.AddDate(0, 0, -30)}
+	if _, reason := r.decide(c, []store.Survey{sent}, nil, now); reason != "" {
+		t.Errorf("100 days after a survey answered 30 days ago: %q, want asked", reason)
+	}
+}

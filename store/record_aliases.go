@@ -46,6 +46,8 @@ const (
 	ChannelSMS           = record.ChannelSMS
 	ChannelWeb           = record.ChannelWeb
 	ChannelWebhook       = record.ChannelWebhook
+	ChannelPhone         = record.ChannelPhone
+	ChannelCounter       = record.ChannelCounter
 	ChannelOK            = record.ChannelOK
 	ChannelOptedOut      = record.ChannelOptedOut
 	ChannelUndeliverable = record.ChannelUndeliverable

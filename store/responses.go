@@ -38,6 +38,11 @@ func responseTimeValue(r Response) []byte {
 	return append(v, r.Campaign...)
 }
 
+// HasResponseKey reports whether an answer with that Key is stored.
+func (t *Tx) HasResponseKey(key string) bool {
+	return t.bucket(bucketResponsesByKey).Get(outsideKey(key)) != nil
+}
+
 // AddResponse stores an answer. A response whose Key is already stored is
 // the same answer arriving again: the stored one is returned with created
 // false and nothing changes.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -24,12 +23,10 @@ func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		s, err := app.NewScheduler(cfg, st, c.logger(cfg, slog.LevelWarn), c.now)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd campaign plan: %v\n", err)
-			return exitUnusable
+			return c.fail(exitUnusable, "npsd campaign plan: %v", err)
 		}
 		if _, ok := s.Campaign(pos[0]); !ok {
-			fmt.Fprintf(c.stderr, "npsd campaign plan: no campaign named %q (the config has %s)\n", pos[0], strings.Join(s.Campaigns(), ", "))
-			return exitUnusable
+			return c.fail(exitUnusable, "npsd campaign plan: no campaign named %q (the config has %s)", pos[0], strings.Join(s.Campaigns(), ", "))
 		}
 		var p scheduler.Plan
 		if *list {

@@ -23,8 +23,7 @@ func (c *cli) cmdCheck(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "config OK: %s\n", name)
 	if err := app.CheckTemplates(cfg, c.stdout); err != nil {
-		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd: %v", err)
 	}
 	source := "built-in"
 	if cfg.Templates.Dir != "" {

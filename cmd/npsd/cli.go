@@ -80,11 +80,9 @@ func (c *cli) withStore(configFlag string, fn func(cfg *config.Config, st *store
 		if code, ok := c.forward(cfg); ok {
 			return code
 		}
-		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-		return exitPartial
+		return c.fail(exitPartial, "npsd: %v", err)
 	} else if err != nil {
-		fmt.Fprintf(c.stderr, "npsd: %v\n", err)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd: %v", err)
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
@@ -103,6 +101,12 @@ func (c *cli) output(path string, write func(io.Writer) error) error {
 	return safeout.WritePrivateFile(path, write)
 }
 
+// fail prints why the command stops, as printf does, and returns code.
+func (c *cli) fail(code int, format string, args ...any) int {
+	fmt.Fprintf(c.stderr, format+"\n", args...)
+	return code
+}
+
 // failed prints a command's error and returns its exit code: a flag that
 // cannot be read is bad usage, anything else a failure.
 func (c *cli) failed(name string, err error) int {
@@ -111,9 +115,7 @@ func (c *cli) failed(name string, err error) int {
 	}
 	var bound *report.BoundError
 	if errors.As(err, &bound) {
-		fmt.Fprintf(c.stderr, "npsd %s: --%v\n", name, err)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd %s: --%v", name, err)
 	}
-	fmt.Fprintf(c.stderr, "npsd %s: %v\n", name, err)
-	return exitPartial
+	return c.fail(exitPartial, "npsd %s: %v", name, err)
 }

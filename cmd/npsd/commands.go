@@ -39,6 +39,7 @@ func commands() []command {
 		{"events import", "FILE.csv", "import events (purchases…) from a CSV file", (*cli).cmdEventsImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue, "type", argValue)},
 		{"events add", "", "record one event for a contact", (*cli).cmdEventsAdd, adminsock.NewSpec(nil, "contact", argValue, "type", argValue, "at", argValue, "id", argValue, "amount", argValue)},
 		{"responses import", "FILE.csv", "import past NPS answers from a CSV file", (*cli).cmdResponsesImport, adminsock.NewSpec(csv, "dry-run", argBool, "encoding", argValue)},
+		{"responses add", "KEY", "record an answer a customer gave by phone or at the counter: --score N", (*cli).cmdResponsesAdd, adminsock.NewSpec(one, "score", argValue, "comment", argValue, "channel", argValue, "at", argValue, "by", argValue)},
 		{"responses export", "", "write every response with its contact, as CSV or JSON", (*cli).cmdResponsesExport, adminsock.NewSpec(nil, "format", argValue, "from", argValue, "to", argValue, "out", argOut)},
 		{"report", "", "print NPS, categories and margin of error", (*cli).cmdReport, adminsock.NewSpec(nil, "from", argValue, "to", argValue, "by", argValue, "campaign", argValue, "format", argValue, "out", argOut)},
 		{"cases", "", "list detractor cases: who to call back, by when", (*cli).cmdCases, adminsock.NewSpec(nil, "format", argValue, "open", argBool)},

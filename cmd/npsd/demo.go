@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/npsd/npsd/internal/app"
@@ -22,13 +21,11 @@ func (c *cli) cmdDemo(ctx context.Context, args []string) int {
 	if dir == "" {
 		var err error
 		if dir, err = os.MkdirTemp("", "npsd-demo-"); err != nil {
-			fmt.Fprintf(c.stderr, "npsd demo: %v\n", err)
-			return exitPartial
+			return c.fail(exitPartial, "npsd demo: %v", err)
 		}
 	}
 	if err := app.Demo(ctx, dir, c.stdout); err != nil {
-		fmt.Fprintf(c.stderr, "npsd demo: %v\n", err)
-		return exitPartial
+		return c.fail(exitPartial, "npsd demo: %v", err)
 	}
 	return exitOK
 }

@@ -21,23 +21,20 @@ func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
 		return exitUnusable
 	}
 	if *key == "" || *typ == "" {
-		fmt.Fprintln(c.stderr, "npsd events add: --contact and --type are required")
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd events add: --contact and --type are required")
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		ev := store.Event{Type: *typ, ExternalID: *id, At: c.now()}
 		var err error
 		if *at != "" {
 			if ev.At, err = csvimport.ParseWhen(*at, cfg.Location()); err != nil {
-				fmt.Fprintf(c.stderr, "npsd events add: --at: %v\n", err)
-				return exitUnusable
+				return c.fail(exitUnusable, "npsd events add: --at: %v", err)
 			}
 		}
 		if *amount != "" {
 			a, err := csvimport.ParseAmount(*amount)
 			if err != nil {
-				fmt.Fprintf(c.stderr, "npsd events add: --amount: %v\n", err)
-				return exitUnusable
+				return c.fail(exitUnusable, "npsd events add: --amount: %v", err)
 			}
 			ev.Amount = &a
 		}

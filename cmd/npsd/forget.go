@@ -41,8 +41,7 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 			return c.failed("forget", err)
 		}
 		if err := st.Compact(ctx); err != nil {
-			fmt.Fprintf(c.stderr, "npsd forget: contact %s erased, but the store file could not be rewritten, so their old bytes may remain in its free space: %v\n", id, err)
-			return exitPartial
+			return c.fail(exitPartial, "npsd forget: contact %s erased, but the store file could not be rewritten, so their old bytes may remain in its free space: %v", id, err)
 		}
 		fmt.Fprintf(c.stdout, "contact %s forgotten: name, addresses, attributes, comments and messages erased; scores kept without a name; store file rewritten\n", id)
 		fmt.Fprintln(c.stdout, "backups taken before now still hold them: delete or re-take them")

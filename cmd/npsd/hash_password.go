@@ -20,16 +20,13 @@ func (c *cli) cmdHashPassword(ctx context.Context, args []string) int {
 	// Typed at a terminal, the password is not shown; Ctrl-C stops.
 	password, err := prompt.Password(ctx, c.stdin, c.stderr, "password: ")
 	if ctx.Err() != nil {
-		fmt.Fprintln(c.stderr, "npsd hash-password: stopped")
-		return exitPartial
+		return c.fail(exitPartial, "npsd hash-password: stopped")
 	}
 	if password == "" {
-		fmt.Fprintf(c.stderr, "npsd hash-password: no password on stdin (%v)\n", err)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd hash-password: no password on stdin (%v)", err)
 	}
 	if len(password) < 10 {
-		fmt.Fprintln(c.stderr, "npsd hash-password: use at least 10 characters")
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd hash-password: use at least 10 characters")
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

@@ -10,16 +10,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 	_ "time/tzdata" // Time zones must resolve on a minimal machine without tzdata.
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/term"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/store"
@@ -35,27 +34,7 @@ const (
 func main() {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	// The first SIGTERM or SIGINT stops gracefully; a second one means now.
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		stop()
-		<-sigs
-		fmt.Fprintln(os.Stderr, "npsd: second signal, exiting at once")
-		os.Exit(exitPartial)
-	}()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	reload := make(chan struct{}, 1)
-	go func() {
-		for range hup {
-			select {
-			case reload <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	reload := app.Signals(stop, os.Stderr)
 	c := &cli{
 		stdin:    os.Stdin,
 		stdout:   os.Stdout,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/npsd/npsd/internal/cliargs"
@@ -29,8 +28,7 @@ func (c *cli) cmdMessages(ctx context.Context, args []string) int {
 		if *since != "" {
 			t, err := time.ParseInLocation("2006-01-02", *since, cfg.Location())
 			if err != nil {
-				fmt.Fprintf(c.stderr, "npsd messages: --since %q is not a day (YYYY-MM-DD)\n", *since)
-				return exitUnusable
+				return c.fail(exitUnusable, "npsd messages: --since %q is not a day (YYYY-MM-DD)", *since)
 			}
 			from = t
 		}

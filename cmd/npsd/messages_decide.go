@@ -33,8 +33,7 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 	}
 	d, err := decisionFromFlags(fs, *score, *by)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "npsd messages decide: %v\n", err)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd messages decide: %v", err)
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		log := c.logger(cfg, slog.LevelWarn)

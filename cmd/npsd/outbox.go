@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
@@ -18,8 +17,7 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 	}
 	want, err := report.OutboxStates(*state)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "npsd outbox: --state %v\n", err)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd outbox: --state %v", err)
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		return c.failed("outbox", report.WriteOutbox(c.stdout, st, want, *limit, cfg.Location()))

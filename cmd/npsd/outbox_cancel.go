@@ -17,8 +17,7 @@ func (c *cli) cmdOutboxCancel(ctx context.Context, args []string) int {
 	reason := fs.String("reason", "canceled by the owner", "why, as the outbox and the survey will show it")
 	pos, err := c.parse(fs, args)
 	if err != nil || (len(pos) == 1) == (*campaign != "") {
-		fmt.Fprintln(c.stderr, "npsd outbox cancel: name one job (j42, as npsd outbox lists it) or --campaign NAME")
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd outbox cancel: name one job (j42, as npsd outbox lists it) or --campaign NAME")
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
 		if *campaign != "" {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/npsd/npsd/inbound"
@@ -24,20 +23,17 @@ func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
 	case "sms":
 		body, err := io.ReadAll(io.LimitReader(c.stdin, 64<<10))
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd parse-reply: %v\n", err)
-			return exitUnusable
+			return c.fail(exitUnusable, "npsd parse-reply: %v", err)
 		}
 		reply = inbound.ParseText(string(body))
 	case "email":
 		m, err := inbound.ReadMessage(c.stdin)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "npsd parse-reply: %v\n", err)
-			return exitUnusable
+			return c.fail(exitUnusable, "npsd parse-reply: %v", err)
 		}
 		reply = inbound.ParseMessage(m)
 	default:
-		fmt.Fprintf(c.stderr, "npsd parse-reply: --channel must be sms or email, not %q\n", *channel)
-		return exitUnusable
+		return c.fail(exitUnusable, "npsd parse-reply: --channel must be sms or email, not %q", *channel)
 	}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)

@@ -40,25 +40,8 @@ func (c *cli) cmdRun(ctx context.Context, args []string) int {
 		}
 		return exitUnusable
 	}
-	if ctx.Err() != nil {
-		// Stopped before it was ready: nothing ran, nothing to wait for.
-		d.Abort()
-		return exitOK
+	if err := d.Serve(ctx, c.reload); err != nil {
+		return exitPartial
 	}
-	d.Start(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			if err := d.Stop(); err != nil {
-				return exitPartial
-			}
-			return exitOK
-		case err := <-d.Failed():
-			log.Error("npsd stopped: the HTTP server failed", "err", err)
-			d.Abort()
-			return exitPartial
-		case <-c.reload:
-			d.Reload(ctx)
-		}
-	}
+	return exitOK
 }

@@ -29,8 +29,7 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 		if *week != "" {
 			var err error
 			if monday, err = scheduler.ParseISOWeek(*week, loc); err != nil {
-				fmt.Fprintf(c.stderr, "npsd summary: --week: %v\n", err)
-				return exitUnusable
+				return c.fail(exitUnusable, "npsd summary: --week: %v", err)
 			}
 		}
 		if *send {

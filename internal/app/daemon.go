@@ -238,6 +238,30 @@ func (a *App) ready() {
 	a.notify(daemon.SdNotifyReady)
 }
 
+// Serve starts the daemon and runs it until ctx ends (a stop, see Stop)
+// or the HTTP server fails (see Abort), reloading the config at each
+// value of reload. An error says the stop was not clean.
+func (a *App) Serve(ctx context.Context, reload <-chan struct{}) error {
+	if ctx.Err() != nil {
+		// Stopped before it was ready: nothing ran, nothing to wait for.
+		a.Abort()
+		return nil
+	}
+	a.Start(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return a.Stop()
+		case err := <-a.Failed():
+			a.log.Error("npsd stopped: the HTTP server failed", "err", err)
+			a.Abort()
+			return fmt.Errorf("the HTTP server failed: %w", err)
+		case <-reload:
+			a.Reload(ctx)
+		}
+	}
+}
+
 // Failed delivers the HTTP server's failure: the daemon cannot go on.
 func (a *App) Failed() <-chan error { return a.listener.Failed() }
 

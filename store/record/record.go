@@ -23,6 +23,11 @@ const (
 	ChannelWeb Channel = "web"
 	// ChannelWebhook carries events to the shop's own systems.
 	ChannelWebhook Channel = "webhook"
+	// ChannelPhone and ChannelCounter are answers the customer gave in
+	// person, on the telephone or at the counter, which the owner entered:
+	// npsd never writes to anyone on them.
+	ChannelPhone   Channel = "phone"
+	ChannelCounter Channel = "counter"
 )
 
 // ChannelState says whether npsd may write to a contact on a channel.
