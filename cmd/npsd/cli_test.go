@@ -176,7 +176,8 @@ func TestContactsImportBadRows(t *testing.T) {
 		"Nobody,,\n"+ // line 6
 		"Short,short@example.com\n"+ // line 7: a field missing
 		"Bob,bob@example.com,+1 416 555 0199\n") // line 8: fine
-	r := e.npsd("contacts", "import", f)
+	// --strict refuses a row with any bad field, as every import once did.
+	r := e.npsd("contacts", "import", f, "--strict")
 	e.want(r, exitPartial, []string{"7 rows: 2 contacts created", "5 rejected"}, []string{
 		"contacts.csv line 3: invalid phone \"12\"",
 		"contacts.csv line 4: invalid email \"not-an-email\"",
@@ -187,6 +188,19 @@ func TestContactsImportBadRows(t *testing.T) {
 	got := e.contacts()
 	if len(got) != 2 || got["ann@example.com"].Name != "Ann" || got["bob@example.com"].Phone != "+14165550199" {
 		t.Errorf("stored = %+v; want exactly Ann and Bob, untouched by the bad rows", got)
+	}
+	// Without it, the row with a bad phone is kept without its phone; the
+	// lines are reported in the file's order.
+	r = e.npsd("contacts", "import", f)
+	e.want(r, exitPartial, []string{"7 rows: 1 contacts created, 0 updated, 2 unchanged, 4 rejected (1 kept without a wrong field)"}, []string{
+		"contacts.csv line 3: kept without its phone (invalid phone \"12\"",
+		"contacts.csv line 4: invalid email \"not-an-email\", so nothing is left to find or reach this contact by",
+	})
+	if i, j := strings.Index(r.stderr, "line 3:"), strings.Index(r.stderr, "line 4:"); i < 0 || j < i {
+		t.Errorf("lines out of order:\n%s", r.stderr)
+	}
+	if got := e.contacts(); len(got) != 3 || got["bp@example.com"].Name != "Bad Phone" || got["bp@example.com"].Phone != "" {
+		t.Errorf("stored = %+v; want Bad Phone kept without a phone", got)
 	}
 }
 

@@ -16,18 +16,28 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 	fs, configFlag := c.flags(name)
 	dryRun := fs.Bool("dry-run", false, "check and report without writing anything")
 	encoding := fs.String("encoding", "utf-8", "text encoding of the file: utf-8, windows-1252, latin1 or iso-8859-15")
-	var defaultType *string
+	dateFormat := fs.String("date-format", "", "how dates with slashes are written: DD/MM/YYYY (JJ/MM/AAAA) or MM/DD/YYYY (default: day first for a French business)")
+	rename := fs.String("map", "", "give columns the names npsd uses: `HEADER=NAME,…` such as Ville=city (a segment key) or Cellulaire=phone")
+	defaultType, strict := new(string), new(bool)
 	if kind == csvimport.Events {
 		defaultType = fs.String("type", "", "event type for rows without a type column (e.g. purchase)")
+	}
+	if kind == csvimport.Contacts {
+		strict = fs.Bool("strict", false, "refuse a row with any field that is wrong, rather than keep its good fields")
 	}
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return exitUnusable
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
-		o := csvimport.Options{Region: cfg.Business.DefaultRegion, Location: cfg.Location(), DayFirst: cfg.DayFirst(), Encoding: *encoding, DryRun: *dryRun}
-		if defaultType != nil {
-			o.DefaultType = *defaultType
+		o := csvimport.Options{Region: cfg.Business.DefaultRegion, Location: cfg.Location(), DayFirst: cfg.DayFirst(), Encoding: *encoding, DryRun: *dryRun, DefaultType: *defaultType, Strict: *strict}
+		if *dateFormat != "" {
+			if o.DayFirst, err = csvimport.DayFirstOf(*dateFormat); err != nil {
+				return c.fail(exitUnusable, "npsd: --date-format: %v", err)
+			}
+		}
+		if o.Rename, err = csvimport.ParseRename(*rename); err != nil {
+			return c.fail(exitUnusable, "npsd: --map: %v", err)
 		}
 		if c.terminal {
 			o.ProgressTo = c.stderr
@@ -49,13 +59,8 @@ func (c *cli) printImport(name, noun string, res csvimport.Result, dryRun bool) 
 	for _, line := range res.Refusals(name) {
 		fmt.Fprintln(c.stderr, line)
 	}
-	suffix := ""
-	if dryRun {
-		suffix = " (dry run: nothing written)"
-	}
-	fmt.Fprintf(c.stdout, "%s: %d rows: %d %s created, %d updated, %d unchanged, %d rejected%s\n",
-		name, res.Rows, res.Created, noun, res.Updated, res.Unchanged, res.Refused(), suffix)
-	if res.Refused() > 0 {
+	fmt.Fprintln(c.stdout, res.Summary(name, noun, dryRun))
+	if res.Refused()+res.Partial() > 0 {
 		return exitPartial
 	}
 	return exitOK

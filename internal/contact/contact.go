@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -54,38 +55,74 @@ type Rule struct {
 // store enforces, so that an update by external id alone (a new name) is
 // as valid in a file as in an API call.
 func (r Rule) Check(f Fields) (store.Contact, error) {
+	ct, dropped, err := r.check(f, false)
+	if err == nil && len(dropped) > 0 {
+		err = dropped[0]
+	}
+	return ct, err
+}
+
+// CheckKeeping is Check for a row of an owner's file: a field that breaks
+// its rule (a phone that is not a number, an email with a typo, a language
+// npsd has no texts in, an unknown time zone) is left out and returned in
+// dropped, and the rest of the contact is kept, as long as something is
+// left to find and reach them by. A field left out is never erased from a
+// contact already stored: an import only sets the fields it has. The
+// contact is refused only when it has nothing left to be found by.
+func (r Rule) CheckKeeping(f Fields) (ct store.Contact, dropped []*FieldError, err error) {
+	return r.check(f, true)
+}
+
+func (r Rule) check(f Fields, keep bool) (store.Contact, []*FieldError, error) {
 	ct := store.Contact{ExternalID: strings.TrimSpace(f.ExternalID), Name: strings.TrimSpace(f.Name)}
 	if len(ct.ExternalID) > store.MaxExternalID {
-		return ct, &FieldError{"external_id", fmt.Errorf("longer than %d bytes", store.MaxExternalID)}
+		return ct, nil, &FieldError{"external_id", fmt.Errorf("longer than %d bytes", store.MaxExternalID)}
+	}
+	var dropped []*FieldError
+	// drop records a field that breaks its rule; it says whether to go on.
+	drop := func(field string, err error) bool {
+		dropped = append(dropped, &FieldError{field, err})
+		return keep
 	}
 	var err error
 	if strings.TrimSpace(f.Email) != "" {
-		if ct.Email, err = Email(f.Email); err != nil {
-			return ct, &FieldError{"email", err}
+		if ct.Email, err = Email(f.Email); err != nil && !drop("email", err) {
+			return ct, dropped, nil
 		}
 	}
 	if strings.TrimSpace(f.Phone) != "" {
-		if ct.Phone, err = Phone(f.Phone, r.Region); err != nil {
-			return ct, &FieldError{"phone", err}
+		var ext string
+		if ct.Phone, ext, err = PhoneWithExtension(f.Phone, r.Region); err != nil && !drop("phone", err) {
+			return ct, dropped, nil
+		}
+		if ext != "" {
+			ct.Attributes = map[string]string{ExtensionAttribute: ext}
 		}
 	}
 	if ct.Email == "" && ct.Phone == "" && ct.ExternalID == "" {
-		return ct, &FieldError{"email", ErrUnreachable}
+		if len(dropped) > 0 {
+			// Nothing left to find them by: the row goes, for what broke.
+			return ct, nil, fmt.Errorf("%w, so nothing is left to find or reach this contact by", errors.Join(errsOf(dropped)...))
+		}
+		return ct, nil, &FieldError{"email", ErrUnreachable}
 	}
 	if strings.TrimSpace(f.Language) != "" {
-		if ct.Language, err = LanguageOf(f.Language); err != nil {
-			return ct, &FieldError{"language", err}
+		if ct.Language, err = LanguageOf(f.Language); err != nil && !drop("language", err) {
+			return ct, dropped, nil
 		}
 	}
 	if tz := strings.TrimSpace(f.Timezone); tz != "" {
 		if err := Timezone(tz); err != nil {
-			return ct, &FieldError{"timezone", err}
+			if !drop("timezone", err) {
+				return ct, dropped, nil
+			}
+		} else {
+			ct.TimeZone = tz
 		}
-		ct.TimeZone = tz
 	}
 	for k, v := range f.Attributes {
 		if strings.TrimSpace(k) == "" {
-			return ct, &FieldError{"attributes", errors.New("attribute names must not be empty")}
+			return ct, nil, &FieldError{"attributes", errors.New("attribute names must not be empty")}
 		}
 		if v = strings.TrimSpace(v); v == "" {
 			continue
@@ -95,7 +132,15 @@ func (r Rule) Check(f Fields) (store.Contact, error) {
 		}
 		ct.Attributes[AttributeKey(k)] = v
 	}
-	return ct, nil
+	return ct, dropped, nil
+}
+
+func errsOf(fields []*FieldError) []error {
+	errs := make([]error, len(fields))
+	for i, f := range fields {
+		errs[i] = f
+	}
+	return errs
 }
 
 // AttributeKey is how a column or attribute name is kept as a segment:
@@ -117,19 +162,54 @@ func Email(s string) (string, error) {
 	return s, nil
 }
 
+// ExtensionAttribute is the attribute that keeps a phone's extension
+// (poste 204): the number itself is what texts go to.
+const ExtensionAttribute = "phone_extension"
+
+// maxExtensionDigits bounds an extension: switchboards use up to six.
+const maxExtensionDigits = 6
+
+// extensionMark is an extension written after a number, as French and
+// English exports write it: "poste 204", "p. 12", "ext. 5", "x5", "#33".
+var extensionMark = regexp.MustCompile(`(?i)^(.*[0-9)])[\s,;]*(?:poste|post\.|p\.|extension|ext\.?|x|#)\s*([0-9]*)$`)
+
 // Phone parses a phone number as a person types it (spaces, dots, a
-// national 0 prefix) and returns it in E.164 form. Numbers without a
-// country code are read in region, the business's default.
+// national 0 prefix, an extension after it) and returns the number in
+// E.164 form, without its extension. Numbers without a country code are
+// read in region, the business's default.
 func Phone(s, region string) (string, error) {
+	n, _, err := PhoneWithExtension(s, region)
+	return n, err
+}
+
+// PhoneWithExtension is Phone that also returns the extension written
+// after the number (poste 204 gives "204"), "" for none.
+func PhoneWithExtension(s, region string) (number, ext string, err error) {
 	s = strings.TrimSpace(s)
-	n, err := phonenumbers.Parse(s, region)
+	digits := s
+	if m := extensionMark.FindStringSubmatch(s); m != nil {
+		digits, ext = m[1], m[2]
+		if ext == "" || len(ext) > maxExtensionDigits {
+			return "", "", fmt.Errorf("invalid phone %q: an extension has 1 to %d digits", s, maxExtensionDigits)
+		}
+	}
+	if strings.ContainsFunc(digits, unicode.IsLetter) {
+		// The library would read 555-TAXI as a keypad spells it, and take
+		// the number out of "cell 514…": a customer's number is digits.
+		return "", "", fmt.Errorf("invalid phone %q: a phone number is digits, with an extension after it (poste, ext., x)", s)
+	}
+	n, err := phonenumbers.Parse(digits, region)
 	if err != nil {
-		return "", fmt.Errorf("invalid phone %q: %v", s, err)
+		return "", "", fmt.Errorf("invalid phone %q: %v", s, err)
 	}
 	if !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("invalid phone %q: not a valid number in %s", s, regionOf(n, region))
+		return "", "", fmt.Errorf("invalid phone %q: not a valid number in %s", s, regionOf(n, region))
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	if n.GetExtension() != "" {
+		// The library read an extension npsd's marks do not know.
+		return "", "", fmt.Errorf("invalid phone %q: what follows the number is not an extension npsd reads (poste, ext., x, #)", s)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), ext, nil
 }
 
 // PhoneKey reads a key that may be a phone number, so that "06 12 34 56

@@ -50,3 +50,49 @@ func TestLanguageCorpus(t *testing.T) {
 	}
 	t.Logf("%d of %d languages read as labelled", rows-wrong, rows)
 }
+
+// TestPhoneCorpus reads testdata/phones.tsv: phone numbers as owners'
+// spreadsheets write them, extensions included, labelled from the rules
+// at its head, not from the code.
+func TestPhoneCorpus(t *testing.T) {
+	f, err := os.Open("testdata/phones.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	rows, wrong := 0, 0
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 4 {
+			t.Fatalf("phones.tsv:%d: want four columns", n)
+		}
+		in, region, want, wantExt := cols[0], cols[1], cols[2], cols[3]
+		if wantExt == "-" {
+			wantExt = ""
+		}
+		rows++
+		got, ext, err := PhoneWithExtension(in, region)
+		switch {
+		case want == "ERROR" && err == nil:
+			t.Errorf("PhoneWithExtension(%q, %s) = %s ext %q, want an error", in, region, got, ext)
+		case want == "ERROR":
+			continue
+		case err != nil:
+			t.Errorf("PhoneWithExtension(%q, %s): %v, want %s ext %q", in, region, err, want, wantExt)
+		case got != want || ext != wantExt:
+			t.Errorf("PhoneWithExtension(%q, %s) = %s ext %q, want %s ext %q", in, region, got, ext, want, wantExt)
+		default:
+			continue
+		}
+		wrong++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d phones read as labelled", rows-wrong, rows)
+}

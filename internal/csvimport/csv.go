@@ -63,12 +63,18 @@ func unusable(format string, args ...any) error {
 
 // newTable reads a header line: each column's canonical name by aliases
 // (lower-cased header spellings onto canonical column names), the others
-// kept as attributes.
-func newTable(name string, header []string, aliases map[string]string) (*csvTable, error) {
+// kept as attributes, under their own name or the one rename gives them
+// (see Options.Rename).
+func newTable(name string, header []string, aliases, rename map[string]string) (*csvTable, error) {
 	if len(header) > maxCSVColumns {
 		return nil, unusable("%s line 1: the header has %d columns, more than the %d an import takes; keep only the columns to import", name, len(header), maxCSVColumns)
 	}
 	t := &csvTable{name: name, columns: map[string]int{}, header: header}
+	// Headers match whatever their case, accents and separators.
+	folded, renamed := map[string]string{}, map[string]bool{}
+	for from, to := range rename {
+		folded[foldHeader(from)] = to
+	}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		if h == "" {
@@ -77,15 +83,25 @@ func newTable(name string, header []string, aliases map[string]string) (*csvTabl
 		if len(h) > maxCSVFieldBytes {
 			return nil, unusable("%s line 1: the name of column %d is %d bytes long, more than %d", name, i+1, len(h), maxCSVFieldBytes)
 		}
-		canon, known := aliases[foldHeader(h)]
+		called := h
+		if to, ok := folded[foldHeader(h)]; ok {
+			called, renamed[foldHeader(h)] = to, true
+		}
+		canon, known := aliases[foldHeader(called)]
 		if !known {
-			t.extra = append(t.extra, h)
-			canon = "attr:" + contact.AttributeKey(h)
+			key := contact.AttributeKey(called)
+			t.extra = append(t.extra, key)
+			canon = "attr:" + key
 		}
 		if j, dup := t.columns[canon]; dup {
 			return nil, unusable("%s line 1: columns %d (%q) and %d (%q) both mean %s", name, j+1, header[j], i+1, h, strings.TrimPrefix(canon, "attr:"))
 		}
 		t.columns[canon] = i
+	}
+	for from := range rename {
+		if !renamed[foldHeader(from)] {
+			return nil, unusable("%s line 1: --map names a column %q the header does not have (it has %s)", name, from, strings.Join(header, ", "))
+		}
 	}
 	return t, nil
 }

@@ -22,7 +22,7 @@ func readAll(data []byte, encoding string, aliases map[string]string, oneByte bo
 	if err != nil {
 		return nil, nil, err
 	}
-	rs, err := src.open(aliases)
+	rs, err := src.open(aliases, nil)
 	if err != nil {
 		return nil, nil, err
 	}

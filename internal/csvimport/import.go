@@ -19,6 +19,9 @@ import (
 type pendingRow struct {
 	line  int
 	apply func(tx *store.Tx) (store.UpsertResult, error)
+	// dropped are the fields left out of a row that is kept (see
+	// contact.Rule.CheckKeeping).
+	dropped []*contact.FieldError
 	// keys are the row's values that no other row of the file may hold.
 	keys []uniqueKey
 }
@@ -86,19 +89,21 @@ func buildContactRows(o Options, t *csvTable) (rowBuilder, error) {
 		return nil, fmt.Errorf("%s line 1: no email or phone column (the header has %s)", t.name, strings.Join(t.header, ", "))
 	}
 	return func(r csvRow) (pendingRow, error) {
-		ct, err := contactFromRow(o, t, r)
+		ct, dropped, err := contactFromRow(o, t, r)
 		if err != nil {
 			return pendingRow{}, err
 		}
 		keys := []uniqueKey{{"email", strings.ToLower(ct.Email)}, {"phone", ct.Phone}, {"external_id", ct.ExternalID}}
-		return pendingRow{line: r.line, keys: keys, apply: func(tx *store.Tx) (store.UpsertResult, error) {
+		return pendingRow{line: r.line, keys: keys, dropped: dropped, apply: func(tx *store.Tx) (store.UpsertResult, error) {
 			_, res, err := tx.UpsertContact(ct)
 			return res, err
 		}}, nil
 	}, nil
 }
 
-func contactFromRow(o Options, t *csvTable, r csvRow) (store.Contact, error) {
+// contactFromRow checks a row's contact, keeping its good fields unless
+// the import is strict (see contact.Rule.CheckKeeping).
+func contactFromRow(o Options, t *csvTable, r csvRow) (store.Contact, []*contact.FieldError, error) {
 	f := contact.Fields{
 		Name:       t.get(r, "name"),
 		ExternalID: t.get(r, "external_id"),
@@ -107,13 +112,18 @@ func contactFromRow(o Options, t *csvTable, r csvRow) (store.Contact, error) {
 		Language:   t.get(r, "language"),
 		Timezone:   t.get(r, "timezone"),
 	}
-	for _, h := range t.extra {
+	for _, key := range t.extra {
 		if f.Attributes == nil {
 			f.Attributes = map[string]string{}
 		}
-		f.Attributes[h] = r.fields[t.columns["attr:"+contact.AttributeKey(h)]]
+		f.Attributes[key] = r.fields[t.columns["attr:"+key]]
 	}
-	return contact.Rule{Region: o.Region}.Check(f)
+	rule := contact.Rule{Region: o.Region}
+	if o.Strict {
+		ct, err := rule.Check(f)
+		return ct, nil, err
+	}
+	return rule.CheckKeeping(f)
 }
 
 var eventColumns = map[string]string{

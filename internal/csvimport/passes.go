@@ -44,6 +44,7 @@ type checked struct {
 	refused  rowSet
 	sums     []uint64 // one per chunk of rows
 	rejected rejections
+	dropped  rejections
 }
 
 // rowSet is a set of rows by index, one bit per row of the file.
@@ -71,12 +72,13 @@ func (imp *importer) run(ctx context.Context, st *store.Store, what string) (Res
 	err = imp.write(ctx, st, what, v, stats)
 	res := Result{Rows: v.rows, Created: stats.created, Updated: stats.updated, Unchanged: stats.unchanged}
 	res.Rejected, res.RejectedMore = mergeRejections(v.rejected, stats.rejected)
+	res.Dropped, res.DroppedMore = mergeRejections(v.dropped, rejections{})
 	return res, err
 }
 
 // begin starts a pass over the file, past its header.
 func (imp *importer) begin() (*rowStream, rowBuilder, error) {
-	rs, err := imp.src.open(imp.aliases)
+	rs, err := imp.src.open(imp.aliases, imp.o.Rename)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -173,6 +175,8 @@ func (v *checked) check(c *claims, t *csvTable, build rowBuilder, r csvRow) {
 	if err != nil {
 		v.refused.add(v.rows)
 		v.rejected.add(r.line, err)
+	} else if len(p.dropped) > 0 {
+		v.dropped.add(r.line, droppedError(p.dropped))
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/npsd/npsd/internal/contact"
@@ -39,6 +41,14 @@ type Options struct {
 	// Encoding is the file's text encoding: utf-8 (the default),
 	// windows-1252, latin1 or iso-8859-15.
 	Encoding string
+	// Rename gives columns the names npsd knows them by, by their header
+	// (case, accents and separators aside; see ParseRename): Ville → city makes a French header the
+	// same segment as an English one, Numéro → phone names a column the
+	// aliases do not know.
+	Rename map[string]string
+	// Strict refuses a contact row with any field that breaks its rule, as
+	// npsd did before it kept the good fields of such a row.
+	Strict bool
 	// DefaultType is the event type of rows without a type column.
 	DefaultType string
 	// DryRun checks and counts without writing anything, rehearsing the
@@ -68,22 +78,103 @@ type Result struct {
 	Rejected []RowError
 	// RejectedMore counts the refused rows after those in Rejected.
 	RejectedMore int
+	// Dropped are the first rows kept without a field that broke its
+	// rule, at most MaxRejected, in line order; DroppedMore counts the
+	// rest.
+	Dropped     []RowError
+	DroppedMore int
 }
+
+// ParseRename reads --map: pairs HEADER=NAME separated by commas (Ville=city,
+// Province=region), each header as the file writes it, each name a column
+// npsd knows or an attribute's name.
+func ParseRename(s string) (map[string]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	rename := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		from, to, ok := strings.Cut(pair, "=")
+		from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+		if !ok || from == "" || to == "" {
+			return nil, fmt.Errorf("%q is not HEADER=NAME (such as Ville=city)", strings.TrimSpace(pair))
+		}
+		for other := range rename {
+			if foldHeader(other) == foldHeader(from) {
+				return nil, fmt.Errorf("%q is renamed twice", from)
+			}
+		}
+		rename[from] = to
+	}
+	return rename, nil
+}
+
+// DayFirstOf reads --date-format: DD/MM/YYYY (JJ/MM/AAAA in French) puts
+// the day first, MM/DD/YYYY the month; any of / . - between.
+func DayFirstOf(format string) (bool, error) {
+	f := strings.NewReplacer(".", "/", "-", "/", "J", "D", "A", "Y").Replace(strings.ToUpper(strings.TrimSpace(format)))
+	switch f {
+	case "DD/MM/YYYY", "DD/MM/YY", "D/M/Y":
+		return true, nil
+	case "MM/DD/YYYY", "MM/DD/YY", "M/D/Y":
+		return false, nil
+	}
+	return false, fmt.Errorf("date format %q: use DD/MM/YYYY (JJ/MM/AAAA) or MM/DD/YYYY", format)
+}
+
+// Partial is how many rows were kept without some of their fields.
+func (r Result) Partial() int { return len(r.Dropped) + r.DroppedMore }
 
 // Refused is how many rows were refused in all.
 func (r Result) Refused() int { return len(r.Rejected) + r.RejectedMore }
 
+// Summary is the line that says what an import of the file called name
+// did with its rows of noun (contacts, events…).
+func (r Result) Summary(name, noun string, dryRun bool) string {
+	kept, suffix := "", ""
+	if r.Partial() > 0 {
+		kept = fmt.Sprintf(" (%d kept without a wrong field)", r.Partial())
+	}
+	if dryRun {
+		suffix = " (dry run: nothing written)"
+	}
+	return fmt.Sprintf("%s: %d rows: %d %s created, %d updated, %d unchanged, %d rejected%s%s",
+		name, r.Rows, r.Created, noun, r.Updated, r.Unchanged, r.Refused(), kept, suffix)
+}
+
 // Refusals are the lines that report the refused rows of the file called
-// name: one per row in Rejected, then how many more there were.
+// name, and the rows kept without a field, in the file's order; then how
+// many more of each there were.
 func (r Result) Refusals(name string) []string {
-	lines := make([]string, 0, len(r.Rejected)+1)
-	for _, e := range r.Rejected {
+	all := slices.Concat(r.Rejected, r.Dropped)
+	slices.SortStableFunc(all, func(a, b RowError) int { return a.Line - b.Line })
+	lines := make([]string, 0, len(all)+2)
+	for _, e := range all {
 		lines = append(lines, fmt.Sprintf("%s line %d: %v", name, e.Line, e.Err))
 	}
 	if r.RejectedMore > 0 {
 		lines = append(lines, fmt.Sprintf("%s: … and %d more rows refused", name, r.RejectedMore))
 	}
+	if r.DroppedMore > 0 {
+		lines = append(lines, fmt.Sprintf("%s: … and %d more rows kept without a field", name, r.DroppedMore))
+	}
 	return lines
+}
+
+// droppedError says which fields a kept row was imported without, and why.
+type droppedError []*contact.FieldError
+
+func (d droppedError) Error() string {
+	var b strings.Builder
+	b.WriteString("kept without its ")
+	for i, f := range d {
+		if i > 0 {
+			b.WriteString(", nor its ")
+		}
+		fmt.Fprintf(&b, "%s (%v)", f.Field, f.Err)
+	}
+	b.WriteString("; the rest of the row is imported")
+	return b.String()
 }
 
 // ErrUnusable marks a file that could not be used at all: nothing of it

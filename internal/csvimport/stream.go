@@ -107,7 +107,7 @@ type rowStream struct {
 
 // open starts a pass: it decodes the file from its start, picks the
 // delimiter on the first pass, and reads the header.
-func (s *source) open(aliases map[string]string) (*rowStream, error) {
+func (s *source) open(aliases, rename map[string]string) (*rowStream, error) {
 	raw, err := s.rewind()
 	if err != nil {
 		return nil, unusable("%s: %v", s.name, err)
@@ -139,7 +139,7 @@ func (s *source) open(aliases map[string]string) (*rowStream, error) {
 	if err != nil {
 		return nil, rs.fail(err)
 	}
-	if rs.table, err = newTable(s.name, header, aliases); err != nil {
+	if rs.table, err = newTable(s.name, header, aliases, rename); err != nil {
 		return nil, rs.fail(err)
 	}
 	return rs, nil

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,9 @@ type Report struct {
 	By       string `json:"by,omitempty"`
 	Row
 	Groups []Row `json:"groups,omitempty"`
+	// Note says what the owner should know to read the report: a --by key
+	// no contact has, and the keys they do have.
+	Note string `json:"note,omitempty"`
 }
 
 func newRow(group string, t nps.Tally) Row {
@@ -246,7 +250,14 @@ func WriteTable(w io.Writer, rep Report) error {
 		}
 		fmt.Fprintln(tw)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if rep.Note != "" {
+		_, err := fmt.Fprintf(w, "\n%s\n", safeout.TerminalText(rep.Note, false))
+		return err
+	}
+	return nil
 }
 
 // Query is what a report counts: bounds as the owner types them
@@ -284,5 +295,40 @@ func Build(st *store.Store, q Query, loc *time.Location, now time.Time) (Report,
 	if err != nil {
 		return Report{}, err
 	}
-	return fromTally(res, q.From, q.To, q.Campaign, tq.By), nil
+	rep := fromTally(res, q.From, q.To, q.Campaign, tq.By)
+	if tq.By != "" && len(res.Groups) == 1 && res.Groups[store.NoGroup].Responses() > 0 {
+		// Every answer fell in "(none)": most likely the key is spelt
+		// otherwise (a French header, Ville, where city was asked for).
+		if rep.Note, err = unknownKeyNote(st, tq.By); err != nil {
+			return Report{}, err
+		}
+	}
+	return rep, nil
+}
+
+// maxKeysNamed bounds the keys a note lists.
+const maxKeysNamed = 30
+
+// unknownKeyNote says that no contact has the attribute key, and which
+// keys contacts do have, read once over the contacts.
+func unknownKeyNote(st *store.Store, key string) (string, error) {
+	keys := map[string]bool{}
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachContact(func(c store.Contact) error {
+			for k := range c.Attributes {
+				if len(keys) < maxKeysNamed {
+					keys[k] = true
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return "", err
+	}
+	note := fmt.Sprintf("no answer comes from a contact with the attribute %q", key)
+	if len(keys) == 0 {
+		return note + ": contacts have no attributes (the columns of a contacts import that npsd does not know become them)", nil
+	}
+	return fmt.Sprintf("%s; contacts have %s (a column can be given another name at import: --map Ville=city)", note, strings.Join(slices.Sorted(maps.Keys(keys)), ", ")), nil
 }
