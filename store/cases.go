@@ -100,23 +100,31 @@ func (t *Tx) Case(id CaseID) (Case, error) {
 }
 
 // caseContactKey orders a contact's cases by id: contact id, case id.
-func caseContactKey(contact ContactID, id CaseID) []byte {
-	k := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(contact))
-	return binary.BigEndian.AppendUint64(k, uint64(id))
+func caseContactKey(contact ContactID, id CaseID) []byte { return pairKey(uint64(contact), uint64(id)) }
+
+// pairKey is the key of an index by owner then id (a contact's cases, a
+// contact's responses): 16 bytes that sort by the first, then the second.
+func pairKey(first, second uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 16), first), second)
+}
+
+// idsUnder lists the ids of an index by pairKey whose first half is first.
+func (t *Tx) idsUnder(bucket []byte, first uint64) []uint64 {
+	prefix := binary.BigEndian.AppendUint64(nil, first)
+	var ids []uint64
+	cur := t.bucket(bucket).Cursor()
+	for k, _ := cur.Seek(prefix); len(k) == 16 && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		ids = append(ids, binary.BigEndian.Uint64(k[8:]))
+	}
+	return ids
 }
 
 // CasesOf calls fn for each of the contact's cases, oldest first. It reads
 // that contact's cases only, through their index: what an answer does
 // costs the same with ten cases in the store or a hundred thousand.
 func (t *Tx) CasesOf(contact ContactID, fn func(Case) error) error {
-	prefix := binary.BigEndian.AppendUint64(nil, uint64(contact))
-	var ids []CaseID
-	cur := t.bucket(bucketCasesByContact).Cursor()
-	for k, _ := cur.Seek(prefix); len(k) == 16 && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		ids = append(ids, CaseID(binary.BigEndian.Uint64(k[8:])))
-	}
-	for _, id := range ids {
-		c, err := t.Case(id)
+	for _, id := range t.idsUnder(bucketCasesByContact, uint64(contact)) {
+		c, err := t.Case(CaseID(id))
 		if err != nil {
 			return err
 		}

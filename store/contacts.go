@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -291,15 +290,7 @@ func (t *Tx) SetChannelStatus(id ContactID, ch Channel, st ChannelStatus) error 
 
 // ForEachContact calls fn for every contact in id order until fn returns an
 // error.
-func (t *Tx) ForEachContact(fn func(Contact) error) error {
-	return t.bucket(bucketContacts).ForEach(func(k, v []byte) error {
-		var c Contact
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("decode contact %x: %w", k, err)
-		}
-		return fn(c)
-	})
-}
+func (t *Tx) ForEachContact(fn func(Contact) error) error { return t.ContactsAfter(0, fn) }
 
 // CountContacts returns how many contacts are stored.
 func (t *Tx) CountContacts() int { return t.bucket(bucketContacts).Stats().KeyN }

@@ -61,12 +61,8 @@ func (t *Tx) forgetContact(id ContactID, c Contact) error {
 func (t *Tx) forgetComments(id ContactID) error {
 	// Their comments; the scores stay.
 	var responses []Response
-	if err := t.bucket(bucketResponses).ForEach(func(k, v []byte) error {
-		var r Response
-		if err := getJSON(t.bucket(bucketResponses), k, &r); err != nil {
-			return err
-		}
-		if r.ContactID == id && r.Comment != "" {
+	if err := t.ResponsesOf(id, func(r Response) error {
+		if r.Comment != "" {
 			responses = append(responses, r)
 		}
 		return nil

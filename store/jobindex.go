@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -50,15 +49,9 @@ func (t *Tx) indexJobOutcome(j Job, old *Job) error {
 // ActiveJobsOf calls fn for each of the contact's pending and in-flight
 // jobs, oldest first. Sent, failed and canceled jobs are not read.
 func (t *Tx) ActiveJobsOf(contact ContactID, fn func(Job) error) error {
-	prefix := binary.BigEndian.AppendUint64(nil, uint64(contact))
-	var ids []JobID
-	cur := t.bucket(bucketJobsActive).Cursor()
-	for k, _ := cur.Seek(prefix); len(k) == 16 && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		ids = append(ids, JobID(binary.BigEndian.Uint64(k[8:])))
-	}
 	// The ids are read first: fn may update the jobs, and so the index.
-	for _, id := range ids {
-		j, err := t.Job(id)
+	for _, id := range t.idsUnder(bucketJobsActive, uint64(contact)) {
+		j, err := t.Job(JobID(id))
 		if err != nil {
 			return fmt.Errorf("active jobs index: %w", err)
 		}

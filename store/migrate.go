@@ -24,22 +24,23 @@ var (
 	bucketResponsesByTime    = []byte("responses_by_time")
 	bucketResponsesByKey     = []byte("responses_by_key")
 
-	bucketSurveysByContact = []byte("surveys_by_contact")
-	bucketSurveysSent      = []byte("surveys_sent")
-	bucketJobs             = []byte("jobs")
-	bucketJobsDue          = []byte("jobs_due")
-	bucketJobsInflight     = []byte("jobs_inflight")
-	bucketCampaignPeriods  = []byte("campaign_periods")
-	bucketInbound          = []byte("inbound")
-	bucketJobsByProvider   = []byte("jobs_by_provider")
-	bucketJobsByContact    = []byte("jobs_by_contact")
-	bucketCases            = []byte("cases")
-	bucketInboundForOwner  = []byte("inbound_for_owner")
-	bucketInboundUnknown   = []byte("inbound_unknown")
-	bucketCasesByContact   = []byte("cases_by_contact")
-	bucketJobsActive       = []byte("jobs_active_by_contact")
-	bucketSurveyKindsSent  = []byte("survey_kinds_sent")
-	bucketCasesToRemind    = []byte("cases_to_remind")
+	bucketSurveysByContact   = []byte("surveys_by_contact")
+	bucketSurveysSent        = []byte("surveys_sent")
+	bucketJobs               = []byte("jobs")
+	bucketJobsDue            = []byte("jobs_due")
+	bucketJobsInflight       = []byte("jobs_inflight")
+	bucketCampaignPeriods    = []byte("campaign_periods")
+	bucketInbound            = []byte("inbound")
+	bucketJobsByProvider     = []byte("jobs_by_provider")
+	bucketJobsByContact      = []byte("jobs_by_contact")
+	bucketCases              = []byte("cases")
+	bucketInboundForOwner    = []byte("inbound_for_owner")
+	bucketInboundUnknown     = []byte("inbound_unknown")
+	bucketCasesByContact     = []byte("cases_by_contact")
+	bucketJobsActive         = []byte("jobs_active_by_contact")
+	bucketSurveyKindsSent    = []byte("survey_kinds_sent")
+	bucketCasesToRemind      = []byte("cases_to_remind")
+	bucketResponsesByContact = []byte("responses_by_contact")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -55,23 +56,13 @@ type migration struct {
 
 var migrations = []migration{
 	{1, "create the buckets of contacts, events, surveys and responses", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{
-			bucketContacts, bucketContactsByEmail, bucketContactsByPhone, bucketContactsByExternal,
-			bucketEvents, bucketEventsByExternal, bucketEventsByContact,
-			bucketSurveys,
-			bucketResponses, bucketResponsesByTime, bucketResponsesByKey,
-		} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return createBuckets(tx, bucketContacts, bucketContactsByEmail, bucketContactsByPhone, bucketContactsByExternal,
+			bucketEvents, bucketEventsByExternal, bucketEventsByContact, bucketSurveys,
+			bucketResponses, bucketResponsesByTime, bucketResponsesByKey)
 	}},
 	{2, "add the outbox, surveys by contact, campaign periods, inbound messages and cases", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider, bucketJobsByContact, bucketCases} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("bucket %s: %w", name, err)
-			}
+		if err := createBuckets(tx, bucketSurveysByContact, bucketSurveysSent, bucketJobs, bucketJobsDue, bucketJobsInflight, bucketCampaignPeriods, bucketInbound, bucketJobsByProvider, bucketJobsByContact, bucketCases); err != nil {
+			return err
 		}
 		// Surveys written before this version get their indexes.
 		surveys := tx.Bucket(bucketSurveys)
@@ -90,12 +81,7 @@ var migrations = []migration{
 		})
 	}},
 	{3, "add the indexes of messages kept for the owner and of unknown senders", func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketInboundForOwner, bucketInboundUnknown} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return createBuckets(tx, bucketInboundForOwner, bucketInboundUnknown)
 	}},
 	{4, "give every job a typed payload in place of its map of strings", func(tx *bolt.Tx) error {
 		// Job.UnmarshalJSON reads the old form and MarshalJSON writes the
@@ -146,16 +132,37 @@ var migrations = []migration{
 		})
 	}},
 	{6, "index the active jobs of each contact, the kinds of message each survey has sent, and the cases waiting for a reminder", migrateEventIndexes},
+	{7, "index responses by contact, so that a customer's page and forget read only theirs", func(tx *bolt.Tx) error {
+		if err := createBuckets(tx, bucketResponsesByContact); err != nil {
+			return err
+		}
+		byContact := tx.Bucket(bucketResponsesByContact)
+		return tx.Bucket(bucketResponses).ForEach(func(k, v []byte) error {
+			var r Response
+			if err := json.Unmarshal(v, &r); err != nil {
+				return nil // not a response at all: left for the reader to name
+			}
+			return byContact.Put(pairKey(uint64(r.ContactID), uint64(r.ID)), nil)
+		})
+	}},
+}
+
+// createBuckets creates the buckets a migration adds.
+func createBuckets(tx *bolt.Tx, names ...[]byte) error {
+	for _, name := range names {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // migrateEventIndexes builds schema 6's indexes from the jobs and cases a
 // store already holds. Each record is read once, in key order, and nothing
 // of it is kept beyond its index entry.
 func migrateEventIndexes(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketJobsActive, bucketSurveyKindsSent, bucketCasesToRemind} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("bucket %s: %w", name, err)
-		}
+	if err := createBuckets(tx, bucketJobsActive, bucketSurveyKindsSent, bucketCasesToRemind); err != nil {
+		return err
 	}
 	t := &Tx{tx: tx}
 	if err := tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {

@@ -52,11 +52,9 @@ func (t *Tx) EnqueueJob(j Job) (Job, error) {
 // JobsOf returns the jobs about a contact, oldest first, reading only that
 // contact's part of the index.
 func (t *Tx) JobsOf(id ContactID) ([]Job, error) {
-	prefix := idKey(uint64(id))
 	var out []Job
-	c := t.bucket(bucketJobsByContact).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && len(k) == 16 && string(k[:8]) == string(prefix); k, _ = c.Next() {
-		j, err := t.Job(JobID(binary.BigEndian.Uint64(k[8:])))
+	for _, jid := range t.idsUnder(bucketJobsByContact, uint64(id)) {
+		j, err := t.Job(JobID(jid))
 		if err != nil {
 			return nil, fmt.Errorf("jobs by contact index: %w", err)
 		}

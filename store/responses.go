@@ -94,6 +94,9 @@ func (t *Tx) AddResponse(r Response) (Response, bool, error) {
 	if err := t.bucket(bucketResponsesByTime).Put(responseTimeKey(r), responseTimeValue(r)); err != nil {
 		return Response{}, false, err
 	}
+	if err := t.bucket(bucketResponsesByContact).Put(pairKey(uint64(r.ContactID), seq), nil); err != nil {
+		return Response{}, false, err
+	}
 	if r.Key != "" {
 		if err := byKey.Put(outsideKey(r.Key), key); err != nil {
 			return Response{}, false, err
@@ -125,6 +128,21 @@ func (t *Tx) UpdateResponse(r Response) (Response, error) {
 		return Response{}, err
 	}
 	return r, putJSON(t.bucket(bucketResponses), idKey(uint64(r.ID)), r)
+}
+
+// ResponsesOf calls fn for each of the contact's responses, oldest first,
+// reading that contact's only, through their index.
+func (t *Tx) ResponsesOf(contact ContactID, fn func(Response) error) error {
+	for _, id := range t.idsUnder(bucketResponsesByContact, uint64(contact)) {
+		r, err := t.Response(ResponseID(id))
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Response returns the response with that id.

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestResponsesOfReadsOnlyTheContactsResponses checks the index by
+// contact, as AddResponse keeps it and as migration 7 builds it for a
+// store written before it.
+func TestResponsesOfReadsOnlyTheContactsResponses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "npsd.db")
+	s, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ann, _, _ := s.UpsertContact(ctx, Contact{Email: "ann@example.fr"})
+	bob, _, _ := s.UpsertContact(ctx, Contact{Email: "bob@example.fr"})
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i, c := range []ContactID{ann.ID, bob.ID, ann.ID, bob.ID, bob.ID} {
+		if _, _, err := s.AddResponse(ctx, Response{ContactID: c, Score: i + 3, Received: at.Add(time.Duration(i) * time.Hour), Source: SourceImport}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	of := func(s *Store, c ContactID) string {
+		var scores []int
+		if err := s.View(func(tx *Tx) error {
+			return tx.ResponsesOf(c, func(r Response) error {
+				if r.ContactID != c {
+					t.Errorf("response %s of %s given for %s", r.ID, r.ContactID, c)
+				}
+				scores = append(scores, r.Score)
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(scores)
+	}
+	if got := of(s, ann.ID) + of(s, bob.ID); got != "[3 5][4 6 7]" {
+		t.Errorf("responses of Ann and Bob = %s", got)
+	}
+	s.Close()
+
+	// As a store of schema 6 left it: no index of responses by contact.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketResponsesByContact); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 6))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if s, err = Open(Options{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := of(s, ann.ID) + of(s, bob.ID); got != "[3 5][4 6 7]" {
+		t.Errorf("after the migration, responses of Ann and Bob = %s", got)
+	}
+}
