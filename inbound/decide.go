@@ -207,10 +207,11 @@ var ErrDecisionAction = errors.New("the action must be score, opt_out or dismiss
 
 // NewDecision reads an owner's decision as the dashboard's form and the
 // command line give it: an action (store.DecisionScore, DecisionOptOut or
-// DecisionDismiss), the score as typed for a score, and who decides.
+// DecisionDismiss; opt-out as the command line's flag spells it), the
+// score as typed for a score, and who decides.
 func NewDecision(action, score, by string) (store.OwnerDecision, error) {
-	d := store.OwnerDecision{Action: action, By: by}
-	switch action {
+	d := store.OwnerDecision{Action: strings.ReplaceAll(action, "-", "_"), By: by}
+	switch d.Action {
 	case store.DecisionScore:
 		n, err := strconv.Atoi(strings.TrimSpace(score))
 		if err != nil || !nps.ValidScore(n) {

@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/npsd/npsd/inbound/email"
@@ -56,3 +57,24 @@ func ParseMessage(m Message) Reply { return reader.ParseMessage(m) }
 // ReadingKind is reply.KindOfReading: the kind of a reading as the
 // inbound record keeps it, for the owner.
 func ReadingKind(reading string) string { return reader.KindOfReading(reading) }
+
+// maxPastedReply bounds a text message read for parse-reply: an SMS is a
+// few hundred bytes; a paste of more is not one.
+const maxPastedReply = 64 << 10
+
+// ReadReply reads one reply as it came by channel (sms: its text; email:
+// the raw RFC 5322 message) and how npsd reads it, for an owner who asks.
+func ReadReply(r io.Reader, channel string) (Reply, error) {
+	switch channel {
+	case "sms":
+		body, err := io.ReadAll(io.LimitReader(r, maxPastedReply))
+		return ParseText(string(body)), err
+	case "email":
+		m, err := ReadMessage(r)
+		if err != nil {
+			return Reply{}, err
+		}
+		return ParseMessage(m), nil
+	}
+	return Reply{}, fmt.Errorf("--channel must be sms or email, not %q", channel)
+}

@@ -15,11 +15,7 @@ import (
 // (mode 0600), start npsd.
 func (c *cli) cmdBackup(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("backup")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
 		dest := pos[0]
 		var n int64
 		err := safeout.WriteWholeFile(dest, func(w io.Writer) (err error) {

@@ -16,11 +16,7 @@ func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("campaign plan")
 	dryRun := fs.Bool("dry-run", false, "count what would be queued, and write nothing")
 	list := fs.Bool("list", false, "a dry run that also lists each contact: asked (channel, when) or skipped (why)")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
 		s, err := app.NewScheduler(cfg, st, c.logger(cfg, slog.LevelWarn), c.now)
 		if err != nil {
 			return c.fail(exitUnusable, "npsd campaign plan: %v", err)

@@ -14,10 +14,7 @@ func (c *cli) cmdCases(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("cases")
 	open := fs.Bool("open", false, "only the cases not yet resolved")
 	format := cliargs.Choice(fs, "format", "table or json", "table", "json")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
 		rows, err := report.Cases(st, *open, c.now())
 		if err == nil && *format == "json" {
 			err = safeout.WriteJSON(c.stdout, rows, true)

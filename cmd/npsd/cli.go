@@ -92,6 +92,16 @@ func (c *cli) withStore(configFlag string, fn func(cfg *config.Config, st *store
 	return fn(cfg, st)
 }
 
+// dataCommand parses a data command's flags and runs fn on the store
+// (see withStore) with the command's positional arguments.
+func (c *cli) dataCommand(fs *flag.FlagSet, configFlag *string, args []string, fn func(cfg *config.Config, st *store.Store, pos []string) int) int {
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return exitUnusable
+	}
+	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int { return fn(cfg, st, pos) })
+}
+
 // output sends a command's result to path, private, or to stdout when path
 // is empty.
 func (c *cli) output(path string, write func(io.Writer) error) error {

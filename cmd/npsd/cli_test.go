@@ -346,7 +346,7 @@ func TestResponsesImportAndReport(t *testing.T) {
 
 func TestUnknownCommand(t *testing.T) {
 	e := newEnv(t)
-	e.want(e.npsd("contacts", "export"), exitUnusable, nil, []string{"unknown command", "contacts import"})
+	e.want(e.npsd("contacts", "merge"), exitUnusable, nil, []string{"unknown command", "contacts import"})
 }
 
 func TestCommandWhileDaemonHoldsTheStore(t *testing.T) {

@@ -14,20 +14,17 @@ func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("events add")
 	key := fs.String("contact", "", "the contact: id (c42), external id, email or phone (required)")
 	typ := fs.String("type", "", "event type, such as purchase (required)")
-	at := fs.String("at", "", "when it happened: YYYY-MM-DD[ HH:MM] in the business time zone, or RFC 3339 (default now)")
+	at := fs.String("at", "", "when it happened, in the business time zone: 2026-11-25 14:30, 25/11/2026, 25 nov. 2026, or RFC 3339 (default now)")
 	id := fs.String("id", "", "external id: the same id recorded twice is one event")
 	amount := fs.String("amount", "", "amount of the purchase")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	if *key == "" || *typ == "" {
-		return c.fail(exitUnusable, "npsd events add: --contact and --type are required")
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		if *key == "" || *typ == "" {
+			return c.fail(exitUnusable, "npsd events add: --contact and --type are required")
+		}
 		ev := store.Event{Type: *typ, ExternalID: *id, At: c.now()}
 		var err error
 		if *at != "" {
-			if ev.At, err = csvimport.ParseWhen(*at, cfg.Location()); err != nil {
+			if ev.At, err = csvimport.ParseDate(*at, cfg.Location(), cfg.DayFirst()); err != nil {
 				return c.fail(exitUnusable, "npsd events add: --at: %v", err)
 			}
 		}

@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/prompt"
 )
 
@@ -22,16 +21,10 @@ func (c *cli) cmdHashPassword(ctx context.Context, args []string) int {
 	if ctx.Err() != nil {
 		return c.fail(exitPartial, "npsd hash-password: stopped")
 	}
-	if password == "" {
-		return c.fail(exitUnusable, "npsd hash-password: no password on stdin (%v)", err)
-	}
-	if len(password) < 10 {
-		return c.fail(exitUnusable, "npsd hash-password: use at least 10 characters")
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := app.HashPassword(password, err)
 	if err != nil {
-		return c.failed("hash-password", err)
+		return c.fail(exitUnusable, "npsd hash-password: %v", err)
 	}
-	fmt.Fprintln(c.stdout, string(hash))
+	fmt.Fprintln(c.stdout, hash)
 	return exitOK
 }

@@ -25,11 +25,8 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 	if kind == csvimport.Contacts {
 		strict = fs.Bool("strict", false, "refuse a row with any field that is wrong, rather than keep its good fields")
 	}
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		var err error
 		o := csvimport.Options{Region: cfg.Business.DefaultRegion, Location: cfg.Location(), DayFirst: cfg.DayFirst(), Encoding: *encoding, DryRun: *dryRun, DefaultType: *defaultType, Strict: *strict}
 		if *dateFormat != "" {
 			if o.DayFirst, err = csvimport.DayFirstOf(*dateFormat); err != nil {

@@ -20,10 +20,7 @@ func (c *cli) cmdMessages(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("messages")
 	since := fs.String("since", "", "only the messages received on or after this day (YYYY-MM-DD)")
 	format := cliargs.Choice(fs, "format", "table or json", "table", "json")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
 		var from time.Time
 		if *since != "" {
 			t, err := time.ParseInLocation("2006-01-02", *since, cfg.Location())

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 
@@ -27,15 +27,16 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 	fs.Bool("opt-out", false, "take the sender off the channel the message came by")
 	fs.Bool("dismiss", false, "take the message off the list, with nothing else done")
 	by := fs.String("by", "", "`NAME` of who decides, recorded with the decision (default "+inbound.DefaultDecidedBy+")")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return exitUnusable
-	}
-	d, err := decisionFromFlags(fs, *score, *by)
-	if err != nil {
-		return c.fail(exitUnusable, "npsd messages decide: %v", err)
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		// The one action the flags give, as the dashboard's form gives it.
+		action, err := cliargs.OneOf(fs, "score", "opt-out", "dismiss")
+		d, derr := inbound.NewDecision(action, *score, *by)
+		if derr != nil && action == "score" {
+			derr = fmt.Errorf("--score %q: %w", *score, derr)
+		}
+		if err = cmp.Or(err, derr); err != nil {
+			return c.fail(exitUnusable, "npsd messages decide: %v", err)
+		}
 		log := c.logger(cfg, slog.LevelWarn)
 		cv, err := app.DecidingConversation(ctx, cfg, st, log, c.now)
 		if err != nil {
@@ -55,18 +56,4 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 		}
 		return exitPartial
 	})
-}
-
-// decisionFromFlags reads the one action the flags give.
-func decisionFromFlags(fs *flag.FlagSet, score, by string) (store.OwnerDecision, error) {
-	given, err := cliargs.OneOf(fs, "score", "opt-out", "dismiss")
-	if err != nil {
-		return store.OwnerDecision{}, err
-	}
-	actions := map[string]string{"score": store.DecisionScore, "opt-out": store.DecisionOptOut, "dismiss": store.DecisionDismiss}
-	d, err := inbound.NewDecision(actions[given], score, by)
-	if err != nil {
-		return d, fmt.Errorf("--score %q: %w", score, err)
-	}
-	return d, nil
 }

@@ -12,14 +12,11 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("outbox")
 	state := fs.String("state", "", "pending, inflight, sent, failed, canceled or all (default: pending, inflight and failed)")
 	limit := fs.Int("limit", 100, "list at most this many jobs (the counts cover all)")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	want, err := report.OutboxStates(*state)
-	if err != nil {
-		return c.fail(exitUnusable, "npsd outbox: --state %v", err)
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		want, err := report.OutboxStates(*state)
+		if err != nil {
+			return c.fail(exitUnusable, "npsd outbox: --state %v", err)
+		}
 		return c.failed("outbox", report.WriteOutbox(c.stdout, st, want, *limit, cfg.Location()))
 	})
 }

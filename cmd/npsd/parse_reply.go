@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 
 	"github.com/npsd/npsd/inbound"
 )
@@ -18,22 +17,9 @@ func (c *cli) cmdParseReply(ctx context.Context, args []string) int {
 	if _, err := c.parse(fs, args); err != nil {
 		return exitUnusable
 	}
-	var reply inbound.Reply
-	switch *channel {
-	case "sms":
-		body, err := io.ReadAll(io.LimitReader(c.stdin, 64<<10))
-		if err != nil {
-			return c.fail(exitUnusable, "npsd parse-reply: %v", err)
-		}
-		reply = inbound.ParseText(string(body))
-	case "email":
-		m, err := inbound.ReadMessage(c.stdin)
-		if err != nil {
-			return c.fail(exitUnusable, "npsd parse-reply: %v", err)
-		}
-		reply = inbound.ParseMessage(m)
-	default:
-		return c.fail(exitUnusable, "npsd parse-reply: --channel must be sms or email, not %q", *channel)
+	reply, err := inbound.ReadReply(c.stdin, *channel)
+	if err != nil {
+		return c.fail(exitUnusable, "npsd parse-reply: %v", err)
 	}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)

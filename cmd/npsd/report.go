@@ -19,11 +19,8 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 	fs.StringVar(&q.Campaign, "campaign", "", "count only this campaign's responses")
 	format := cliargs.Choice(fs, "format", "table, json or csv", "table", "json", "csv")
 	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	write := map[string]func(io.Writer, report.Report) error{"table": report.WriteTable, "json": report.WriteJSON, "csv": report.WriteCSV}[*format]
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		write := map[string]func(io.Writer, report.Report) error{"table": report.WriteTable, "json": report.WriteJSON, "csv": report.WriteCSV}[*format]
 		rep, err := report.Build(st, q, cfg.Location(), c.now())
 		if err == nil {
 			err = c.output(*out, func(w io.Writer) error { return write(w, rep) })

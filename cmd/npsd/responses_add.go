@@ -22,19 +22,16 @@ func (c *cli) cmdResponsesAdd(ctx context.Context, args []string) int {
 	score := fs.String("score", "", "the score `N` (0 to 10) the customer gave (required)")
 	comment := fs.String("comment", "", "what the customer said, in their words")
 	channel := fs.String("channel", string(store.ChannelPhone), "how they answered: phone or counter")
-	at := fs.String("at", "", "when they answered: YYYY-MM-DD[ HH:MM] in the business time zone, or RFC 3339 (default now); the same answer entered twice with its time is recorded once")
+	at := fs.String("at", "", "when they answered, in the business time zone: 2026-11-25 14:30, 25/11/2026 14h30, or RFC 3339 (default now); the same answer entered twice with its time is recorded once")
 	by := fs.String("by", "", "`NAME` of who took the answer (default "+inbound.DefaultDecidedBy+")")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return exitUnusable
-	}
-	a := inbound.InPerson{Channel: store.Channel(*channel), Comment: *comment, By: *by}
-	if a.Score, err = strconv.Atoi(*score); err != nil {
-		return c.fail(exitUnusable, "npsd responses add: --score %q: give the score as a whole number from 0 to 10", *score)
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		a := inbound.InPerson{Channel: store.Channel(*channel), Comment: *comment, By: *by}
+		var err error
+		if a.Score, err = strconv.Atoi(*score); err != nil {
+			return c.fail(exitUnusable, "npsd responses add: --score %q: give the score as a whole number from 0 to 10", *score)
+		}
 		if *at != "" {
-			if a.At, err = csvimport.ParseWhen(*at, cfg.Location()); err != nil {
+			if a.At, err = csvimport.ParseDate(*at, cfg.Location(), cfg.DayFirst()); err != nil {
 				return c.fail(exitUnusable, "npsd responses add: --at: %v", err)
 			}
 		}

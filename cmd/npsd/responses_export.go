@@ -17,11 +17,8 @@ func (c *cli) cmdResponsesExport(ctx context.Context, args []string) int {
 	fs.StringVar(&q.From, "from", "", "first day, YYYY-MM-DD (business time zone) or RFC 3339")
 	fs.StringVar(&q.To, "to", "", "last day (inclusive), YYYY-MM-DD, or RFC 3339")
 	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	write := map[string]func(io.Writer, report.Export) error{"csv": report.WriteExportCSV, "json": report.WriteExportJSON}[*format]
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
+		write := map[string]func(io.Writer, report.Export) error{"csv": report.WriteExportCSV, "json": report.WriteExportJSON}[*format]
 		e, err := report.Responses(st, q, cfg.Location())
 		if err == nil {
 			err = c.output(*out, func(w io.Writer) error { return write(w, e) })

@@ -20,10 +20,7 @@ func (c *cli) cmdSummary(ctx context.Context, args []string) int {
 	week := fs.String("week", "", "ISO week, such as 2026-W47 (default: the last full week)")
 	out := fs.String("out", "", "write the email's HTML to this file")
 	send := fs.Bool("send", false, "queue the summary for the owners now (the daemon sends it)")
-	if _, err := c.parse(fs, args); err != nil {
-		return exitUnusable
-	}
-	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
 		loc := cfg.Location()
 		monday := scheduler.LastCompleteWeek(c.now(), loc)
 		if *week != "" {
