@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ func (a *api) routes() map[string]http.Handler {
 		"POST /api/v1/events":   a.auth(a.postEvent),
 		"GET /api/v1/report":    a.auth(a.getReport),
 		"GET /api/v1/responses": a.auth(a.getResponses),
+		"GET /api/v1/contacts":  a.auth(a.getContacts),
+		// A key may be an email or a phone: {key...} takes it whole.
+		"GET /api/v1/contacts/{key...}": a.auth(a.getContact),
 	}
 }
 
@@ -256,6 +260,61 @@ func (a *api) getResponses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"responses": e.Rows, "next": e.Next})
+}
+
+// maxContactsPage is the largest page of customers a call returns.
+const maxContactsPage = 1000
+
+// getContacts lists customers in id order, a page at a time: search and
+// segment (city=Lyon,plan=pro) filter as `npsd contacts list` does, limit
+// sizes the page (default 100, at most 1,000), and "next" is the after of
+// the following page, "" on the last one.
+func (a *api) getContacts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cq := report.ContactQuery{Search: q.Get("search"), Limit: 100}
+	var err error
+	if cq.Segment, err = report.ParseSegment(q.Get("segment")); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "segment"})
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		if cq.Limit, err = strconv.Atoi(v); err != nil || cq.Limit < 1 || cq.Limit > maxContactsPage {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf("must be a whole number from 1 to %d", maxContactsPage), Field: "limit"})
+			return
+		}
+	}
+	if v := q.Get("after"); v != "" {
+		id, ok := store.ParseContactID(v)
+		if !ok {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: `must be a customer's key, such as "c42", as "next" gave it`, Field: "after"})
+			return
+		}
+		cq.After = id
+	}
+	rows := []report.ContactRow{}
+	next, err := report.ListContacts(a.Store, cq, func(c report.ContactRow) error { rows = append(rows, c); return nil })
+	if err != nil {
+		storeError(w, a.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"contacts": rows, "next": next})
+}
+
+// getContact answers one customer's file, as `npsd contacts show --format
+// json` prints it; the key is any of theirs (c42, an external id, an email
+// or a phone).
+func (a *api) getContact(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	f, err := report.ReadContactFile(a.Store, key, contact.PhoneKey(key, a.Region), a.Location)
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "no customer has this key", Field: "key"})
+		return
+	}
+	if err != nil {
+		storeError(w, a.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
 }
 
 // refused answers a report's error: a bound that cannot be read is the

@@ -3,6 +3,7 @@ package shopapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -124,5 +125,49 @@ func TestAPI(t *testing.T) {
 	}
 	if code, out := call("GET", "/api/v1/report?from=yesterday", "", token); code != 400 || out["field"] != "from" {
 		t.Errorf("bad from: %d %v", code, out)
+	}
+
+	// The customers, a page at a time, and one customer's file by any key.
+	for i := range 5 {
+		call("POST", "/api/v1/contacts", fmt.Sprintf(`{"name":"Client %d","email":"client%d@example.fr","attributes":{"city":"Paris"}}`, i, i), token)
+	}
+	var keys []string
+	after := ""
+	for pages := 0; pages < 10; pages++ {
+		code, out := call("GET", "/api/v1/contacts?segment=city=paris&limit=2&after="+after, "", token)
+		if code != 200 {
+			t.Fatalf("contacts page: %d %v", code, out)
+		}
+		for _, c := range out["contacts"].([]any) {
+			keys = append(keys, c.(map[string]any)["key"].(string))
+		}
+		if after = out["next"].(string); after == "" {
+			break
+		}
+	}
+	if got := strings.Join(keys, " "); got != "c3 c4 c5 c6 c7" {
+		t.Errorf("the Paris customers by pages of 2: %s", got)
+	}
+	code, out = call("GET", "/api/v1/contacts?search=ann", "", token)
+	if list := out["contacts"].([]any); code != 200 || len(list) != 1 || list[0].(map[string]any)["last_score"] != float64(9) {
+		t.Errorf("search for Ann: %d %v", code, out)
+	}
+	for _, key := range []string{"c1", "POS-1", "ann@example.fr", "06%2012%2034%2056%2078"} {
+		code, out := call("GET", "/api/v1/contacts/"+key, "", token)
+		story, _ := out["story"].([]any)
+		if code != 200 || out["key"] != "c1" || len(story) == 0 {
+			t.Errorf("contact %s: %d %v", key, code, out)
+		}
+	}
+	for path, field := range map[string]string{
+		"/api/v1/contacts?limit=0": "limit", "/api/v1/contacts?limit=5000": "limit", "/api/v1/contacts?after=42": "after",
+		"/api/v1/contacts?segment=city": "segment", "/api/v1/contacts/nobody@example.fr": "key",
+	} {
+		if code, out := call("GET", path, "", token); code/100 != 4 || out["field"] != field {
+			t.Errorf("%s = %d %v; want a refusal naming %s", path, code, out, field)
+		}
+	}
+	if code, _ := call("GET", "/api/v1/contacts", "", ""); code != 401 {
+		t.Errorf("contacts without a token: %d", code)
 	}
 }
