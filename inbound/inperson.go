@@ -118,7 +118,7 @@ func (h *handling) answerInPerson(a InPerson) error {
 		// answered, on the channel it was given by.
 		sv, err = h.tx.PutSurvey(store.Survey{
 			ContactID: h.contact.ID, Channel: a.Channel, State: store.SurveyAnswered,
-			Planned: a.At, Due: a.At, Reason: "asked in person by " + a.By,
+			Planned: a.At, Due: a.At, Reason: a.By, // who took the answer
 		})
 		if err != nil {
 			return err

@@ -7,8 +7,8 @@ import (
 	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/report"
-	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/store"
 )
 
@@ -46,15 +46,13 @@ func (c *cli) listContacts(name, format string, args []string) int {
 // npsd may write on, and everything that happened with them in time order.
 func (c *cli) cmdContactsShow(ctx context.Context, args []string) int {
 	fs, configFlag := c.flags("contacts show")
-	format := cliargs.Choice(fs, "format", "how to print the file", "text", "text", "json")
+	format := cliargs.Choice(fs, "format", "how to print the file", "text", "json")
 	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
-		f, err := report.ReadContactFile(st, pos[0], contact.PhoneKey(pos[0], cfg.Business.DefaultRegion), cfg.Location())
-		if err != nil {
-			return c.failed("contacts show", err)
+		p := i18n.For(cfg.Business.Language, cfg.Location())
+		f, err := report.ReadContactFile(st, pos[0], contact.PhoneKey(pos[0], cfg.Business.DefaultRegion), p)
+		if err == nil {
+			err = report.WriteContactFile(c.stdout, f, *format, p)
 		}
-		if *format == "json" {
-			return c.failed("contacts show", safeout.WriteJSON(c.stdout, f, true))
-		}
-		return c.failed("contacts show", report.WriteContactFile(c.stdout, f, cfg.Location()))
+		return c.failed("contacts show", err)
 	})
 }

@@ -38,8 +38,8 @@ func TestContactsFile(t *testing.T) {
 
 	// The file, in time order: the purchase, the answer, the case.
 	r := e.npsd("contacts", "show", "06 12 34 56 78")
-	e.want(r, exitOK, []string{"Gaëtan Roy (c1)", "achat (12.50)", "answered 3/10 by phone", "pain rassis", "case opened for a 3/10", "city", "Lyon"}, nil)
-	if i, j, k := strings.Index(r.stdout, "achat"), strings.Index(r.stdout, "answered 3/10"), strings.Index(r.stdout, "case opened"); i < 0 || j < i || k < j {
+	e.want(r, exitOK, []string{"Gaëtan Roy (c1)", "achat (12,50)", "demandé en personne par marie (téléphone)", "a répondu 3/10 par téléphone", "«\u00a0pain rassis\u00a0»", "dossier ouvert pour un 3/10", "city", "Lyon"}, nil)
+	if i, j, k := strings.Index(r.stdout, "achat"), strings.Index(r.stdout, "a répondu 3/10"), strings.Index(r.stdout, "dossier ouvert"); i < 0 || j < i || k < j {
 		t.Errorf("the story is not in time order:\n%s", r.stdout)
 	}
 	var f struct {
@@ -61,6 +61,9 @@ func TestContactsFile(t *testing.T) {
 		t.Errorf("file as JSON: %+v", f)
 	}
 	e.want(e.npsd("contacts", "show", "nobody@example.fr"), exitPartial, nil, []string{"not found", "contacts list --search"})
+	// An English business reads it in English.
+	e.file("config.yaml", "business:\n  name: Corner Bakery\n  timezone: America/Toronto\n  language: en\n  default_region: CA\nhttp:\n  listen: 127.0.0.1:0\n")
+	e.want(e.npsd("contacts", "show", "c1"), exitOK, []string{"answered 3/10 by phone (entered by the owner): “pain rassis”", "case opened for a 3/10, to call back by Tue Nov 24, 2026, 5:00 AM: open"}, nil)
 
 	// The export: one column per attribute, every customer.
 	out := filepath.Join(e.dir, "clients.csv")

@@ -196,7 +196,7 @@ func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.
 		Health:            health,
 		Metrics:           m.handler(),
 		MetricsTokens:     tokens.Metrics,
-		Routes:            shopapi.Routes(shopapi.Options{Store: st, Region: cfg.Business.DefaultRegion, Location: cfg.Location(), Tokens: tokens.API, Now: wire.now, Logger: log}),
+		Routes:            shopapi.Routes(shopapi.Options{Store: st, Region: cfg.Business.DefaultRegion, Location: cfg.Location(), Language: cfg.Business.Language, Tokens: tokens.API, Now: wire.now, Logger: log}),
 		OnForged:          m.forged.Inc,
 	})
 	return srv, reader, err

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/store"
 )
@@ -55,7 +56,7 @@ const maxStoryEntries = 2000
 // (c42, an external id, an email or a phone; phoneKey is the key read as
 // a phone, see contact.PhoneKey), times written in loc. It reads only that customer's records,
 // through the indexes by contact.
-func ReadContactFile(st *store.Store, key, phoneKey string, loc *time.Location) (ContactFile, error) {
+func ReadContactFile(st *store.Store, key, phoneKey string, p i18n.Printer) (ContactFile, error) {
 	var f ContactFile
 	err := st.View(func(tx *store.Tx) error {
 		c, err := tx.ContactByKey(key, phoneKey)
@@ -68,7 +69,7 @@ func ReadContactFile(st *store.Store, key, phoneKey string, loc *time.Location) 
 			return err
 		}
 		f.Channels = channelRows(c)
-		f.Story, err = story(tx, c, loc)
+		f.Story, err = story(tx, c, p)
 		return err
 	})
 	return f, err
@@ -84,20 +85,38 @@ func channelRows(c store.Contact) []ChannelRow {
 		st := c.ChannelStatus(ch)
 		row := ChannelRow{Channel: string(ch), Address: addr, State: string(st.State), Since: st.Since, Reason: st.Reason}
 		if addr == "" && st.State == store.ChannelOK {
-			row.State, row.Reason = "none", "no address"
+			row.State = "none"
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// story gathers the customer's records into one list in time order.
-func story(tx *store.Tx, c store.Contact, loc *time.Location) ([]StoryEntry, error) {
-	clock := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
-	var out []StoryEntry
-	add := func(at time.Time, what, ref, survey, format string, args ...any) {
-		out = append(out, StoryEntry{At: at, What: what, Ref: ref, Survey: survey, Text: fmt.Sprintf(format, args...)})
+// storyBook gathers a customer's story, in the owner's words.
+type storyBook struct {
+	p   i18n.Printer
+	out []StoryEntry
+}
+
+func (b *storyBook) add(at time.Time, what, ref string, survey store.SurveyID, key string, args ...any) {
+	e := StoryEntry{At: at, What: what, Ref: ref, Text: b.p.T(key, args...)}
+	if survey != 0 {
+		e.Survey = survey.String()
 	}
+	b.out = append(b.out, e)
+}
+
+// with adds a detail after a text: a reason, a comment.
+func with(text, detail string) string {
+	if detail == "" {
+		return text
+	}
+	return text + " (" + detail + ")"
+}
+
+// story gathers the customer's records into one list in time order.
+func story(tx *store.Tx, c store.Contact, p i18n.Printer) ([]StoryEntry, error) {
+	b := &storyBook{p: p}
 	events, err := tx.EventsOf(c.ID)
 	if err != nil {
 		return nil, err
@@ -105,12 +124,12 @@ func story(tx *store.Tx, c store.Contact, loc *time.Location) ([]StoryEntry, err
 	for _, e := range events {
 		text := e.Type
 		if e.Amount != nil {
-			text += fmt.Sprintf(" (%.2f)", *e.Amount)
+			text = p.T("story.amount", text, p.Decimal(*e.Amount, 2))
 		}
 		if e.ExternalID != "" {
 			text += " #" + e.ExternalID
 		}
-		add(e.At, "event", e.ID.String(), "", "%s", text)
+		b.add(e.At, "event", e.ID.String(), 0, "story.event", text)
 	}
 	surveys, err := tx.SurveysOf(c.ID)
 	if err != nil {
@@ -118,114 +137,105 @@ func story(tx *store.Tx, c store.Contact, loc *time.Location) ([]StoryEntry, err
 	}
 	for _, sv := range surveys {
 		if sv.Campaign == "" {
-			add(sv.Created, "survey", sv.ID.String(), sv.ID.String(), "%s (%s)", cmp.Or(sv.Reason, "asked in person"), sv.Channel)
+			b.add(sv.Created, "survey", sv.ID.String(), sv.ID, "story.in_person", cmp.Or(sv.Reason, "?"), p.Word("channel", string(sv.Channel)))
 			continue
 		}
-		add(sv.Created, "survey", sv.ID.String(), sv.ID.String(), "survey of campaign %s planned by %s for %s; now %s%s", sv.Campaign, sv.Channel, clock(sv.Due), sv.State, reasonNote(sv.Reason))
+		b.add(sv.Created, "survey", sv.ID.String(), sv.ID, "story.survey", sv.Campaign, p.Word("channel", string(sv.Channel)), p.DateTime(sv.Due), with(p.Word("state", string(sv.State)), sv.Reason))
 	}
 	jobs, err := tx.JobsOf(c.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {
-		add(cmp.Or(j.Updated, j.Created), "message", j.ID.String(), surveyRef(j.SurveyID), "%s", messageText(j))
+		to := p.Word("channel", string(j.Channel))
+		if j.To != "" {
+			to = j.To
+		}
+		state := p.Word("state", string(j.State))
+		if n := len(j.Attempts); n > 1 {
+			state += " " + p.T("story.attempts", n)
+		}
+		b.add(cmp.Or(j.Updated, j.Created), "message", j.ID.String(), j.SurveyID, "story.message", p.Word("kind", string(j.Kind)), to, with(state, j.Reason))
 	}
 	err = tx.ResponsesOf(c.ID, func(r store.Response) error {
-		text := fmt.Sprintf("answered %d/10 by %s", r.Score, cmp.Or(string(r.Channel), r.Source))
+		text := p.T("story.answer", r.Score, p.Word("channel", cmp.Or(string(r.Channel), r.Source)))
 		if r.Source == store.SourceOwner || r.Source == store.SourceImport {
-			text += " (" + r.Source + ")"
+			text = with(text, p.Word("source", r.Source))
 		}
 		if r.Comment != "" {
-			text += ": «" + r.Comment + "»"
+			text += " : « " + r.Comment + " »"
+			if p.Lang() != "fr" {
+				text = strings.Replace(text, " : « ", ": “", 1)
+				text = strings.TrimSuffix(text, " »") + "”"
+			}
 		}
-		add(r.Received, "answer", r.ID.String(), surveyRef(r.SurveyID), "%s", text)
+		b.add(r.Received, "answer", r.ID.String(), r.SurveyID, "story.event", text)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := storyOfCases(tx, c.ID, add, clock); err != nil {
+	if err := b.cases(tx, c.ID); err != nil {
 		return nil, err
 	}
 	for ch, st := range c.Channels {
 		if st.State != store.ChannelOK || st.Reason != "" {
-			add(st.Since, "channel", "", "", "%s: %s%s", ch, st.State, reasonNote(st.Reason))
+			b.add(st.Since, "channel", "", 0, "story.channel", p.Word("channel", string(ch)), with(p.Word("state", string(st.State)), st.Reason))
 		}
 	}
+	out := b.out
 	slices.SortStableFunc(out, func(a, b StoryEntry) int { return a.At.Compare(b.At) })
 	if len(out) > maxStoryEntries {
 		cut := len(out) - maxStoryEntries
-		out = append([]StoryEntry{{At: out[cut].At, What: "note", Text: fmt.Sprintf("%d older entries left out", cut)}}, out[cut:]...)
+		out = append([]StoryEntry{{At: out[cut].At, What: "note", Text: p.T("story.older", p.Int(cut))}}, out[cut:]...)
 	}
 	return out, nil
 }
 
-// storyOfCases adds the customer's cases and their notes to the story.
-func storyOfCases(tx *store.Tx, id store.ContactID, add func(at time.Time, what, ref, survey, format string, args ...any), clock func(time.Time) string) error {
+// cases adds the customer's cases and their notes to the story.
+func (b *storyBook) cases(tx *store.Tx, id store.ContactID) error {
+	p := b.p
 	return tx.CasesOf(id, func(k store.Case) error {
-		assignee := ""
+		state := p.Word("state", string(k.State))
 		if k.Assignee != "" {
-			assignee = ", for " + k.Assignee
+			state += ", " + p.T("cases.assignee", k.Assignee)
 		}
-		add(k.Opened, "case", k.ID.String(), surveyRef(k.SurveyID), "case opened for a %d/10, to call back by %s%s; now %s", k.Score, clock(k.Due), assignee, k.State)
+		b.add(k.Opened, "case", k.ID.String(), k.SurveyID, "story.case", k.Score, p.DateTime(k.Due), state)
 		for _, n := range k.Notes {
-			state := ""
+			by := cmp.Or(n.By, "npsd")
 			if n.State != "" {
-				state = " [" + string(n.State) + "]"
+				by = with(by, p.Word("state", string(n.State)))
 			}
-			add(n.At, "note", k.ID.String(), surveyRef(k.SurveyID), "note by %s%s: %s", cmp.Or(n.By, "npsd"), state, n.Text)
+			b.add(n.At, "note", k.ID.String(), k.SurveyID, "story.note", by, n.Text)
 		}
 		return nil
 	})
 }
 
-func surveyRef(id store.SurveyID) string {
-	if id == 0 {
-		return ""
+// WriteContactFile prints a customer's file as format: text for a
+// terminal, in the owner's words, or json.
+func WriteContactFile(w io.Writer, f ContactFile, format string, p i18n.Printer) error {
+	if format == "json" {
+		return safeout.WriteJSON(w, f, true)
 	}
-	return id.String()
-}
-
-func reasonNote(reason string) string {
-	if reason == "" {
-		return ""
-	}
-	return " (" + reason + ")"
-}
-
-// messageText says what a message was and what became of it.
-func messageText(j store.Job) string {
-	to := string(j.Channel)
-	if j.To != "" {
-		to = j.To
-	}
-	text := fmt.Sprintf("%s to %s: %s", j.Kind, to, j.State)
-	if n := len(j.Attempts); n > 1 {
-		text += fmt.Sprintf(" after %d attempts", n)
-	}
-	return text + reasonNote(j.Reason)
-}
-
-// WriteContactFile prints a customer's file for a terminal, times in loc.
-func WriteContactFile(w io.Writer, f ContactFile, loc *time.Location) error {
 	clean := func(s string) string { return safeout.TerminalText(s, false) }
 	fmt.Fprintf(w, "%s\n", clean(f.Label()))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, kv := range [][2]string{
-		{"external id", f.ExternalID}, {"email", f.Email}, {"phone", f.Phone}, {"language", f.Language}, {"time zone", f.TimeZone},
+		{"field.external_id", f.ExternalID}, {"field.email", f.Email}, {"field.phone", f.Phone}, {"field.language", f.Language}, {"field.time_zone", f.TimeZone},
 	} {
 		if kv[1] != "" {
-			fmt.Fprintf(tw, "  %s\t%s\n", kv[0], clean(kv[1]))
+			fmt.Fprintf(tw, "  %s\t%s\n", p.T(kv[0]), clean(kv[1]))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(f.Attributes)) {
 		fmt.Fprintf(tw, "  %s\t%s\n", clean(k), clean(f.Attributes[k]))
 	}
 	for _, ch := range f.Channels {
-		fmt.Fprintf(tw, "  %s\t%s%s\n", ch.Channel, ch.State, clean(reasonNote(ch.Reason)))
+		fmt.Fprintf(tw, "  %s\t%s\n", p.Word("channel", ch.Channel), clean(with(p.Word("state", ch.State), ch.Reason)))
 	}
 	if f.Forgotten {
-		fmt.Fprintf(tw, "  forgotten\tyes: their personal data was erased on request\n")
+		fmt.Fprintf(tw, "  %s\n", p.T("customer.forgotten"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -233,7 +243,7 @@ func WriteContactFile(w io.Writer, f ContactFile, loc *time.Location) error {
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, e := range f.Story {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.In(loc).Format("2006-01-02 15:04"), e.What, e.Ref, clean(strings.ReplaceAll(e.Text, "\n", " ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.In(p.Location()).Format("2006-01-02 15:04"), p.Word("what", e.What), e.Ref, clean(strings.ReplaceAll(e.Text, "\n", " ")))
 	}
 	return tw.Flush()
 }

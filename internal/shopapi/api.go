@@ -18,6 +18,7 @@ import (
 
 	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/internal/csvimport"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
 )
@@ -35,6 +36,8 @@ type Options struct {
 	Store    *store.Store
 	Region   string
 	Location *time.Location
+	// Language is the business's, which a customer's story is told in.
+	Language string
 	Tokens   []string
 	Now      func() time.Time
 	Logger   *slog.Logger
@@ -305,7 +308,7 @@ func (a *api) getContacts(w http.ResponseWriter, r *http.Request) {
 // or a phone).
 func (a *api) getContact(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
-	f, err := report.ReadContactFile(a.Store, key, contact.PhoneKey(key, a.Region), a.Location)
+	f, err := report.ReadContactFile(a.Store, key, contact.PhoneKey(key, a.Region), i18n.For(a.Language, a.Location))
 	if errors.Is(err, store.ErrNotFound) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no customer has this key", Field: "key"})
 		return
