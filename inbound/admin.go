@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/npsd/npsd/internal/i18n"
+	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
 )
@@ -92,17 +94,29 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 // adminData is what the dashboard shows: the summary of the week so far
 // (its open cases included, overdue first), and the latest comments.
 type adminData struct {
+	// P writes the owner's words, in the business's language and zone.
+	P        i18n.Printer
 	Business string
 	Error    string
 	Login    bool
 	Summary  templates.Summary
-	Comments []adminComment
+	// CaseContacts names the customer of each case, by case id, for the
+	// link to their page.
+	CaseContacts map[string]string
+	Comments     []adminComment
 	// Replies are the messages kept for the owner to decide, newest
 	// first, at most maxAdminReplies of them.
 	Replies []adminReply
 	// MoreReplies is set when more are waiting than are shown.
 	MoreReplies bool
 	Scores      []int
+	// View picks the page: "" the dashboard, "customers" the list (or a
+	// search's result), "customer" one customer's file.
+	View          string
+	Search        string
+	Customers     []report.ContactRow
+	NextCustomers string
+	Customer      *report.ContactFile
 }
 
 // maxAdminReplies bounds the messages the dashboard lists: the rest wait
@@ -126,9 +140,12 @@ type adminReply struct {
 	// Known is set when npsd knows the sender: a stranger's message can
 	// only be dismissed.
 	Known bool
+	// Contact is the sender's key, for the link to their page.
+	Contact string
 }
 
 type adminComment struct {
+	Contact  string
 	Name     string
 	Score    int
 	Comment  string
@@ -138,6 +155,7 @@ type adminComment struct {
 // renderAdmin writes the dashboard or its login form; the referrer stays
 // on our own origin, which the forms' Origin check relies on.
 func (s *Server) renderAdmin(w http.ResponseWriter, status int, d adminData) {
+	d.P = s.printer()
 	s.writeHTML(w, status, adminTemplate, d, "same-origin")
 }
 
@@ -167,7 +185,7 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		s.logins.failed(addr, s.o.Pages.Now())
 		s.log.Warn("dashboard login refused", "remote", addr)
-		d.Error = "Wrong password."
+		d.Error = s.printer().T("login.wrong")
 		s.renderAdmin(w, http.StatusUnauthorized, d)
 		return
 	}
@@ -216,17 +234,25 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
+		d.CaseContacts = map[string]string{}
+		for _, k := range d.Summary.Cases {
+			if id, err := strconv.ParseUint(strings.TrimPrefix(k.ID, "k"), 10, 64); err == nil {
+				if c, err := tx.Case(store.CaseID(id)); err == nil {
+					d.CaseContacts[k.ID] = c.ContactID.String()
+				}
+			}
+		}
 		// The latest comments, newest first, from the last 90 days.
 		return tx.ScanResponses(now.AddDate(0, 0, -90), time.Time{}, func(rs store.ResponseSummary) error {
 			resp, err := tx.Response(rs.ID)
 			if err != nil || resp.Comment == "" {
 				return err
 			}
-			name := "(anonymous)"
+			name := s.printer().T("anonymous")
 			if ct, err := tx.Contact(resp.ContactID); err == nil {
 				name = ct.DisplayName()
 			}
-			d.Comments = append(d.Comments, adminComment{Name: name, Score: resp.Score, Comment: resp.Comment, Received: resp.Received})
+			d.Comments = append(d.Comments, adminComment{Contact: resp.ContactID.String(), Name: name, Score: resp.Score, Comment: resp.Comment, Received: resp.Received})
 			return nil
 		})
 	})
@@ -263,7 +289,7 @@ func (s *Server) adminReplies(d *adminData) error {
 			}
 			if m.ContactID != 0 {
 				if ct, err := tx.Contact(m.ContactID); err == nil {
-					rep.Sender = ct.DisplayName()
+					rep.Sender, rep.Contact = ct.DisplayName(), ct.ID.String()
 				}
 			}
 			d.Replies = append(d.Replies, rep)

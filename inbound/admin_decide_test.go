@@ -39,13 +39,13 @@ func TestAdminRepliesToRead(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/admin", nil)
 	req.AddCookie(ck)
 	body := r.doWith(req).Body.String()
-	for _, want := range []string{"Replies to read (2)", "Luc Petit", "entre 8 et 9 &lt;b&gt;vraiment&lt;/b&gt;", `value="` + html.EscapeString(key) + `"`,
-		"Record score", "Opt-out", "Dismiss", "&#43;33699999999", "Unknown sender: can only be dismissed."} {
+	for _, want := range []string{"Réponses à lire (2)", `<a class="who" href="/admin/contacts/` + c.ID.String() + `">Luc Petit</a>`, "entre 8 et 9 &lt;b&gt;vraiment&lt;/b&gt;", `value="` + html.EscapeString(key) + `"`,
+		"Enregistrer la note", "Désinscrire", "Écarter", "&#43;33699999999", "Expéditeur inconnu : on peut seulement écarter son message."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
 	}
-	if strings.Index(body, "&#43;33699999999") < strings.Index(body, "Luc Petit</strong>") {
+	if strings.Index(body, "&#43;33699999999") < strings.Index(body, "Luc Petit</a></strong>") {
 		t.Error("the replies are not listed newest first")
 	}
 
@@ -106,7 +106,7 @@ func TestAdminRepliesToRead(t *testing.T) {
 
 	req = httptest.NewRequest(http.MethodGet, "/admin", nil)
 	req.AddCookie(ck)
-	if body := r.doWith(req).Body.String(); !strings.Contains(body, "Replies to read (0)") || strings.Contains(body, "c&#39;est qui") {
+	if body := r.doWith(req).Body.String(); !strings.Contains(body, "Réponses à lire (0)") || strings.Contains(body, "c&#39;est qui") {
 		t.Errorf("decided messages are still shown:\n%s", body)
 	}
 }

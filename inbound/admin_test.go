@@ -88,7 +88,8 @@ func TestAdminLoginAndDashboard(t *testing.T) {
 	req.AddCookie(ck)
 	w = r.doWith(req)
 	body := w.Body.String()
-	for _, want := range []string{"NPS, last 90 days", "-100.0", "Zoé", "Trop d&#39;attente", "Contacted", "Last 12 weeks"} {
+	for _, want := range []string{"NPS des 90 derniers jours", "−100", "Zoé", "Trop d&#39;attente", "Contacté", "Les 12 dernières semaines",
+		"trop peu de réponses pour une marge d’erreur", "1 réponse", `href="/admin/contacts/c1">Zoé</a>`, "à rappeler avant le mar. 24 nov. 2026"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
@@ -393,5 +394,43 @@ func TestAdminStateOutlivesAReload(t *testing.T) {
 		case !shared && session == http.StatusOK:
 			t.Errorf("a server of its own honoured the old server's session: the test no longer shows what sharing is for")
 		}
+	}
+}
+
+// TestAdminCustomers lists and searches the customers, and shows one's
+// file, behind the dashboard's login.
+func TestAdminCustomers(t *testing.T) {
+	r := adminRig(t)
+	if w := r.do(http.MethodGet, "/admin/contacts", nil); w.Code != http.StatusSeeOther {
+		t.Fatalf("customers without login: %d", w.Code)
+	}
+	if w := r.do(http.MethodGet, "/admin/contacts/c1", nil); w.Code != http.StatusSeeOther {
+		t.Fatalf("a customer without login: %d", w.Code)
+	}
+	ck := r.login("198.51.100.9:1", "croissant", "").Result().Cookies()[0]
+	get := func(path string) (int, string) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(ck)
+		w := r.doWith(req)
+		return w.Code, w.Body.String()
+	}
+	code, body := get("/admin/contacts")
+	if code != http.StatusOK || !strings.Contains(body, `href="/admin/contacts/c1"`) || !strings.Contains(body, "Zoé") || !strings.Contains(body, "4/10") {
+		t.Errorf("customers: %d\n%s", code, body)
+	}
+	if _, body := get("/admin/contacts?q=zoe"); !strings.Contains(body, "Zoé") {
+		t.Errorf("a search without the accent does not find Zoé:\n%s", body)
+	}
+	if _, body := get("/admin/contacts?q=nobody"); !strings.Contains(body, "Aucun client trouvé.") {
+		t.Errorf("a search for nobody:\n%s", body)
+	}
+	code, body = get("/admin/contacts/c1")
+	for _, want := range []string{"Zoé (c1)", "Historique", "a répondu 4/10 par page web", "Trop d&#39;attente", "dossier ouvert pour un 4/10", "sondage de la campagne"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("customer page (%d) lacks %q", code, want)
+		}
+	}
+	if code, body := get("/admin/contacts/c999"); code != http.StatusNotFound || !strings.Contains(body, "Aucun client trouvé.") {
+		t.Errorf("an unknown customer: %d", code)
 	}
 }

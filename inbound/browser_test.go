@@ -188,8 +188,19 @@ func TestDashboardInChromium(t *testing.T) {
 		shot("3-dashboard.png"),
 		chromedp.SendKeys(chromedp.CSS(`#case-k1 textarea`), "Rappelée, bon d'achat"),
 		chromedp.Click(chromedp.CSS(`#case-k1 button.c`)),
-		waitJS(`document.querySelector("#case-k1 .state") !== null && document.querySelector("#case-k1 .state").textContent === "contacted"`),
+		waitJS(`document.querySelector("#case-k1 .state") !== null && document.querySelector("#case-k1 .state").textContent === "contacté"`),
 		shot("4-case-contacted.png"),
+		// The customer's name opens their file: the answer, the case and
+		// the note just written, in French, at a phone's width.
+		chromedp.Click(chromedp.CSS(`#case-k1 a.who`)),
+		waitJS(`document.getElementById("story") !== null && document.getElementById("story").textContent.includes("Rappelée, bon d'achat")`),
+		waitJS(`document.getElementById("story").textContent.includes("dossier ouvert pour un 4/10") && document.documentElement.scrollWidth <= window.innerWidth`),
+		shot("5-customer.png"),
+		// The search box finds them by a name typed without its accent.
+		chromedp.SendKeys(chromedp.CSS(`nav input[name="q"]`), "zoe"),
+		chromedp.Submit(chromedp.CSS(`nav input[name="q"]`)),
+		waitJS(`document.getElementById("customers") !== null && document.getElementById("customers").textContent.includes("Zoé")`),
+		shot("6-customers.png"),
 	)
 	if err != nil {
 		t.Fatalf("dashboard in the browser: %v", err)

@@ -120,6 +120,8 @@ func NewServer(o ServerOptions) (*Server, error) {
 			s.mux.HandleFunc("POST /admin/logout", s.adminLogout)
 			s.mux.HandleFunc("POST /admin/cases/{id}", s.adminCaseAction)
 			s.mux.HandleFunc("POST /admin/messages", s.adminDecide)
+			s.mux.HandleFunc("GET /admin/contacts", s.adminCustomers)
+			s.mux.HandleFunc("GET /admin/contacts/{key...}", s.adminCustomer)
 		}
 	}
 	return s, nil

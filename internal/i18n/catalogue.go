@@ -99,6 +99,7 @@ var catalogue = map[string]entry{
 	"what.case":              {"dossier", "case"},
 	"what.note":              {"note", "note"},
 	"what.channel":           {"canal", "channel"},
+	"by.owner":               {"le propriétaire", "the owner"},
 	"source.owner":           {"saisie par le propriétaire", "entered by the owner"},
 	"source.import":          {"importée", "imported"},
 	"channel.email":          {"courriel", "email"},

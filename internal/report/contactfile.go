@@ -56,7 +56,7 @@ const maxStoryEntries = 2000
 // (c42, an external id, an email or a phone; phoneKey is the key read as
 // a phone, see contact.PhoneKey), times written in loc. It reads only that customer's records,
 // through the indexes by contact.
-func ReadContactFile(st *store.Store, key, phoneKey string, p i18n.Printer) (ContactFile, error) {
+func ReadContactFile(st Viewer, key, phoneKey string, p i18n.Printer) (ContactFile, error) {
 	var f ContactFile
 	err := st.View(func(tx *store.Tx) error {
 		c, err := tx.ContactByKey(key, phoneKey)
@@ -202,7 +202,7 @@ func (b *storyBook) cases(tx *store.Tx, id store.ContactID) error {
 		}
 		b.add(k.Opened, "case", k.ID.String(), k.SurveyID, "story.case", k.Score, p.DateTime(k.Due), state)
 		for _, n := range k.Notes {
-			by := cmp.Or(n.By, "npsd")
+			by := p.Word("by", cmp.Or(n.By, "npsd"))
 			if n.State != "" {
 				by = with(by, p.Word("state", string(n.State)))
 			}

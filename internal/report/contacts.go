@@ -88,6 +88,12 @@ func ParseSegment(s string) (map[string]string, error) {
 	return seg, nil
 }
 
+// Viewer reads the store: the store itself, or what a page server holds
+// of it.
+type Viewer interface {
+	View(fn func(*store.Tx) error) error
+}
+
 // errPageFull ends a page's walk.
 var errPageFull = errors.New("page full")
 
@@ -95,7 +101,7 @@ var errPageFull = errors.New("page full")
 // returns the key to start the next page after ("" after the last).
 // Customers are read one at a time, so a list of every customer runs in
 // bounded memory; a search reads every customer until its page is full.
-func ListContacts(st *store.Store, q ContactQuery, fn func(ContactRow) error) (next string, err error) {
+func ListContacts(st Viewer, q ContactQuery, fn func(ContactRow) error) (next string, err error) {
 	words := searchWords(q.Search)
 	n := 0
 	err = st.View(func(tx *store.Tx) error {

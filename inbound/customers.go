@@ -1,0 +1,72 @@
+package inbound
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/i18n"
+	"github.com/npsd/npsd/internal/report"
+	"github.com/npsd/npsd/store"
+)
+
+// customersPage is how many customers the dashboard lists at a time.
+const customersPage = 50
+
+// maxSearchBytes bounds a search typed in the dashboard.
+const maxSearchBytes = 200
+
+// printer writes the owner's pages in the business's language and zone.
+func (s *Server) printer() i18n.Printer {
+	return i18n.For(s.o.Pages.DefaultLang, s.o.Pages.location())
+}
+
+// adminCustomers lists the customers, or those a search finds (?q=), a
+// page at a time (?after=c42), each linked to their file.
+func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return
+	}
+	d := adminData{Business: s.o.Pages.Business, View: "customers", Search: r.URL.Query().Get("q")}
+	if len(d.Search) > maxSearchBytes {
+		d.Search = d.Search[:maxSearchBytes]
+	}
+	q := report.ContactQuery{Search: d.Search, Limit: customersPage}
+	if after, ok := store.ParseContactID(r.URL.Query().Get("after")); ok {
+		q.After = after
+	}
+	next, err := report.ListContacts(s.o.Store, q, func(c report.ContactRow) error {
+		d.Customers = append(d.Customers, c)
+		return nil
+	})
+	if err != nil {
+		s.log.Error("customers page", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	d.NextCustomers = next
+	s.renderAdmin(w, http.StatusOK, d)
+}
+
+// adminCustomer shows one customer's file: how to reach them, the
+// channels npsd may use, and their story, cases and notes included.
+func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return
+	}
+	key := r.PathValue("key")
+	f, err := report.ReadContactFile(s.o.Store, key, contact.PhoneKey(key, ""), s.printer())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		d := adminData{Business: s.o.Pages.Business, View: "customers", Search: key}
+		s.renderAdmin(w, http.StatusNotFound, d)
+		return
+	case err != nil:
+		s.log.Error("customer page", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	s.renderAdmin(w, http.StatusOK, adminData{Business: s.o.Pages.Business, View: "customer", Customer: &f})
+}
