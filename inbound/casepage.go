@@ -9,38 +9,37 @@ import (
 	"strings"
 	"time"
 
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/store"
 )
 
 // casePage is the owners' page of a detractor case, opened from the alert
-// email: who, what they said, how to reach them, and the two buttons.
-var casePage = template.Must(template.New("case").Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+// email: who, what they said, how to reach them, the case's history and
+// the two buttons, in the business's words (internal/i18n).
+var casePage = template.Must(template.New("case").Parse(casePageHTML))
+
+const casePageHTML = `<!DOCTYPE html>
+<html lang="{{.P.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
 <title>{{.Case.ID}} {{.Name}}</title>
 <style>body{margin:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#222}main{max-width:560px;margin:0 auto;padding:24px 16px}
-.card{background:#fff;border-radius:8px;padding:24px}textarea{width:100%;box-sizing:border-box;min-height:90px;font:inherit;padding:8px}
+.card{background:#fff;border-radius:8px;padding:24px;overflow-wrap:anywhere}textarea{width:100%;box-sizing:border-box;min-height:90px;font:inherit;padding:8px}
 button{font:inherit;font-weight:700;border:0;border-radius:6px;padding:12px 16px;margin:8px 8px 0 0;color:#fff;cursor:pointer}
 .c{background:#f9a825}.r{background:#2e7d32}.note{border-left:3px solid #ccc;padding-left:8px;margin:8px 0;color:#555}.state{font-weight:700}</style></head>
-<body><main><div class="card">
-<h1>{{.Name}}: {{.Case.Score}}/10</h1>
+<body><main><div class="card">{{$p := .P}}
+<h1>{{.Name}} · {{.Case.Score}}/10</h1>
 {{with .Comment}}<p>« {{.}} »</p>{{end}}
 <p>{{with .Phone}}<a href="tel:{{.}}">{{.}}</a><br>{{end}}{{with .Email}}<a href="mailto:{{.}}">{{.}}</a>{{end}}</p>
-<p class="state" id="state">{{.State}} · {{.Due}} · {{.Case.Assignee}}</p>
-{{range .Case.Notes}}<p class="note">{{.At.Format "2006-01-02 15:04"}} {{.By}}{{with .State}} [{{.}}]{{end}}: {{.Text}}</p>{{end}}
-{{if .Case.Open}}<form method="post"><textarea name="note" placeholder="{{.NotePlaceholder}}"></textarea>
-<button class="c" name="state" value="contacted">{{.Contacted}}</button><button class="r" name="state" value="resolved">{{.Resolved}}</button></form>{{end}}
-</div></main></body></html>`))
+<p class="state" id="state">{{$p.Word "state" (print .Case.State)}} · {{$p.T "cases.due" ($p.DateTime .Case.Due)}}{{with .Case.Assignee}} · {{$p.T "cases.assignee" .}}{{end}}</p>
+{{range .Case.Notes}}<p class="note">{{$p.DateTime .At}} · {{$p.T "story.note" ($p.Word "by" .By) .Text}}{{with .State}} ({{$p.Word "state" (print .)}}){{end}}</p>{{end}}
+{{if .Case.Open}}<form method="post"><textarea name="note" placeholder="{{$p.T "cases.note"}}"></textarea>
+<button class="c" name="state" value="contacted">{{$p.T "cases.contacted"}}</button><button class="r" name="state" value="resolved">{{$p.T "cases.resolved"}}</button></form>{{end}}
+</div></main></body></html>`
 
 type casePageData struct {
-	Lang, Name, Comment, Phone, Email, State, Due string
-	NotePlaceholder, Contacted, Resolved          string
-	Case                                          store.Case
-}
-
-var caseTexts = map[string][3]string{
-	"fr": {"Ce qui a été dit ou fait…", "Contacté", "Résolu"},
-	"en": {"What was said or done…", "Contacted", "Resolved"},
+	P                           i18n.Printer
+	Name, Comment, Phone, Email string
+	Case                        store.Case
 }
 
 // casePage shows a case; a POST marks it contacted or resolved, with a note.
@@ -106,10 +105,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, caseErr(err))
 		return
 	}
-	d.Lang = s.lang("")
-	t := caseTexts[d.Lang]
-	d.NotePlaceholder, d.Contacted, d.Resolved = t[0], t[1], t[2]
-	d.State, d.Due = string(d.Case.State), d.Case.Due.In(s.o.Pages.location()).Format("2006-01-02 15:04")
+	d.P = s.printer()
 	// The URL carries the token: no referrer leaves the page, and no
 	// other site may frame its buttons.
 	s.writeHTML(w, http.StatusOK, casePage, d, "no-referrer")
