@@ -446,6 +446,9 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	} else if err := h.noteOnCases(score); err != nil {
 		return err
 	}
+	if h.in.Channel == store.ChannelWeb && sv.Opened.IsZero() {
+		sv.Opened = h.now // the page, opened in a browser that ran it: the funnel's click
+	}
 	if _, err := h.tx.MoveSurvey(sv, store.SurveyAnswered); err != nil {
 		return err
 	}

@@ -97,10 +97,10 @@ func NewServer(o ServerOptions) (*Server, error) {
 	for pattern, h := range o.Routes {
 		s.mux.Handle(pattern, h)
 	}
+	if s.o.Pages.Now == nil {
+		s.o.Pages.Now = time.Now
+	}
 	if !o.Pages.Signer.IsZero() {
-		if s.o.Pages.Now == nil {
-			s.o.Pages.Now = time.Now
-		}
 		// GET (and HEAD, which scanners favour) only show; POST records.
 		s.mux.HandleFunc("GET /s/{token}", s.getSurvey)
 		s.mux.HandleFunc("POST /s/{token}", s.postSurvey)
@@ -371,6 +371,10 @@ func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, p map[st
 		http.Error(w, "MessageSid and MessageStatus are required", http.StatusBadRequest)
 		return
 	}
+	if status == "delivered" {
+		s.delivered(w, r, sid)
+		return
+	}
 	if status != "undelivered" && status != "failed" {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -414,6 +418,32 @@ func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, p map[st
 		return
 	}
 	s.log.Info("SMS not delivered", "sid", sid, "status", status, "error_code", code)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// delivered records that the carrier delivered a survey's text: the
+// funnel's delivered stage.
+func (s *Server) delivered(w http.ResponseWriter, r *http.Request, sid string) {
+	err := s.o.Store.Update(r.Context(), func(tx *store.Tx) error {
+		j, err := tx.JobByProviderID(sid)
+		if errors.Is(err, store.ErrNotFound) || err == nil && (j.Kind != store.JobSurvey || j.SurveyID == 0) {
+			return nil // not a survey of ours
+		} else if err != nil {
+			return err
+		}
+		sv, err := tx.Survey(j.SurveyID)
+		if err != nil || !sv.Delivered.IsZero() {
+			return err
+		}
+		sv.Delivered = s.o.Pages.Now().UTC()
+		_, err = tx.PutSurvey(sv)
+		return err
+	})
+	if err != nil {
+		s.log.Error("delivery status not stored", "sid", sid, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

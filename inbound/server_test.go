@@ -411,6 +411,38 @@ func TestDeliveryStatus(t *testing.T) {
 	}
 }
 
+// TestDeliveredStatus records the carrier's "delivered" on the survey,
+// once: the funnel's delivered stage. A status for a message that is not
+// a survey of ours changes nothing.
+func TestDeliveredStatus(t *testing.T) {
+	r := newInRig(t)
+	c, sv := r.surveyed(store.Contact{Phone: "+15145550100"})
+	r.st.Update(context.Background(), func(tx *store.Tx) error {
+		j, err := tx.EnqueueJob(store.Job{Kind: store.JobSurvey, SurveyID: sv.ID, ContactID: c.ID, Channel: store.ChannelSMS, Due: r.now})
+		if err != nil {
+			return err
+		}
+		return tx.IndexProviderID("SMdelivered2", j.ID)
+	})
+	status := func(sid string) {
+		form := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}}
+		if w := r.post("/hooks/twilio/status", form, TwilioSignature(authToken, "https://nps.example.fr/hooks/twilio/status", form), nil); w.Code != http.StatusNoContent {
+			t.Fatalf("status callback: %d %s", w.Code, w.Body.String())
+		}
+	}
+	status("SMdelivered2")
+	first, _, _, _ := r.state(sv.ID)
+	if first.Delivered.IsZero() {
+		t.Fatal("the delivered status was not recorded")
+	}
+	time.Sleep(time.Millisecond)
+	status("SMdelivered2")
+	status("SMsomeoneelse")
+	if again, _, _, _ := r.state(sv.ID); !again.Delivered.Equal(first.Delivered) || again.State != store.SurveySent {
+		t.Errorf("after a second callback: delivered %v, state %s", again.Delivered, again.State)
+	}
+}
+
 func TestWebhookEventsAreQueued(t *testing.T) {
 	r := newInRig(t)
 	r.opts.Conversation.o.Webhooks = []string{"https://shop.example/npsd"}

@@ -108,13 +108,15 @@ func pairKey(first, second uint64) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 16), first), second)
 }
 
-// idsUnder lists the ids of an index by pairKey whose first half is first.
+// idsUnder lists, in key order, the ids that end the keys of an index
+// whose first 8 bytes are first (a pairKey, or a contact's surveys and
+// events by time).
 func (t *Tx) idsUnder(bucket []byte, first uint64) []uint64 {
 	prefix := binary.BigEndian.AppendUint64(nil, first)
 	var ids []uint64
 	cur := t.bucket(bucket).Cursor()
-	for k, _ := cur.Seek(prefix); len(k) == 16 && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		ids = append(ids, binary.BigEndian.Uint64(k[8:]))
+	for k, _ := cur.Seek(prefix); len(k) >= 16 && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		ids = append(ids, binary.BigEndian.Uint64(k[len(k)-8:]))
 	}
 	return ids
 }

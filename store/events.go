@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -70,18 +69,11 @@ func contactEventKey(e Event) []byte {
 // EventsOf returns a contact's events, oldest first, reading only that
 // contact's part of the index.
 func (t *Tx) EventsOf(id ContactID) ([]Event, error) {
-	prefix := idKey(uint64(id))
-	events := t.bucket(bucketEvents)
 	var out []Event
-	c := t.bucket(bucketEventsByContact).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && len(k) == 24 && string(k[:8]) == string(prefix); k, _ = c.Next() {
+	for _, eid := range t.idsUnder(bucketEventsByContact, uint64(id)) {
 		var e Event
-		data := events.Get(k[16:])
-		if data == nil {
-			return nil, fmt.Errorf("events index points at missing event %s", EventID(keyID(k[16:])))
-		}
-		if err := json.Unmarshal(data, &e); err != nil {
-			return nil, fmt.Errorf("decode event %s: %w", EventID(keyID(k[16:])), err)
+		if err := getJSON(t.bucket(bucketEvents), idKey(eid), &e); err != nil {
+			return nil, fmt.Errorf("events index: event %s: %w", EventID(eid), err)
 		}
 		out = append(out, e)
 	}

@@ -1,39 +1,20 @@
 package store
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+
+	"github.com/npsd/npsd/store/record"
 )
 
-// maxOutsideKey bounds an index key built from data that comes from
-// outside: an email's Message-ID, a Twilio MessageSid, a shop's external
-// id. bbolt refuses keys over 32 KB, and a refused key would fail the same
-// message on every try; long keys also waste pages. Real ones are far
-// shorter (a Message-ID is rarely over 100 bytes).
-const maxOutsideKey = 512
+// MaxExternalID is record.MaxExternalID.
+const MaxExternalID = record.MaxExternalID
 
-// MaxExternalID is the longest external id a contact or an event may have.
-// It names a record in the shop's systems (an order, a customer number);
-// anything longer is a mistake, refused with the field named rather than
-// stored.
-const MaxExternalID = 256
+// outsideKey is record.OutsideKey as an index key.
+func outsideKey(s string) []byte { return []byte(record.OutsideKey(s)) }
 
-// outsideKey is the index key for a value that comes from outside. A value
-// within maxOutsideKey is its own key, so existing keys are unchanged; a
-// longer one keeps its beginning, for a person reading the file, and ends
-// with the SHA-256 of the whole, so two long values never share a key.
-func outsideKey(s string) []byte {
-	if len(s) <= maxOutsideKey {
-		return []byte(s)
-	}
-	sum := sha256.Sum256([]byte(s))
-	return []byte(s[:maxOutsideKey-80] + "…sha256:" + hex.EncodeToString(sum[:]))
-}
-
-// OutsideKey is outsideKey as a string, for a record that keeps its own
-// key (an inbound message).
-func OutsideKey(s string) string { return string(outsideKey(s)) }
+// OutsideKey is record.OutsideKey, for a record that keeps its own key
+// (an inbound message).
+func OutsideKey(s string) string { return record.OutsideKey(s) }
 
 // checkExternalID refuses an external id longer than MaxExternalID.
 func checkExternalID(id string) error {

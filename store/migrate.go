@@ -41,6 +41,7 @@ var (
 	bucketSurveyKindsSent    = []byte("survey_kinds_sent")
 	bucketCasesToRemind      = []byte("cases_to_remind")
 	bucketResponsesByContact = []byte("responses_by_contact")
+	bucketFunnel             = []byte("funnel")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -65,13 +66,8 @@ var migrations = []migration{
 			return err
 		}
 		// Surveys written before this version get their indexes.
-		surveys := tx.Bucket(bucketSurveys)
 		byContact, sent := tx.Bucket(bucketSurveysByContact), tx.Bucket(bucketSurveysSent)
-		return surveys.ForEach(func(k, v []byte) error {
-			var s Survey
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("survey %x: %w", k, err)
-			}
+		return eachRecord(tx, bucketSurveys, func(s Survey) error {
 			if s.State == SurveySent {
 				if err := sent.Put(surveySentKey(s), nil); err != nil {
 					return err
@@ -122,14 +118,7 @@ var migrations = []migration{
 		if err != nil {
 			return fmt.Errorf("bucket %s: %w", bucketCasesByContact, err)
 		}
-		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-			var c Case
-			if err := json.Unmarshal(v, &c); err != nil {
-				// Not a case at all: left for ForEachCase to name.
-				return nil
-			}
-			return byContact.Put(caseContactKey(c.ContactID, c.ID), nil)
-		})
+		return eachRecord(tx, bucketCases, func(c Case) error { return byContact.Put(caseContactKey(c.ContactID, c.ID), nil) })
 	}},
 	{6, "index the active jobs of each contact, the kinds of message each survey has sent, and the cases waiting for a reminder", migrateEventIndexes},
 	{7, "index responses by contact, so that a customer's page and forget read only theirs", func(tx *bolt.Tx) error {
@@ -137,14 +126,28 @@ var migrations = []migration{
 			return err
 		}
 		byContact := tx.Bucket(bucketResponsesByContact)
-		return tx.Bucket(bucketResponses).ForEach(func(k, v []byte) error {
-			var r Response
-			if err := json.Unmarshal(v, &r); err != nil {
-				return nil // not a response at all: left for the reader to name
-			}
-			return byContact.Put(pairKey(uint64(r.ContactID), uint64(r.ID)), nil)
-		})
+		return eachRecord(tx, bucketResponses, func(r Response) error { return byContact.Put(pairKey(uint64(r.ContactID), uint64(r.ID)), nil) })
 	}},
+	{8, "count the response funnel by hour, stage and channel, from the surveys already stored", func(tx *bolt.Tx) error {
+		if err := createBuckets(tx, bucketFunnel); err != nil {
+			return err
+		}
+		t := &Tx{tx: tx}
+		return eachRecord(tx, bucketSurveys, func(s Survey) error { return t.countFunnel(Survey{}, s) })
+	}},
+}
+
+// eachRecord calls fn with each record of a bucket, for a migration that
+// indexes them. A value that is not a record at all is passed over, left
+// for the bucket's reader to name.
+func eachRecord[T any](tx *bolt.Tx, bucket []byte, fn func(T) error) error {
+	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		var r T
+		if json.Unmarshal(v, &r) != nil {
+			return nil
+		}
+		return fn(r)
+	})
 }
 
 // createBuckets creates the buckets a migration adds.
@@ -165,23 +168,10 @@ func migrateEventIndexes(tx *bolt.Tx) error {
 		return err
 	}
 	t := &Tx{tx: tx}
-	if err := tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-		var j Job
-		if err := json.Unmarshal(v, &j); err != nil {
-			// Not a job at all: left for ForEachJob to name.
-			return nil
-		}
-		return t.indexJobOutcome(j, nil)
-	}); err != nil {
+	if err := eachRecord(tx, bucketJobs, func(j Job) error { return t.indexJobOutcome(j, nil) }); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-		var c Case
-		if err := json.Unmarshal(v, &c); err != nil {
-			return nil
-		}
-		return t.indexCaseReminder(c, nil)
-	})
+	return eachRecord(tx, bucketCases, func(c Case) error { return t.indexCaseReminder(c, nil) })
 }
 
 // SchemaVersion is the schema this build writes.

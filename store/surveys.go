@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 // surveyContactKey orders a contact's surveys by creation: contact id,
@@ -32,6 +35,7 @@ func surveySentKey(s Survey) []byte {
 func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 	b := t.bucket(bucketSurveys)
 	now := t.nowUTC()
+	var old Survey
 	if s.ID == 0 {
 		if err := t.requireContact(s.ContactID); err != nil {
 			return Survey{}, err
@@ -46,8 +50,8 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 			return Survey{}, err
 		}
 	} else {
-		old, err := t.Survey(s.ID)
-		if err != nil {
+		var err error
+		if old, err = t.Survey(s.ID); err != nil {
 			return Survey{}, err
 		}
 		if old.ContactID != s.ContactID {
@@ -76,7 +80,39 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 		s.State = SurveyPending
 	}
 	s.Updated = now
+	if err := t.countFunnel(old, s); err != nil {
+		return Survey{}, err
+	}
 	return s, putJSON(b, idKey(uint64(s.ID)), s)
+}
+
+// countFunnel counts the stages a survey reached in this change.
+func (t *Tx) countFunnel(old, s Survey) error {
+	b := t.bucket(bucketFunnel)
+	for _, step := range record.FunnelSteps(old, s) {
+		k := record.FunnelKey(step)
+		if c, ok := record.ParseFunnel(k, b.Get(k)); ok {
+			step.N += c.N
+		}
+		if err := b.Put(k, binary.BigEndian.AppendUint64(nil, step.N)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FunnelBetween calls fn for each count of the funnel in the hours of
+// [from, to): its cost grows with the period, never with the history.
+func (t *Tx) FunnelBetween(from, to time.Time, fn func(record.FunnelCount) error) error {
+	c, end := t.bucket(bucketFunnel).Cursor(), record.FunnelHour(to)
+	for k, v := c.Seek(record.FunnelHour(from)); k != nil && bytes.Compare(k[:4], end) < 0; k, v = c.Next() {
+		if fc, ok := record.ParseFunnel(k, v); ok {
+			if err := fn(fc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Survey returns the survey with that id.
@@ -91,11 +127,9 @@ func (t *Tx) Survey(id SurveyID) (Survey, error) {
 // SurveysOf returns a contact's surveys, oldest first, reading only that
 // contact's part of the index.
 func (t *Tx) SurveysOf(id ContactID) ([]Survey, error) {
-	prefix := idKey(uint64(id))
 	var out []Survey
-	c := t.bucket(bucketSurveysByContact).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && len(k) == 24 && string(k[:8]) == string(prefix); k, _ = c.Next() {
-		s, err := t.Survey(SurveyID(binary.BigEndian.Uint64(k[16:])))
+	for _, sid := range t.idsUnder(bucketSurveysByContact, uint64(id)) {
+		s, err := t.Survey(SurveyID(sid))
 		if err != nil {
 			return nil, fmt.Errorf("surveys index: %w", err)
 		}

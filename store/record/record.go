@@ -163,6 +163,10 @@ type Survey struct {
 	Sent      time.Time   `json:"sent,omitzero"`
 	// Reminded is when the one reminder was queued; zero before.
 	Reminded time.Time `json:"reminded,omitzero"`
+	// Delivered is when the carrier said the message arrived (SMS);
+	// Opened when its page was first opened in a browser. Zero before.
+	Delivered time.Time `json:"delivered,omitzero"`
+	Opened    time.Time `json:"opened,omitzero"`
 	// Answered is when the first score arrived; ResponseID is that answer.
 	Answered   time.Time  `json:"answered,omitzero"`
 	ResponseID ResponseID `json:"response_id,omitempty"`
