@@ -63,6 +63,9 @@ func TestFunnelCountsEachStageOnce(t *testing.T) {
 		got := map[string]uint64{}
 		if err := s.View(func(tx *Tx) error {
 			return tx.FunnelBetween(from, to, func(c record.FunnelCount) error {
+				if c.Campaign != "q" {
+					t.Errorf("count %+v: campaign lost", c)
+				}
 				got[fmt.Sprintf("%s %s %02d", c.Channel, c.Stage, c.Hour.Hour())] += c.N
 				return nil
 			})

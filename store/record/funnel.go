@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/binary"
+	"strings"
 	"time"
 )
 
@@ -20,13 +21,14 @@ const (
 // a funnel key.
 var Stages = []string{StagePlanned, StageSent, StageDelivered, StageClicked, StageAnswered}
 
-// FunnelCount is how many surveys of a channel reached a stage in one
-// hour.
+// FunnelCount is how many surveys of a channel and a campaign reached a
+// stage in one hour.
 type FunnelCount struct {
-	Hour    time.Time
-	Stage   string
-	Channel Channel
-	N       uint64
+	Hour     time.Time
+	Stage    string
+	Channel  Channel
+	Campaign string
+	N        uint64
 }
 
 // FunnelSteps are the stages a survey reaches as it changes from old to
@@ -36,7 +38,7 @@ func FunnelSteps(old, next Survey) []FunnelCount {
 	var steps []FunnelCount
 	for i, t := range [][2]time.Time{{old.Created, next.Created}, {old.Sent, next.Sent}, {old.Delivered, next.Delivered}, {old.Opened, next.Opened}, {old.Answered, next.Answered}} {
 		if t[0].IsZero() && !t[1].IsZero() {
-			steps = append(steps, FunnelCount{Hour: t[1].UTC().Truncate(time.Hour), Stage: Stages[i], Channel: next.Channel, N: 1})
+			steps = append(steps, FunnelCount{Hour: t[1].UTC().Truncate(time.Hour), Stage: Stages[i], Channel: next.Channel, Campaign: next.Campaign, N: 1})
 		}
 	}
 	return steps
@@ -50,11 +52,13 @@ func FunnelHour(t time.Time) []byte {
 	return binary.BigEndian.AppendUint32(nil, uint32(max(t.Unix(), 0)/3600))
 }
 
-// FunnelKey is the key of a count: its hour, its stage, its channel.
+// FunnelKey is the key of a count: its hour, its stage, its channel, a
+// zero byte, its campaign.
 func FunnelKey(c FunnelCount) []byte {
 	for i, s := range Stages {
 		if s == c.Stage {
-			return append(append(FunnelHour(c.Hour), byte(i)), c.Channel...)
+			k := append(append(FunnelHour(c.Hour), byte(i)), c.Channel...)
+			return append(append(k, 0), c.Campaign...)
 		}
 	}
 	return nil
@@ -67,5 +71,6 @@ func ParseFunnel(k, v []byte) (FunnelCount, bool) {
 		return FunnelCount{}, false
 	}
 	hour := time.Unix(int64(binary.BigEndian.Uint32(k[:4]))*3600, 0).UTC()
-	return FunnelCount{Hour: hour, Stage: Stages[k[4]], Channel: Channel(k[5:]), N: binary.BigEndian.Uint64(v)}, true
+	channel, campaign, _ := strings.Cut(string(k[5:]), "\x00")
+	return FunnelCount{Hour: hour, Stage: Stages[k[4]], Channel: Channel(channel), Campaign: campaign, N: binary.BigEndian.Uint64(v)}, true
 }
