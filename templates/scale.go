@@ -6,23 +6,41 @@ import (
 	"strings"
 )
 
-// scaleCells writes the eleven cells of the email scale, byte for byte as
-// the "scale" block wrote them with a range over the links. html/template
-// puts three or four escaping functions on each value it prints and calls
-// each through reflection: seven calls a cell, 77 a scale, half the cost
-// of rendering a survey email. Here the values are npsd's own (a score, a
-// fixed colour, a link on the public URL), and each link is escaped as
-// html/template escapes a URL in a quoted attribute (scale_test.go checks
-// the two agree on links of every kind).
-func scaleCells(links []ScoreLink) htmltemplate.HTML {
+// scaleCells writes cells of the email scale, one a score, byte for byte
+// as a range over the links would write them (scale_test.go keeps that
+// range). With two scores, lo and hi, it writes only the links from lo to
+// hi: the scale is two tables, 0–5 and 6–10, which sit side by side on a
+// wide screen and one above the other on a phone. Without them it writes
+// all eleven, as an override of the partials written for a one-row scale
+// expects.
+//
+// html/template puts three or four escaping functions on each value it
+// prints and calls each through reflection: seven calls a cell, 77 a
+// scale, half the cost of rendering a survey email. Here the values are
+// npsd's own (a score, a fixed colour, a link on the public URL), and each
+// link is escaped as html/template escapes a URL in a quoted attribute
+// (scale_test.go checks the two agree on links of every kind).
+//
+// A cell is a button 40 px wide and 44 px tall, a comfortable tap: the
+// colour is on the cell (Outlook paints a cell, not a link's padding) and
+// the link fills it (display:block with a 44 px line) in every other mail
+// program, so the whole button answers a tap.
+func scaleCells(links []ScoreLink, scores ...int) htmltemplate.HTML {
+	lo, hi := 0, 10
+	if len(scores) == 2 {
+		lo, hi = scores[0], scores[1]
+	}
 	var b strings.Builder
-	b.Grow(len(links) * 330)
+	b.Grow(len(links) * 400)
 	for _, l := range links {
-		b.WriteString("\n<td align=\"center\" style=\"background:")
+		if l.Score < lo || l.Score > hi {
+			continue
+		}
+		b.WriteString("\n<td align=\"center\" width=\"40\" height=\"44\" style=\"width:40px;height:44px;padding:0;background:")
 		b.WriteString(ScoreColor(l.Score))
 		b.WriteString(";border-radius:4px;\"><a href=\"")
 		writeAttrURL(&b, l.URL)
-		b.WriteString("\" style=\"display:inline-block;min-width:28px;padding:10px 4px;font-family:Arial,Helvetica,sans-serif;font-size:16px;font-weight:bold;color:#ffffff;text-decoration:none;\">")
+		b.WriteString("\" style=\"display:block;width:40px;line-height:44px;font-family:Arial,Helvetica,sans-serif;font-size:18px;font-weight:bold;color:#ffffff;text-align:center;text-decoration:none;\">")
 		b.WriteString(strconv.Itoa(l.Score))
 		b.WriteString("</a></td>")
 	}

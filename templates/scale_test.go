@@ -48,11 +48,12 @@ func TestScaleCellsEscapeAsHTMLTemplate(t *testing.T) {
 	}
 }
 
-// TestScaleCellsAsTheRangeDid: the cells are the ones the range over the
-// links wrote, for the shipped links and for links needing escapes.
+// TestScaleCellsAsTheRangeDid: the cells are the ones a range over the
+// links writes, for the shipped links and for links needing escapes, all
+// eleven or the two halves of the scale.
 func TestScaleCellsAsTheRangeDid(t *testing.T) {
 	ref := htmltemplate.Must(htmltemplate.New("cells").Funcs(htmltemplate.FuncMap{"scoreColor": ScoreColor}).Parse(`{{range .}}
-<td align="center" style="background:{{scoreColor .Score}};border-radius:4px;"><a href="{{.URL}}" style="display:inline-block;min-width:28px;padding:10px 4px;font-family:Arial,Helvetica,sans-serif;font-size:16px;font-weight:bold;color:#ffffff;text-decoration:none;">{{.Score}}</a></td>
+<td align="center" width="40" height="44" style="width:40px;height:44px;padding:0;background:{{scoreColor .Score}};border-radius:4px;"><a href="{{.URL}}" style="display:block;width:40px;line-height:44px;font-family:Arial,Helvetica,sans-serif;font-size:18px;font-weight:bold;color:#ffffff;text-align:center;text-decoration:none;">{{.Score}}</a></td>
 {{- end}}`))
 	for _, links := range [][]ScoreLink{
 		ScoreLinksOn("https://nps.example.fr/s/TOKEN"),
@@ -60,12 +61,21 @@ func TestScaleCellsAsTheRangeDid(t *testing.T) {
 		ScoreLinksOn("javascript:alert(1)//"),
 		nil,
 	} {
-		var want bytes.Buffer
-		if err := ref.Execute(&want, links); err != nil {
-			t.Fatal(err)
-		}
-		if got := string(scaleCells(links)); got != want.String() {
-			t.Errorf("scaleCells:\n%s\nthe range:\n%s", got, want.String())
+		for _, part := range []struct {
+			scores []int
+			links  []ScoreLink
+		}{
+			{nil, links},
+			{[]int{0, 5}, links[:min(6, len(links))]},
+			{[]int{6, 10}, links[min(6, len(links)):]},
+		} {
+			var want bytes.Buffer
+			if err := ref.Execute(&want, part.links); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(scaleCells(links, part.scores...)); got != want.String() {
+				t.Errorf("scaleCells %v:\n%s\nthe range:\n%s", part.scores, got, want.String())
+			}
 		}
 	}
 }

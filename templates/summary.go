@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -30,6 +31,21 @@ type Summary struct {
 	Cases    []CaseLine
 	// Benchmark is the industry NPS the owner set, if any.
 	Benchmark *float64
+	// DashboardURL is the owners' dashboard; empty when npsd has no
+	// public URL to link to.
+	DashboardURL string
+	// Funnel follows each channel's surveys from planned to answered. It
+	// is nil until the counts are gathered, and the email shows it only
+	// when it is set.
+	Funnel []FunnelRow
+}
+
+// FunnelRow is one channel's surveys of the week, stage by stage: how
+// many were planned, sent, delivered (the provider said so), clicked
+// (a link opened) and answered.
+type FunnelRow struct {
+	Channel                                     string
+	Planned, Sent, Delivered, Clicked, Answered int
 }
 
 // HasTrend reports whether any week of the chart has answers: a chart of
@@ -47,6 +63,23 @@ func (s Summary) HasTrend() bool {
 type Stat struct {
 	Responses, Promoters, Passives, Detractors int
 	NPS, MarginOfError                         *float64
+}
+
+// Margins of error mean something from minAnswersForMargin answers and
+// under maxMeaningfulMargin points: below that, "±106.7" says only that the
+// answers are too few, which the owner is then told in words.
+const (
+	minAnswersForMargin = 30
+	maxMeaningfulMargin = 100
+)
+
+// MarginShown is the margin of error worth printing, nil when there are
+// too few answers for it to mean anything.
+func (s Stat) MarginShown() *float64 {
+	if s.MarginOfError == nil || s.Responses < minAnswersForMargin || *s.MarginOfError >= maxMeaningfulMargin {
+		return nil
+	}
+	return s.MarginOfError
 }
 
 // Change is the move of the NPS from one week to the next.
@@ -115,6 +148,8 @@ type CommentLine struct {
 	Score    int
 	Category string
 	Comment  string
+	// ContactURL is the customer's page in the dashboard, if any.
+	ContactURL string
 }
 
 // CaseLine is an open detractor case, with what calling back needs.
@@ -129,7 +164,12 @@ type CaseLine struct {
 	Due      time.Time
 	Overdue  bool
 	Assignee string
-	URL      string
+	// URL is the case's page (a signed link, as in owner alerts).
+	URL string
+	// ContactID names the customer ("c7"); ContactURL is their page in
+	// the dashboard, if any.
+	ContactID  string
+	ContactURL string
 }
 
 // signed formats an NPS with its sign, one decimal: +42.5, -10.0.
@@ -146,4 +186,119 @@ func oneDecimal(v *float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.1f", *v)
+}
+
+// The methods below write the weekly summary's figures in the language
+// being rendered (Data.Language), for its HTML part: an NPS is a whole
+// number with its sign, counts take the language's plural and thousands
+// separator, days are short and named ("mer. 2 déc.", "Wed Dec 2").
+
+// minus is the minus sign owners read in a figure (−10), not a hyphen.
+const minus = "\u2212"
+
+// NPS writes a Net Promoter Score as a whole number with its sign: +25,
+// −10, 0; "–" when there is none.
+func (d Data) NPS(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return signedWhole(*v)
+}
+
+// Points writes a change of the NPS: "+14 points", "−1 point".
+func (d Data) Points(v float64) string {
+	n := int(math.Abs(math.Round(v)))
+	if n <= 1 {
+		return signedWhole(v) + " point"
+	}
+	return signedWhole(v) + " points"
+}
+
+func signedWhole(v float64) string {
+	n := int(math.Round(v))
+	switch {
+	case n > 0:
+		return "+" + strconv.Itoa(n)
+	case n < 0:
+		return minus + strconv.Itoa(-n)
+	}
+	return "0"
+}
+
+// Margin writes a period's margin of error as whole points ("±9"), or says
+// in words that there are too few answers for one (see Stat.MarginShown).
+func (d Data) Margin(s Stat) string {
+	m := s.MarginShown()
+	switch {
+	case m != nil:
+		return "±" + strconv.Itoa(int(math.Round(*m)))
+	case d.Language == "fr":
+		return "trop peu de réponses pour le dire"
+	}
+	return "too few answers to say"
+}
+
+// Plural writes a count with its noun: "1 réponse", "0 réponse", "1 234
+// réponses" in French (zero takes the singular, thousands a narrow
+// no-break space), "1 answer", "0 answers", "1,234 answers" in English.
+func (d Data) Plural(n int, one, many string) string {
+	noun := many
+	if n == 1 || n == 0 && d.Language == "fr" {
+		noun = one
+	}
+	return d.Count(n) + " " + noun
+}
+
+// Count writes a whole number with the language's thousands separator.
+func (d Data) Count(n int) string {
+	s := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, s = minus, s[1:]
+	}
+	sep := ","
+	if d.Language == "fr" {
+		sep = "\u202f"
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + sep + s[i:]
+	}
+	return sign + s
+}
+
+var (
+	frDays   = [7]string{"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."}
+	frMonths = [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
+)
+
+// Day writes a day short enough for a phone's line, in the time's own
+// zone (the summary's times are in the business's): "mer. 2 déc.", "Wed
+// Dec 2".
+func (d Data) Day(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	if d.Language == "fr" {
+		return fmt.Sprintf("%s %d %s", frDays[t.Weekday()], t.Day(), frMonths[t.Month()-1])
+	}
+	return t.Format("Mon Jan 2")
+}
+
+// ChannelName names a channel as the owner says it.
+func (d Data) ChannelName(ch string) string {
+	switch {
+	case ch == "email" && d.Language == "fr":
+		return "courriel"
+	case ch == "sms":
+		return "SMS"
+	}
+	return ch
+}
+
+// CallBy is how to reach a case's customer: their phone, else their email.
+func (c CaseLine) CallBy() string {
+	if c.Phone != "" {
+		return c.Phone
+	}
+	return c.Email
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/npsd/npsd/nps"
@@ -23,11 +24,20 @@ type SummaryOptions struct {
 	Benchmark *float64
 	// Location is the business's time zone: weeks start on its Mondays.
 	Location *time.Location
-	// CaseURL links a case to its page; nil for none.
+	// CaseURL links a case to its page; nil for none. The daemon gives
+	// the signed case link of owner alerts, which opens without a login.
 	CaseURL func(store.CaseID) string
+	// PublicURL is where npsd's pages are served: the summary links to
+	// the dashboard (PublicURL/admin) and to each customer's page
+	// (PublicURL/admin/contacts/c7). Empty: no such links.
+	PublicURL string
 	// Now decides which cases are overdue. Default time.Now.
 	Now func() time.Time
 }
+
+// FunnelRow is one channel's surveys of the week from planned to
+// answered, as the summary shows them (Summary.Funnel).
+type FunnelRow = templates.FunnelRow
 
 // tooSmall is the group size under which a segment's NPS is flagged: with
 // fewer answers its margin of error is wider than the scale's halves.
@@ -49,6 +59,9 @@ func BuildSummary(tx *store.Tx, monday time.Time, o SummaryOptions) (templates.S
 	to := from.AddDate(0, 0, 7)
 	year, week := from.ISOWeek()
 	sum := templates.Summary{Week: fmt.Sprintf("%d-W%02d", year, week), From: from, To: to.AddDate(0, 0, -1), Benchmark: o.Benchmark}
+	if base := o.base(); base != "" {
+		sum.DashboardURL = base + "/admin"
+	}
 	tally := func(q store.TallyQuery) (nps.Tally, error) {
 		res, err := tx.Tally(q)
 		return res.Total, err
@@ -101,7 +114,23 @@ func BuildSummary(tx *store.Tx, monday time.Time, o SummaryOptions) (templates.S
 	if err := openCases(tx, &sum, o); err != nil {
 		return sum, err
 	}
-	return sum, weekComments(tx, &sum, from, to)
+	// The response funnel (planned, sent, delivered, clicked, answered per
+	// channel) goes in sum.Funnel, one FunnelRow a channel. Its counts are
+	// not gathered yet: Funnel stays nil, and the email leaves the funnel
+	// out until it is set.
+	return sum, weekComments(tx, &sum, from, to, o)
+}
+
+// base is the public URL without its trailing slash.
+func (o SummaryOptions) base() string { return strings.TrimRight(o.PublicURL, "/") }
+
+// contactURL is a customer's page in the dashboard, "" without a public
+// URL.
+func (o SummaryOptions) contactURL(id store.ContactID) string {
+	if o.PublicURL == "" || id == 0 {
+		return ""
+	}
+	return o.base() + "/admin/contacts/" + id.String()
 }
 
 // openCases lists the detractor cases still open, overdue first.
@@ -114,8 +143,8 @@ func openCases(tx *store.Tx, sum *templates.Summary, o SummaryOptions) error {
 		if !k.Open() {
 			return nil
 		}
-		line := templates.CaseLine{ID: k.ID.String(), Score: k.Score, State: string(k.State), Due: k.Due,
-			Overdue: k.Overdue(now), Assignee: k.Assignee}
+		line := templates.CaseLine{ID: k.ID.String(), Score: k.Score, State: string(k.State), Due: k.Due.In(o.location()),
+			Overdue: k.Overdue(now), Assignee: k.Assignee, ContactID: k.ContactID.String(), ContactURL: o.contactURL(k.ContactID)}
 		if c, err := tx.Contact(k.ContactID); err == nil {
 			line.Name, line.Phone, line.Email = c.DisplayName(), c.Phone, c.Email
 		}
@@ -168,7 +197,7 @@ func weekChannels(tx *store.Tx, sum *templates.Summary, from, to time.Time) erro
 
 // weekComments lists the week's comments, detractors first, then passives,
 // then promoters, oldest first within each.
-func weekComments(tx *store.Tx, sum *templates.Summary, from, to time.Time) error {
+func weekComments(tx *store.Tx, sum *templates.Summary, from, to time.Time, o SummaryOptions) error {
 	type entry struct {
 		line templates.CommentLine
 		cat  nps.Category
@@ -180,12 +209,13 @@ func weekComments(tx *store.Tx, sum *templates.Summary, from, to time.Time) erro
 		if err != nil || r.Comment == "" {
 			return err
 		}
-		name := "(anonymous)"
+		line := templates.CommentLine{Name: "(anonymous)", Score: r.Score, Comment: r.Comment}
 		if c, err := tx.Contact(r.ContactID); err == nil {
-			name = c.DisplayName()
+			line.Name, line.ContactURL = c.DisplayName(), o.contactURL(c.ID)
 		}
 		cat, _ := nps.CategoryOf(r.Score)
-		all = append(all, entry{templates.CommentLine{Name: name, Score: r.Score, Category: cat.String(), Comment: r.Comment}, cat, r.Received})
+		line.Category = cat.String()
+		all = append(all, entry{line, cat, r.Received})
 		return nil
 	})
 	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Or(cmp.Compare(a.cat, b.cat), a.at.Compare(b.at)) })

@@ -111,16 +111,24 @@ func TestSummaryJobOfTheOldForm(t *testing.T) {
 }
 
 // TestSummaryCases: open cases are in the summary, overdue first, each
-// with the link to its page.
+// with the link to its page, the customer's phone (the assignee is who
+// calls, not whom to call), their page in the dashboard and a due day in
+// the business's time zone; the summary links to the dashboard, each
+// comment to its customer, and has no funnel until its counts exist.
 func TestSummaryCases(t *testing.T) {
 	ctx := context.Background()
 	paris, _ := time.LoadLocation("Europe/Paris")
 	now := func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, paris) }
 	st := summaryStore(t, now)
-	c := addSummaryContact(t, st, store.Contact{Name: "Paul", Phone: "+33612345678"})
+	c := addSummaryContact(t, st, store.Contact{Name: "Paul", Phone: "+33612345678", Email: "paul@example.fr"})
+	monday := time.Date(2026, 11, 16, 0, 0, 0, 0, paris)
+	if _, _, err := st.AddResponse(ctx, store.Response{ContactID: c.ID, Score: 3, Comment: "Trop cher", Received: monday.Add(10 * time.Hour), Source: store.SourceImport, Key: "a"}); err != nil {
+		t.Fatal(err)
+	}
 	st.Update(ctx, func(tx *store.Tx) error {
-		for _, due := range []time.Duration{-time.Hour, time.Hour} {
-			if _, err := tx.PutCase(store.Case{ContactID: c.ID, Score: 3, Due: now().Add(due), Assignee: "marie@example.fr"}); err != nil {
+		for _, due := range []time.Duration{-time.Hour, 16*time.Hour + 30*time.Minute} {
+			// Due 00:30 on Tuesday in Paris is 23:30 on Monday in UTC.
+			if _, err := tx.PutCase(store.Case{ContactID: c.ID, Score: 3, Due: now().Add(due).UTC(), Assignee: "marie@example.fr"}); err != nil {
 				return err
 			}
 		}
@@ -129,10 +137,32 @@ func TestSummaryCases(t *testing.T) {
 	caseURL := func(id store.CaseID) string { return "https://nps.example.fr/c/" + id.String() }
 	var sum templates.Summary
 	st.View(func(tx *store.Tx) (err error) {
-		sum, err = BuildSummary(tx, time.Date(2026, 11, 16, 0, 0, 0, 0, paris), SummaryOptions{Location: paris, Now: now, CaseURL: caseURL})
+		sum, err = BuildSummary(tx, monday, SummaryOptions{Location: paris, Now: now, CaseURL: caseURL, PublicURL: "https://nps.example.fr/"})
 		return err
 	})
-	if len(sum.Cases) != 2 || !sum.Cases[0].Overdue || sum.Cases[1].Overdue || sum.Cases[0].URL == "" {
-		t.Errorf("summary cases = %+v (overdue first)", sum.Cases)
+	if len(sum.Cases) != 2 || !sum.Cases[0].Overdue || sum.Cases[1].Overdue || sum.Cases[0].URL != "https://nps.example.fr/c/k1" {
+		t.Fatalf("summary cases = %+v (overdue first)", sum.Cases)
+	}
+	k := sum.Cases[1]
+	contact := "https://nps.example.fr/admin/contacts/" + c.ID.String()
+	if k.Phone != "+33612345678" || k.CallBy() != "+33612345678" || k.ContactID != c.ID.String() || k.ContactURL != contact {
+		t.Errorf("case line = %+v", k)
+	}
+	if k.Due.Location() != paris || k.Due.Weekday() != time.Tuesday {
+		t.Errorf("due %v, want Tuesday in Paris", k.Due)
+	}
+	if sum.DashboardURL != "https://nps.example.fr/admin" || len(sum.Comments) != 1 || sum.Comments[0].ContactURL != contact {
+		t.Errorf("dashboard %q, comments %+v", sum.DashboardURL, sum.Comments)
+	}
+	if sum.Funnel != nil {
+		t.Errorf("funnel = %+v before its counts exist", sum.Funnel)
+	}
+	// Without a public URL there is nothing to link to.
+	st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, monday, SummaryOptions{Location: paris, Now: now})
+		return err
+	})
+	if sum.DashboardURL != "" || sum.Cases[0].ContactURL != "" || sum.Cases[0].URL != "" || sum.Comments[0].ContactURL != "" {
+		t.Errorf("links without a public URL: %+v", sum)
 	}
 }
