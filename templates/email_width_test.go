@@ -30,7 +30,7 @@ func chromium(t *testing.T) string {
 
 // widths are the screens an email must fit: small and common phones, and
 // a desktop mail program's reading pane.
-var widths = []int64{320, 360, 375, 414, 800}
+var widths = []int64{320, 360, 375, 390, 414, 800}
 
 // layout is what the page reports of itself at one width.
 type layout struct {
