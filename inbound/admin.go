@@ -117,6 +117,13 @@ type adminData struct {
 	Customers     []report.ContactRow
 	NextCustomers string
 	Customer      *report.ContactFile
+	// Filtered is the dashboard's filtered view (period, campaign,
+	// channel, segment), its CSV at ExportURL; FilterError says why a
+	// filter could not be read.
+	Filtered    *report.View
+	FilterError string
+	ExportURL   template.URL
+	Channels    []string
 }
 
 // maxAdminReplies bounds the messages the dashboard lists: the rest wait
@@ -257,6 +264,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		})
 	})
 	if err != nil {
+		s.log.Error("dashboard", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	if err := s.filtered(&d, r, now); err != nil {
 		s.log.Error("dashboard", "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
 		return

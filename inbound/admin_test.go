@@ -434,3 +434,44 @@ func TestAdminCustomers(t *testing.T) {
 		t.Errorf("an unknown customer: %d", code)
 	}
 }
+
+// TestAdminFiltersAndExport: the dashboard's filters select the answers
+// counted and the funnel shown, a filter it cannot read is said on the
+// page, and the CSV holds exactly the answers the filters select.
+func TestAdminFiltersAndExport(t *testing.T) {
+	r := adminRig(t)
+	if w := r.do(http.MethodGet, "/admin/export.csv", nil); w.Code != http.StatusForbidden {
+		t.Fatalf("export without login: %d", w.Code)
+	}
+	ck := r.login("198.51.100.10:1", "croissant", "").Result().Cookies()[0]
+	get := func(path string) (int, string) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(ck)
+		w := r.doWith(req)
+		return w.Code, w.Body.String()
+	}
+	_, body := get("/admin?channel=web")
+	for _, want := range []string{"Vos réponses", `<option value="web" selected>page web</option>`, `id="funnel"`, "1 réponse", `href="/admin/export.csv?channel=web"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("filtered dashboard lacks %q", want)
+		}
+	}
+	if _, body := get("/admin?channel=sms"); !strings.Contains(body, "0 réponse") {
+		t.Error("the SMS answers are not 0 when the only answer came from the page")
+	}
+	for q, want := range map[string]string{"segment=city": "segment", "from=hier": "from"} {
+		if code, body := get("/admin?" + q); code != http.StatusOK || !strings.Contains(body, `<p class="error">`+want) {
+			t.Errorf("filter %s: %d, no error naming %s", q, code, want)
+		}
+	}
+	code, csv := get("/admin/export.csv?channel=web")
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); code != http.StatusOK || len(lines) != 2 || !strings.Contains(lines[1], "Trop d'attente") {
+		t.Errorf("export of the web answers: %d\n%s", code, csv)
+	}
+	if _, csv := get("/admin/export.csv?channel=sms"); len(strings.Split(strings.TrimSpace(csv), "\n")) != 1 {
+		t.Errorf("export of the SMS answers should be its header only:\n%s", csv)
+	}
+	if code, _ := get("/admin/export.csv?to=demain"); code != http.StatusBadRequest {
+		t.Errorf("export with a bad bound: %d", code)
+	}
+}

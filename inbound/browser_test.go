@@ -185,6 +185,8 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "croissant"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		waitJS(`document.getElementById("cases") !== null && document.getElementById("comments").textContent.includes("attente")`),
+		// The filters and the funnel fit a phone: no sideways scrolling.
+		waitJS(`document.getElementById("filters") !== null && document.documentElement.scrollWidth <= window.innerWidth`),
 		shot("3-dashboard.png"),
 		chromedp.SendKeys(chromedp.CSS(`#case-k1 textarea`), "Rappelée, bon d'achat"),
 		chromedp.Click(chromedp.CSS(`#case-k1 button.c`)),

@@ -431,19 +431,7 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 	}); err != nil {
 		return err
 	}
-	if cat == nps.Detractor && !sv.Alerted {
-		sv.Alerted = true
-		c, err := h.tx.PutCase(store.Case{
-			ContactID: h.contact.ID, SurveyID: sv.ID, ResponseID: sv.ResponseID, Score: score,
-			Opened: h.now, Due: h.now.Add(h.cv.o.CaseDue), Assignee: h.cv.o.Assignee,
-		})
-		if err != nil {
-			return err
-		}
-		if err := h.alertOwners(score, comment, c.ID); err != nil {
-			return err
-		}
-	} else if err := h.noteOnCases(score); err != nil {
+	if err := h.openCase(&sv, cat, score, comment); err != nil {
 		return err
 	}
 	if h.in.Channel == store.ChannelWeb && sv.Opened.IsZero() {
@@ -469,6 +457,23 @@ func (h *handling) score(sv store.Survey, score int, comment string) error {
 		return h.answer(store.JobFollowUp)
 	}
 	return nil
+}
+
+// openCase opens a detractor's case and alerts the owners, once a
+// survey; a later score is noted on the contact's open cases instead.
+func (h *handling) openCase(sv *store.Survey, cat nps.Category, score int, comment string) error {
+	if cat != nps.Detractor || sv.Alerted {
+		return h.noteOnCases(score)
+	}
+	sv.Alerted = true
+	c, err := h.tx.PutCase(store.Case{
+		ContactID: h.contact.ID, SurveyID: sv.ID, ResponseID: sv.ResponseID, Score: score,
+		Opened: h.now, Due: h.now.Add(h.cv.o.CaseDue), Assignee: h.cv.o.Assignee,
+	})
+	if err != nil {
+		return err
+	}
+	return h.alertOwners(score, comment, c.ID)
 }
 
 // comment stores the text as the survey's comment (appended to one already

@@ -2,7 +2,9 @@ package inbound
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/internal/i18n"
@@ -69,4 +71,33 @@ func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderAdmin(w, http.StatusOK, adminData{Business: s.o.Pages.Business, View: "customer", Customer: &f})
+}
+
+// filtered fills in the view the dashboard's filters select; a filter
+// that cannot be read is said on the page.
+func (s *Server) filtered(d *adminData, r *http.Request, now time.Time) error {
+	view, err := report.BuildView(s.o.Store, report.FilterFrom(r.URL.Query()), s.o.Pages.location(), now)
+	var bound *report.BoundError
+	if errors.As(err, &bound) {
+		d.FilterError, err = bound.Error(), nil
+	}
+	d.Filtered, d.ExportURL = &view, template.URL("/admin/export.csv?"+view.Filter.Query())
+	d.Channels = []string{"email", "sms", "web", "phone", "counter"}
+	return err
+}
+
+// adminExport writes the answers the dashboard's filters select, as CSV.
+func (s *Server) adminExport(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	view, err := report.BuildView(s.o.Store, report.FilterFrom(r.URL.Query()), s.o.Pages.location(), s.o.Pages.Now())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="npsd-answers.csv"`)
+	_ = report.WriteExportCSV(w, view.Answers)
 }

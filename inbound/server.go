@@ -2,9 +2,6 @@ package inbound
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -13,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +18,7 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 
+	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/store"
 )
 
@@ -120,6 +117,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 			s.mux.HandleFunc("POST /admin/logout", s.adminLogout)
 			s.mux.HandleFunc("POST /admin/cases/{id}", s.adminCaseAction)
 			s.mux.HandleFunc("POST /admin/messages", s.adminDecide)
+			s.mux.HandleFunc("GET /admin/export.csv", s.adminExport)
 			s.mux.HandleFunc("GET /admin/contacts", s.adminCustomers)
 			s.mux.HandleFunc("GET /admin/contacts/{key...}", s.adminCustomer)
 		}
@@ -447,22 +445,6 @@ func (s *Server) delivered(w http.ResponseWriter, r *http.Request, sid string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// TwilioSignature is the X-Twilio-Signature Twilio puts on a webhook to
-// that URL with those form fields: base64 of the HMAC-SHA1, keyed with the
-// auth token, of the URL followed by each field's name and value in name
-// order. The demo and the benchmarks sign their requests with it.
-func TwilioSignature(authToken, webhookURL string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(webhookURL)
-	for _, k := range keys {
-		b.WriteString(k + form.Get(k))
-	}
-	mac := hmac.New(sha1.New, []byte(authToken))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
+// TwilioSignature is links.TwilioSignature: the signature Twilio puts on
+// a webhook, which the demo and the benchmarks sign their requests with.
+var TwilioSignature = links.TwilioSignature

@@ -34,6 +34,7 @@ var catalogue = map[string]entry{
 	"margin.label":        {"marge d’erreur (95 %%) : %s", "margin of error (95%%): %s"},
 	"trend.title":         {"Les 12 dernières semaines", "Last 12 weeks"},
 	"segment.title":       {"Par %s (90 jours)", "By %s (90 days)"},
+	"segment.none":        {"(non renseigné)", "(not given)"},
 	"segment.too_small":   {"trop peu pour s’y fier", "too few to trust"},
 	"cases.title":         {"Détracteurs à rappeler (%s)", "Detractors to call back (%s)"},
 	"cases.none":          {"Aucun : chaque client mécontent a été rappelé.", "None: every unhappy customer has been called back."},
@@ -58,6 +59,24 @@ var catalogue = map[string]entry{
 	"comments.none":       {"Pas encore de commentaire.", "No comments yet."},
 	"anonymous":           {"(anonyme)", "(anonymous)"},
 	"score":               {"%d/10", "%d/10"},
+
+	// The dashboard's filters and funnel.
+	"filter.title":     {"Vos réponses", "Your answers"},
+	"filter.from":      {"Du", "From"},
+	"filter.to":        {"Au", "To"},
+	"filter.campaign":  {"Campagne", "Campaign"},
+	"filter.channel":   {"Canal", "Channel"},
+	"filter.all":       {"Tous", "All"},
+	"filter.segment":   {"Segment", "Segment"},
+	"filter.apply":     {"Afficher", "Show"},
+	"filter.csv":       {"Télécharger ces réponses (CSV)", "Download these answers (CSV)"},
+	"funnel.channel":   {"Canal", "Channel"},
+	"funnel.planned":   {"Prévus", "Planned"},
+	"funnel.sent":      {"Envoyés", "Sent"},
+	"funnel.delivered": {"Reçus", "Delivered"},
+	"funnel.clicked":   {"Ouverts", "Opened"},
+	"funnel.answered":  {"Répondus", "Answered"},
+	"funnel.rate":      {"Taux de réponse", "Answer rate"},
 
 	// The customers.
 	"customers.title":    {"Clients", "Customers"},

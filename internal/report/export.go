@@ -39,6 +39,10 @@ type ExportQuery struct {
 	From, To     string
 	DefaultStart time.Time
 	Limit        int
+	// Campaign, Channel and Segment keep only the responses of that
+	// campaign, given by that channel, from customers of that segment.
+	Campaign, Channel string
+	Segment           map[string]string
 }
 
 // Export is one page of responses with their contacts.
@@ -54,7 +58,7 @@ type Export struct {
 // Responses reads the responses q selects, oldest first, each with its
 // contact as it is now. The command line and the shop's API export
 // through it, so a file and an API page have the same rows.
-func Responses(st *store.Store, q ExportQuery, loc *time.Location) (Export, error) {
+func Responses(st Viewer, q ExportQuery, loc *time.Location) (Export, error) {
 	from, err := ParseBound(q.From, loc, false)
 	if err != nil {
 		return Export{}, &BoundError{"from", err}
@@ -75,14 +79,24 @@ func Responses(st *store.Store, q ExportQuery, loc *time.Location) (Export, erro
 				out.Next = rs.Received.Format(time.RFC3339Nano)
 				return errFull
 			}
+			if q.Campaign != "" && rs.Campaign != q.Campaign {
+				return nil
+			}
 			r, err := tx.Response(rs.ID)
 			if err != nil {
 				return err
 			}
+			if q.Channel != "" && string(r.Channel) != q.Channel {
+				return nil
+			}
+			ct, cerr := tx.Contact(r.ContactID)
+			if len(q.Segment) > 0 && (cerr != nil || !inSegment(ct, q.Segment)) {
+				return nil
+			}
 			cat, _ := nps.CategoryOf(r.Score)
 			row := ExportRow{Response: r.ID.String(), Received: r.Received.In(loc), Score: r.Score, Category: cat.String(),
 				Comment: r.Comment, Channel: string(r.Channel), Source: r.Source, Campaign: r.Campaign, Contact: r.ContactID.String()}
-			if ct, err := tx.Contact(r.ContactID); err == nil {
+			if cerr == nil {
 				row.ExternalID, row.Name, row.Email, row.Phone, row.Attributes = ct.ExternalID, ct.Name, ct.Email, ct.Phone, ct.Attributes
 				for k := range ct.Attributes {
 					attrs[k] = true
