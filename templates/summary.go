@@ -94,12 +94,14 @@ type ChannelRate struct {
 	Sent, Answered int
 }
 
-// Rate is answered ÷ sent, in percent; 0 when nothing was sent.
+// Rate is answered ÷ sent, in percent; 0 when nothing was sent. The
+// week's answers may include some to the week before's surveys: the rate
+// says at most 100.
 func (c ChannelRate) Rate() float64 {
 	if c.Sent == 0 {
 		return 0
 	}
-	return 100 * float64(c.Answered) / float64(c.Sent)
+	return min(100, 100*float64(c.Answered)/float64(c.Sent))
 }
 
 // TrendPoint is one week of the chart.

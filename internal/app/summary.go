@@ -20,7 +20,7 @@ import (
 // so that a command run on another clock than the machine's agrees with
 // itself.
 func summaryOptions(cfg *config.Config, signed links.Links, now func() time.Time) report.SummaryOptions {
-	return report.SummaryOptions{Segments: cfg.Summary.Segments, Benchmark: cfg.Business.BenchmarkNPS, Location: cfg.Location(), CaseURL: signed.Case, Now: now}
+	return report.SummaryOptions{Segments: cfg.Summary.Segments, Benchmark: cfg.Business.BenchmarkNPS, Location: cfg.Location(), CaseURL: signed.Case, PublicURL: cfg.HTTP.PublicURL, Now: now}
 }
 
 // summaryPlan maps summary.* onto the scheduler's plan; the recipients

@@ -34,33 +34,40 @@ var funnelChannels = []string{"email", "sms", "phone", "counter"}
 // channel, for one campaign when campaign is set. It reads the funnel's
 // counts by hour, so its cost grows with the period, never with the
 // history.
-func Funnel(st Viewer, from, to time.Time, campaign string) ([]FunnelStat, error) {
+func Funnel(st Viewer, from, to time.Time, campaign string) (out []FunnelStat, err error) {
+	err = st.View(func(tx *store.Tx) (err error) {
+		out, err = funnelIn(tx, from, to, campaign)
+		return err
+	})
+	return out, err
+}
+
+// funnelIn is Funnel inside a transaction.
+func funnelIn(tx *store.Tx, from, to time.Time, campaign string) ([]FunnelStat, error) {
 	rows := map[string]*FunnelStat{}
-	err := st.View(func(tx *store.Tx) error {
-		return tx.FunnelBetween(from, to, func(c record.FunnelCount) error {
-			if campaign != "" && c.Campaign != campaign {
-				return nil
-			}
-			r := rows[string(c.Channel)]
-			if r == nil {
-				r = &FunnelStat{Channel: string(c.Channel)}
-				rows[string(c.Channel)] = r
-			}
-			n := int(c.N)
-			switch c.Stage {
-			case record.StagePlanned:
-				r.Planned += n
-			case record.StageSent:
-				r.Sent += n
-			case record.StageDelivered:
-				r.Delivered += n
-			case record.StageClicked:
-				r.Clicked += n
-			case record.StageAnswered:
-				r.Answered += n
-			}
+	err := tx.FunnelBetween(from, to, func(c record.FunnelCount) error {
+		if campaign != "" && c.Campaign != campaign {
 			return nil
-		})
+		}
+		r := rows[string(c.Channel)]
+		if r == nil {
+			r = &FunnelStat{Channel: string(c.Channel)}
+			rows[string(c.Channel)] = r
+		}
+		n := int(c.N)
+		switch c.Stage {
+		case record.StagePlanned:
+			r.Planned += n
+		case record.StageSent:
+			r.Sent += n
+		case record.StageDelivered:
+			r.Delivered += n
+		case record.StageClicked:
+			r.Clicked += n
+		case record.StageAnswered:
+			r.Answered += n
+		}
+		return nil
 	})
 	out := make([]FunnelStat, 0, len(rows))
 	for _, r := range rows {

@@ -114,10 +114,6 @@ func BuildSummary(tx *store.Tx, monday time.Time, o SummaryOptions) (templates.S
 	if err := openCases(tx, &sum, o); err != nil {
 		return sum, err
 	}
-	// The response funnel (planned, sent, delivered, clicked, answered per
-	// channel) goes in sum.Funnel, one FunnelRow a channel. Its counts are
-	// not gathered yet: Funnel stays nil, and the email leaves the funnel
-	// out until it is set.
 	return sum, weekComments(tx, &sum, from, to, o)
 }
 
@@ -169,27 +165,16 @@ func openCases(tx *store.Tx, sum *templates.Summary, o SummaryOptions) error {
 	return err
 }
 
-// weekChannels counts the surveys sent in the week and those answered.
+// weekChannels reads the week's funnel, by channel, from the funnel's
+// counts (their cost grows with the week, never with the history), and
+// the answer rate of each channel a survey is sent by: the answers of the
+// week over the surveys sent in it.
 func weekChannels(tx *store.Tx, sum *templates.Summary, from, to time.Time) error {
-	rates := map[string]*templates.ChannelRate{}
-	err := tx.ForEachSurvey(func(sv store.Survey) error {
-		if sv.Sent.IsZero() || sv.Sent.Before(from) || !sv.Sent.Before(to) {
-			return nil
-		}
-		r := rates[string(sv.Channel)]
-		if r == nil {
-			r = &templates.ChannelRate{Channel: string(sv.Channel)}
-			rates[string(sv.Channel)] = r
-		}
-		r.Sent++
-		if sv.ResponseID != 0 {
-			r.Answered++
-		}
-		return nil
-	})
-	for _, ch := range []string{"email", "sms"} {
-		if r := rates[ch]; r != nil {
-			sum.Channels = append(sum.Channels, *r)
+	funnel, err := funnelIn(tx, from, to, "")
+	for _, f := range funnel {
+		sum.Funnel = append(sum.Funnel, templates.FunnelRow(f))
+		if f.Channel == "email" || f.Channel == "sms" {
+			sum.Channels = append(sum.Channels, templates.ChannelRate{Channel: f.Channel, Sent: f.Sent, Answered: f.Answered})
 		}
 	}
 	return err

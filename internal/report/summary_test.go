@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -114,7 +115,7 @@ func TestSummaryJobOfTheOldForm(t *testing.T) {
 // with the link to its page, the customer's phone (the assignee is who
 // calls, not whom to call), their page in the dashboard and a due day in
 // the business's time zone; the summary links to the dashboard, each
-// comment to its customer, and has no funnel until its counts exist.
+// comment to its customer, and has no funnel without surveys.
 func TestSummaryCases(t *testing.T) {
 	ctx := context.Background()
 	paris, _ := time.LoadLocation("Europe/Paris")
@@ -154,8 +155,9 @@ func TestSummaryCases(t *testing.T) {
 	if sum.DashboardURL != "https://nps.example.fr/admin" || len(sum.Comments) != 1 || sum.Comments[0].ContactURL != contact {
 		t.Errorf("dashboard %q, comments %+v", sum.DashboardURL, sum.Comments)
 	}
-	if sum.Funnel != nil {
-		t.Errorf("funnel = %+v before its counts exist", sum.Funnel)
+	// An imported answer is no survey: the week's funnel is empty.
+	if sum.Funnel != nil || sum.Channels != nil {
+		t.Errorf("funnel = %+v, channels %+v, with no survey in the week", sum.Funnel, sum.Channels)
 	}
 	// Without a public URL there is nothing to link to.
 	st.View(func(tx *store.Tx) (err error) {
@@ -164,5 +166,61 @@ func TestSummaryCases(t *testing.T) {
 	})
 	if sum.DashboardURL != "" || sum.Cases[0].ContactURL != "" || sum.Cases[0].URL != "" || sum.Comments[0].ContactURL != "" {
 		t.Errorf("links without a public URL: %+v", sum)
+	}
+}
+
+// TestSummaryFunnel: the week's funnel counts each stage a survey reached
+// in the week, by channel, and the answer rate comes from it.
+func TestSummaryFunnel(t *testing.T) {
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	monday := time.Date(2026, 11, 16, 0, 0, 0, 0, paris)
+	clock := monday.Add(9 * time.Hour)
+	st := summaryStore(t, func() time.Time { return clock })
+	c := addSummaryContact(t, st, store.Contact{Name: "Paul", Phone: "+33612345678", Email: "paul@example.fr"})
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		for i, ch := range []store.Channel{store.ChannelSMS, store.ChannelSMS, store.ChannelEmail} {
+			sv, err := tx.PutSurvey(store.Survey{ContactID: c.ID, Campaign: "q", Channel: ch})
+			if err != nil {
+				return err
+			}
+			if sv, err = tx.MoveSurvey(sv, store.SurveyInflight); err != nil {
+				return err
+			}
+			sv.Sent = clock.Add(time.Hour)
+			if sv, err = tx.MoveSurvey(sv, store.SurveySent); err != nil {
+				return err
+			}
+			if i == 0 {
+				sv.Delivered, sv.Answered, sv.ResponseID = clock.Add(2*time.Hour), clock.Add(3*time.Hour), 1
+				if _, err := tx.MoveSurvey(sv, store.SurveyAnswered); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum templates.Summary
+	st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, monday, SummaryOptions{Location: paris, Now: func() time.Time { return clock.AddDate(0, 0, 7) }})
+		return err
+	})
+	want := []templates.FunnelRow{{Channel: "email", Planned: 1, Sent: 1}, {Channel: "sms", Planned: 2, Sent: 2, Delivered: 1, Answered: 1}}
+	if fmt.Sprint(sum.Funnel) != fmt.Sprint(want) {
+		t.Errorf("funnel = %+v, want %+v", sum.Funnel, want)
+	}
+	if len(sum.Channels) != 2 || sum.Channels[1].Channel != "sms" || sum.Channels[1].Rate() != 50 {
+		t.Errorf("channels = %+v", sum.Channels)
+	}
+	// The week after holds none of it.
+	st.View(func(tx *store.Tx) (err error) {
+		sum, err = BuildSummary(tx, monday.AddDate(0, 0, 7), SummaryOptions{Location: paris, Now: func() time.Time { return clock.AddDate(0, 0, 14) }})
+		return err
+	})
+	if sum.Funnel != nil {
+		t.Errorf("the next week's funnel = %+v", sum.Funnel)
 	}
 }
