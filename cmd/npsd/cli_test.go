@@ -610,10 +610,12 @@ func TestSummaryMatchesReport(t *testing.T) {
 		t.Fatalf("report: %v %s", err, rep.stdout)
 	}
 	sum := e.npsd("summary", "--week", "2026-W47")
-	want := fmt.Sprintf("NPS de la semaine : %+.1f (±%.1f, %d réponses)", *r.NPS, *r.MarginOfError, r.Responses)
-	e.want(sum, exitOK, []string{want, "Paul (3/10) : Trop d'attente", "Ann (10/10) : Parfait", "W47  +25.0  (4 réponses)"}, nil)
+	// The same NPS as the report, as a whole number with its sign; four
+	// answers are too few for a margin of error to mean anything.
+	want := fmt.Sprintf("NPS de la semaine : %+.0f (%d réponses, marge d'erreur : trop peu de réponses pour le dire)", *r.NPS, r.Responses)
+	e.want(sum, exitOK, []string{want, "Paul (3/10) : Trop d'attente", "Ann (10/10) : Parfait", "W47  +25  (4 réponses)"}, nil)
 	// The clock says Sunday 2026-11-22: the last full week is W46.
-	e.want(e.npsd("summary"), exitOK, []string{"2026-W46", "NPS de la semaine : +0.0 (±"}, nil)
+	e.want(e.npsd("summary"), exitOK, []string{"2026-W46", "NPS de la semaine : 0 (2 réponses"}, nil)
 	// A week without answers: a short, honest email, no table.
 	quiet := e.npsd("summary", "--week", "2026-W40")
 	e.want(quiet, exitOK, []string{"Aucune réponse cette semaine."}, nil)
