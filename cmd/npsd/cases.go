@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
@@ -19,7 +20,7 @@ func (c *cli) cmdCases(ctx context.Context, args []string) int {
 		if err == nil && *format == "json" {
 			err = safeout.WriteJSON(c.stdout, rows, true)
 		} else if err == nil {
-			err = report.WriteCasesTable(c.stdout, rows, cfg.Location())
+			err = report.WriteCasesTable(c.stdout, rows, app.Printer(cfg))
 		}
 		return c.failed("cases", err)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/contact"
@@ -36,7 +37,7 @@ func (c *cli) listContacts(name, format string, args []string) int {
 			return c.fail(exitUnusable, "npsd %s: --segment: %v", name, err)
 		}
 		return c.failed(name, c.output(*out, func(w io.Writer) error {
-			_, err := report.WriteContacts(w, st, q, *chosen, cfg.Location())
+			_, err := report.WriteContacts(w, st, q, *chosen, app.Printer(cfg))
 			return err
 		}))
 	})

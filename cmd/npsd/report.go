@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
@@ -20,10 +21,9 @@ func (c *cli) cmdReport(ctx context.Context, args []string) int {
 	format := cliargs.Choice(fs, "format", "table, json or csv", "table", "json", "csv")
 	out := fs.String("out", "", "write to this file, readable by its owner only (default: stdout)")
 	return c.dataCommand(fs, configFlag, args, func(cfg *config.Config, st *store.Store, pos []string) int {
-		write := map[string]func(io.Writer, report.Report) error{"table": report.WriteTable, "json": report.WriteJSON, "csv": report.WriteCSV}[*format]
 		rep, err := report.Build(st, q, cfg.Location(), c.now())
 		if err == nil {
-			err = c.output(*out, func(w io.Writer) error { return write(w, rep) })
+			err = c.output(*out, func(w io.Writer) error { return report.Write(w, rep, *format, app.Printer(cfg)) })
 		}
 		return c.failed("report", err)
 	})

@@ -78,6 +78,26 @@ var catalogue = map[string]entry{
 	"funnel.answered":  {"Répondus", "Answered"},
 	"funnel.rate":      {"Taux de réponse", "Answer rate"},
 
+	// The command line's tables.
+	"table.group":      {"groupe", "group"},
+	"table.all":        {"toutes", "all"},
+	"table.responses":  {"réponses", "responses"},
+	"table.promoters":  {"promoteurs", "promoters"},
+	"table.passives":   {"passifs", "passives"},
+	"table.detractors": {"détracteurs", "detractors"},
+	"table.margin":     {"±95 %%", "±95%%"},
+	"col.key":          {"clé", "key"},
+	"col.email":        {"courriel", "email"},
+	"col.blocked":      {"bloqué sur", "not on"},
+	"col.case":         {"dossier", "case"},
+	"col.customer":     {"client", "customer"},
+	"col.score":        {"note", "score"},
+	"col.state":        {"état", "state"},
+	"col.due":          {"à rappeler avant", "due"},
+	"col.assignee":     {"suivi par", "assignee"},
+	"col.phone":        {"téléphone", "phone"},
+	"col.comment":      {"commentaire", "comment"},
+
 	// The customers.
 	"customers.title":    {"Clients", "Customers"},
 	"customers.search":   {"Nom, courriel, téléphone, ville…", "Name, email, phone, city…"},

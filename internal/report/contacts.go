@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/internal/textdist"
 	"github.com/npsd/npsd/store"
@@ -224,7 +225,8 @@ const tableFlushRows = 500
 // json), as they are read, times in loc, and returns the key after which
 // the next page starts. A CSV has one column per attribute, found by a
 // first reading of the customers it lists.
-func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, loc *time.Location) (string, error) {
+func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, p i18n.Printer) (string, error) {
+	loc := p.Location()
 	switch format {
 	case "json":
 		first := true
@@ -269,11 +271,12 @@ func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, 
 	case "table", "":
 		clean := func(s string) string { return safeout.TerminalText(s, false) }
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "key\tname\tphone\temail\tlast score\tanswered\topen cases\tnot on")
+		fmt.Fprintln(tw, strings.Join([]string{p.T("col.key"), p.T("col.customer"), p.T("col.phone"), p.T("col.email"), p.T("customers.last"), p.T("customers.answered"), p.T("customers.cases"), p.T("col.blocked")}, "\t"))
 		n := 0
 		next, err := ListContacts(st, q, func(r ContactRow) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Key, clean(r.Name), clean(r.Phone), clean(r.Email),
 				scoreText(r.LastScore), dateText(r.LastAnswer, loc), r.OpenCases, strings.Join(slices.Sorted(maps.Keys(r.Blocked)), ","))
+
 			if n++; n%tableFlushRows == 0 {
 				return tw.Flush()
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/npsd/npsd/inbound/reply"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/scheduler"
 	"github.com/npsd/npsd/store"
@@ -57,18 +58,19 @@ func Cases(st *store.Store, open bool, now time.Time) ([]CaseRow, error) {
 	return rows, err
 }
 
-// WriteCasesTable prints the cases for a terminal, times in loc.
-func WriteCasesTable(w io.Writer, rows []CaseRow, loc *time.Location) error {
+// WriteCasesTable prints the cases for the owner, in their words and
+// time zone.
+func WriteCasesTable(w io.Writer, rows []CaseRow, p i18n.Printer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tcustomer\tscore\tstate\tdue\tassignee\tphone\tcomment")
+	fmt.Fprintf(tw, "%s\n", strings.Join([]string{p.T("col.case"), p.T("col.customer"), p.T("col.score"), p.T("col.state"), p.T("col.due"), p.T("col.assignee"), p.T("col.phone"), p.T("col.comment")}, "\t"))
 	for _, r := range rows {
-		state := r.State
+		state := p.Word("state", r.State)
 		if r.Overdue {
-			state += " (overdue)"
+			state += " (" + p.T("cases.overdue") + ")"
 		}
 		// Names, phones and comments come from customers: one line each,
 		// nothing a terminal would act on.
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, safeout.TerminalText(r.Name, false), r.Score, state, r.Due.In(loc).Format("2006-01-02 15:04"),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, safeout.TerminalText(r.Name, false), r.Score, state, r.Due.In(p.Location()).Format("2006-01-02 15:04"),
 			safeout.TerminalText(r.Assignee, false), safeout.TerminalText(r.Phone, false), safeout.TerminalText(r.Comment, false))
 	}
 	return tw.Flush()

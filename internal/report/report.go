@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/nps"
 	"github.com/npsd/npsd/scheduler"
@@ -231,24 +232,31 @@ func WriteCSV(w io.Writer, rep Report) error {
 	return cw.Error()
 }
 
-func WriteTable(w io.Writer, rep Report) error {
+// WriteTable prints a report for the owner, in their words: whole signed
+// NPS, percentages and margins as their language writes them.
+func WriteTable(w io.Writer, rep Report, p i18n.Printer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	first := "group"
+	first := p.T("table.group")
 	if rep.By != "" {
 		first = safeout.TerminalText(rep.By, false)
 	}
-	fmt.Fprintf(tw, "%s\tresponses\tpromoters\t%%\tpassives\t%%\tdetractors\t%%\tNPS\t±95%%\t\n", first)
-	for _, row := range rep.rows() {
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%%\t%s\t%%\t%s\t%%\tNPS\t%s\t\n", first, p.T("table.responses"), p.T("table.promoters"), p.T("table.passives"), p.T("table.detractors"), p.T("table.margin"))
+	rows := append([]Row{rep.Row}, rep.Groups...)
+	for i, row := range rows {
 		// Group names are customers' attribute values, such as a city.
-		row[0] = safeout.TerminalText(row[0], false)
-		// The sign is part of how an NPS is read: +25, not 25.
-		if nps := row[8]; nps != "-" && !strings.HasPrefix(nps, "-") {
-			row[8] = "+" + nps
+		name := safeout.TerminalText(row.Group, false)
+		if i == 0 {
+			name = p.T("table.all")
+		} else if row.Group == store.NoGroup {
+			name = p.T("segment.none")
 		}
-		for _, cell := range row {
-			fmt.Fprintf(tw, "%s\t", cell)
+		margin := "–"
+		if m := p.Margin(row.MarginOfError, row.Responses); strings.HasPrefix(m, "±") {
+			margin = m
 		}
-		fmt.Fprintln(tw)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, p.Int(row.Responses),
+			p.Int(row.Promoters), p.Decimal(row.PromotersPct, 1), p.Int(row.Passives), p.Decimal(row.PassivesPct, 1),
+			p.Int(row.Detractors), p.Decimal(row.DetractorsPct, 1), p.NPS(row.NPS), margin)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -258,6 +266,17 @@ func WriteTable(w io.Writer, rep Report) error {
 		return err
 	}
 	return nil
+}
+
+// Write writes a report as format: table (see WriteTable), json or csv.
+func Write(w io.Writer, rep Report, format string, p i18n.Printer) error {
+	switch format {
+	case "json":
+		return WriteJSON(w, rep)
+	case "csv":
+		return WriteCSV(w, rep)
+	}
+	return WriteTable(w, rep, p)
 }
 
 // Query is what a report counts: bounds as the owner types them
