@@ -137,7 +137,7 @@ func (h *handling) answerInPerson(a InPerson) error {
 	if waiting {
 		closed = fmt.Sprintf("closing survey %s (%s)", sv.ID, sv.State)
 	}
-	h.note("score %d given by %s, entered by %s, %s", a.Score, a.Channel, a.By, closed)
+	h.note("%s (%s): score %d given by %s, entered by %s, %s", h.contact.DisplayName(), h.contact.ID, a.Score, a.Channel, a.By, closed)
 	return nil
 }
 

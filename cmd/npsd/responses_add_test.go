@@ -10,7 +10,7 @@ func TestResponsesAdd(t *testing.T) {
 
 	// Found by the phone number as the owner writes it.
 	e.want(e.npsd("responses", "add", "06 12 34 56 78", "--score", "3", "--comment", "attente trop longue", "--by", "marie"), exitOK,
-		[]string{"score 3 given by phone, entered by marie"}, nil)
+		[]string{"Gaëtan Roy (c1): score 3 given by phone, entered by marie"}, nil)
 	e.want(e.npsd("responses", "add", "lea@example.fr", "--score", "10", "--channel", "counter", "--at", "2026-11-22 09:30"), exitOK,
 		[]string{"score 10 given by counter"}, nil)
 	// The same answer entered twice with its time counts once.
