@@ -203,6 +203,18 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`nav input[name="q"]`)),
 		waitJS(`document.getElementById("customers") !== null && document.getElementById("customers").textContent.includes("Zoé")`),
 		shot("6-customers.png"),
+		// The case page an alert links to, in French, at a phone's width.
+		chromedp.Navigate(srv.URL+"/c/"+r.signer.CaseToken(1)),
+		waitJS(`document.getElementById("state") !== null && document.getElementById("state").textContent.includes("contacté") && document.body.textContent.includes("Rappelée, bon d'achat") && document.documentElement.scrollWidth <= window.innerWidth`),
+		shot("7-case-page.png"),
+		// On a desktop: the dashboard and a customer's page.
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(srv.URL+"/admin"),
+		waitJS(`document.getElementById("filters") !== null && document.documentElement.scrollWidth <= window.innerWidth`),
+		shot("8-dashboard-desktop.png"),
+		chromedp.Navigate(srv.URL+"/admin/contacts/c1"),
+		waitJS(`document.getElementById("story") !== null && document.documentElement.scrollWidth <= window.innerWidth`),
+		shot("9-customer-desktop.png"),
 	)
 	if err != nil {
 		t.Fatalf("dashboard in the browser: %v", err)
