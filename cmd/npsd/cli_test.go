@@ -461,7 +461,7 @@ func TestCampaignPlanAndOutbox(t *testing.T) {
 	e.want(r, exitOK, []string{"outbox: 3 pending, 0 inflight", "survey  pending  email", "survey  pending  sms"}, nil)
 	// The wave is spread over 72h: Cid's turn comes on Tuesday at 05:00 in
 	// New York, where his number is, so 09:00 there, 15:00 in Paris.
-	if !strings.Contains(r.stdout, "c3       s3      2026-11-24 15:00") {
+	if !strings.Contains(r.stdout, "Cid (c3)  s3      2026-11-24 15:00") {
 		t.Errorf("Cid's survey is not due at 09:00 New York time:\n%s", r.stdout)
 	}
 	e.want(e.npsd("campaign", "plan", "quarterly"), exitOK, []string{"period 2026-10-01T10:00 was already planned: nothing queued"}, nil)

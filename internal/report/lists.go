@@ -85,6 +85,8 @@ type MessageRow struct {
 	Channel  string    `json:"channel"`
 	From     string    `json:"from"`
 	Contact  string    `json:"contact,omitempty"`
+	// Name is the sender as a person reads them: "Gaëtan Roy (c7)".
+	Name string `json:"name,omitempty"`
 	// Kind is what npsd read (unclear, comment, opt-out…); Reading adds
 	// the rule that read it.
 	Kind    string `json:"kind,omitempty"`
@@ -102,7 +104,7 @@ func Messages(st *store.Store, from time.Time) ([]MessageRow, error) {
 			row := MessageRow{Key: m.Key, Received: m.Received, Channel: string(m.Channel), From: m.From,
 				Kind: reply.KindOfReading(m.Reading), Reading: m.Reading, Outcome: m.Outcome, Text: m.Body}
 			if m.ContactID != 0 {
-				row.Contact = m.ContactID.String()
+				row.Contact, row.Name = m.ContactID.String(), contactLabel(tx, m.ContactID)
 			}
 			rows = append(rows, row)
 			return nil
@@ -120,7 +122,7 @@ func WriteMessagesTable(w io.Writer, rows []MessageRow, loc *time.Location) erro
 		// nothing a terminal would act on, and only the start of the
 		// text. A key changed by that is still taken by decide.
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safeout.TerminalText(r.Key, false), r.Received.In(loc).Format("2006-01-02 15:04"), r.Channel,
-			safeout.TerminalText(r.From, false), cmp.Or(safeout.TerminalText(r.Kind, false), "-"), safeout.TerminalText(r.Outcome, false), safeout.TerminalText(clipText(r.Text, 80), false))
+			safeout.TerminalText(cmp.Or(r.Name, r.From), false), cmp.Or(safeout.TerminalText(r.Kind, false), "-"), safeout.TerminalText(r.Outcome, false), safeout.TerminalText(clipText(r.Text, 80), false))
 	}
 	return tw.Flush()
 }
@@ -174,6 +176,20 @@ func OutboxStates(s string) (map[store.JobState]bool, error) {
 	return nil, fmt.Errorf("must be pending, inflight, sent, failed, canceled or all, not %q", s)
 }
 
+// contactLabel names a contact as a person reads them: their name (or
+// address) with their key, "Gaëtan Roy (c7)"; the key alone when they
+// cannot be read.
+func contactLabel(tx *store.Tx, id store.ContactID) string {
+	c, err := tx.Contact(id)
+	if err != nil {
+		return id.String()
+	}
+	if name := c.DisplayName(); name != id.String() {
+		return name + " (" + id.String() + ")"
+	}
+	return id.String()
+}
+
 // WriteOutbox prints the outbox's jobs in the states wanted (nil: all),
 // at most limit of them, then the count of every state, times in loc.
 func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, limit int, loc *time.Location) error {
@@ -194,7 +210,7 @@ func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, lim
 			shown++
 			who := j.To
 			if j.ContactID != 0 {
-				who = j.ContactID.String()
+				who = contactLabel(tx, j.ContactID)
 			}
 			survey := "-"
 			if j.SurveyID != 0 {
