@@ -110,3 +110,58 @@ func TestFunnelCountsEachStageOnce(t *testing.T) {
 		t.Errorf("funnel after the migration:\n got %s\nwant %s", got, want)
 	}
 }
+
+// BenchmarkFunnelWeek reads one week's funnel with n surveys in the weeks
+// before it: the cost the weekly summary and the dashboard pay, flat from
+// 0 to 100,000 surveys of history.
+func BenchmarkFunnelWeek(b *testing.B) {
+	week := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			clock := week.AddDate(0, 0, -365)
+			s, err := Open(Options{Path: filepath.Join(b.TempDir(), "npsd.db"), Now: func() time.Time { return clock }, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			c, _, _ := s.UpsertContact(ctx, Contact{Email: "ann@example.fr"})
+			plant := func(count int) {
+				if err := s.Update(ctx, func(tx *Tx) error {
+					for range count {
+						if _, err := tx.PutSurvey(Survey{ContactID: c.ID, Campaign: "q", Channel: ChannelEmail}); err != nil {
+							return err
+						}
+						clock = clock.Add(time.Minute)
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for done := 0; done < n; done += 10_000 {
+				plant(min(10_000, n-done))
+			}
+			clock = week.Add(time.Hour)
+			plant(20) // the week's own surveys
+			b.Run("funnel", func(b *testing.B) {
+				for b.Loop() {
+					if err := s.View(func(tx *Tx) error {
+						return tx.FunnelBetween(week, week.AddDate(0, 0, 7), func(record.FunnelCount) error { return nil })
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			// What the summary did before the funnel's counts: read every
+			// survey ever stored to find the week's.
+			b.Run("scan", func(b *testing.B) {
+				for b.Loop() {
+					if err := s.View(func(tx *Tx) error { return tx.ForEachSurvey(func(Survey) error { return nil }) }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}

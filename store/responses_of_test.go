@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -69,5 +70,48 @@ func TestResponsesOfReadsOnlyTheContactsResponses(t *testing.T) {
 	defer s.Close()
 	if got := of(s, ann.ID) + of(s, bob.ID); got != "[3 5][4 6 7]" {
 		t.Errorf("after the migration, responses of Ann and Bob = %s", got)
+	}
+}
+
+// BenchmarkResponsesOf reads one contact's two answers among n others':
+// what a customer's page and forget pay, flat from 0 to 100,000 answers.
+func BenchmarkResponsesOf(b *testing.B) {
+	for _, n := range []int{0, 1_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s, err := Open(Options{Path: filepath.Join(b.TempDir(), "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			other, _, _ := s.UpsertContact(ctx, Contact{Email: "other@example.fr"})
+			me, _, _ := s.UpsertContact(ctx, Contact{Email: "me@example.fr"})
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for done := 0; done < n+2; done += 10_000 {
+				if err := s.Update(ctx, func(tx *Tx) error {
+					for i := done; i < min(done+10_000, n+2); i++ {
+						c := other.ID
+						if i == n/2 || i == n+1 {
+							c = me.ID
+						}
+						if _, _, err := tx.AddResponse(Response{ContactID: c, Score: 7, Received: at.Add(time.Duration(i) * time.Minute), Source: SourceImport}); err != nil {
+							return err
+						}
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				found := 0
+				if err := s.View(func(tx *Tx) error {
+					return tx.ResponsesOf(me.ID, func(Response) error { found++; return nil })
+				}); err != nil || found != 2 {
+					b.Fatalf("%d responses, %v", found, err)
+				}
+			}
+		})
 	}
 }
