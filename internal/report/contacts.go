@@ -73,13 +73,21 @@ type ContactQuery struct {
 	Limit int
 }
 
+// maxSegmentPairs bounds a segment: a campaign's segments name one or
+// two attributes.
+const maxSegmentPairs = 20
+
 // ParseSegment reads --segment city=Montréal,plan=pro.
 func ParseSegment(s string) (map[string]string, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
+	pairs := strings.Split(s, ",")
+	if len(pairs) > maxSegmentPairs {
+		return nil, fmt.Errorf("%d KEY=VALUE pairs, more than the %d a segment takes", len(pairs), maxSegmentPairs)
+	}
 	seg := map[string]string{}
-	for _, pair := range strings.Split(s, ",") {
+	for _, pair := range pairs {
 		k, v, ok := strings.Cut(pair, "=")
 		if !ok || strings.TrimSpace(k) == "" {
 			return nil, fmt.Errorf("%q is not KEY=VALUE (such as city=Montréal)", strings.TrimSpace(pair))

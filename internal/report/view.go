@@ -2,6 +2,7 @@ package report
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/npsd/npsd/nps"
@@ -14,9 +15,22 @@ type Filter struct {
 	From, To, Campaign, Channel, Segment string
 }
 
-// FilterFrom reads a filter from a page's query.
+// maxFilterBytes bounds each value of a filter: a date, a campaign's
+// name, a segment or two are a few dozen bytes; a query of megabytes is
+// not a filter.
+const maxFilterBytes = 200
+
+// FilterFrom reads a filter from a page's query, each value cut to
+// maxFilterBytes.
 func FilterFrom(v url.Values) Filter {
-	return Filter{From: v.Get("from"), To: v.Get("to"), Campaign: v.Get("campaign"), Channel: v.Get("channel"), Segment: v.Get("segment")}
+	get := func(k string) string {
+		s := v.Get(k)
+		if len(s) > maxFilterBytes {
+			s = strings.ToValidUTF8(s[:maxFilterBytes], "")
+		}
+		return s
+	}
+	return Filter{From: get("from"), To: get("to"), Campaign: get("campaign"), Channel: get("channel"), Segment: get("segment")}
 }
 
 // Query is the filter as a page's query, for a link that keeps it.
