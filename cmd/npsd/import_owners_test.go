@@ -25,6 +25,6 @@ func TestImportAnOwnersFrenchFile(t *testing.T) {
 	e.want(e.npsd("responses", "add", "ann@example.fr", "--score", "9"), exitOK, nil, nil)
 	e.want(e.npsd("report", "--by", "city"), exitOK, []string{"Paris"}, nil)
 	r := e.npsd("report", "--by", "region")
-	e.want(r, exitOK, []string{`no answer comes from a contact with the attribute "region"`, "city", "phone_extension"}, nil)
-	e.want(e.npsd("report", "--by", "region", "--format", "json"), exitOK, []string{`"note": "no answer comes from`}, nil)
+	e.want(r, exitOK, []string{`aucune réponse ne vient d’un client ayant l’attribut "region"`, "city", "phone_extension"}, nil)
+	e.want(e.npsd("report", "--by", "region", "--format", "json"), exitOK, []string{`"note": "no answer comes from`, `"keys_known": [`}, nil)
 }

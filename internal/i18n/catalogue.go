@@ -98,6 +98,9 @@ var catalogue = map[string]entry{
 	"col.phone":        {"téléphone", "phone"},
 	"col.comment":      {"commentaire", "comment"},
 
+	"report.no_key":      {"aucune réponse ne vient d’un client ayant l’attribut %q ; les clients ont : %s (une colonne peut prendre un autre nom à l’import : --map Ville=city)", "no answer comes from a contact with the attribute %q; contacts have %s (a column can be given another name at import: --map Ville=city)"},
+	"report.no_key_none": {"aucune réponse ne vient d’un client ayant l’attribut %q : les clients n’ont pas d’attribut (les colonnes qu’npsd ne connaît pas à l’import en deviennent)", "no answer comes from a contact with the attribute %q: contacts have no attributes (the columns of a contacts import that npsd does not know become them)"},
+
 	// The customers.
 	"customers.title":    {"Clients", "Customers"},
 	"customers.search":   {"Nom, courriel, téléphone, ville…", "Name, email, phone, city…"},

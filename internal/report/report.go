@@ -48,8 +48,9 @@ type Report struct {
 	Row
 	Groups []Row `json:"groups,omitempty"`
 	// Note says what the owner should know to read the report: a --by key
-	// no contact has, and the keys they do have.
-	Note string `json:"note,omitempty"`
+	// no contact has, and the keys they do have (KeysKnown).
+	Note      string   `json:"note,omitempty"`
+	KeysKnown []string `json:"keys_known,omitempty"`
 }
 
 func newRow(group string, t nps.Tally) Row {
@@ -262,7 +263,7 @@ func WriteTable(w io.Writer, rep Report, p i18n.Printer) error {
 		return err
 	}
 	if rep.Note != "" {
-		_, err := fmt.Fprintf(w, "\n%s\n", safeout.TerminalText(rep.Note, false))
+		_, err := fmt.Fprintf(w, "\n%s\n", safeout.TerminalText(keysNote(p, rep.By, rep.KeysKnown), false))
 		return err
 	}
 	return nil
@@ -318,9 +319,12 @@ func Build(st *store.Store, q Query, loc *time.Location, now time.Time) (Report,
 	if tq.By != "" && len(res.Groups) == 1 && res.Groups[store.NoGroup].Responses() > 0 {
 		// Every answer fell in "(none)": most likely the key is spelt
 		// otherwise (a French header, Ville, where city was asked for).
-		if rep.Note, err = unknownKeyNote(st, tq.By); err != nil {
+		if rep.KeysKnown, err = attributeKeys(st); err != nil {
 			return Report{}, err
 		}
+		// The JSON's note is in English, as its keys are; the table says
+		// it in the owner's language (see WriteTable).
+		rep.Note = keysNote(i18n.For("en", nil), tq.By, rep.KeysKnown)
 	}
 	return rep, nil
 }
@@ -328,9 +332,9 @@ func Build(st *store.Store, q Query, loc *time.Location, now time.Time) (Report,
 // maxKeysNamed bounds the keys a note lists.
 const maxKeysNamed = 30
 
-// unknownKeyNote says that no contact has the attribute key, and which
-// keys contacts do have, read once over the contacts.
-func unknownKeyNote(st *store.Store, key string) (string, error) {
+// attributeKeys are the attribute keys contacts have, at most
+// maxKeysNamed of them, read once over the contacts.
+func attributeKeys(st *store.Store) ([]string, error) {
 	keys := map[string]bool{}
 	err := st.View(func(tx *store.Tx) error {
 		return tx.ForEachContact(func(c store.Contact) error {
@@ -342,12 +346,14 @@ func unknownKeyNote(st *store.Store, key string) (string, error) {
 			return nil
 		})
 	})
-	if err != nil {
-		return "", err
+	return slices.Sorted(maps.Keys(keys)), err
+}
+
+// keysNote says that no answer comes from a contact with the attribute
+// key, and which keys contacts do have.
+func keysNote(p i18n.Printer, key string, known []string) string {
+	if len(known) == 0 {
+		return p.T("report.no_key_none", key)
 	}
-	note := fmt.Sprintf("no answer comes from a contact with the attribute %q", key)
-	if len(keys) == 0 {
-		return note + ": contacts have no attributes (the columns of a contacts import that npsd does not know become them)", nil
-	}
-	return fmt.Sprintf("%s; contacts have %s (a column can be given another name at import: --map Ville=city)", note, strings.Join(slices.Sorted(maps.Keys(keys)), ", ")), nil
+	return p.T("report.no_key", key, strings.Join(known, ", "))
 }
