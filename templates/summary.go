@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/npsd/npsd/internal/i18n"
 )
 
 // Summary is what the weekly email shows the owners. The scheduler fills
@@ -197,6 +199,10 @@ func oneDecimal(v *float64) string {
 
 // minus is the minus sign owners read in a figure (−10), not a hyphen.
 const minus = "\u2212"
+
+// Week writes a week's label of the chart ("W47") as the language does:
+// "S47" (semaine) in French.
+func (d Data) Week(label string) string { return i18n.For(d.Language, nil).Week(label) }
 
 // NPS writes a Net Promoter Score as a whole number with its sign: +25,
 // −10, 0; "–" when there is none.

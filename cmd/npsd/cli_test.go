@@ -614,7 +614,7 @@ func TestSummaryMatchesReport(t *testing.T) {
 	// The same NPS as the report, as a whole number with its sign; four
 	// answers are too few for a margin of error to mean anything.
 	want := fmt.Sprintf("NPS de la semaine : %+.0f (%d réponses, marge d'erreur : trop peu de réponses pour le dire)", *r.NPS, r.Responses)
-	e.want(sum, exitOK, []string{want, "Paul (3/10) : Trop d'attente", "Ann (10/10) : Parfait", "W47  +25  (4 réponses)"}, nil)
+	e.want(sum, exitOK, []string{want, "Paul (3/10) : Trop d'attente", "Ann (10/10) : Parfait", "S47  +25  (4 réponses)"}, nil)
 	// The clock says Sunday 2026-11-22: the last full week is W46.
 	e.want(e.npsd("summary"), exitOK, []string{"2026-W46", "NPS de la semaine : 0 (2 réponses"}, nil)
 	// A week without answers: a short, honest email, no table.

@@ -99,6 +99,15 @@ func (p Printer) Decimal(v float64, digits int) string {
 	return strings.Replace(s, "-", "−", 1)
 }
 
+// Week writes a week's label of a chart ("W47") as the language does:
+// "S47" (semaine) in French.
+func (p Printer) Week(label string) string {
+	if n, ok := strings.CutPrefix(label, "W"); ok && p.lang == "fr" {
+		return "S" + n
+	}
+	return label
+}
+
 // NPS writes a Net Promoter Score as owners read it: a whole number with
 // its sign (+25, −10, 0); "–" when there is none.
 func (p Printer) NPS(v *float64) string {

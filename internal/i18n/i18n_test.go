@@ -59,6 +59,7 @@ func TestNumbersAndDates(t *testing.T) {
 		{fr.Date(at), "mer. 2 déc. 2026"}, {en.Date(at), "Wed Dec 2, 2026"},
 		{fr.DateTime(at), "mer. 2 déc. 2026, 14 h 30"}, {en.DateTime(at), "Wed Dec 2, 2026, 2:30 PM"},
 		{fr.T("margin.label", "±12"), "marge d’erreur (95 %) : ±12"},
+		{fr.Week("W47"), "S47"}, {en.Week("W47"), "W47"},
 		{fr.Word("state", "opted_out"), "désinscrit"}, {fr.Word("state", "brand_new"), "brand_new"},
 	} {
 		if c.got != c.want {
