@@ -220,6 +220,28 @@ func contactRow(tx *store.Tx, c store.Contact) (ContactRow, error) {
 	return row, err
 }
 
+// contactsReadPage is how many customers a long list reads in one read
+// transaction: an export of a million customers through the running
+// daemon never holds one transaction open for its whole length (bbolt
+// cannot grow its file under an open one).
+const contactsReadPage = 1000
+
+// forEachContact is ListContacts read a page at a time, each page in its
+// own read transaction, when q asks for every customer.
+func forEachContact(st Viewer, q ContactQuery, fn func(ContactRow) error) (string, error) {
+	if q.Limit > 0 {
+		return ListContacts(st, q, fn)
+	}
+	q.Limit = contactsReadPage
+	for {
+		next, err := ListContacts(st, q, fn)
+		if err != nil || next == "" {
+			return "", err
+		}
+		q.After, _ = store.ParseContactID(next)
+	}
+}
+
 // contactColumns are the list's columns in a spreadsheet, before one
 // column per attribute.
 var contactColumns = []string{"key", "external_id", "name", "email", "phone", "language", "time_zone", "blocked", "last_score", "last_answer", "answers", "open_cases", "created"}
@@ -239,7 +261,7 @@ func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, 
 	case "json":
 		first := true
 		io.WriteString(w, "[")
-		next, err := ListContacts(st, q, func(r ContactRow) error {
+		next, err := forEachContact(st, q, func(r ContactRow) error {
 			if !first {
 				io.WriteString(w, ",")
 			}
@@ -253,7 +275,7 @@ func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, 
 		return next, err
 	case "csv":
 		attrs := map[string]bool{}
-		if _, err := ListContacts(st, q, func(r ContactRow) error {
+		if _, err := forEachContact(st, q, func(r ContactRow) error {
 			for k := range r.Attributes {
 				attrs[k] = true
 			}
@@ -266,7 +288,7 @@ func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, 
 		if err := cw.Write(append(slices.Clone(contactColumns), keys...)); err != nil {
 			return "", err
 		}
-		next, err := ListContacts(st, q, func(r ContactRow) error {
+		next, err := forEachContact(st, q, func(r ContactRow) error {
 			rec := []string{r.Key, r.ExternalID, r.Name, r.Email, r.Phone, r.Language, r.TimeZone, blockedText(r.Blocked),
 				scoreText(r.LastScore), timeText(r.LastAnswer, loc), strconv.Itoa(r.Answers), strconv.Itoa(r.OpenCases), timeText(r.Created, loc)}
 			for _, k := range keys {
@@ -281,7 +303,7 @@ func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, 
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join([]string{p.T("col.key"), p.T("col.customer"), p.T("col.phone"), p.T("col.email"), p.T("customers.last"), p.T("customers.answered"), p.T("customers.cases"), p.T("col.blocked")}, "\t"))
 		n := 0
-		next, err := ListContacts(st, q, func(r ContactRow) error {
+		next, err := forEachContact(st, q, func(r ContactRow) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Key, clean(r.Name), clean(r.Phone), clean(r.Email),
 				scoreText(r.LastScore), dateText(r.LastAnswer, loc), r.OpenCases, strings.Join(slices.Sorted(maps.Keys(r.Blocked)), ","))
 
