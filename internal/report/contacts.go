@@ -24,6 +24,9 @@ import (
 // reach them, and where they stand. The JSON names are a contract with
 // whoever reads the list (the API, a script).
 type ContactRow struct {
+	// ID is the customer's id (c42), as POST /api/v1/contacts answers it;
+	// Key is the same, as the command line names it.
+	ID         string            `json:"id"`
 	Key        string            `json:"key"`
 	ExternalID string            `json:"external_id,omitempty"`
 	Name       string            `json:"name,omitempty"`
@@ -190,7 +193,7 @@ func matches(c store.Contact, words []string) bool {
 // contactRow reads what a list shows of a customer: their answers and
 // cases through the indexes by contact, never the whole store's.
 func contactRow(tx *store.Tx, c store.Contact) (ContactRow, error) {
-	row := ContactRow{Key: c.ID.String(), ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone,
+	row := ContactRow{ID: c.ID.String(), Key: c.ID.String(), ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone,
 		Language: c.Language, TimeZone: c.TimeZone, Attributes: c.Attributes, Forgotten: !c.Forgotten.IsZero(), Created: c.Created}
 	for ch, status := range c.Channels {
 		if status.State != store.ChannelOK {
