@@ -100,10 +100,10 @@ type adminData struct {
 	Error    string
 	Login    bool
 	Summary  templates.Summary
-	// CaseContacts names the customer of each case, by case id, for the
-	// link to their page.
-	CaseContacts map[string]string
-	Comments     []adminComment
+	// CaseNotes are each open case's notes, by case id: what was said or
+	// done so far.
+	CaseNotes map[string][]store.CaseNote
+	Comments  []adminComment
 	// Replies are the messages kept for the owner to decide, newest
 	// first, at most maxAdminReplies of them.
 	Replies []adminReply
@@ -241,11 +241,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		d.CaseContacts = map[string]string{}
+		d.CaseNotes = map[string][]store.CaseNote{}
 		for _, k := range d.Summary.Cases {
 			if id, err := strconv.ParseUint(strings.TrimPrefix(k.ID, "k"), 10, 64); err == nil {
 				if c, err := tx.Case(store.CaseID(id)); err == nil {
-					d.CaseContacts[k.ID] = c.ContactID.String()
+					d.CaseNotes[k.ID] = c.Notes
 				}
 			}
 		}

@@ -191,6 +191,8 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#case-k1 textarea`), "Rappelée, bon d'achat"),
 		chromedp.Click(chromedp.CSS(`#case-k1 button.c`)),
 		waitJS(`document.querySelector("#case-k1 .state") !== null && document.querySelector("#case-k1 .state").textContent === "contacté"`),
+		// The note written stays under the case, with who and when.
+		waitJS(`document.querySelector("#case-k1 .note") !== null && document.querySelector("#case-k1 .note").textContent.includes("le propriétaire a noté : Rappelée, bon d'achat")`),
 		shot("4-case-contacted.png"),
 		// The customer's name opens their file: the answer, the case and
 		// the note just written, in French, at a phone's width.

@@ -131,7 +131,7 @@ var catalogue = map[string]entry{
 	"story.attempts":         {"après %d essais", "after %d attempts"},
 	"story.answer":           {"a répondu %d/10 par %s", "answered %d/10 by %s"},
 	"story.case":             {"dossier ouvert pour un %d/10, à rappeler avant le %s : %s", "case opened for a %d/10, to call back by %s: %s"},
-	"story.note":             {"note de %s : %s", "note by %s: %s"},
+	"story.note":             {"%s a noté : %s", "%s noted: %s"},
 	"story.channel":          {"%s : %s", "%s: %s"},
 	"story.older":            {"%s entrées plus anciennes omises", "%s older entries left out"},
 	"what.event":             {"événement", "event"},
