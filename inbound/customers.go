@@ -15,9 +15,6 @@ import (
 // customersPage is how many customers the dashboard lists at a time.
 const customersPage = 50
 
-// maxSearchBytes bounds a search typed in the dashboard.
-const maxSearchBytes = 200
-
 // printer writes the owner's pages in the business's language and zone.
 func (s *Server) printer() i18n.Printer {
 	return i18n.For(s.o.Pages.DefaultLang, s.o.Pages.location())
@@ -30,10 +27,7 @@ func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 		return
 	}
-	d := adminData{Business: s.o.Pages.Business, View: "customers", Search: r.URL.Query().Get("q")}
-	if len(d.Search) > maxSearchBytes {
-		d.Search = d.Search[:maxSearchBytes]
-	}
+	d := adminData{Business: s.o.Pages.Business, View: "customers", Search: report.Bound(r.URL.Query().Get("q"))}
 	q := report.ContactQuery{Search: d.Search, Limit: customersPage}
 	if after, ok := store.ParseContactID(r.URL.Query().Get("after")); ok {
 		q.After = after

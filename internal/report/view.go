@@ -20,16 +20,18 @@ type Filter struct {
 // not a filter.
 const maxFilterBytes = 200
 
-// FilterFrom reads a filter from a page's query, each value cut to
-// maxFilterBytes.
-func FilterFrom(v url.Values) Filter {
-	get := func(k string) string {
-		s := v.Get(k)
-		if len(s) > maxFilterBytes {
-			s = strings.ToValidUTF8(s[:maxFilterBytes], "")
-		}
-		return s
+// Bound cuts a value typed in a page (a filter, a search) to
+// maxFilterBytes, between characters.
+func Bound(s string) string {
+	if len(s) > maxFilterBytes {
+		s = strings.ToValidUTF8(s[:maxFilterBytes], "")
 	}
+	return s
+}
+
+// FilterFrom reads a filter from a page's query, each value bounded.
+func FilterFrom(v url.Values) Filter {
+	get := func(k string) string { return Bound(v.Get(k)) }
 	return Filter{From: get("from"), To: get("to"), Campaign: get("campaign"), Channel: get("channel"), Segment: get("segment")}
 }
 
