@@ -67,22 +67,10 @@ type Stat struct {
 	NPS, MarginOfError                         *float64
 }
 
-// Margins of error mean something from minAnswersForMargin answers and
-// under maxMeaningfulMargin points: below that, "±106.7" says only that the
-// answers are too few, which the owner is then told in words.
-const (
-	minAnswersForMargin = 30
-	maxMeaningfulMargin = 100
-)
-
-// MarginShown is the margin of error worth printing, nil when there are
-// too few answers for it to mean anything.
-func (s Stat) MarginShown() *float64 {
-	if s.MarginOfError == nil || s.Responses < minAnswersForMargin || *s.MarginOfError >= maxMeaningfulMargin {
-		return nil
-	}
-	return s.MarginOfError
-}
+// MarginShown is the margin of error worth printing (see
+// i18n.MarginShown), nil when there are too few answers for it to mean
+// anything.
+func (s Stat) MarginShown() *float64 { return i18n.MarginShown(s.MarginOfError, s.Responses) }
 
 // Change is the move of the NPS from one week to the next.
 type Change struct {

@@ -129,14 +129,25 @@ func (p Printer) NPS(v *float64) string {
 // more than 50 points, or one from fewer than minAnswersForMargin
 // answers, tells the owner nothing the number itself does not.
 func (p Printer) Margin(margin *float64, answers int) string {
-	if margin == nil || answers < minAnswersForMargin || *margin > maxMeaningfulMargin {
+	if MarginShown(margin, answers) == nil {
 		return p.T("margin.too_few")
 	}
 	return "±" + strconv.Itoa(int(math.Round(*margin)))
 }
 
+// MarginShown is the margin of error worth printing, nil when there are
+// too few answers for it to mean anything: the one rule of the pages,
+// the command line and the emails.
+func MarginShown(margin *float64, answers int) *float64 {
+	if margin == nil || answers < minAnswersForMargin || *margin > maxMeaningfulMargin {
+		return nil
+	}
+	return margin
+}
+
 // minAnswersForMargin and maxMeaningfulMargin bound where a margin of
-// error is worth printing.
+// error is worth printing: below them, "±106.7" says only that the answers
+// are too few, which the owner is then told in words.
 const (
 	minAnswersForMargin = 30
 	maxMeaningfulMargin = 50
