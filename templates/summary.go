@@ -185,40 +185,24 @@ func oneDecimal(v *float64) string {
 // number with its sign, counts take the language's plural and thousands
 // separator, days are short and named ("mer. 2 déc.", "Wed Dec 2").
 
-// minus is the minus sign owners read in a figure (−10), not a hyphen.
-const minus = "\u2212"
-
 // Week writes a week's label of the chart ("W47") as the language does:
 // "S47" (semaine) in French.
-func (d Data) Week(label string) string { return i18n.For(d.Language, nil).Week(label) }
+func (d Data) Week(label string) string { return d.printer().Week(label) }
+
+// printer writes numbers as the owner's language does (internal/i18n).
+func (d Data) printer() i18n.Printer { return i18n.For(d.Language, nil) }
 
 // NPS writes a Net Promoter Score as a whole number with its sign: +25,
 // −10, 0; "–" when there is none.
-func (d Data) NPS(v *float64) string {
-	if v == nil {
-		return "–"
-	}
-	return signedWhole(*v)
-}
+func (d Data) NPS(v *float64) string { return d.printer().NPS(v) }
 
 // Points writes a change of the NPS: "+14 points", "−1 point".
 func (d Data) Points(v float64) string {
 	n := int(math.Abs(math.Round(v)))
 	if n <= 1 {
-		return signedWhole(v) + " point"
+		return d.NPS(&v) + " point"
 	}
-	return signedWhole(v) + " points"
-}
-
-func signedWhole(v float64) string {
-	n := int(math.Round(v))
-	switch {
-	case n > 0:
-		return "+" + strconv.Itoa(n)
-	case n < 0:
-		return minus + strconv.Itoa(-n)
-	}
-	return "0"
+	return d.NPS(&v) + " points"
 }
 
 // Margin writes a period's margin of error as whole points ("±9"), or says
@@ -246,21 +230,7 @@ func (d Data) Plural(n int, one, many string) string {
 }
 
 // Count writes a whole number with the language's thousands separator.
-func (d Data) Count(n int) string {
-	s := strconv.Itoa(n)
-	sign := ""
-	if n < 0 {
-		sign, s = minus, s[1:]
-	}
-	sep := ","
-	if d.Language == "fr" {
-		sep = "\u202f"
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + sep + s[i:]
-	}
-	return sign + s
-}
+func (d Data) Count(n int) string { return d.printer().Int(n) }
 
 var (
 	frDays   = [7]string{"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."}
