@@ -102,7 +102,7 @@ func (r Rule) check(f Fields, keep bool) (store.Contact, []*FieldError, error) {
 	if ct.Email == "" && ct.Phone == "" && ct.ExternalID == "" {
 		if len(dropped) > 0 {
 			// Nothing left to find them by: the row goes, for what broke.
-			return ct, nil, fmt.Errorf("%w, so nothing is left to find or reach this contact by", errors.Join(errsOf(dropped)...))
+			return ct, nil, fmt.Errorf("%w, so nothing is left to find or reach this contact by", joinFields(dropped))
 		}
 		return ct, nil, &FieldError{"email", ErrUnreachable}
 	}
@@ -135,13 +135,27 @@ func (r Rule) check(f Fields, keep bool) (store.Contact, []*FieldError, error) {
 	return ct, dropped, nil
 }
 
-func errsOf(fields []*FieldError) []error {
-	errs := make([]error, len(fields))
-	for i, f := range fields {
+// fieldsError is the fields a row lost, said on one line (an import's
+// report gives each row one line), each still found by errors.As.
+type fieldsError []*FieldError
+
+func (e fieldsError) Error() string {
+	msgs := make([]string, len(e))
+	for i, f := range e {
+		msgs[i] = f.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e fieldsError) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, f := range e {
 		errs[i] = f
 	}
 	return errs
 }
+
+func joinFields(fields []*FieldError) error { return fieldsError(fields) }
 
 // AttributeKey is how a column or attribute name is kept as a segment:
 // lower-cased, so "--by city" finds a column headed "City".

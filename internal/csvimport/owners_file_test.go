@@ -40,6 +40,11 @@ func TestImportKeepsTheGoodFieldsOfARow(t *testing.T) {
 	if res.Created != 4 || res.Refused() != 2 || res.Partial() != 2 {
 		t.Fatalf("result %+v: want 4 created (2 of them without a field), 2 refused", res)
 	}
+	for _, line := range res.Refusals("f.csv") {
+		if strings.Contains(line, "\n") {
+			t.Errorf("a row's report runs over two lines: %q", line)
+		}
+	}
 	lines := strings.Join(res.Refusals("f.csv"), "\n")
 	for _, want := range []string{
 		`f.csv line 4: kept without its phone (invalid phone "pas de tel"`, `nor its language (unsupported language "Espagnol"`,

@@ -304,7 +304,7 @@ func WriteContacts(w io.Writer, st *store.Store, q ContactQuery, format string, 
 	case "table", "":
 		clean := func(s string) string { return safeout.TerminalText(s, false) }
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join([]string{p.T("col.key"), p.T("col.customer"), p.T("col.phone"), p.T("col.email"), p.T("customers.last"), p.T("customers.answered"), p.T("customers.cases"), p.T("col.blocked")}, "\t"))
+		fmt.Fprintln(tw, strings.Join([]string{p.T("col.key"), p.T("col.customer"), p.T("col.phone"), p.T("col.email"), p.T("col.last"), p.T("col.answered"), p.T("col.cases"), p.T("col.blocked")}, "\t"))
 		n := 0
 		next, err := forEachContact(st, q, func(r ContactRow) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Key, clean(r.Name), clean(r.Phone), clean(r.Email),
