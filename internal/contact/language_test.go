@@ -11,7 +11,13 @@ import (
 // as owners' spreadsheets write it, labelled from the rules at its head,
 // not from the code. EMPTY is a cell that says there is none.
 func TestLanguageCorpus(t *testing.T) {
-	f, err := os.Open("testdata/languages.tsv")
+	for _, name := range []string{"languages.tsv", "languages-holdout.tsv"} {
+		t.Run(name, func(t *testing.T) { languageCorpus(t, name) })
+	}
+}
+
+func languageCorpus(t *testing.T, name string) {
+	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +31,7 @@ func TestLanguageCorpus(t *testing.T) {
 		}
 		in, want, ok := strings.Cut(line, "\t")
 		if !ok || strings.Contains(want, "\t") {
-			t.Fatalf("languages.tsv:%d: want two columns", n)
+			t.Fatalf("%s:%d: want two columns", name, n)
 		}
 		rows++
 		got, err := LanguageOf(in)
@@ -55,7 +61,13 @@ func TestLanguageCorpus(t *testing.T) {
 // spreadsheets write them, extensions included, labelled from the rules
 // at its head, not from the code.
 func TestPhoneCorpus(t *testing.T) {
-	f, err := os.Open("testdata/phones.tsv")
+	for _, name := range []string{"phones.tsv", "phones-holdout.tsv"} {
+		t.Run(name, func(t *testing.T) { phoneCorpus(t, name) })
+	}
+}
+
+func phoneCorpus(t *testing.T, name string) {
+	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +81,7 @@ func TestPhoneCorpus(t *testing.T) {
 		}
 		cols := strings.Split(line, "\t")
 		if len(cols) != 4 {
-			t.Fatalf("phones.tsv:%d: want four columns", n)
+			t.Fatalf("%s:%d: want four columns", name, n)
 		}
 		in, region, want, wantExt := cols[0], cols[1], cols[2], cols[3]
 		if wantExt == "-" {

@@ -160,15 +160,25 @@ func nameIn[T ~int](word string, names [][]string, first T) (T, bool) {
 func namedMonthDate(s string, loc *time.Location) (t time.Time, ok bool, err error) {
 	plain := strings.ToLower(textdist.WithoutAccents(s))
 	words := strings.FieldsFunc(plain, func(r rune) bool { return r == ' ' || r == '.' || r == ',' })
-	weekday := time.Weekday(-1)
 	if len(words) > 0 && words[0] == "le" {
 		words = words[1:]
 	}
+	// A first word may be the weekday; "mar" is Tuesday in French and
+	// March in English: the date is read with it as a weekday first, then
+	// as a month.
 	if len(words) > 0 {
 		if wd, found := nameIn(words[0], weekdayNames[:], time.Sunday); found {
-			weekday, words = wd, words[1:]
+			if t, ok, err := dayMonthYear(s, loc, words[1:], wd); ok {
+				return t, ok, err
+			}
 		}
 	}
+	return dayMonthYear(s, loc, words, -1)
+}
+
+// dayMonthYear reads "25 novembre 2026 [14h30]" or "Nov 25 2026" from its
+// words; weekday, when not -1, must be the date's.
+func dayMonthYear(s string, loc *time.Location, words []string, weekday time.Weekday) (time.Time, bool, error) {
 	var clock []string
 	if len(words) == 4 {
 		m := clockAlone.FindStringSubmatch(words[3])
@@ -192,7 +202,7 @@ func namedMonthDate(s string, loc *time.Location) (t time.Time, ok bool, err err
 	if _, err := strconv.Atoi(year); err != nil {
 		return time.Time{}, false, nil
 	}
-	t, err = dateOf(s, loc, year, strconv.Itoa(int(mo)), strconv.Itoa(d), clock)
+	t, err := dateOf(s, loc, year, strconv.Itoa(int(mo)), strconv.Itoa(d), clock)
 	if err == nil && weekday >= 0 && t.Weekday() != weekday {
 		err = fmt.Errorf("date %q: the %d is a %s, not the day it names", s, d, t.Weekday())
 	}

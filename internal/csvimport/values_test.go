@@ -40,9 +40,16 @@ func corpusRows(t *testing.T, name string, columns int) [][]string {
 
 // TestAmountCorpus reads testdata/amounts.tsv, amounts as owners' exports
 // write them (French, Québec, English, Swiss), labelled from the rules at
-// its head, not from the parser.
+// its head, not from the parser, and amounts-holdout.tsv, written by
+// another hand from the same rules after the parser was done.
 func TestAmountCorpus(t *testing.T) {
-	rows := corpusRows(t, "amounts.tsv", 2)
+	for _, name := range []string{"amounts.tsv", "amounts-holdout.tsv"} {
+		t.Run(name, func(t *testing.T) { amountCorpus(t, name) })
+	}
+}
+
+func amountCorpus(t *testing.T, name string) {
+	rows := corpusRows(t, name, 2)
 	wrong := 0
 	for _, row := range rows {
 		in, want := row[0], row[1]
@@ -73,11 +80,17 @@ func TestAmountCorpus(t *testing.T) {
 // TestDateCorpus reads testdata/dates.tsv: dates as a French or an English
 // business's spreadsheet writes them, labelled from the rules at its head.
 func TestDateCorpus(t *testing.T) {
+	for _, name := range []string{"dates.tsv", "dates-holdout.tsv"} {
+		t.Run(name, func(t *testing.T) { dateCorpus(t, name) })
+	}
+}
+
+func dateCorpus(t *testing.T, name string) {
 	loc, err := time.LoadLocation("America/Montreal")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := corpusRows(t, "dates.tsv", 3)
+	rows := corpusRows(t, name, 3)
 	wrong := 0
 	for _, row := range rows {
 		in, lang, want := row[0], row[1], row[2]
