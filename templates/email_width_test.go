@@ -290,6 +290,14 @@ func TestSummaryShowsWhatOwnersAct(t *testing.T) {
 				t.Errorf("%s summary lacks %q", lang, w)
 			}
 		}
+		// Email has no carrier receipt and a text message no page to open:
+		// the funnel says only what each channel can know.
+		for _, line := range strings.Split(m.Text, "\n") {
+			email, sms := strings.HasPrefix(strings.TrimSpace(line), "courriel") || strings.HasPrefix(strings.TrimSpace(line), "email"), strings.HasPrefix(strings.TrimSpace(line), "SMS")
+			if email && (strings.Contains(line, "remises") || strings.Contains(line, "delivered")) || sms && (strings.Contains(line, "cliqu") || strings.Contains(line, "clicked")) {
+				t.Errorf("%s funnel line says what the channel cannot know: %q", lang, line)
+			}
+		}
 		for _, bad := range []string{"106.7", "106,7", "16.7", "2026-12-02", "marie-francoise.desjardins-beauchemin@"} {
 			if strings.Contains(m.Subject+m.HTML, bad) {
 				t.Errorf("%s summary shows %q", lang, bad)
