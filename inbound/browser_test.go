@@ -4,66 +4,22 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/npsd/npsd/internal/testpeers"
 	"github.com/npsd/npsd/store"
 )
 
-// chromium finds Debian's Chromium. CI installs it (.ci/run); elsewhere the
-// browser test is skipped with a message rather than failed.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed: .ci/run must install Debian's chromium package")
-	}
-	t.Skip("chromium not installed (apt-get install chromium): browser test skipped")
-	return ""
-}
-
-// browser starts headless Chromium with the flags this workplace needs
-// (no sandbox as root, no background traffic), sized like a phone.
-func browser(t *testing.T, path string) (context.Context, context.CancelFunc) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(412, 915),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
-}
+// phone is the window the pages are tried in first: a common phone's.
+var phone = chromedp.WindowSize(412, 915)
 
 // screenshotter saves full-page PNGs in the test's artifact folder.
 func screenshotter(t *testing.T) func(name string) chromedp.Action[chromedp.Void] {
-	return func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tgt)
-			if err != nil {
-				return err
-			}
-			file := filepath.Join(t.ArtifactDir(), name)
-			t.Logf("screenshot: %s", file)
-			return os.WriteFile(file, png, 0o644)
-		})
-	}
+	return func(name string) chromedp.Action[chromedp.Void] { return testpeers.Screenshot(t, name) }
 }
 
 // waitJS waits until a JavaScript expression holds, across the page loads
@@ -86,7 +42,7 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 // types a comment and sends it. Screenshots go to the test's artifact
 // folder (go test -artifacts keeps them).
 func TestSurveyPageInChromium(t *testing.T) {
-	path := chromium(t)
+	path := testpeers.Chromium(t)
 	r := newPageRig(t)
 	// The page's clock must be real: the browser waits in real time.
 	r.useRealClock()
@@ -94,7 +50,7 @@ func TestSurveyPageInChromium(t *testing.T) {
 	defer srv.Close()
 	link := srv.URL + "/s/" + r.signer.SurveyToken(r.sv.ID, r.now.Add(24*time.Hour))
 
-	ctx, cancel := browser(t, path)
+	ctx, cancel := testpeers.Browser(t, path, 60*time.Second, phone)
 	defer cancel()
 	shot := screenshotter(t)
 	// The page records the clicked score by itself; wait for it to say so.
@@ -162,7 +118,7 @@ func TestSurveyPageInChromium(t *testing.T) {
 // TestDashboardInChromium logs in as the owner, reads the dashboard on a
 // phone-sized screen and marks the detractor's case contacted.
 func TestDashboardInChromium(t *testing.T) {
-	path := chromium(t)
+	path := testpeers.Chromium(t)
 	// The browser keeps the session cookie by its own clock and the
 	// server checks the signed expiry by the rig's: they must agree, so
 	// the rig runs on the real clock here, from before the answer on.
@@ -176,7 +132,7 @@ func TestDashboardInChromium(t *testing.T) {
 	r.build()
 	h = r.srv.Handler()
 
-	ctx, cancel := browser(t, path)
+	ctx, cancel := testpeers.Browser(t, path, 60*time.Second, phone)
 	defer cancel()
 	shot := screenshotter(t)
 	err := chromedp.Do(ctx,

@@ -4,29 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromium finds Debian's Chromium, as inbound's browser tests do: CI
-// installs it; elsewhere the test is skipped with a message.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed: .ci/run must install Debian's chromium package")
-	}
-	t.Skip("chromium not installed (apt-get install chromium): browser test skipped")
-	return ""
-}
+	"github.com/npsd/npsd/internal/testpeers"
+)
 
 // widths are the screens an email must fit: small and common phones, and
 // a desktop mail program's reading pane.
@@ -77,7 +63,7 @@ func measure(low, high string) string {
 // stay with 0 and 10. Full-page screenshots go to the test's artifact
 // folder (go test -artifacts keeps them).
 func TestEmailsFitAPhone(t *testing.T) {
-	path := chromium(t)
+	path := testpeers.Chromium(t)
 	s, err := Load(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +84,7 @@ func TestEmailsFitAPhone(t *testing.T) {
 		)
 	}
 
-	ctx, cancel := emailBrowser(t, path)
+	ctx, cancel := testpeers.Browser(t, path, 120*time.Second)
 	defer cancel()
 	dir := t.TempDir()
 	for _, e := range emails {
@@ -119,7 +105,7 @@ func TestEmailsFitAPhone(t *testing.T) {
 					l, err = chromedp.Evaluate[layout](measure(labels[e.lang][0], labels[e.lang][1]))(ctx, tgt)
 					return err
 				}),
-				emailShot(t, fmt.Sprintf("%s_%d.png", e.name, w)),
+				testpeers.Screenshot(t, fmt.Sprintf("%s_%d.png", e.name, w)),
 			)
 			if err != nil {
 				t.Fatalf("%s at %d px: %v", e.name, w, err)
@@ -175,36 +161,6 @@ func checkScale(t *testing.T, where string, w int64, l layout) {
 	if d := l.High.Right - ten.Right; d < -2 || d > 2 || l.High.Top < ten.Top+ten.Height || l.High.Top > ten.Top+ten.Height+40 {
 		t.Errorf("%s: the high label at (%.0f, %.0f) is not under 10 at (%.0f, %.0f)", where, l.High.Right, l.High.Top, ten.Right, ten.Top)
 	}
-}
-
-// emailBrowser starts headless Chromium with the flags inbound's browser
-// tests use (no sandbox as root, no background traffic).
-func emailBrowser(t *testing.T, path string) (context.Context, context.CancelFunc) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
-	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
-}
-
-// emailShot saves a full-page PNG in the test's artifact folder.
-func emailShot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-		png, err := chromedp.FullScreenshot(100)(ctx, tgt)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(t.ArtifactDir(), name), png, 0o644)
-	})
 }
 
 // busyWeek is a French bakery's week as the owners get it: long names,
