@@ -205,16 +205,23 @@ func (cv *Conversation) Handle(ctx context.Context, in Incoming) (Outcome, error
 	if err != nil {
 		return Outcome{}, err
 	}
-	if queued {
-		cv.o.Wake()
-	}
-	if cv.o.OnScore != nil && !out.Duplicate && out.Scored != nil {
-		c, _ := nps.CategoryOf(*out.Scored)
-		cv.o.OnScore(c.String())
-	}
+	cv.settled(queued, out.Scored)
 	cv.log.Info("message handled", "channel", in.Channel, "contact", out.Contact, "survey", out.Survey,
 		"intent", in.Reply.Intent, "outcome", out.Note, "duplicate", out.Duplicate)
 	return out, nil
+}
+
+// settled follows a handling's write once it is on disk: the dispatcher
+// is woken when something waits to go now, and a score recorded is
+// counted for the metrics (a duplicate records none).
+func (cv *Conversation) settled(queued bool, scored *int) {
+	if queued {
+		cv.o.Wake()
+	}
+	if cv.o.OnScore != nil && scored != nil {
+		c, _ := nps.CategoryOf(*scored)
+		cv.o.OnScore(c.String())
+	}
 }
 
 // handling is one message being handled inside its transaction.

@@ -78,13 +78,7 @@ func (cv *Conversation) Decide(ctx context.Context, key string, d store.OwnerDec
 	if err != nil {
 		return Outcome{}, err
 	}
-	if queued {
-		cv.o.Wake()
-	}
-	if cv.o.OnScore != nil && d.Action == store.DecisionScore {
-		c, _ := nps.CategoryOf(d.Score)
-		cv.o.OnScore(c.String())
-	}
+	cv.settled(queued, out.Scored)
 	cv.log.Info("owner decided", "contact", out.Contact, "survey", out.Survey,
 		"action", d.Action, "by", d.By, "outcome", out.Note)
 	return out, nil

@@ -95,13 +95,7 @@ func (cv *Conversation) RecordInPerson(ctx context.Context, a InPerson) (Outcome
 	if err != nil {
 		return Outcome{}, err
 	}
-	if queued {
-		cv.o.Wake()
-	}
-	if cv.o.OnScore != nil && !out.Duplicate {
-		cat, _ := nps.CategoryOf(a.Score)
-		cv.o.OnScore(cat.String())
-	}
+	cv.settled(queued, out.Scored)
 	cv.log.Info("in-person answer recorded", "contact", out.Contact, "survey", out.Survey,
 		"channel", a.Channel, "by", a.By, "outcome", out.Note, "duplicate", out.Duplicate)
 	return out, nil

@@ -208,3 +208,35 @@ func TestInPersonRefusals(t *testing.T) {
 		t.Errorf("a refused answer changed the survey to %s", s.State)
 	}
 }
+
+// TestScoresAreCountedOnce: each recorded score reaches the metrics once,
+// whichever way it came (a customer's message, the owner's decision, an
+// answer in person), and an answer seen again adds nothing.
+func TestScoresAreCountedOnce(t *testing.T) {
+	ctx := context.Background()
+	r := newInRig(t)
+	var counted []string
+	r.opts.Conversation.o.OnScore = func(category string) { counted = append(counted, category) }
+	c, _ := r.surveyed(store.Contact{Phone: "+15145550107"})
+	score := 9
+	in := Incoming{Key: "twilio:SMcount1", Channel: store.ChannelSMS, From: c.Phone, Text: "9", Reply: Reply{Intent: IntentScore, Score: &score, Rule: "test/score"}}
+	for range 2 {
+		if _, err := r.opts.Conversation.Handle(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := r.now.Add(-time.Minute)
+	for range 2 {
+		if _, err := r.opts.Conversation.RecordInPerson(ctx, InPerson{Contact: c.ID, Score: 2, Channel: store.ChannelCounter, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other, _ := r.surveyed(store.Contact{Phone: "+15145550108"})
+	key := r.keptFor("twilio:SMcount2", other.Phone, "sept ou huit")
+	if _, err := r.opts.Conversation.Decide(ctx, key, store.OwnerDecision{Action: store.DecisionScore, Score: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(counted, " "); got != "promoter detractor passive" {
+		t.Errorf("scores counted: %q, want each once", got)
+	}
+}
