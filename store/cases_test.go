@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestCasesOfReadsOnlyTheContactsCases: the index gives a contact's cases
@@ -58,19 +55,7 @@ func TestCasesOfReadsOnlyTheContactsCases(t *testing.T) {
 	s.Close()
 
 	// As a store of schema 4 left it: no index of cases by contact.
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketCasesByContact); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 4))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	asSchema(t, path, 4, bucketCasesByContact)
 	if s, err = Open(Options{Path: path}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/npsd/npsd/store/record"
 )
@@ -86,19 +83,7 @@ func TestFunnelCountsEachStageOnce(t *testing.T) {
 
 	// As a store of schema 7 left it: no funnel; migration 8 counts the
 	// surveys it finds, each stage once.
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketFunnel); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 7))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	asSchema(t, path, 7, bucketFunnel)
 	if s, err = Open(Options{Path: path, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestEventIndexes: the active jobs of a contact, the kinds each survey
@@ -98,21 +95,7 @@ func TestEventIndexes(t *testing.T) {
 	s.Close()
 
 	// As a store of schema 5 left it: none of the three indexes.
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketJobsActive, bucketSurveyKindsSent, bucketCasesToRemind} {
-			if err := tx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 5))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	asSchema(t, path, 5, bucketJobsActive, bucketSurveyKindsSent, bucketCasesToRemind)
 	if s, err = Open(Options{Path: path, Now: func() time.Time { return now }}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestResponsesOfReadsOnlyTheContactsResponses checks the index by
@@ -51,19 +48,7 @@ func TestResponsesOfReadsOnlyTheContactsResponses(t *testing.T) {
 	s.Close()
 
 	// As a store of schema 6 left it: no index of responses by contact.
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketResponsesByContact); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, 6))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	asSchema(t, path, 6, bucketResponsesByContact)
 	if s, err = Open(Options{Path: path}); err != nil {
 		t.Fatal(err)
 	}
