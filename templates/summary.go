@@ -232,23 +232,10 @@ func (d Data) Plural(n int, one, many string) string {
 // Count writes a whole number with the language's thousands separator.
 func (d Data) Count(n int) string { return d.printer().Int(n) }
 
-var (
-	frDays   = [7]string{"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."}
-	frMonths = [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
-)
-
 // Day writes a day short enough for a phone's line, in the time's own
 // zone (the summary's times are in the business's): "mer. 2 déc.", "Wed
 // Dec 2".
-func (d Data) Day(t time.Time) string {
-	if t.IsZero() {
-		return "–"
-	}
-	if d.Language == "fr" {
-		return fmt.Sprintf("%s %d %s", frDays[t.Weekday()], t.Day(), frMonths[t.Month()-1])
-	}
-	return t.Format("Mon Jan 2")
-}
+func (d Data) Day(t time.Time) string { return d.printer().ShortDay(t) }
 
 // ChannelName names a channel as the owner says it.
 func (d Data) ChannelName(ch string) string {

@@ -17,23 +17,10 @@ func TestLanguageCorpus(t *testing.T) {
 }
 
 func languageCorpus(t *testing.T, name string) {
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	rows, wrong := 0, 0
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text() // not trimmed: a cell's own spaces are part of the case
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		in, want, ok := strings.Cut(line, "\t")
-		if !ok || strings.Contains(want, "\t") {
-			t.Fatalf("%s:%d: want two columns", name, n)
-		}
-		rows++
+	rows := corpusRows(t, name, 2)
+	wrong := 0
+	for _, row := range rows {
+		in, want := row[0], row[1]
 		got, err := LanguageOf(in)
 		switch {
 		case want == "ERROR" && err == nil:
@@ -51,10 +38,36 @@ func languageCorpus(t *testing.T, name string) {
 		}
 		wrong++
 	}
+	t.Logf("%d of %d languages read as labelled", len(rows)-wrong, len(rows))
+}
+
+// corpusRows reads a tab-separated corpus in testdata, skipping comments,
+// each row of exactly columns cells. Lines are not trimmed: a cell's own
+// spaces are part of the case.
+func corpusRows(t *testing.T, name string, columns int) [][]string {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		row := strings.Split(line, "\t")
+		if len(row) != columns {
+			t.Fatalf("%s:%d: %d columns, want %d", name, n, len(row), columns)
+		}
+		rows = append(rows, row)
+	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d of %d languages read as labelled", rows-wrong, rows)
+	return rows
 }
 
 // TestPhoneCorpus reads testdata/phones.tsv: phone numbers as owners'
@@ -67,27 +80,13 @@ func TestPhoneCorpus(t *testing.T) {
 }
 
 func phoneCorpus(t *testing.T, name string) {
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	rows, wrong := 0, 0
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		if len(cols) != 4 {
-			t.Fatalf("%s:%d: want four columns", name, n)
-		}
-		in, region, want, wantExt := cols[0], cols[1], cols[2], cols[3]
+	rows := corpusRows(t, name, 4)
+	wrong := 0
+	for _, row := range rows {
+		in, region, want, wantExt := row[0], row[1], row[2], row[3]
 		if wantExt == "-" {
 			wantExt = ""
 		}
-		rows++
 		got, ext, err := PhoneWithExtension(in, region)
 		switch {
 		case want == "ERROR" && err == nil:
@@ -103,8 +102,5 @@ func phoneCorpus(t *testing.T, name string) {
 		}
 		wrong++
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%d of %d phones read as labelled", rows-wrong, rows)
+	t.Logf("%d of %d phones read as labelled", len(rows)-wrong, len(rows))
 }

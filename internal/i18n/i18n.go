@@ -180,6 +180,18 @@ func (p Printer) Date(t time.Time) string {
 	return t.Format("Mon Jan 2, 2006")
 }
 
+// ShortDay writes a day short enough for a phone's line, in the time's
+// own zone: "mer. 2 déc.", "Wed Dec 2".
+func (p Printer) ShortDay(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	if p.lang == "fr" {
+		return fmt.Sprintf("%s %d %s", frDays[t.Weekday()], t.Day(), frMonths[t.Month()-1])
+	}
+	return t.Format("Mon Jan 2")
+}
+
 // DateTime writes a moment in the business's zone: "mer. 2 déc. 2026,
 // 14 h 30", "Wed Dec 2, 2026, 2:30 PM".
 func (p Printer) DateTime(t time.Time) string {

@@ -58,6 +58,7 @@ func TestNumbersAndDates(t *testing.T) {
 		{fr.Percent(37.6), "38\u202f%"}, {en.Percent(37.6), "38%"},
 		{fr.Date(at), "mer. 2 déc. 2026"}, {en.Date(at), "Wed Dec 2, 2026"},
 		{fr.DateTime(at), "mer. 2 déc. 2026, 14 h 30"}, {en.DateTime(at), "Wed Dec 2, 2026, 2:30 PM"},
+		{fr.ShortDay(at.In(mtl)), "mer. 2 déc."}, {en.ShortDay(at), "Wed Dec 2"}, {fr.ShortDay(time.Time{}), "–"},
 		{fr.T("margin.label", "±12"), "marge d’erreur (95 %) : ±12"},
 		{fr.Week("W47"), "S47"}, {en.Week("W47"), "W47"},
 		{fr.Word("state", "opted_out"), "désinscrit"}, {fr.Word("state", "brand_new"), "brand_new"},
