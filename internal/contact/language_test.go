@@ -1,10 +1,10 @@
 package contact
 
 import (
-	"bufio"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/npsd/npsd/internal/testpeers"
 )
 
 // TestLanguageCorpus reads testdata/languages.tsv: a customer's language
@@ -41,33 +41,9 @@ func languageCorpus(t *testing.T, name string) {
 	t.Logf("%d of %d languages read as labelled", len(rows)-wrong, len(rows))
 }
 
-// corpusRows reads a tab-separated corpus in testdata, skipping comments,
-// each row of exactly columns cells. Lines are not trimmed: a cell's own
-// spaces are part of the case.
+// corpusRows reads a corpus in testdata (see testpeers.TSV).
 func corpusRows(t *testing.T, name string, columns int) [][]string {
-	t.Helper()
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows [][]string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		row := strings.Split(line, "\t")
-		if len(row) != columns {
-			t.Fatalf("%s:%d: %d columns, want %d", name, n, len(row), columns)
-		}
-		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return testpeers.TSV(t, "testdata/"+name, columns)
 }
 
 // TestPhoneCorpus reads testdata/phones.tsv: phone numbers as owners'

@@ -1,41 +1,17 @@
 package csvimport
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/npsd/npsd/internal/testpeers"
 )
 
-// corpusRows reads a tab-separated corpus in testdata, skipping comments.
-// Lines are not trimmed: a value's own spaces are part of the case.
+// corpusRows reads a corpus in testdata (see testpeers.TSV).
 func corpusRows(t *testing.T, name string, columns int) [][]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows [][]string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		row := strings.Split(line, "\t")
-		if len(row) != columns {
-			t.Fatalf("%s:%d: %d columns, want %d", name, n, len(row), columns)
-		}
-		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return testpeers.TSV(t, filepath.Join("testdata", name), columns)
 }
 
 // TestAmountCorpus reads testdata/amounts.tsv, amounts as owners' exports

@@ -1,7 +1,9 @@
 // Package testpeers holds the protocol peers npsd's tests talk to: an SMTP
 // server (go-smtp) that can refuse or drop, and a server that speaks the
 // part of Twilio's REST API npsd uses and checks what it is sent. They run
-// in-process on loopback; no test reaches the network.
+// in-process on loopback; no test reaches the network. Beside them: the
+// real peers (Debian's Postfix, Dovecot and Chromium) and the reading of
+// labelled corpora the tests share.
 package testpeers
 
 import (
