@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	htmltemplate "html/template"
 	"strings"
 	"time"
 )
@@ -78,6 +79,7 @@ func ScoreLinksOn(base string) []ScoreLink {
 var funcs = map[string]any{
 	"scoreColor": ScoreColor,
 	"scaleCells": scaleCells,
+	"mso":        mso,
 	"signed":     signed,
 	"oneDecimal": oneDecimal,
 	"round0": func(v *float64) string {
@@ -97,6 +99,16 @@ var funcs = map[string]any{
 		}
 		return fmt.Sprintf("%d %s", n, many)
 	},
+}
+
+// mso wraps markup in a conditional comment that only Outlook on Windows
+// opens, <!--[if mso]>…<![endif]-->: the "ghost" tables of fixed widths
+// that Word, which ignores max-width and inline-block, lays the fluid
+// parts out in. html/template drops every comment written in a template,
+// so the templates write these through mso; the markup is always a
+// template's own text, never a customer's.
+func mso(markup string) htmltemplate.HTML {
+	return htmltemplate.HTML("<!--[if mso]>" + markup + "<![endif]-->")
 }
 
 // NPSColor shades an NPS: green from +30, amber from 0, red below, grey

@@ -22,7 +22,8 @@ import (
 // (scale_test.go checks the two agree on links of every kind).
 //
 // A cell is a button 40 px wide and 44 px tall, a comfortable tap: the
-// colour is on the cell (Outlook paints a cell, not a link's padding) and
+// colour is on the cell, as an attribute too (Outlook paints a cell, not
+// a link's padding, and some of its versions read only bgcolor), and
 // the link fills it (display:block with a 44 px line) in every other mail
 // program, so the whole button answers a tap.
 func scaleCells(links []ScoreLink, scores ...int) htmltemplate.HTML {
@@ -36,7 +37,9 @@ func scaleCells(links []ScoreLink, scores ...int) htmltemplate.HTML {
 		if l.Score < lo || l.Score > hi {
 			continue
 		}
-		b.WriteString("\n<td align=\"center\" width=\"40\" height=\"44\" style=\"width:40px;height:44px;padding:0;background:")
+		b.WriteString("\n<td align=\"center\" width=\"40\" height=\"44\" bgcolor=\"")
+		b.WriteString(ScoreColor(l.Score))
+		b.WriteString("\" style=\"width:40px;height:44px;padding:0;background:")
 		b.WriteString(ScoreColor(l.Score))
 		b.WriteString(";border-radius:4px;\"><a href=\"")
 		writeAttrURL(&b, l.URL)

@@ -53,7 +53,7 @@ func TestScaleCellsEscapeAsHTMLTemplate(t *testing.T) {
 // eleven or the two halves of the scale.
 func TestScaleCellsAsTheRangeDid(t *testing.T) {
 	ref := htmltemplate.Must(htmltemplate.New("cells").Funcs(htmltemplate.FuncMap{"scoreColor": ScoreColor}).Parse(`{{range .}}
-<td align="center" width="40" height="44" style="width:40px;height:44px;padding:0;background:{{scoreColor .Score}};border-radius:4px;"><a href="{{.URL}}" style="display:block;width:40px;line-height:44px;font-family:Arial,Helvetica,sans-serif;font-size:18px;font-weight:bold;color:#ffffff;text-align:center;text-decoration:none;">{{.Score}}</a></td>
+<td align="center" width="40" height="44" bgcolor="{{scoreColor .Score}}" style="width:40px;height:44px;padding:0;background:{{scoreColor .Score}};border-radius:4px;"><a href="{{.URL}}" style="display:block;width:40px;line-height:44px;font-family:Arial,Helvetica,sans-serif;font-size:18px;font-weight:bold;color:#ffffff;text-align:center;text-decoration:none;">{{.Score}}</a></td>
 {{- end}}`))
 	for _, links := range [][]ScoreLink{
 		ScoreLinksOn("https://nps.example.fr/s/TOKEN"),
