@@ -19,6 +19,7 @@ const gmailClip = 102 * 1024
 type renderedEmail struct {
 	name string
 	kind Kind
+	lang string
 	html string
 }
 
@@ -37,7 +38,7 @@ func everyEmail(t *testing.T) []renderedEmail {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, renderedEmail{name, kind, m.HTML})
+		out = append(out, renderedEmail{name, kind, lang, m.HTML})
 	}
 	for _, lang := range Languages() {
 		for _, tpl := range All() {
