@@ -60,7 +60,7 @@ var cliCatalogue = map[string]entry{
 	"reason.blackout":            {"jour sans envoi", "blackout"},
 
 	// The imports: npsd contacts import, events import, responses import.
-	"import.summary.contacts":   {"%s : lignes lues : %d ; contacts créés : %d, mis à jour : %d, inchangés : %d ; lignes refusées : %d%s%s", "%s: %d rows: %d contacts created, %d updated, %d unchanged, %d rejected%s%s"},
+	"import.summary.contacts":   {"%s : lignes lues : %d ; clients créés : %d, mis à jour : %d, inchangés : %d ; lignes refusées : %d%s%s", "%s: %d rows: %d contacts created, %d updated, %d unchanged, %d rejected%s%s"},
 	"import.summary.events":     {"%s : lignes lues : %d ; événements créés : %d, mis à jour : %d, inchangés : %d ; lignes refusées : %d%s%s", "%s: %d rows: %d events created, %d updated, %d unchanged, %d rejected%s%s"},
 	"import.summary.responses":  {"%s : lignes lues : %d ; réponses créées : %d, mises à jour : %d, inchangées : %d ; lignes refusées : %d%s%s", "%s: %d rows: %d responses created, %d updated, %d unchanged, %d rejected%s%s"},
 	"import.partial":            {" (lignes gardées sans un champ erroné : %d)", " (%d kept without a wrong field)"},
