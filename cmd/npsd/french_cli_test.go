@@ -61,7 +61,7 @@ func TestCommandsSpeakFrench(t *testing.T) {
 		[]string{"client", "nom <adresse>", "Bob <bob@example.fr>                             écarté : sondé trop récemment", "Ann <ann@example.fr>                             courriel 2026-11-23 09:00 CET"}, nil)
 	french(e.npsd("campaign", "plan", "quarterly"), exitOK, []string{"2 sondages mis en file"}, nil)
 	french(e.npsd("campaign", "plan", "quarterly"), exitOK, []string{"la période 2026-10-01T10:00 était déjà planifiée : rien n’a été mis en file"}, nil)
-	french(e.npsd("outbox"), exitOK, []string{"tâche", "sondage  en attente", "file d’envoi : 2 en attente, 0 en cours d’envoi, 0 envoyé, 0 en échec, 0 annulé (heures de Europe/Paris)"}, nil)
+	french(e.npsd("outbox"), exitOK, []string{"tâche", "sondage  en attente", "file d’envoi : 2 en attente, 0 en cours d’envoi, 0 envoyé, 0 en échec, 0 annulé (heures du fuseau Europe/Paris)"}, nil)
 	french(e.npsd("outbox", "cancel", "j1", "--reason", "client fâché"), exitOK, []string{"j1 (sondage par courriel) annulé"}, nil)
 	french(e.npsd("outbox", "cancel", "--campaign", "quarterly", "--reason", "vague arrêtée"), exitOK, []string{`1 message en attente de la campagne "quarterly" annulé`}, nil)
 	french(e.npsd("outbox", "--state", "all", "--limit", "1"), exitOK, []string{"(1 autre non affiché ; augmentez --limit)", "2 annulés"}, nil)

@@ -10,7 +10,7 @@ var cliCatalogue = map[string]entry{
 	"outbox.header":                {"tâche\ttype\tétat\tcanal\tclient\tsondage\tprévu le\tessais\traison", "job\tkind\tstate\tchannel\tcontact\tsurvey\tdue\tattempts\treason"},
 	"outbox.more.one":              {"(%d autre non affiché ; augmentez --limit)", "(%d more not shown; raise --limit)"},
 	"outbox.more.other":            {"(%d autres non affichés ; augmentez --limit)", "(%d more not shown; raise --limit)"},
-	"outbox.counts":                {"file d’envoi : %s (heures de %s)", "outbox: %s (times in %s)"},
+	"outbox.counts":                {"file d’envoi : %s (heures du fuseau %s)", "outbox: %s (times in %s)"},
 	"outbox.pending.one":           {"%d en attente", "%d pending"},
 	"outbox.pending.other":         {"%d en attente", "%d pending"},
 	"outbox.inflight.one":          {"%d en cours d’envoi", "%d inflight"},
