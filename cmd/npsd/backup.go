@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/safeout"
 	"github.com/npsd/npsd/store"
@@ -25,7 +26,7 @@ func (c *cli) cmdBackup(ctx context.Context, args []string) int {
 		if err != nil {
 			return c.failed("backup", err)
 		}
-		fmt.Fprintf(c.stdout, "backup of %d bytes written to %s\n", n, dest)
+		fmt.Fprintln(c.stdout, app.Printer(cfg).T("backup.done", n, dest))
 		return exitOK
 	})
 }

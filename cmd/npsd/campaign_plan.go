@@ -26,13 +26,13 @@ func (c *cli) cmdCampaignPlan(ctx context.Context, args []string) int {
 		}
 		var p scheduler.Plan
 		if *list {
-			p, err = s.PlanListing(ctx, pos[0], report.PlanLister(c.stdout, cfg.Location()))
+			p, err = s.PlanListing(ctx, pos[0], report.PlanLister(c.stdout, app.Printer(cfg)))
 		} else {
 			p, err = s.Plan(ctx, pos[0], *dryRun)
 		}
 		if err != nil {
 			return c.failed("campaign plan", err)
 		}
-		return c.failed("campaign plan", report.WritePlan(c.stdout, p, cfg.Location()))
+		return c.failed("campaign plan", report.WritePlan(c.stdout, p, app.Printer(cfg)))
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -17,18 +18,15 @@ func (c *cli) cmdCheck(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUnusable
 	}
-	name := cfg.File
-	if name == "" {
-		name = "built-in defaults (no config file found)"
-	}
-	fmt.Fprintf(c.stdout, "config OK: %s\n", name)
+	p := app.Printer(cfg)
+	fmt.Fprintln(c.stdout, p.T("check.config", cmp.Or(cfg.File, p.T("check.defaults"))))
 	if err := app.CheckTemplates(cfg, c.stdout); err != nil {
 		return c.fail(exitUnusable, "npsd: %v", err)
 	}
-	source := "built-in"
+	source := p.T("check.built_in")
 	if cfg.Templates.Dir != "" {
-		source = "built-in, with overrides from " + cfg.Templates.Dir
+		source = p.T("check.overrides", cfg.Templates.Dir)
 	}
-	fmt.Fprintf(c.stdout, "templates OK: %s, every kind rendered in %d languages\n", source, len(templates.Languages()))
+	fmt.Fprintln(c.stdout, p.T("check.templates", source, len(templates.Languages())))
 	return exitOK
 }

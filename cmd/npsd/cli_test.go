@@ -40,14 +40,26 @@ type env struct {
 	dir string
 }
 
+// newEnv is a bakery in France whose owner reads English: the command
+// line's English, which scripts read, is what most tests check.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\nhttp:\n  listen: 127.0.0.1:0\n"
-	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, dir: dir}
+	return newEnvIn(t, "en")
+}
+
+// newEnvIn is the same bakery, its owner reading language.
+func newEnvIn(t *testing.T, language string) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir()}
+	e.speak(language)
+	return e
+}
+
+// speak rewrites the bakery's config for an owner who reads language
+// (which also decides how dates with slashes are read).
+func (e *env) speak(language string) {
+	e.t.Helper()
+	e.file("config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: "+language+"\n  default_region: FR\nhttp:\n  listen: 127.0.0.1:0\n")
 }
 
 func (e *env) file(name, content string) string {
@@ -313,6 +325,7 @@ func TestResponsesImportAndReport(t *testing.T) {
 		"history.csv line 8: contact \"K9\": not found",
 	})
 	e.want(e.npsd("responses", "import", f), exitPartial, []string{"0 responses created, 0 updated, 4 unchanged"}, nil)
+	e.speak("fr")
 
 	r := e.npsd("report", "--format", "json", "--by", "City")
 	e.want(r, exitOK, nil, nil)
@@ -597,7 +610,7 @@ func TestParseReply(t *testing.T) {
 // TestSummaryMatchesReport: every figure of the weekly email is the one
 // `npsd report` gives for the same period.
 func TestSummaryMatchesReport(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvIn(t, "fr")
 	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,name,email,city\nK1,Ann,a@example.fr,Lyon\nK2,Paul,p@example.fr,Paris\nK3,Zoé,z@example.fr,Lyon\n")), exitOK, nil, nil)
 	e.want(e.npsd("responses", "import", e.file("h.csv", "contact,score,comment,date\n"+
 		"K1,10,Parfait,2026-11-16\nK2,3,Trop d'attente,2026-11-17\nK3,8,,2026-11-18\nK1,9,,2026-11-20\nK2,6,,2026-11-09\nK3,10,,2026-11-10\n")), exitOK, nil, nil)
@@ -633,7 +646,7 @@ func TestSummaryMatchesReport(t *testing.T) {
 }
 
 func TestCasesCommand(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvIn(t, "fr")
 	e.want(e.npsd("contacts", "import", e.file("c.csv", "name,phone\nPaul,06 12 34 56 78\n")), exitOK, nil, nil)
 	st, err := store.Open(store.Options{Path: filepath.Join(e.dir, "npsd-data", "npsd.db"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // them all, as the owner would to answer "did Gaëtan answer, what did he
 // say, did we call him back?".
 func TestContactsFile(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvIn(t, "fr")
 	e.want(e.npsd("contacts", "import", e.file("c.csv", "nom,courriel,téléphone,ville,plan\n"+ // ville is read as city (--map)
 		"Gaëtan Roy,gaetan@example.fr,06 12 34 56 78,Lyon,pro\n"+
 		"Léa Martin,lea@example.fr,,Paris,pro\n"+

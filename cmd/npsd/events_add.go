@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/csvimport"
 	"github.com/npsd/npsd/store"
@@ -39,10 +40,10 @@ func (c *cli) cmdEventsAdd(ctx context.Context, args []string) int {
 		if err != nil {
 			return c.failed("events add", err)
 		}
-		if created {
-			fmt.Fprintf(c.stdout, "event %s recorded: %s for contact %s at %s\n", saved.ID, saved.Type, saved.ContactID, saved.At.In(cfg.Location()).Format(time.RFC3339))
+		if p := app.Printer(cfg); created {
+			fmt.Fprintln(c.stdout, p.T("event.recorded", saved.ID, saved.Type, saved.ContactID, saved.At.In(cfg.Location()).Format(time.RFC3339)))
 		} else {
-			fmt.Fprintf(c.stdout, "event %s was already recorded with external id %s: nothing changed\n", saved.ID, saved.ExternalID)
+			fmt.Fprintln(c.stdout, p.T("event.already", saved.ID, saved.ExternalID))
 		}
 		return exitOK
 	})

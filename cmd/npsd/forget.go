@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/contact"
 	"github.com/npsd/npsd/internal/prompt"
@@ -41,11 +42,9 @@ func (c *cli) cmdForget(ctx context.Context, args []string) int {
 			return c.failed("forget", err)
 		}
 		if err := st.Compact(ctx); err != nil {
-			return c.fail(exitPartial, "npsd forget: contact %s erased, but the store file could not be rewritten, so their old bytes may remain in its free space: %v", id, err)
+			return c.fail(exitPartial, "%s", app.Printer(cfg).T("forget.not_compacted", id, err))
 		}
-		fmt.Fprintf(c.stdout, "contact %s forgotten: name, addresses, attributes, comments and messages erased; scores kept without a name; store file rewritten\n", id)
-		fmt.Fprintln(c.stdout, "backups taken before now still hold them: delete or re-take them")
-		fmt.Fprintln(c.stdout, "remove them from the system you import contacts from too, or the next import brings them back")
+		fmt.Fprintln(c.stdout, app.Printer(cfg).T("forget.done", id))
 		return exitOK
 	})
 }

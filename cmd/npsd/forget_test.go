@@ -30,7 +30,7 @@ var forgetSecrets = []string{forgetName, forgetEmail, forgetPhone, strings.Repla
 func forgetEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.file("config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\n  owners: [marie@example.fr]\nhttp:\n  listen: 127.0.0.1:0\n")
+	e.file("config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: en\n  default_region: FR\n  owners: [marie@example.fr]\nhttp:\n  listen: 127.0.0.1:0\n")
 	e.want(e.npsd("contacts", "import", e.file("c.csv", forgetContacts)), exitOK, nil, nil)
 	e.want(e.npsd("responses", "import", e.file("r.csv", "contact,score,comment,date\nK1,3,"+forgetComment+",2026-11-17\nK2,9,Parfait,2026-11-18\n")), exitOK, nil, nil)
 	st, err := store.Open(store.Options{Path: e.storePath(), Logger: slog.New(slog.DiscardHandler)})

@@ -23,6 +23,7 @@ func TestImportAnOwnersFrenchFile(t *testing.T) {
 	e.want(e.npsd("events", "import", e.file("bad.csv", "client;date;type\ngaetan@example.fr;03/04/2026;achat\n"), "--date-format", "YYYY"), exitUnusable, nil, []string{"--date-format"})
 
 	e.want(e.npsd("responses", "add", "ann@example.fr", "--score", "9"), exitOK, nil, nil)
+	e.speak("fr")
 	e.want(e.npsd("report", "--by", "city"), exitOK, []string{"Paris"}, nil)
 	r := e.npsd("report", "--by", "region")
 	e.want(r, exitOK, []string{`aucune réponse ne vient d’un client ayant l’attribut "region"`, "city", "phone_extension"}, nil)

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/csvimport"
 	"github.com/npsd/npsd/store"
@@ -43,22 +43,12 @@ func (c *cli) runImport(ctx context.Context, name string, args []string, kind cs
 		if errors.Is(err, csvimport.ErrUnusable) {
 			return c.fail(exitUnusable, "npsd: %v", err)
 		}
-		code := c.printImport(pos[0], string(kind), res, *dryRun)
+		whole := res.Print(c.stdout, c.stderr, app.Printer(cfg), pos[0], string(kind), *dryRun)
 		if err != nil {
 			return c.fail(exitPartial, "npsd: %v", err)
+		} else if !whole {
+			return exitPartial
 		}
-		return code
+		return exitOK
 	})
-}
-
-// printImport prints the outcome of an import and returns its exit code.
-func (c *cli) printImport(name, noun string, res csvimport.Result, dryRun bool) int {
-	for _, line := range res.Refusals(name) {
-		fmt.Fprintln(c.stderr, line)
-	}
-	fmt.Fprintln(c.stdout, res.Summary(name, noun, dryRun))
-	if res.Refused()+res.Partial() > 0 {
-		return exitPartial
-	}
-	return exitOK
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/cliargs"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
@@ -33,7 +34,7 @@ func (c *cli) cmdMessages(ctx context.Context, args []string) int {
 		if err == nil && *format == "json" {
 			err = safeout.WriteJSON(c.stdout, rows, true)
 		} else if err == nil {
-			err = report.WriteMessagesTable(c.stdout, rows, cfg.Location())
+			err = report.WriteMessagesTable(c.stdout, rows, app.Printer(cfg))
 		}
 		return c.failed("messages", err)
 	})

@@ -42,17 +42,18 @@ func (c *cli) cmdMessagesDecide(ctx context.Context, args []string) int {
 		if err != nil {
 			return c.failed("messages decide", err)
 		}
+		p := app.Printer(cfg)
 		key, err := report.MessageKey(st, pos[0])
 		if err == nil {
 			var out inbound.Outcome
 			if out, err = cv.Decide(ctx, key, d); err == nil {
-				fmt.Fprintf(c.stdout, "message %s: %s\n", safeout.TerminalText(key, false), safeout.TerminalText(out.Note, false))
+				fmt.Fprintln(c.stdout, p.T("messages.decided", safeout.TerminalText(key, false), safeout.TerminalText(app.DecisionNote(p, out, d), false)))
 				return exitOK
 			}
 		}
 		fmt.Fprintf(c.stderr, "npsd messages decide: %s\n", safeout.TerminalText(err.Error(), false))
 		if errors.Is(err, store.ErrNotFound) {
-			fmt.Fprintln(c.stderr, "npsd messages lists the keys of the messages waiting")
+			fmt.Fprintln(c.stderr, p.T("messages.keys"))
 		}
 		return exitPartial
 	})

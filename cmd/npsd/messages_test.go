@@ -18,7 +18,7 @@ import (
 func messagesEnv(t *testing.T) (*env, store.ContactID) {
 	t.Helper()
 	e := newEnv(t)
-	e.file("config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: fr\n  default_region: FR\n  owners: [marie@example.fr]\nhttp:\n  listen: 127.0.0.1:0\n")
+	e.file("config.yaml", "business:\n  name: Boulangerie Martin\n  timezone: Europe/Paris\n  language: en\n  default_region: FR\n  owners: [marie@example.fr]\nhttp:\n  listen: 127.0.0.1:0\n")
 	e.want(e.npsd("contacts", "import", e.file("c.csv", "external_id,name,email,phone\nK1,Luc Petit,luc@example.fr,06 12 34 56 78\n")), exitOK, nil, nil)
 	st, err := store.Open(store.Options{Path: e.storePath(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

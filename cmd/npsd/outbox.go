@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
@@ -17,6 +18,6 @@ func (c *cli) cmdOutbox(ctx context.Context, args []string) int {
 		if err != nil {
 			return c.fail(exitUnusable, "npsd outbox: --state %v", err)
 		}
-		return c.failed("outbox", report.WriteOutbox(c.stdout, st, want, *limit, cfg.Location()))
+		return c.failed("outbox", report.WriteOutbox(c.stdout, st, want, *limit, app.Printer(cfg)))
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/npsd/npsd/dispatcher"
+	"github.com/npsd/npsd/internal/app"
 	"github.com/npsd/npsd/internal/config"
 	"github.com/npsd/npsd/store"
 )
@@ -20,14 +21,15 @@ func (c *cli) cmdOutboxCancel(ctx context.Context, args []string) int {
 		return c.fail(exitUnusable, "npsd outbox cancel: name one job (j42, as npsd outbox lists it) or --campaign NAME")
 	}
 	return c.withStore(*configFlag, func(cfg *config.Config, st *store.Store) int {
+		p := app.Printer(cfg)
 		if *campaign != "" {
 			n, err := dispatcher.CancelCampaign(ctx, st, *campaign, *reason)
-			fmt.Fprintf(c.stdout, "%d waiting message(s) of campaign %q canceled\n", n, *campaign)
+			fmt.Fprintln(c.stdout, p.T(p.PluralKey("outbox.cancel.campaign", n), n, *campaign))
 			return c.failed("outbox cancel", err)
 		}
 		j, err := dispatcher.CancelJob(ctx, st, pos[0], *reason)
 		if err == nil {
-			fmt.Fprintf(c.stdout, "%s (%s by %s) canceled\n", j.ID, j.Kind, j.Channel)
+			fmt.Fprintln(c.stdout, p.T("outbox.cancel.job", j.ID, p.Stored("kind", string(j.Kind)), p.Stored("channel", string(j.Channel))))
 		}
 		return c.failed("outbox cancel", err)
 	})

@@ -65,8 +65,8 @@ campaigns:
 		local, _, _ := strings.Cut(c, "@")
 		fmt.Fprintf(&csv, "%s,%s\n", strings.ToUpper(local[:1])+local[1:], c)
 	}
-	e.want(e.npsd("contacts", "import", e.file("c.csv", csv.String())), exitOK, []string{"3 contacts created"}, nil)
-	e.want(e.npsd("campaign", "plan", "vague"), exitOK, []string{"3 surveys queued"}, nil)
+	e.want(e.npsd("contacts", "import", e.file("c.csv", csv.String())), exitOK, []string{"clients créés : 3"}, nil)
+	e.want(e.npsd("campaign", "plan", "vague"), exitOK, []string{"3 sondages mis en file"}, nil)
 
 	p := startDaemon(t, e.dir)
 	p.waitLog(t, "npsd running", 0)

@@ -42,7 +42,7 @@ func (c *cli) cmdResponsesAdd(ctx context.Context, args []string) int {
 		if err == nil {
 			var out inbound.Outcome
 			if out, err = cv.RecordInPerson(ctx, a); err == nil {
-				fmt.Fprintln(c.stdout, safeout.TerminalText(out.Note, false))
+				fmt.Fprintln(c.stdout, safeout.TerminalText(app.InPersonNote(app.Printer(cfg), st, out, a), false))
 				return exitOK
 			}
 		}

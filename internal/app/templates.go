@@ -44,7 +44,7 @@ func CheckTemplates(cfg *config.Config, w io.Writer) error {
 	}
 	d := SampleData(cfg)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SMS\tlanguage\tcharacters\tmessages\tencoding\t")
+	fmt.Fprintln(tw, Printer(cfg).T("check.sms_header"))
 	for _, lang := range templates.Languages() {
 		for _, t := range templates.All() {
 			m, err := set.Render(t, lang, d)

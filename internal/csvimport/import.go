@@ -156,7 +156,7 @@ func eventFromRow(t *csvTable, r csvRow, o Options) (store.Event, error) {
 		ev.Type = t.defaults["type"]
 	}
 	if ev.Type == "" {
-		return store.Event{}, errors.New("type is empty")
+		return store.Event{}, errEmptyType
 	}
 	at, err := ParseDate(t.get(r, "at"), o.Location, o.DayFirst)
 	if err != nil {
@@ -182,7 +182,7 @@ func contactRows[T any](o Options, t *csvTable, parse func(csvRow) (T, error), a
 	return func(r csvRow) (pendingRow, error) {
 		key := t.get(r, "contact")
 		if key == "" {
-			return pendingRow{}, errors.New("contact is empty")
+			return pendingRow{}, errEmptyContact
 		}
 		v, err := parse(r)
 		if err != nil {
@@ -191,7 +191,9 @@ func contactRows[T any](o Options, t *csvTable, parse func(csvRow) (T, error), a
 		phone := keys.phone(key)
 		return pendingRow{line: r.line, apply: func(tx *store.Tx) (store.UpsertResult, error) {
 			id, err := tx.ContactIDByKey(key, phone)
-			if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return store.Unchanged, &unknownContactError{key: key, err: err}
+			} else if err != nil {
 				return store.Unchanged, err
 			}
 			created, err := add(tx, id, v)
@@ -228,10 +230,10 @@ func responseFromRow(t *csvTable, r csvRow, o Options) (store.Response, error) {
 	raw := t.get(r, "score")
 	score, err := strconv.Atoi(raw)
 	if err != nil {
-		return store.Response{}, fmt.Errorf("score %q is not a whole number from 0 to 10", raw)
+		return store.Response{}, &scoreError{raw: raw}
 	}
 	if !nps.ValidScore(score) {
-		return store.Response{}, fmt.Errorf("score %d is outside 0-10", score)
+		return store.Response{}, &scoreError{raw: raw, score: score, whole: true}
 	}
 	at, err := ParseDate(t.get(r, "date"), o.Location, o.DayFirst)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/store"
 )
 
@@ -40,12 +41,12 @@ func TestImportKeepsTheGoodFieldsOfARow(t *testing.T) {
 	if res.Created != 4 || res.Refused() != 2 || res.Partial() != 2 {
 		t.Fatalf("result %+v: want 4 created (2 of them without a field), 2 refused", res)
 	}
-	for _, line := range res.Refusals("f.csv") {
+	for _, line := range res.Refusals(i18n.For("en", nil), "f.csv") {
 		if strings.Contains(line, "\n") {
 			t.Errorf("a row's report runs over two lines: %q", line)
 		}
 	}
-	lines := strings.Join(res.Refusals("f.csv"), "\n")
+	lines := strings.Join(res.Refusals(i18n.For("en", nil), "f.csv"), "\n")
 	for _, want := range []string{
 		`f.csv line 4: kept without its phone (invalid phone "pas de tel"`, `nor its language (unsupported language "Espagnol"`,
 		`f.csv line 5: kept without its email (invalid email "bob@@example")`,

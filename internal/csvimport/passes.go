@@ -187,7 +187,7 @@ func checkRow(t *csvTable, build rowBuilder, r csvRow) (pendingRow, error) {
 		return pendingRow{}, r.err
 	}
 	if len(r.fields) != len(t.header) {
-		return pendingRow{}, fmt.Errorf("has %d fields, the header has %d", len(r.fields), len(t.header))
+		return pendingRow{}, &fieldCountError{got: len(r.fields), want: len(t.header)}
 	}
 	return build(r)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/npsd/npsd/internal/contact"
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/store"
 )
 
@@ -129,36 +130,46 @@ func (r Result) Partial() int { return len(r.Dropped) + r.DroppedMore }
 func (r Result) Refused() int { return len(r.Rejected) + r.RejectedMore }
 
 // Summary is the line that says what an import of the file called name
-// did with its rows of noun (contacts, events…).
-func (r Result) Summary(name, noun string, dryRun bool) string {
+// did with its rows of noun (contacts, events…), in the owner's words.
+func (r Result) Summary(p i18n.Printer, name, noun string, dryRun bool) string {
 	kept, suffix := "", ""
 	if r.Partial() > 0 {
-		kept = fmt.Sprintf(" (%d kept without a wrong field)", r.Partial())
+		kept = p.T("import.partial", r.Partial())
 	}
 	if dryRun {
-		suffix = " (dry run: nothing written)"
+		suffix = p.T("import.dry_run")
 	}
-	return fmt.Sprintf("%s: %d rows: %d %s created, %d updated, %d unchanged, %d rejected%s%s",
-		name, r.Rows, r.Created, noun, r.Updated, r.Unchanged, r.Refused(), kept, suffix)
+	return p.T("import.summary."+noun, name, r.Rows, r.Created, r.Updated, r.Unchanged, r.Refused(), kept, suffix)
 }
 
 // Refusals are the lines that report the refused rows of the file called
 // name, and the rows kept without a field, in the file's order; then how
 // many more of each there were.
-func (r Result) Refusals(name string) []string {
+func (r Result) Refusals(p i18n.Printer, name string) []string {
 	all := slices.Concat(r.Rejected, r.Dropped)
 	slices.SortStableFunc(all, func(a, b RowError) int { return a.Line - b.Line })
 	lines := make([]string, 0, len(all)+2)
 	for _, e := range all {
-		lines = append(lines, fmt.Sprintf("%s line %d: %v", name, e.Line, e.Err))
+		lines = append(lines, p.T("import.line", name, e.Line, rowReason(p, e.Err)))
 	}
 	if r.RejectedMore > 0 {
-		lines = append(lines, fmt.Sprintf("%s: … and %d more rows refused", name, r.RejectedMore))
+		lines = append(lines, p.T(p.PluralKey("import.more_refused", r.RejectedMore), name, r.RejectedMore))
 	}
 	if r.DroppedMore > 0 {
-		lines = append(lines, fmt.Sprintf("%s: … and %d more rows kept without a field", name, r.DroppedMore))
+		lines = append(lines, p.T(p.PluralKey("import.more_dropped", r.DroppedMore), name, r.DroppedMore))
 	}
 	return lines
+}
+
+// Print writes the report of an import of the file called name: each
+// refused row on problems, then the summary on out. whole is false when
+// some row was refused or kept without a field.
+func (r Result) Print(out, problems io.Writer, p i18n.Printer, name, noun string, dryRun bool) (whole bool) {
+	for _, line := range r.Refusals(p, name) {
+		fmt.Fprintln(problems, line)
+	}
+	fmt.Fprintln(out, r.Summary(p, name, noun, dryRun))
+	return r.Refused()+r.Partial() == 0
 }
 
 // droppedError says which fields a kept row was imported without, and why.

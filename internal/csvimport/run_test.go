@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/store"
 )
 
@@ -236,7 +237,7 @@ func TestRunCapsRejected(t *testing.T) {
 			t.Fatalf("refusal %d is line %d, want %d: %v", i, r.Line, want, r.Err)
 		}
 	}
-	lines := res.Refusals("events.csv")
+	lines := res.Refusals(i18n.For("en", nil), "events.csv")
 	if last := lines[len(lines)-1]; last != "events.csv: … and 1000 more rows refused" {
 		t.Errorf("last line = %q", last)
 	}

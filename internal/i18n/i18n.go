@@ -47,6 +47,9 @@ func (p Printer) Location() *time.Location { return p.loc }
 func (p Printer) T(key string, args ...any) string {
 	e, ok := catalogue[key]
 	if !ok {
+		e, ok = cliCatalogue[key]
+	}
+	if !ok {
 		return "[" + key + "]"
 	}
 	text := e.en

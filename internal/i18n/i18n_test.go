@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,7 +20,12 @@ var sameInBoth = []string{"score", "story.event", "story.amount", "filter.segmen
 // the same arguments in the same order, and a French text is not the
 // English one left untranslated.
 func TestCatalogueIsComplete(t *testing.T) {
-	for key, e := range catalogue {
+	for key := range cliCatalogue {
+		if _, ok := catalogue[key]; ok {
+			t.Errorf("%s is in both catalogues: the command line's would never be read", key)
+		}
+	}
+	for key, e := range allEntries() {
 		if strings.TrimSpace(e.fr) == "" || strings.TrimSpace(e.en) == "" {
 			t.Errorf("%s: a language is missing (fr %q, en %q)", key, e.fr, e.en)
 		}
@@ -30,7 +36,7 @@ func TestCatalogueIsComplete(t *testing.T) {
 			t.Errorf("%s: the French text is the English one (%q)", key, e.en)
 		}
 		if strings.HasSuffix(key, ".one") {
-			if _, ok := catalogue[strings.TrimSuffix(key, ".one")+".other"]; !ok {
+			if _, ok := allEntries()[strings.TrimSuffix(key, ".one")+".other"]; !ok {
 				t.Errorf("%s has no .other form", key)
 			}
 		}
@@ -38,6 +44,14 @@ func TestCatalogueIsComplete(t *testing.T) {
 	if got := For("fr", nil).T("no.such.key"); got != "[no.such.key]" {
 		t.Errorf("a missing key reads %q", got)
 	}
+}
+
+// allEntries is every text of both catalogues, the pages' and the command
+// line's.
+func allEntries() map[string]entry {
+	all := maps.Clone(catalogue)
+	maps.Copy(all, cliCatalogue)
+	return all
 }
 
 func TestNumbersAndDates(t *testing.T) {

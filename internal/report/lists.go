@@ -113,15 +113,17 @@ func Messages(st *store.Store, from time.Time) ([]MessageRow, error) {
 	return rows, err
 }
 
-// WriteMessagesTable prints the messages for a terminal, times in loc.
-func WriteMessagesTable(w io.Writer, rows []MessageRow, loc *time.Location) error {
+// WriteMessagesTable prints the messages for a terminal, in the owner's
+// words and time zone. What npsd read and did is written as it was
+// stored, as the dashboard shows it.
+func WriteMessagesTable(w io.Writer, rows []MessageRow, p i18n.Printer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "key\treceived\tchannel\tfrom\tkind\toutcome\ttext")
+	fmt.Fprintln(tw, p.T("messages.header"))
 	for _, r := range rows {
 		// Keys, senders and texts come from outside: one line each,
 		// nothing a terminal would act on, and only the start of the
 		// text. A key changed by that is still taken by decide.
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safeout.TerminalText(r.Key, false), r.Received.In(loc).Format("2006-01-02 15:04"), r.Channel,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safeout.TerminalText(r.Key, false), r.Received.In(p.Location()).Format("2006-01-02 15:04"), p.Stored("channel", r.Channel),
 			safeout.TerminalText(cmp.Or(r.Name, r.From), false), cmp.Or(safeout.TerminalText(r.Kind, false), "-"), safeout.TerminalText(r.Outcome, false), safeout.TerminalText(clipText(r.Text, 80), false))
 	}
 	return tw.Flush()
@@ -191,10 +193,11 @@ func contactLabel(tx *store.Tx, id store.ContactID) string {
 }
 
 // WriteOutbox prints the outbox's jobs in the states wanted (nil: all),
-// at most limit of them, then the count of every state, times in loc.
-func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, limit int, loc *time.Location) error {
+// at most limit of them, then the count of every state, in the owner's
+// words and time zone.
+func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, limit int, p i18n.Printer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "job\tkind\tstate\tchannel\tcontact\tsurvey\tdue\tattempts\treason")
+	fmt.Fprintln(tw, p.T("outbox.header"))
 	counts := map[store.JobState]int{}
 	shown, matching := 0, 0
 	err := st.View(func(tx *store.Tx) error {
@@ -218,8 +221,8 @@ func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, lim
 			}
 			// An address and a provider's error can quote what a customer
 			// typed: nothing in them may act on the terminal.
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.State, j.Channel, safeout.TerminalText(who, false), survey,
-				j.Due.In(loc).Format("2006-01-02 15:04"), len(j.Attempts), safeout.TerminalText(j.Reason, false))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, p.Stored("kind", string(j.Kind)), p.Stored("state", string(j.State)), p.Stored("channel", string(j.Channel)),
+				safeout.TerminalText(who, false), survey, j.Due.In(p.Location()).Format("2006-01-02 15:04"), len(j.Attempts), safeout.TerminalText(j.Reason, false))
 			return nil
 		})
 	})
@@ -228,43 +231,43 @@ func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, lim
 	}
 	tw.Flush()
 	if matching > shown {
-		fmt.Fprintf(w, "(%d more not shown; raise --limit)\n", matching-shown)
+		fmt.Fprintln(w, p.T(p.PluralKey("outbox.more", matching-shown), matching-shown))
 	}
 	var parts []string
 	for _, s := range []store.JobState{store.JobPending, store.JobInflight, store.JobSent, store.JobFailed, store.JobCanceled} {
-		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		parts = append(parts, p.T(p.PluralKey("outbox."+string(s), counts[s]), counts[s]))
 	}
-	fmt.Fprintf(w, "outbox: %s (times in %s)\n", strings.Join(parts, ", "), loc)
+	fmt.Fprintln(w, p.T("outbox.counts", strings.Join(parts, ", "), p.Location()))
 	return nil
 }
 
-// WritePlan prints what planning a campaign queued, skipped and moved,
-// times in loc.
-func WritePlan(w io.Writer, p scheduler.Plan, loc *time.Location) error {
+// WritePlan prints what planning a campaign queued, skipped and moved, in
+// the owner's words and time zone.
+func WritePlan(w io.Writer, plan scheduler.Plan, p i18n.Printer) error {
 	suffix := ""
-	if p.DryRun {
-		suffix = " (dry run: nothing written)"
+	if plan.DryRun {
+		suffix = p.T("plan.dry_run")
 	}
-	if p.AlreadyPlanned {
-		fmt.Fprintf(w, "campaign %s: period %s was already planned: nothing queued%s\n", p.Campaign, p.Period, suffix)
+	if plan.AlreadyPlanned {
+		fmt.Fprintln(w, p.T("plan.already", plan.Campaign, plan.Period, suffix))
 		return nil
 	}
-	fmt.Fprintf(w, "campaign %s, period %s: %d surveys queued%s\n", p.Campaign, p.Period, p.Queued, suffix)
+	fmt.Fprintln(w, p.T(p.PluralKey("plan.queued", plan.Queued), plan.Campaign, plan.Period, plan.Queued, suffix))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	if p.Queued > 0 {
-		fmt.Fprintf(tw, "  first due\t%s\n", p.FirstDue.In(loc).Format("2006-01-02 15:04 MST"))
-		fmt.Fprintf(tw, "  last due\t%s\n", p.LastDue.In(loc).Format("2006-01-02 15:04 MST"))
+	if plan.Queued > 0 {
+		fmt.Fprintln(tw, p.T("plan.first_due", plan.FirstDue.In(p.Location()).Format("2006-01-02 15:04 MST")))
+		fmt.Fprintln(tw, p.T("plan.last_due", plan.LastDue.In(p.Location()).Format("2006-01-02 15:04 MST")))
 	}
 	for _, group := range []struct {
 		title  string
 		counts map[string]int
-	}{{"skipped", p.Skipped}, {"moved to the next opening", p.Moved}} {
+	}{{"plan.skipped", plan.Skipped}, {"plan.moved", plan.Moved}} {
 		if len(group.counts) == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s:\n", group.title)
+		fmt.Fprintln(tw, p.T("plan.group", p.T(group.title)))
 		for _, reason := range slices.Sorted(maps.Keys(group.counts)) {
-			fmt.Fprintf(tw, "    %s\t%d\n", reason, group.counts[reason])
+			fmt.Fprintf(tw, "    %s\t%d\n", p.Stored("reason", reason), group.counts[reason])
 		}
 	}
 	return tw.Flush()
@@ -274,15 +277,15 @@ func WritePlan(w io.Writer, p scheduler.Plan, loc *time.Location) error {
 // scheduler looks at it: a wave of a million contacts is listed without
 // being held. Who (the contact's id, name and address), then either the
 // channel and the time the survey would be due, in the business's zone,
-// or "skipped" and why.
-func PlanLister(w io.Writer, loc *time.Location) func(scheduler.Entry) {
+// or "skipped" and why, in the owner's words.
+func PlanLister(w io.Writer, p i18n.Printer) func(scheduler.Entry) {
 	first := true
 	return func(e scheduler.Entry) {
 		if first {
-			fmt.Fprintf(w, "  %-8s %-48s %s\n", "contact", "name <address>", "channel and due time, or why skipped")
+			fmt.Fprintf(w, "  %-8s %-48s %s\n", p.T("plan.list.contact"), p.T("plan.list.who"), p.T("plan.list.what"))
 			first = false
 		}
-		who := cmp.Or(e.Contact.Email, e.Contact.Phone, e.Contact.ExternalID, "(no name or address)")
+		who := cmp.Or(e.Contact.Email, e.Contact.Phone, e.Contact.ExternalID, p.T("plan.list.nobody"))
 		if e.Contact.Name != "" {
 			who = e.Contact.Name + " <" + who + ">"
 		}
@@ -290,9 +293,9 @@ func PlanLister(w io.Writer, loc *time.Location) func(scheduler.Entry) {
 		// terminal, and a very long one keeps the columns readable.
 		who = safeout.TerminalText(clipText(who, 47), false)
 		if e.Skipped != "" {
-			fmt.Fprintf(w, "  %-8s %-48s skipped: %s\n", e.Contact.ID, who, e.Skipped)
+			fmt.Fprintf(w, "  %-8s %-48s %s\n", e.Contact.ID, who, p.T("plan.list.skipped", p.Stored("reason", e.Skipped)))
 			return
 		}
-		fmt.Fprintf(w, "  %-8s %-48s %-5s %s\n", e.Contact.ID, who, e.Channel, e.Due.In(loc).Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(w, "  %-8s %-48s %-5s %s\n", e.Contact.ID, who, p.Stored("channel", string(e.Channel)), e.Due.In(p.Location()).Format("2006-01-02 15:04 MST"))
 	}
 }
