@@ -118,6 +118,11 @@ type Options struct {
 	// failed), its reason (the provider's code) and how long the send took.
 	Observe func(ch store.Channel, outcome, reason string, took time.Duration)
 
+	// Journal, when set, takes each batch of outcomes first, and the store
+	// takes them after in larger batches (see journal.go). Nil: outcomes
+	// are committed to the store directly.
+	Journal *Journal
+
 	// InFlight is the set of jobs being worked on, shared with the
 	// dispatcher this one replaces on a reload. Default: a set of its own.
 	InFlight *InFlight
@@ -457,10 +462,17 @@ func handBackTx(tx *store.Tx, id store.JobID) error {
 // recordTx writes the outcome of an attempt, and says what it was: sent,
 // retry or failed. It runs in the write that records a batch of outcomes
 // (see recordAll), which may run it more than once.
-func (d *Dispatcher) recordTx(tx *store.Tx, r sendResult, now time.Time) (string, error) {
+func (d *Dispatcher) recordTx(tx *store.Tx, r *sendResult, now time.Time) (string, error) {
 	j, err := tx.Job(r.c.job.ID)
 	if err != nil {
 		return "", err
+	}
+	// An outcome read back from the journal names only its job: the
+	// metrics want its kind and channel.
+	r.c.job.Kind, r.c.job.Channel = j.Kind, j.Channel
+	if r.attempt > 0 && (j.State != store.JobInflight || len(j.Attempts) != r.attempt) {
+		// A journaled outcome the store already took before a crash.
+		return "", errSettled
 	}
 	if j.State != store.JobInflight || len(j.Attempts) == 0 {
 		return "", fmt.Errorf("job %s is %s, not inflight: outcome %v not recorded", j.ID, j.State, r.err)
@@ -504,6 +516,10 @@ func (d *Dispatcher) recordTx(tx *store.Tx, r sendResult, now time.Time) (string
 	}
 	return outcome, d.recordSurvey(tx, j, now)
 }
+
+// errSettled is a journaled outcome whose attempt the store has already
+// settled.
+var errSettled = errors.New("outcome already recorded")
 
 // recorded tells the metrics and the log of an outcome once it is on disk.
 func (d *Dispatcher) recorded(r sendResult, outcome string) {

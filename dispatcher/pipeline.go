@@ -3,9 +3,11 @@ package dispatcher
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +32,9 @@ type sendResult struct {
 	providerID string
 	err        error
 	took       time.Duration
+	// attempt, for an outcome read back from the journal, is the attempt
+	// it settles: it applies only to a job still inflight on it.
+	attempt int
 }
 
 // claimsPerWorker sizes a batch of claims: enough that a claim's commit is
@@ -67,7 +72,10 @@ const recordLinger = 10 * time.Millisecond
 // no new job, lets the sends in progress finish and record their outcome,
 // and returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	work := make(chan claimed)
+	// The work queue holds one claimed batch, so that the next batch is
+	// claimed while the workers send this one: without it they waited
+	// for every claim's commit, idle for a third of a wave.
+	work := make(chan claimed, max(d.claimBudget(store.ChannelEmail), d.claimBudget(store.ChannelSMS)))
 	results := make(chan sendResult, d.o.Workers)
 	recorded := make(chan struct{})
 	go func() {
@@ -89,6 +97,19 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		})
 	}
 	defer func() {
+		// The queued jobs no worker took go back untouched, in one write.
+		var left []claimed
+		for len(work) > 0 {
+			select {
+			case c := <-work:
+				left = append(left, c)
+			default:
+			}
+		}
+		d.handBack(left...)
+		for _, c := range left {
+			d.release(c.job.ID)
+		}
 		close(work)
 		wg.Wait()
 		close(results)
@@ -96,6 +117,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(d.o.Poll)
 	defer tick.Stop()
+	d.replayJournal(context.WithoutCancel(ctx))
 	for {
 		d.recoverOrphans(ctx)
 		batch, err := d.claimDue(ctx)
@@ -131,6 +153,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // RunOnce recovers interrupted jobs and sends every job due now, one at a
 // time, and returns how many it worked on. Commands and tests use it.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	d.replayJournal(context.WithoutCancel(ctx))
 	d.recoverOrphans(ctx)
 	n := 0
 	for ctx.Err() == nil {
@@ -289,11 +312,11 @@ func (d *Dispatcher) render(c claimed) (templates.Message, error) {
 }
 
 // recordResults writes outcomes as the workers hand them over. What has
-// arrived goes in the next commit; while other sends are under way and
+// arrived goes in the next write; while other sends are under way and
 // fewer outcomes than workers are gathered, it waits up to recordLinger
-// for more, so that a wave's outcomes share a commit (an fsync) by the
+// for more, so that a wave's outcomes share a write (an fsync) by the
 // number of workers rather than by the one or two that arrive during a
-// commit; their jobs stay safely in flight meanwhile. An outcome with no
+// write; their jobs stay safely in flight meanwhile. An outcome with no
 // other send under way (a lone thanks) is written at once.
 //
 // The wait is bounded by a count, not only by time, for the crash
@@ -303,10 +326,27 @@ func (d *Dispatcher) render(c claimed) (templates.Message, error) {
 // 10 ms alone let a kill repeat 10 ms of a wave (17 emails at 1,700 a
 // second, and 1 to 3 in the crash test against 0 to 0.4 before).
 //
+// With a journal, a batch is written there and handed to applyJournaled,
+// which commits the outcomes to the store in larger batches.
+//
 // It returns when results is closed and every outcome is written.
 func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResult) {
+	var toStore chan []sendResult
+	if d.o.Journal != nil {
+		toStore = make(chan []sendResult, journalBacklog)
+		applied := make(chan struct{})
+		go func() {
+			defer close(applied)
+			d.applyJournaled(ctx, toStore)
+		}()
+		defer func() {
+			close(toStore)
+			<-applied
+		}()
+	}
 	batch := make([]sendResult, 0, maxRecordBatch)
 	linger := time.NewTimer(recordLinger)
+	defer linger.Stop()
 	for first := range results {
 		batch = append(batch[:0], first)
 		linger.Reset(recordLinger)
@@ -336,15 +376,86 @@ func (d *Dispatcher) recordResults(ctx context.Context, results <-chan sendResul
 				break gather
 			}
 		}
-		d.recordAll(ctx, batch)
-		for _, r := range batch {
-			// Only now, with its outcome on disk (or its failure to be
-			// written logged, for the orphan pass to settle), does the
-			// job leave the in-flight set.
-			d.release(r.c.job.ID)
+		if toStore == nil {
+			d.recordAll(ctx, batch)
+			d.releaseAll(batch)
+			continue
 		}
+		err := d.o.Journal.write(batch)
+		if err != nil {
+			// The store is as durable, only slower.
+			d.log.Warn("outcome journal: writing the outcomes to the store directly", "err", err)
+			d.recordAll(ctx, batch)
+			d.releaseAll(batch)
+			d.o.Journal.applied(len(batch))
+			continue
+		}
+		toStore <- slices.Clone(batch)
 	}
-	linger.Stop()
+}
+
+// journalBacklog bounds the journaled batches waiting for the store: when
+// the store falls that far behind, the workers wait.
+const journalBacklog = 64
+
+// maxApplyBatch bounds the journaled outcomes the store takes in one
+// commit.
+const maxApplyBatch = 1024
+
+// applyJournaled commits journaled outcomes to the store, as many as are
+// waiting in one commit, and then lets their jobs leave the in-flight set.
+func (d *Dispatcher) applyJournaled(ctx context.Context, in <-chan []sendResult) {
+	var batch []sendResult
+	for first := range in {
+		batch = append(batch[:0], first...)
+	more:
+		for len(batch) < maxApplyBatch {
+			select {
+			case next, ok := <-in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next...)
+			default:
+				break more
+			}
+		}
+		d.recordAll(ctx, batch)
+		d.releaseAll(batch)
+		d.o.Journal.applied(len(batch))
+	}
+}
+
+// replayJournal applies the outcomes a previous run journaled and the
+// store did not take before it stopped. It runs before the orphan pass,
+// which would otherwise send those jobs again.
+func (d *Dispatcher) replayJournal(ctx context.Context) {
+	if d.o.Journal == nil {
+		return
+	}
+	entries := d.o.Journal.takeLoaded()
+	if len(entries) == 0 {
+		return
+	}
+	d.log.Info("applying the outcomes the last run journaled", "outcomes", len(entries))
+	for chunk := range slices.Chunk(entries, maxApplyBatch) {
+		results := make([]sendResult, len(chunk))
+		for i, e := range chunk {
+			results[i] = e.result()
+			results[i].log = d.log.With("job", e.Job)
+		}
+		d.recordAll(ctx, results)
+		d.o.Journal.applied(len(chunk))
+	}
+}
+
+// releaseAll lets the jobs of recorded outcomes leave the in-flight set:
+// only now, with their outcome on disk (or its failure to be written
+// logged, for the orphan pass to settle).
+func (d *Dispatcher) releaseAll(results []sendResult) {
+	for _, r := range results {
+		d.release(r.c.job.ID)
+	}
 }
 
 // recordAll writes the outcomes of several attempts in one commit; each
@@ -353,19 +464,22 @@ func (d *Dispatcher) recordAll(ctx context.Context, results []sendResult) {
 	now := d.o.Now().UTC()
 	outcomes := make([]string, len(results))
 	fns := make([]func(*store.Tx) error, len(results))
-	for i, r := range results {
+	for i := range results {
 		fns[i] = func(tx *store.Tx) (err error) {
-			outcomes[i], err = d.recordTx(tx, r, now)
+			outcomes[i], err = d.recordTx(tx, &results[i], now)
 			return err
 		}
 	}
 	for i, err := range d.st.UpdateAll(ctx, fns) {
-		if err != nil {
+		switch {
+		case errors.Is(err, errSettled):
+			results[i].log.Debug("journaled outcome already recorded")
+		case err != nil:
 			// The job stays inflight in the store; the orphan pass
 			// settles it.
 			results[i].log.Error("recording a send", "err", err, "send_err", results[i].err)
-			continue
+		default:
+			d.recorded(results[i], outcomes[i])
 		}
-		d.recorded(results[i], outcomes[i])
 	}
 }

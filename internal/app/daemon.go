@@ -48,6 +48,8 @@ type daemonParts struct {
 	health   *health
 	metrics  *metrics
 	inFlight *dispatcher.InFlight
+	// journal is the outbox's outcome journal, beside the store.
+	journal *dispatcher.Journal
 	// admin is the dashboard's sessions and login throttle, kept across
 	// reloads.
 	admin *inbound.AdminState
@@ -66,7 +68,7 @@ func (wire wiring) build(cfg *config.Config, p daemonParts) (*generation, error)
 	if err != nil {
 		return nil, err
 	}
-	disp, closeTransports, err := wire.newDispatcher(cfg, p.st, sign, p.log, p.metrics, tpl, sched.Timing(), p.inFlight)
+	disp, closeTransports, err := wire.newDispatcher(cfg, p.st, sign, p.log, p.metrics, tpl, sched.Timing(), p.inFlight, p.journal)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +179,13 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		return nil, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	a.teardown.push("store", st.Close)
-	a.parts = daemonParts{st: st, log: a.log, health: newHealth(st), metrics: newMetrics(st), inFlight: dispatcher.NewInFlight(), admin: inbound.NewAdminState()}
+	journal, err := dispatcher.OpenJournal(JournalPath(cfg))
+	if err != nil {
+		a.teardown.run(a.log)
+		return nil, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	a.teardown.push("outcome journal", journal.Close)
+	a.parts = daemonParts{st: st, log: a.log, health: newHealth(st), metrics: newMetrics(st), inFlight: dispatcher.NewInFlight(), journal: journal, admin: inbound.NewAdminState()}
 	gen, err := a.wire.build(cfg, a.parts)
 	if err != nil {
 		a.teardown.run(a.log)
@@ -200,6 +208,10 @@ func New(cfg *config.Config, o Options) (*App, error) {
 func OpenStore(cfg *config.Config, log *slog.Logger, now func() time.Time) (*store.Store, error) {
 	return store.Open(store.Options{Path: cfg.Store.Path, CreateDir: cfg.StoreDirIsDefault, Logger: log, Now: now})
 }
+
+// JournalPath is where the daemon keeps the outbox's outcome journal:
+// beside the store, named after it, as SQLite keeps its -journal.
+func JournalPath(cfg *config.Config) string { return cfg.Store.Path + "-journal" }
 
 // Addr is the HTTP listener's address (its port when http.listen asked
 // for port 0).

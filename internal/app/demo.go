@@ -162,7 +162,7 @@ func (d *demoRun) planWave() (scheduler.Plan, error) {
 
 // startDispatcher builds the dispatcher; the caller closes its transports.
 func (d *demoRun) startDispatcher() (closeTransports func() error, err error) {
-	disp, closeTransports, err := d.wire.newDispatcher(&d.cfg, d.st, d.sign, d.log, d.mets, d.tpl, d.sched.Timing(), nil)
+	disp, closeTransports, err := d.wire.newDispatcher(&d.cfg, d.st, d.sign, d.log, d.mets, d.tpl, d.sched.Timing(), nil, nil)
 	if err != nil {
 		return nil, err
 	}

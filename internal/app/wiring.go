@@ -84,7 +84,7 @@ func addressOf(s string) string {
 // transports. The returned closer ends the SMTP connection.
 // The templates and the send window are built once per config by the
 // caller and shared with newInbound.
-func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing sendwindow.Timing, inFlight *dispatcher.InFlight) (*dispatcher.Dispatcher, func() error, error) {
+func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, m *metrics, tpl *templates.Set, timing sendwindow.Timing, inFlight *dispatcher.InFlight, journal *dispatcher.Journal) (*dispatcher.Dispatcher, func() error, error) {
 	closer := func() error { return nil }
 	var email dispatcher.EmailSender
 	switch cfg.Email.Transport {
@@ -136,6 +136,7 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer lin
 		Observe:           m.observeSend,
 		Webhooks:          &dispatcher.WebhookSender{Secret: []byte(cfg.Webhooks.Secret.Reveal())},
 		InFlight:          inFlight,
+		Journal:           journal,
 		Summary:           report.SummaryOfJob(summaryOptions(cfg, signed, wire.now)),
 	})
 	if err != nil {
