@@ -557,9 +557,13 @@ func (d *Dispatcher) recordSurvey(tx *store.Tx, j store.Job, now time.Time) erro
 	}
 	sv.Attempts = j.Attempts
 	if !sv.State.CanMove(to) {
-		// Answered before the send was recorded (a click on a link that
-		// arrived while npsd waited for the server's reply): the answer
-		// stands, the attempts are kept.
+		// Answered before the send was recorded (a click on a link, or a
+		// text back, that arrived while npsd waited for the server's
+		// reply or wrote its outcome): the answer stands, the attempts
+		// are kept, and the funnel counts the send.
+		if to == store.SurveySent && sv.Sent.IsZero() {
+			sv.Sent, sv.Channel = now, j.Channel
+		}
 		_, err = tx.PutSurvey(sv)
 		return err
 	}

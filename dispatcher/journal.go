@@ -122,6 +122,11 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outcome journal: %w", err)
 	}
+	// The mode applies only to a file OpenFile creates; one copied in with
+	// looser permissions may hold addresses in its errors all the same.
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		_ = f.Chmod(0o600)
+	}
 	j := &Journal{f: f}
 	if err := j.open(); err != nil {
 		f.Close()

@@ -224,3 +224,28 @@ func TestJournalIsEmptiedAfterAWave(t *testing.T) {
 		t.Errorf("%d emails received; want %d", got, n)
 	}
 }
+
+// An answer that reaches the store before its survey's send is recorded
+// stands, and the send is still dated (the funnel counts it as sent).
+func TestAnswerBeforeTheOutcomeKeepsTheSend(t *testing.T) {
+	r := newRig(t)
+	_, j := r.survey(store.Contact{Email: "client-a@example.fr"}, store.ChannelEmail)
+	d := r.dispatcher()
+	results := r.sendWithoutRecording(d)
+	if err := r.st.Update(context.Background(), func(tx *store.Tx) error {
+		sv, err := tx.Survey(j.SurveyID)
+		if err != nil {
+			return err
+		}
+		sv.Answered = r.clk.now()
+		_, err = tx.MoveSurvey(sv, store.SurveyAnswered)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d.recordAll(context.Background(), results)
+	got, sv, _ := r.job(j.ID)
+	if got.State != store.JobSent || sv.State != store.SurveyAnswered || sv.Sent.IsZero() || len(sv.Attempts) != 1 {
+		t.Errorf("job %s, survey %s sent %v with %d attempts; want the job sent, the survey answered, its send dated", got.State, sv.State, sv.Sent, len(sv.Attempts))
+	}
+}

@@ -380,6 +380,15 @@ func (h *handling) survey() (store.Survey, bool, error) {
 	var found store.Survey
 	err := h.tx.LatestSurveysOf(h.contact.ID, func(sv store.Survey) bool {
 		switch sv.State {
+		case store.SurveyInflight:
+			// The provider has it and the customer may already have
+			// answered on its channel: its outcome reaches the store a
+			// moment after the provider's reply (see the dispatcher's
+			// journal).
+			if sv.Channel == h.in.Channel {
+				found = sv
+				return false
+			}
 		case store.SurveySent, store.SurveyAnswered, store.SurveyExpired:
 			if h.now.Sub(sv.Sent) <= h.cv.o.AnswerWindow {
 				found = sv

@@ -463,3 +463,43 @@ func TestWebhookEventsAreQueued(t *testing.T) {
 		t.Errorf("webhook events = %v", events)
 	}
 }
+
+// A text that answers a survey whose send is not yet recorded (the
+// provider has the message, its outcome is a moment behind) is its
+// answer, on the survey's own channel only; before, it was kept as a
+// stranger's message and the customer got no reply.
+func TestAnswerToASurveyStillInFlight(t *testing.T) {
+	for _, ch := range []store.Channel{store.ChannelSMS, store.ChannelEmail} {
+		t.Run(string(ch), func(t *testing.T) {
+			r := newInRig(t)
+			c, _, err := r.st.UpsertContact(context.Background(), store.Contact{Name: "Gaëtan", Phone: "+15145550101", Email: "gaetan@example.ca", Language: "fr"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sv store.Survey
+			if err := r.st.Update(context.Background(), func(tx *store.Tx) (err error) {
+				if sv, err = tx.PutSurvey(store.Survey{ContactID: c.ID, Campaign: "quarterly", Channel: ch, Due: r.now}); err != nil {
+					return err
+				}
+				sv, err = tx.MoveSurvey(sv, store.SurveyInflight)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			w, _ := r.sms("+15145550101", "Je dirais 4")
+			s, resp, _, _ := r.state(sv.ID)
+			if ch == store.ChannelSMS {
+				if s.State != store.SurveyAnswered || resp.Score != 4 {
+					t.Errorf("survey %s, response %+v; want answered with 4", s.State, resp)
+				}
+				if twimlMessage(t, w) == "" {
+					t.Error("no reply to the score")
+				}
+				return
+			}
+			if s.State != store.SurveyInflight || s.ResponseID != 0 {
+				t.Errorf("a text answered the email survey in flight: survey %s, response %d", s.State, s.ResponseID)
+			}
+		})
+	}
+}
