@@ -222,6 +222,10 @@ func (d *Dispatcher) claimLocal(id store.JobID) bool { return d.active.take(id) 
 
 func (d *Dispatcher) release(id store.JobID) { d.active.release(id) }
 
+// HandedOver says whether the survey's message has been taken by its
+// provider and its outcome not yet recorded (see InFlight.HandedOver).
+func (d *Dispatcher) HandedOver(survey store.SurveyID) bool { return d.active.HandedOver(survey) }
+
 // InFlight is the set of jobs this process is working on. A job inflight
 // in the store but not in this set was interrupted by a crash and is
 // settled as an orphan; a job in the set is someone's send in progress.
@@ -231,10 +235,36 @@ func (d *Dispatcher) release(id store.JobID) { d.active.release(id) }
 type InFlight struct {
 	mu  sync.Mutex
 	ids map[store.JobID]bool
+	// handedOver are the surveys whose message a provider has taken and
+	// whose outcome is not yet in the store, by the job that sent them.
+	handedOver map[store.JobID]store.SurveyID
 }
 
 // NewInFlight returns an empty set.
-func NewInFlight() *InFlight { return &InFlight{ids: map[store.JobID]bool{}} }
+func NewInFlight() *InFlight {
+	return &InFlight{ids: map[store.JobID]bool{}, handedOver: map[store.JobID]store.SurveyID{}}
+}
+
+// handOver notes that a survey's message was taken by its provider.
+func (f *InFlight) handOver(job store.JobID, survey store.SurveyID) {
+	f.mu.Lock()
+	f.handedOver[job] = survey
+	f.mu.Unlock()
+}
+
+// HandedOver says whether a provider has taken the survey's message while
+// its outcome is still on its way to the store: the customer may answer
+// in that moment, and the answer is the survey's.
+func (f *InFlight) HandedOver(survey store.SurveyID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.handedOver {
+		if s == survey {
+			return true
+		}
+	}
+	return false
+}
 
 // take adds id and reports whether it was free.
 func (f *InFlight) take(id store.JobID) bool {
@@ -250,6 +280,7 @@ func (f *InFlight) take(id store.JobID) bool {
 func (f *InFlight) release(id store.JobID) {
 	f.mu.Lock()
 	delete(f.ids, id)
+	delete(f.handedOver, id)
 	f.mu.Unlock()
 }
 

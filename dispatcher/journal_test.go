@@ -225,13 +225,21 @@ func TestJournalIsEmptiedAfterAWave(t *testing.T) {
 	}
 }
 
-// An answer that reaches the store before its survey's send is recorded
-// stands, and the send is still dated (the funnel counts it as sent).
+// A survey counts as handed over from the server's reply to the record
+// of its outcome, the moment in which the conversation takes a text as
+// its answer; such an answer stands, and the send is still dated (the
+// funnel counts it as sent).
 func TestAnswerBeforeTheOutcomeKeepsTheSend(t *testing.T) {
 	r := newRig(t)
 	_, j := r.survey(store.Contact{Email: "client-a@example.fr"}, store.ChannelEmail)
 	d := r.dispatcher()
+	if d.HandedOver(j.SurveyID) {
+		t.Error("a survey not yet sent counts as handed over")
+	}
 	results := r.sendWithoutRecording(d)
+	if !d.HandedOver(j.SurveyID) {
+		t.Error("a survey the server took, its outcome not yet recorded, does not count as handed over")
+	}
 	if err := r.st.Update(context.Background(), func(tx *store.Tx) error {
 		sv, err := tx.Survey(j.SurveyID)
 		if err != nil {
@@ -244,6 +252,10 @@ func TestAnswerBeforeTheOutcomeKeepsTheSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.recordAll(context.Background(), results)
+	d.releaseAll(results)
+	if d.HandedOver(j.SurveyID) {
+		t.Error("a survey whose outcome is recorded still counts as handed over")
+	}
 	got, sv, _ := r.job(j.ID)
 	if got.State != store.JobSent || sv.State != store.SurveyAnswered || sv.Sent.IsZero() || len(sv.Attempts) != 1 {
 		t.Errorf("job %s, survey %s sent %v with %d attempts; want the job sent, the survey answered, its send dated", got.State, sv.State, sv.Sent, len(sv.Attempts))

@@ -287,6 +287,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c claimed) (res sendResult, ok
 	if d.o.crashAfterSend != nil && d.o.crashAfterSend(c.job) {
 		return res, false
 	}
+	if res.err == nil && c.job.Kind == store.JobSurvey && c.job.SurveyID != 0 {
+		d.active.handOver(c.job.ID, c.job.SurveyID)
+	}
 	return res, true
 }
 

@@ -61,6 +61,9 @@ type ConversationOptions struct {
 	AnswerWindow time.Duration
 	// Wake tells the dispatcher that jobs are due now.
 	Wake func()
+	// HandedOver says whether a survey in flight has been taken by its
+	// provider, its outcome not yet recorded; nil: none has.
+	HandedOver func(store.SurveyID) bool
 	// OnScore, when set, is told the category of each score recorded.
 	OnScore func(category string)
 	// Webhooks are the shop's URLs told of each new or changed response
@@ -381,11 +384,11 @@ func (h *handling) survey() (store.Survey, bool, error) {
 	err := h.tx.LatestSurveysOf(h.contact.ID, func(sv store.Survey) bool {
 		switch sv.State {
 		case store.SurveyInflight:
-			// The provider has it and the customer may already have
-			// answered on its channel: its outcome reaches the store a
-			// moment after the provider's reply (see the dispatcher's
-			// journal).
-			if sv.Channel == h.in.Channel {
+			// Taken by the provider, and the customer may already have
+			// answered on its channel: the outcome reaches the store a
+			// moment after the provider's reply. A survey only claimed
+			// for sending is not answered by anything.
+			if sv.Channel == h.in.Channel && h.cv.o.HandedOver != nil && h.cv.o.HandedOver(sv.ID) {
 				found = sv
 				return false
 			}

@@ -43,6 +43,8 @@ type inRig struct {
 	opts   ServerOptions
 	wakes  int
 	window Window
+	// handedOver answers the conversation's question to the dispatcher.
+	handedOver func(store.SurveyID) bool
 }
 
 func newInRig(t *testing.T) *inRig {
@@ -68,7 +70,7 @@ func (r *inRig) build() {
 		Owners:    []string{"marie@example.fr", "paul@example.fr"},
 		Business:  templates.Business{Name: "Boulangerie Martin", ReviewURL: "https://g.page/r/x/review"},
 		Templates: tpl, Window: r.window,
-		Wake: func() { r.wakes++ }, Now: func() time.Time { return r.now }, Logger: r.opts.Logger,
+		Wake: func() { r.wakes++ }, HandedOver: r.handedOver, Now: func() time.Time { return r.now }, Logger: r.opts.Logger,
 	})
 	if err != nil {
 		r.t.Fatal(err)
@@ -464,21 +466,33 @@ func TestWebhookEventsAreQueued(t *testing.T) {
 	}
 }
 
-// A text that answers a survey whose send is not yet recorded (the
-// provider has the message, its outcome is a moment behind) is its
-// answer, on the survey's own channel only; before, it was kept as a
-// stranger's message and the customer got no reply.
+// A text that answers a survey whose message the provider has taken, its
+// outcome not yet recorded, is its answer, on the survey's own channel
+// only; a survey only claimed for sending is answered by nothing (the
+// customer has not had it). Before, the first was kept as a stranger's
+// message and the customer got no reply.
 func TestAnswerToASurveyStillInFlight(t *testing.T) {
-	for _, ch := range []store.Channel{store.ChannelSMS, store.ChannelEmail} {
-		t.Run(string(ch), func(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		ch         store.Channel
+		handedOver bool
+		answered   bool
+	}{
+		{"sms taken by the provider", store.ChannelSMS, true, true},
+		{"sms only claimed", store.ChannelSMS, false, false},
+		{"email taken by the provider", store.ChannelEmail, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			r := newInRig(t)
-			c, _, err := r.st.UpsertContact(context.Background(), store.Contact{Name: "Gaëtan", Phone: "+15145550101", Email: "gaetan@example.ca", Language: "fr"})
+			var sv store.Survey
+			r.handedOver = func(id store.SurveyID) bool { return c.handedOver && id == sv.ID }
+			r.build()
+			ct, _, err := r.st.UpsertContact(context.Background(), store.Contact{Name: "Gaëtan", Phone: "+15145550101", Email: "gaetan@example.ca", Language: "fr"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var sv store.Survey
 			if err := r.st.Update(context.Background(), func(tx *store.Tx) (err error) {
-				if sv, err = tx.PutSurvey(store.Survey{ContactID: c.ID, Campaign: "quarterly", Channel: ch, Due: r.now}); err != nil {
+				if sv, err = tx.PutSurvey(store.Survey{ContactID: ct.ID, Campaign: "quarterly", Channel: c.ch, Due: r.now}); err != nil {
 					return err
 				}
 				sv, err = tx.MoveSurvey(sv, store.SurveyInflight)
@@ -488,17 +502,17 @@ func TestAnswerToASurveyStillInFlight(t *testing.T) {
 			}
 			w, _ := r.sms("+15145550101", "Je dirais 4")
 			s, resp, _, _ := r.state(sv.ID)
-			if ch == store.ChannelSMS {
-				if s.State != store.SurveyAnswered || resp.Score != 4 {
-					t.Errorf("survey %s, response %+v; want answered with 4", s.State, resp)
-				}
-				if twimlMessage(t, w) == "" {
-					t.Error("no reply to the score")
+			if !c.answered {
+				if s.State != store.SurveyInflight || s.ResponseID != 0 {
+					t.Errorf("survey %s, response %d; want it still in flight, unanswered", s.State, s.ResponseID)
 				}
 				return
 			}
-			if s.State != store.SurveyInflight || s.ResponseID != 0 {
-				t.Errorf("a text answered the email survey in flight: survey %s, response %d", s.State, s.ResponseID)
+			if s.State != store.SurveyAnswered || resp.Score != 4 {
+				t.Errorf("survey %s, response %+v; want answered with 4", s.State, resp)
+			}
+			if twimlMessage(t, w) == "" {
+				t.Error("no reply to the score")
 			}
 		})
 	}

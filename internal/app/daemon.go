@@ -72,7 +72,7 @@ func (wire wiring) build(cfg *config.Config, p daemonParts) (*generation, error)
 	if err != nil {
 		return nil, err
 	}
-	srv, reader, err := wire.newInbound(cfg, p.st, sign, p.log, disp.Wake, p.health.check, p.metrics, tpl, sched.Timing(), p.admin)
+	srv, reader, err := wire.newInbound(cfg, p.st, sign, p.log, disp, p.health.check, p.metrics, tpl, sched.Timing(), p.admin)
 	if err != nil {
 		closeTransports()
 		return nil, err

@@ -182,7 +182,7 @@ func (d *demoRun) sendWave(plan scheduler.Plan) error {
 // closes, and notes each contact's survey for the answers to name.
 func (d *demoRun) startInbound() (*httptest.Server, error) {
 	// 3. The answers come in through the real handlers.
-	srv, _, err := d.wire.newInbound(&d.cfg, d.st, d.sign, d.log, func() {}, nil, d.mets, d.tpl, d.sched.Timing(), nil)
+	srv, _, err := d.wire.newInbound(&d.cfg, d.st, d.sign, d.log, d.disp, nil, d.mets, d.tpl, d.sched.Timing(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func TestTokenScopesCrossing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _, err := wire.newInbound(cfg, st, sign, log, func() {}, nil, newMetrics(st), tpl, sched.Timing(), nil)
+	srv, _, err := wire.newInbound(cfg, st, sign, log, quietOutbox{}, nil, newMetrics(st), tpl, sched.Timing(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,3 +89,9 @@ func TestTokenScopesCrossing(t *testing.T) {
 		}
 	}
 }
+
+// quietOutbox is a dispatcher that sends nothing.
+type quietOutbox struct{}
+
+func (quietOutbox) Wake()                          {}
+func (quietOutbox) HandedOver(store.SurveyID) bool { return false }

@@ -146,11 +146,18 @@ func (wire wiring) newDispatcher(cfg *config.Config, st *store.Store, signer lin
 	return d, closer, nil
 }
 
+// outboxHooks are what the conversation asks of the dispatcher: to wake
+// for jobs due now, and whether a survey's message has been handed over.
+type outboxHooks interface {
+	Wake()
+	HandedOver(store.SurveyID) bool
+}
+
 // newInbound builds the conversation, the HTTP server and, when imap.host
-// is set, the IMAP reader; wake tells the dispatcher that answers are due.
-func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, wake func(), health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing sendwindow.Timing, adminState *inbound.AdminState) (*inbound.Server, *mailbox.Reader, error) {
+// is set, the IMAP reader; outbox is the dispatcher that sends what follows.
+func (wire wiring) newInbound(cfg *config.Config, st *store.Store, signer links.Signer, log *slog.Logger, outbox outboxHooks, health func() (map[string]string, bool), m *metrics, tpl *templates.Set, timing sendwindow.Timing, adminState *inbound.AdminState) (*inbound.Server, *mailbox.Reader, error) {
 	co := wire.conversationOptions(cfg, signer, log, tpl, timing)
-	co.Wake, co.OnScore = wake, m.observeScore
+	co.Wake, co.HandedOver, co.OnScore = outbox.Wake, outbox.HandedOver, m.observeScore
 	cv, err := inbound.NewConversation(st, co)
 	if err != nil {
 		return nil, nil, err
