@@ -5,7 +5,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -124,24 +123,10 @@ func (s *Server) caseLinkLive(id store.CaseID) error {
 	if err := s.o.Store.View(func(tx *store.Tx) (err error) { k, err = tx.Case(id); return err }); err != nil {
 		return caseErr(err)
 	}
-	if resolved, ok := resolvedAt(k); ok && s.o.Pages.Now().Sub(resolved) > caseLinkLifetime {
+	if resolved, ok := k.ResolvedAt(); ok && s.o.Pages.Now().Sub(resolved) > caseLinkLifetime {
 		return links.ErrExpiredToken
 	}
 	return nil
-}
-
-// resolvedAt is when a resolved case was last marked so: its last note
-// saying resolved, or its last update for a case resolved without one.
-func resolvedAt(k store.Case) (time.Time, bool) {
-	if k.State != store.CaseResolved {
-		return time.Time{}, false
-	}
-	for _, n := range slices.Backward(k.Notes) {
-		if n.State == store.CaseResolved {
-			return n.At, true
-		}
-	}
-	return k.Updated, true
 }
 
 func caseErr(err error) error {
