@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/npsd/npsd/inbound/loginlimit"
 	"github.com/npsd/npsd/internal/i18n"
 	"github.com/npsd/npsd/internal/report"
 	"github.com/npsd/npsd/store"
@@ -111,12 +112,17 @@ type adminData struct {
 	MoreReplies bool
 	Scores      []int
 	// View picks the page: "" the dashboard, "customers" the list (or a
-	// search's result), "customer" one customer's file.
+	// search's result), "customer" one customer's file, "cases" the list
+	// of cases (of one state, CaseState, when it is set).
 	View          string
 	Search        string
 	Customers     []report.ContactRow
 	NextCustomers string
 	Customer      *report.ContactFile
+	CaseList      *report.CasePage
+	CaseState     string
+	CaseStates    []string
+	CasesPerPage  int
 	// Filtered is the dashboard's filtered view (period, campaign,
 	// channel, segment), its CSV at ExportURL; FilterError says why a
 	// filter could not be read.
@@ -178,25 +184,25 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := s.clientAddress(r)
-	if wait := s.logins.blocked(addr, s.o.Pages.Now()); wait > 0 {
+	if wait := s.logins.Blocked(addr, s.o.Pages.Now()); wait > 0 {
 		s.log.Warn("dashboard login throttled", "remote", addr)
 		tooManyRequests(w, wait)
 		return
 	}
-	if !s.logins.acquire() {
-		tooManyRequests(w, loginBusyRetry)
+	if !s.logins.Acquire() {
+		tooManyRequests(w, loginlimit.BusyRetry)
 		return
 	}
 	ok := s.o.Admin.PasswordHash != "" && bcrypt.CompareHashAndPassword([]byte(s.o.Admin.PasswordHash), []byte(r.PostForm.Get("password"))) == nil
-	s.logins.release()
+	s.logins.Release()
 	if !ok {
-		s.logins.failed(addr, s.o.Pages.Now())
+		s.logins.Failed(addr, s.o.Pages.Now())
 		s.log.Warn("dashboard login refused", "remote", addr)
 		d.Error = s.printer().T("login.wrong")
 		s.renderAdmin(w, http.StatusUnauthorized, d)
 		return
 	}
-	s.logins.succeeded(addr)
+	s.logins.Succeeded(addr)
 	ttl := cmp.Or(s.o.Admin.SessionTTL, 12*time.Hour)
 	expires := s.o.Pages.Now().Add(ttl)
 	// The browser is told the lifetime as Max-Age, relative to its own

@@ -8,13 +8,19 @@ import (
 )
 
 // TestAdminPagesHaveNoWordsOfTheirOwn: every word the owner reads on the
-// dashboard and the customers' pages comes from the catalogue
+// dashboard, the customers' pages, the list of cases and a case's page
+// comes from the catalogue
 // (internal/i18n), so that a French business reads no English. What is
 // left of the page once its actions, tags, styles and attribute values
 // are taken out must hold no word.
 func TestAdminPagesHaveNoWordsOfTheirOwn(t *testing.T) {
 	if got := ownWords(`<p title="{{.P.T "x"}}">Overdue: {{.Due}}</p><style>b{color:red}</style>`); len(got) != 1 || got[0] != "Overdue" {
 		t.Fatalf("ownWords finds %q in a page that writes Overdue", got)
+	}
+	for _, view := range []string{"dashboard", "customers", "customer", "cases"} {
+		if !strings.Contains(adminHTML, `{{define "`+view+`"}}`) {
+			t.Errorf("admin.html has no %s page: the test would not read its words", view)
+		}
 	}
 	for name, page := range map[string]string{"admin.html": adminHTML, "the case page": casePageHTML} {
 		for _, w := range ownWords(page) {

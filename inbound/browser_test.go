@@ -161,6 +161,14 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`nav input[name="q"]`)),
 		waitJS(`document.getElementById("customers") !== null && document.getElementById("customers").textContent.includes("Zoé")`),
 		shot("6-customers.png"),
+		// The list of cases, from the nav, at a phone's width: the case
+		// just marked contacted, and its page from its link.
+		chromedp.Click(chromedp.CSS(`nav a[href="/admin/cases"]`)),
+		waitJS(`document.querySelector("#case-k1 .state") !== null && document.querySelector("#case-k1 .state").textContent === "contacté" && document.documentElement.scrollWidth <= window.innerWidth`),
+		shot("6a-cases.png"),
+		chromedp.Click(chromedp.CSS(`#case-k1 a[href="/admin/cases/k1"]`)),
+		waitJS(`document.getElementById("state") !== null && document.getElementById("state").textContent.includes("contacté") && document.documentElement.scrollWidth <= window.innerWidth`),
+		shot("6b-case-from-list.png"),
 		// The case page an alert links to, in French, at a phone's width.
 		chromedp.Navigate(srv.URL+"/c/"+r.signer.CaseToken(1)),
 		waitJS(`document.getElementById("state") !== null && document.getElementById("state").textContent.includes("contacté") && document.body.textContent.includes("Rappelée, bon d'achat") && document.documentElement.scrollWidth <= window.innerWidth`),

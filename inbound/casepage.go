@@ -2,10 +2,10 @@ package inbound
 
 import (
 	"cmp"
+	_ "embed"
 	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,22 +19,8 @@ import (
 // the two buttons, in the business's words (internal/i18n).
 var casePage = template.Must(template.New("case").Parse(casePageHTML))
 
-const casePageHTML = `<!DOCTYPE html>
-<html lang="{{.P.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
-<title>{{.Case.ID}} {{.Name}}</title>
-<style>body{margin:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#222}main{max-width:560px;margin:0 auto;padding:24px 16px}
-.card{background:#fff;border-radius:8px;padding:24px;overflow-wrap:anywhere}textarea{width:100%;box-sizing:border-box;min-height:90px;font:inherit;padding:8px}
-button{font:inherit;font-weight:700;border:0;border-radius:6px;padding:12px 16px;margin:8px 8px 0 0;color:#fff;cursor:pointer}
-.c{background:#f9a825}.r{background:#2e7d32}.note{border-left:3px solid #ccc;padding-left:8px;margin:8px 0;color:#555}.state{font-weight:700}</style></head>
-<body><main><div class="card">{{$p := .P}}
-<h1>{{.Name}} · {{.Case.Score}}/10</h1>
-{{with .Comment}}<p>« {{.}} »</p>{{end}}
-<p>{{with .Phone}}<a href="tel:{{.}}">{{.}}</a><br>{{end}}{{with .Email}}<a href="mailto:{{.}}">{{.}}</a>{{end}}</p>
-<p class="state" id="state">{{$p.Word "state" (print .Case.State)}} · {{$p.T "cases.due" ($p.DateTime .Case.Due)}}{{with .Case.Assignee}} · {{$p.T "cases.assignee" .}}{{end}}</p>
-{{range .Case.Notes}}<p class="note">{{$p.DateTime .At}} · {{$p.T "story.note" ($p.Word "by" .By) .Text}}{{with .State}} ({{$p.Word "state" (print .)}}){{end}}</p>{{end}}
-{{if .Case.Open}}<form method="post"><textarea name="note" placeholder="{{$p.T "cases.note"}}"></textarea>
-<button class="c" name="state" value="contacted">{{$p.T "cases.contacted"}}</button><button class="r" name="state" value="resolved">{{$p.T "cases.resolved"}}</button></form>{{end}}
-</div></main></body></html>`
+//go:embed pages/case.html
+var casePageHTML string
 
 type casePageData struct {
 	P                           i18n.Printer
@@ -86,9 +72,21 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 		return
 	}
-	var d casePageData
-	err = s.o.Store.View(func(tx *store.Tx) error {
-		k, err := tx.Case(c.Case)
+	d, err := s.caseData(c.Case)
+	if err != nil {
+		s.pageError(w, caseErr(err))
+		return
+	}
+	// The URL carries the token: no referrer leaves the page, and no
+	// other site may frame its buttons.
+	s.writeHTML(w, http.StatusOK, casePage, d, "no-referrer")
+}
+
+// caseData reads what the case page shows of the case id.
+func (s *Server) caseData(id store.CaseID) (casePageData, error) {
+	d := casePageData{P: s.printer()}
+	err := s.o.Store.View(func(tx *store.Tx) error {
+		k, err := tx.Case(id)
 		if err != nil {
 			return err
 		}
@@ -101,14 +99,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if err != nil {
-		s.pageError(w, caseErr(err))
-		return
-	}
-	d.P = s.printer()
-	// The URL carries the token: no referrer leaves the page, and no
-	// other site may frame its buttons.
-	s.writeHTML(w, http.StatusOK, casePage, d, "no-referrer")
+	return d, err
 }
 
 // caseLinkLifetime is how long a case link keeps working once the case is
@@ -124,24 +115,10 @@ func (s *Server) caseLinkLive(id store.CaseID) error {
 	if err := s.o.Store.View(func(tx *store.Tx) (err error) { k, err = tx.Case(id); return err }); err != nil {
 		return caseErr(err)
 	}
-	if resolved, ok := resolvedAt(k); ok && s.o.Pages.Now().Sub(resolved) > caseLinkLifetime {
+	if resolved, ok := k.ResolvedAt(); ok && s.o.Pages.Now().Sub(resolved) > caseLinkLifetime {
 		return links.ErrExpiredToken
 	}
 	return nil
-}
-
-// resolvedAt is when a resolved case was last marked so: its last note
-// saying resolved, or its last update for a case resolved without one.
-func resolvedAt(k store.Case) (time.Time, bool) {
-	if k.State != store.CaseResolved {
-		return time.Time{}, false
-	}
-	for _, n := range slices.Backward(k.Notes) {
-		if n.State == store.CaseResolved {
-			return n.At, true
-		}
-	}
-	return k.Updated, true
 }
 
 func caseErr(err error) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/npsd/npsd/internal/contact"
@@ -65,6 +66,59 @@ func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderAdmin(w, http.StatusOK, adminData{Business: s.o.Pages.Business, View: "customer", Customer: &f})
+}
+
+// casesPage is how many cases the list of cases shows at a time, and
+// casesExamined how many it reads at most for one page: a page of one
+// state among many cases of others stops there and links to the rest.
+const (
+	casesPage     = 50
+	casesExamined = 5000
+)
+
+// adminCases lists every case, newest first, or those in one state
+// (?state=resolved), a page at a time (?after=k42), each linked to its
+// page and its customer's file.
+func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return
+	}
+	d := adminData{Business: s.o.Pages.Business, View: "cases", CaseStates: []string{string(store.CaseOpen), string(store.CaseContacted), string(store.CaseResolved)}}
+	q := report.CaseQuery{Limit: casesPage, MaxExamined: casesExamined, Now: s.o.Pages.Now()}
+	if state := r.URL.Query().Get("state"); slices.Contains(d.CaseStates, state) {
+		q.State, d.CaseState = store.CaseState(state), state
+	}
+	q.After, _ = store.ParseCaseID(r.URL.Query().Get("after"))
+	page, err := report.ListCases(s.o.Store, q)
+	if err != nil {
+		s.log.Error("cases page", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	d.CaseList, d.CasesPerPage = &page, casesPage
+	s.renderAdmin(w, http.StatusOK, d)
+}
+
+// adminCase shows a case's page behind the dashboard's login, where a
+// resolved case stays readable once its signed link has expired; its
+// buttons post to adminCaseAction.
+func (s *Server) adminCase(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return
+	}
+	id, ok := store.ParseCaseID(r.PathValue("id"))
+	d, err := s.caseData(id)
+	switch {
+	case !ok || errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+	case err != nil:
+		s.log.Error("case page", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+	default:
+		s.writeHTML(w, http.StatusOK, casePage, d, "same-origin")
+	}
 }
 
 // filtered fills in the view the dashboard's filters select; a filter

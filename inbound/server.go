@@ -18,6 +18,7 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 
+	"github.com/npsd/npsd/inbound/loginlimit"
 	"github.com/npsd/npsd/internal/links"
 	"github.com/npsd/npsd/store"
 )
@@ -68,8 +69,8 @@ type Server struct {
 	validator twclient.RequestValidator
 	public    *url.URL
 	mux       *http.ServeMux
-	logins    *loginThrottle // the dashboard's; nil when it is off
-	sessions  *sessions      // the dashboard's; nil when it is off
+	logins    *loginlimit.Throttle // the dashboard's; nil when it is off
+	sessions  *sessions            // the dashboard's; nil when it is off
 }
 
 // NewServer builds the handlers; a Listener serves them.
@@ -115,6 +116,8 @@ func NewServer(o ServerOptions) (*Server, error) {
 			s.mux.HandleFunc("GET /admin/login", s.adminLogin)
 			s.mux.HandleFunc("POST /admin/login", s.adminLogin)
 			s.mux.HandleFunc("POST /admin/logout", s.adminLogout)
+			s.mux.HandleFunc("GET /admin/cases", s.adminCases)
+			s.mux.HandleFunc("GET /admin/cases/{id}", s.adminCase)
 			s.mux.HandleFunc("POST /admin/cases/{id}", s.adminCaseAction)
 			s.mux.HandleFunc("POST /admin/messages", s.adminDecide)
 			s.mux.HandleFunc("GET /admin/export.csv", s.adminExport)

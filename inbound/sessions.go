@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/npsd/npsd/inbound/loginlimit"
 )
 
 // maxRevoked bounds the logged-out sessions remembered until they expire.
@@ -117,11 +119,11 @@ func (ss *sessions) revoke(v string, now time.Time) {
 // out nor forgets a guesser's failures. A restart does both.
 type AdminState struct {
 	sessions *sessions
-	logins   *loginThrottle
+	logins   *loginlimit.Throttle
 }
 
 // NewAdminState returns a fresh state: a new signing key, nobody logged
 // out, no failures.
 func NewAdminState() *AdminState {
-	return &AdminState{sessions: newSessions(), logins: newLoginThrottle()}
+	return &AdminState{sessions: newSessions(), logins: loginlimit.New()}
 }

@@ -147,3 +147,29 @@ func (t *Tx) ForEachCase(fn func(Case) error) error {
 		return fn(c)
 	})
 }
+
+// CasesNewestFirst calls fn for each case opened before the case before
+// (every case when before is zero), newest first, until fn says to stop.
+// It reads the cases bucket backwards from there, so a page of the owner's
+// list of cases reads that page, not every case the store has kept.
+func (t *Tx) CasesNewestFirst(before CaseID, fn func(Case) (more bool, err error)) error {
+	cur := t.bucket(bucketCases).Cursor()
+	k, v := cur.Last()
+	if before != 0 {
+		if k, _ = cur.Seek(idKey(uint64(before))); k == nil {
+			k, v = cur.Last()
+		} else {
+			k, v = cur.Prev()
+		}
+	}
+	for ; k != nil; k, v = cur.Prev() {
+		var c Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode case %s: %w", CaseID(keyID(k)), err)
+		}
+		if more, err := fn(c); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}

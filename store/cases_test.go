@@ -105,3 +105,54 @@ func BenchmarkCasesOf(b *testing.B) {
 		})
 	}
 }
+
+// TestCasesNewestFirst: the cases come newest first, from the one before
+// the cursor, and the scan stops where fn says, having read no further.
+func TestCasesNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	ann, _, err := s.UpsertContact(ctx, Contact{Email: "ann@example.fr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error {
+		for range 7 {
+			if _, err := tx.PutCase(Case{ContactID: ann.ID, Score: 3}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(before CaseID, stopAfter int) string {
+		var ids []CaseID
+		if err := s.View(func(tx *Tx) error {
+			return tx.CasesNewestFirst(before, func(c Case) (bool, error) {
+				ids = append(ids, c.ID)
+				return len(ids) < stopAfter, nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(ids)
+	}
+	for _, c := range []struct {
+		before    CaseID
+		stopAfter int
+		want      string
+	}{
+		{0, 100, "[k7 k6 k5 k4 k3 k2 k1]"},
+		{0, 3, "[k7 k6 k5]"},
+		{5, 100, "[k4 k3 k2 k1]"},
+		{5, 2, "[k4 k3]"},
+		{1, 100, "[]"},
+		// A cursor past the newest case (one deleted since, or typed by
+		// hand) starts from the newest.
+		{99, 2, "[k7 k6]"},
+	} {
+		if got := read(c.before, c.stopAfter); got != c.want {
+			t.Errorf("before %s, stop after %d: %s, want %s", c.before, c.stopAfter, got, c.want)
+		}
+	}
+}

@@ -58,8 +58,8 @@ func (t *Tx) UpsertContact(in Contact) (Contact, UpsertResult, error) {
 		// shared phone): neither is renamed into the other.
 		return Contact{}, Unchanged, fmt.Errorf("%w: contact %s has external id %s, not %s, with the same email or phone", ErrConflict, old.ID, old.ExternalID, in.ExternalID)
 	}
-	merged := mergeContact(old, in)
-	if contactFieldsEqual(old, merged) {
+	merged := old.MergedWith(in)
+	if old.SameFields(merged) {
 		return old, Unchanged, nil
 	}
 	merged.Updated = now
@@ -126,41 +126,6 @@ func (t *Tx) createContact(in Contact, now time.Time) (Contact, UpsertResult, er
 		return Contact{}, Unchanged, err
 	}
 	return c, Created, nil
-}
-
-// mergeContact is old with the non-empty fields of in and in's attributes
-// laid over it; old and its attributes are left as they were.
-func mergeContact(old, in Contact) Contact {
-	merged := old
-	merged.Attributes = maps.Clone(old.Attributes)
-	for _, f := range []struct {
-		dst *string
-		src string
-	}{
-		{&merged.ExternalID, in.ExternalID},
-		{&merged.Name, in.Name},
-		{&merged.Email, in.Email},
-		{&merged.Phone, in.Phone},
-		{&merged.Language, in.Language},
-		{&merged.TimeZone, in.TimeZone},
-	} {
-		if f.src != "" {
-			*f.dst = f.src
-		}
-	}
-	for k, v := range in.Attributes {
-		if merged.Attributes == nil {
-			merged.Attributes = map[string]string{}
-		}
-		merged.Attributes[k] = v
-	}
-	return merged
-}
-
-func contactFieldsEqual(a, b Contact) bool {
-	return a.ExternalID == b.ExternalID && a.Name == b.Name && a.Email == b.Email &&
-		a.Phone == b.Phone && a.Language == b.Language && a.TimeZone == b.TimeZone &&
-		maps.Equal(a.Attributes, b.Attributes)
 }
 
 // putContact writes c and moves its index entries from old (nil for a new

@@ -87,6 +87,9 @@ const (
 // ParseContactID is record.ParseContactID.
 func ParseContactID(s string) (ContactID, bool) { return record.ParseContactID(s) }
 
+// ParseCaseID is record.ParseCaseID.
+func ParseCaseID(s string) (CaseID, bool) { return record.ParseCaseID(s) }
+
 // JobKinds is record.JobKinds.
 func JobKinds() []JobKind { return record.JobKinds() }
 

@@ -18,6 +18,7 @@ var catalogue = map[string]entry{
 	// The dashboard.
 	"nav.dashboard":       {"Tableau de bord", "Dashboard"},
 	"nav.customers":       {"Clients", "Customers"},
+	"nav.cases":           {"Dossiers", "Cases"},
 	"now.title":           {"NPS des 90 derniers jours", "NPS, last 90 days"},
 	"now.none":            {"Pas encore de réponse.", "No answers yet."},
 	"now.week":            {"Cette semaine jusqu’ici : %s (%s)", "This week so far: %s (%s)"},
@@ -46,6 +47,7 @@ var catalogue = map[string]entry{
 	"cases.resolved":      {"Résolu", "Resolved"},
 	"cases.history":       {"Historique", "History"},
 	"cases.resolved_list": {"Dossiers résolus (%s)", "Resolved cases (%s)"},
+	"cases.all":           {"Tous les dossiers, résolus compris", "Every case, resolved ones included"},
 	"replies.title":       {"Réponses à lire (%s)", "Replies to read (%s)"},
 	"replies.read_as":     {"lu comme %s", "read as %s"},
 	"replies.score":       {"note…", "score…"},
@@ -103,6 +105,16 @@ var catalogue = map[string]entry{
 
 	"report.no_key":      {"aucune réponse ne vient d’un client ayant l’attribut %q ; les clients ont : %s (une colonne peut prendre un autre nom à l’import : --map Ville=city)", "no answer comes from a contact with the attribute %q; contacts have %s (a column can be given another name at import: --map Ville=city)"},
 	"report.no_key_none": {"aucune réponse ne vient d’un client ayant l’attribut %q : les clients n’ont pas d’attribut (les colonnes qu’npsd ne connaît pas à l’import en deviennent)", "no answer comes from a contact with the attribute %q: contacts have no attributes (the columns of a contacts import that npsd does not know become them)"},
+
+	// The list of cases.
+	"caselist.title":    {"Dossiers des détracteurs", "Detractor cases"},
+	"caselist.state":    {"État", "State"},
+	"caselist.opened":   {"Ouvert le", "Opened"},
+	"caselist.resolved": {"Résolu le", "Resolved on"},
+	"caselist.case":     {"Dossier %s", "Case %s"},
+	"caselist.none":     {"Aucun dossier ici.", "No case here."},
+	"caselist.partial":  {"Cette page s’arrête après %s dossiers lus ; la suite continue à la page suivante.", "This page stops after reading %s cases; the list goes on on the next page."},
+	"caselist.next":     {"Dossiers suivants", "Next cases"},
 
 	// The customers.
 	"customers.title":    {"Clients", "Customers"},

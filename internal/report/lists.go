@@ -32,6 +32,8 @@ type CaseRow struct {
 	Overdue  bool      `json:"overdue"`
 	Assignee string    `json:"assignee,omitempty"`
 	Notes    int       `json:"notes"`
+	// Resolved is when a resolved case was marked so.
+	Resolved time.Time `json:"resolved,omitzero"`
 }
 
 // Cases lists the detractor cases, oldest first, with each customer's
@@ -40,22 +42,87 @@ func Cases(st *store.Store, open bool, now time.Time) ([]CaseRow, error) {
 	rows := []CaseRow{}
 	err := st.View(func(tx *store.Tx) error {
 		return tx.ForEachCase(func(k store.Case) error {
-			if open && !k.Open() {
-				return nil
+			if !open || k.Open() {
+				rows = append(rows, caseRow(tx, k, now))
 			}
-			row := CaseRow{ID: k.ID.String(), Contact: k.ContactID.String(), Score: k.Score, State: string(k.State),
-				Opened: k.Opened, Due: k.Due, Overdue: k.Overdue(now), Assignee: k.Assignee, Notes: len(k.Notes)}
-			if ct, err := tx.Contact(k.ContactID); err == nil {
-				row.Name, row.Phone, row.Email = ct.DisplayName(), ct.Phone, ct.Email
-			}
-			if r, err := tx.Response(k.ResponseID); err == nil {
-				row.Comment = r.Comment
-			}
-			rows = append(rows, row)
 			return nil
 		})
 	})
 	return rows, err
+}
+
+// caseRow is the case k as the lists show it, with its customer's name,
+// phone and email and the comment of the answer that opened it.
+func caseRow(tx *store.Tx, k store.Case, now time.Time) CaseRow {
+	row := CaseRow{ID: k.ID.String(), Contact: k.ContactID.String(), Score: k.Score, State: string(k.State),
+		Opened: k.Opened, Due: k.Due, Overdue: k.Overdue(now), Assignee: k.Assignee, Notes: len(k.Notes)}
+	row.Resolved, _ = k.ResolvedAt()
+	if ct, err := tx.Contact(k.ContactID); err == nil {
+		row.Name, row.Phone, row.Email = ct.DisplayName(), ct.Phone, ct.Email
+	}
+	if r, err := tx.Response(k.ResponseID); err == nil {
+		row.Comment = r.Comment
+	}
+	return row
+}
+
+// CaseQuery selects a page of the owner's list of cases, newest first.
+type CaseQuery struct {
+	// State keeps the cases in that state; empty keeps them all.
+	State store.CaseState
+	// After starts the page with the case that comes after this one in
+	// the list (the one opened just before it); zero starts with the
+	// newest.
+	After store.CaseID
+	// Limit ends a page after this many cases; 0 does not.
+	Limit int
+	// MaxExamined bounds the cases read for one page, whatever State
+	// keeps: a page of resolved cases among a hundred thousand open ones
+	// reads this many at most and says where to go on. 0 bounds nothing.
+	MaxExamined int
+	Now         time.Time
+}
+
+// CasePage is one page of the list of cases.
+type CasePage struct {
+	Rows []CaseRow
+	// Next is the cursor of the next page (k42), "" after the last case.
+	// A page cut short by MaxExamined has one too, fewer rows than Limit,
+	// and the next page goes on from the last case it read.
+	Next string
+	// Examined is how many cases the page read and considered.
+	Examined int
+}
+
+// ListCases reads one page of the cases q selects, newest first. It reads
+// the cases from q.After backwards and stops once the page is full or
+// q.MaxExamined cases are read, so a page costs the same with a hundred
+// cases in the store or a hundred thousand.
+func ListCases(st Viewer, q CaseQuery) (CasePage, error) {
+	page := CasePage{Rows: []CaseRow{}}
+	err := st.View(func(tx *store.Tx) error {
+		last := store.CaseID(0)
+		return tx.CasesNewestFirst(q.After, func(k store.Case) (bool, error) {
+			keep := q.State == "" || k.State == q.State
+			// The case read past a full page or past the bound is not
+			// shown: it says only that the list goes on after the last.
+			bound := q.MaxExamined > 0 && page.Examined == q.MaxExamined
+			if full := q.Limit > 0 && len(page.Rows) == q.Limit; bound || (keep && full) {
+				page.Next = last.String()
+				return false, nil
+			}
+			page.Examined++
+			if keep {
+				page.Rows = append(page.Rows, caseRow(tx, k, q.Now))
+			}
+			last = k.ID
+			return true, nil
+		})
+	})
+	if err != nil {
+		return CasePage{}, fmt.Errorf("list cases: %w", err)
+	}
+	return page, nil
 }
 
 // WriteCasesTable prints the cases for the owner, in their words and

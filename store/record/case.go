@@ -1,6 +1,7 @@
 package record
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -9,6 +10,12 @@ import (
 type CaseID uint64
 
 func (id CaseID) String() string { return "k" + strconv.FormatUint(uint64(id), 10) }
+
+// ParseCaseID reads the text form of a case id ("k42").
+func ParseCaseID(s string) (CaseID, bool) {
+	n, ok := parsePrefixed(s, 'k')
+	return CaseID(n), ok
+}
 
 // CaseState is where a detractor case stands.
 type CaseState string
@@ -51,6 +58,20 @@ func (c Case) Open() bool { return c.State != CaseResolved }
 // Overdue reports whether the case is past its due date and nobody has
 // called the customer yet.
 func (c Case) Overdue(now time.Time) bool { return c.State == CaseOpen && c.Due.Before(now) }
+
+// ResolvedAt is when a resolved case was last marked so: its last note
+// saying resolved, or its last update for a case resolved without one.
+func (c Case) ResolvedAt() (time.Time, bool) {
+	if c.State != CaseResolved {
+		return time.Time{}, false
+	}
+	for _, n := range slices.Backward(c.Notes) {
+		if n.State == CaseResolved {
+			return n.At, true
+		}
+	}
+	return c.Updated, true
+}
 
 // AwaitsReminder reports whether the assignee is still to be reminded of
 // the case once it is overdue: it is open, nobody has called, nobody has
