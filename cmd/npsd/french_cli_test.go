@@ -8,7 +8,7 @@ import (
 
 // englishWords are words the English output of the commands below has and
 // a French owner must not read, as whole words.
-var englishWords = regexp.MustCompile(`\b(line|rows|waiting|skipped|imported|would|sent|failed|canceled|contacts|created|updated|unchanged|rejected|recorded|queued|pending|written|forgotten|dry run|due)\b`)
+var englishWords = regexp.MustCompile(`\b(invalid|unsupported|unknown|line|rows|waiting|skipped|imported|would|sent|failed|canceled|contacts|created|updated|unchanged|rejected|recorded|queued|pending|written|forgotten|dry run|due)\b`)
 
 // TestCommandsSpeakFrench runs, for a French business, every command whose
 // output is meant for the owner, and reads each answer in French: the
@@ -34,7 +34,7 @@ func TestCommandsSpeakFrench(t *testing.T) {
 		"Bob,bob@example.fr,\n")), exitPartial,
 		[]string{"c.csv : lignes lues : 6 ; clients créés : 3, mis à jour : 0, inchangés : 0 ; lignes refusées : 3 (lignes gardées sans un champ erroné : 1)"},
 		[]string{
-			"c.csv ligne 3 : gardée sans le champ téléphone (",
+			"c.csv ligne 3 : gardée sans le champ téléphone (téléphone \"12\" non valide)",
 			"c.csv ligne 4 : courriel ann@example.fr figure aussi à la ligne 2",
 			"c.csv ligne 5 : ni courriel, ni téléphone",
 			"c.csv ligne 6 : la ligne a 2 champs, l’en-tête en a 3",
@@ -86,4 +86,25 @@ func TestCommandsKeepTheirEnglish(t *testing.T) {
 	e.want(e.npsd("outbox"), exitOK, []string{"job  kind  state  channel  contact  survey  due  attempts  reason", "outbox: 0 pending, 0 inflight, 0 sent, 0 failed, 0 canceled (times in Europe/Paris)"}, nil)
 	e.want(e.npsd("messages"), exitOK, []string{"key  received  channel  from  kind  outcome  text"}, nil)
 	e.want(e.npsd("check"), exitOK, []string{"SMS", "language", "templates OK: built-in, every kind rendered in 2 languages"}, nil)
+}
+
+// What a validator refuses in a value (an email, a phone number, a
+// language, a time zone) is said in French to a French business, not in
+// the validator's English.
+func TestImportRefusalsSpeakFrench(t *testing.T) {
+	e := newEnvIn(t, "fr")
+	r := e.npsd("contacts", "import", e.file("v.csv", "name,email,phone,language,timezone\n"+
+		"Zoé,zoe@example,06 12 34 56 70,fr,Europe/Paris\n"+
+		"Léa,lea@example.fr,06 12 34 56 71 ext,fr,Europe/Paris\n"+
+		"Max,max@example.fr,,espagnol,Europe/Paris\n"+
+		"Noé,noe@example.fr,,fr,Mars/Base\n"))
+	e.want(r, exitPartial, nil, []string{
+		"v.csv ligne 2 : gardée sans le champ courriel (courriel \"zoe@example\" non valide : le domaine n’a pas de point)",
+		"v.csv ligne 3 : gardée sans le champ téléphone (téléphone \"06 12 34 56 71 ext\" non valide : un poste a de 1 à 6 chiffres)",
+		"langue \"espagnol\" non prise en charge",
+		"v.csv ligne 5 : gardée sans le champ fuseau horaire (fuseau horaire \"Mars/Base\" inconnu",
+	})
+	if w := englishWords.FindString(r.stderr); w != "" {
+		t.Errorf("the refusals read %q in English:\n%s", w, r.stderr)
+	}
 }

@@ -41,6 +41,21 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Err.Error() }
 func (e *FieldError) Unwrap() error { return e.Err }
 
+// InvalidValue is a value a field cannot hold. Kind says what is wrong
+// (email, email_domain, phone, phone_extension, phone_letters,
+// phone_after, language, timezone), so that a report can say it in the
+// owner's language; Error is the English npsd has always written.
+type InvalidValue struct {
+	Kind, Value string
+	english     string
+}
+
+func (e *InvalidValue) Error() string { return e.english }
+
+func invalid(kind, value, english string) *InvalidValue {
+	return &InvalidValue{Kind: kind, Value: value, english: english}
+}
+
 // ErrUnreachable is a contact with nothing to reach or find it by.
 var ErrUnreachable = errors.New("no email and no phone, and no external_id: there is no way to reach or find this contact")
 
@@ -167,11 +182,11 @@ func Email(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
-		return "", fmt.Errorf("invalid email %q", s)
+		return "", invalid("email", s, fmt.Sprintf("invalid email %q", s))
 	}
 	at := strings.LastIndexByte(s, '@')
 	if !strings.Contains(s[at+1:], ".") && s[at+1:] != "localhost" {
-		return "", fmt.Errorf("invalid email %q: the domain has no dot", s)
+		return "", invalid("email_domain", s, fmt.Sprintf("invalid email %q: the domain has no dot", s))
 	}
 	return s, nil
 }
@@ -204,24 +219,24 @@ func PhoneWithExtension(s, region string) (number, ext string, err error) {
 	if m := extensionMark.FindStringSubmatch(s); m != nil {
 		digits, ext = m[1], m[2]
 		if ext == "" || len(ext) > maxExtensionDigits {
-			return "", "", fmt.Errorf("invalid phone %q: an extension has 1 to %d digits", s, maxExtensionDigits)
+			return "", "", invalid("phone_extension", s, fmt.Sprintf("invalid phone %q: an extension has 1 to %d digits", s, maxExtensionDigits))
 		}
 	}
 	if strings.ContainsFunc(digits, unicode.IsLetter) {
 		// The library would read 555-TAXI as a keypad spells it, and take
 		// the number out of "cell 514…": a customer's number is digits.
-		return "", "", fmt.Errorf("invalid phone %q: a phone number is digits, with an extension after it (poste, ext., x)", s)
+		return "", "", invalid("phone_letters", s, fmt.Sprintf("invalid phone %q: a phone number is digits, with an extension after it (poste, ext., x)", s))
 	}
 	n, err := phonenumbers.Parse(digits, region)
 	if err != nil {
-		return "", "", fmt.Errorf("invalid phone %q: %v", s, err)
+		return "", "", invalid("phone", s, fmt.Sprintf("invalid phone %q: %v", s, err))
 	}
 	if !phonenumbers.IsValidNumber(n) {
-		return "", "", fmt.Errorf("invalid phone %q: not a valid number in %s", s, regionOf(n, region))
+		return "", "", invalid("phone", s, fmt.Sprintf("invalid phone %q: not a valid number in %s", s, regionOf(n, region)))
 	}
 	if n.GetExtension() != "" {
 		// The library read an extension npsd's marks do not know.
-		return "", "", fmt.Errorf("invalid phone %q: what follows the number is not an extension npsd reads (poste, ext., x, #)", s)
+		return "", "", invalid("phone_after", s, fmt.Sprintf("invalid phone %q: what follows the number is not an extension npsd reads (poste, ext., x, #)", s))
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), ext, nil
 }
@@ -273,7 +288,7 @@ func Language(s string) (string, error) {
 			return l, nil
 		}
 	}
-	return "", fmt.Errorf("unsupported language %q (use %s)", s, strings.Join(languages, " or "))
+	return "", invalid("language", s, fmt.Sprintf("unsupported language %q (use %s)", s, strings.Join(languages, " or ")))
 }
 
 // languageNames are the names spreadsheets give the languages, in French
@@ -312,7 +327,7 @@ func LanguageOf(s string) (string, error) {
 		}
 		l, ok := languageNames[half]
 		if !ok || found != "" && l != found {
-			return "", fmt.Errorf("unsupported language %q (use %s, or their names in French or English)", s, strings.Join(languages, " or "))
+			return "", invalid("language", s, fmt.Sprintf("unsupported language %q (use %s, or their names in French or English)", s, strings.Join(languages, " or ")))
 		}
 		found = l
 	}
@@ -325,7 +340,7 @@ func Timezone(s string) error {
 		return errors.New("empty time zone")
 	}
 	if _, err := time.LoadLocation(s); err != nil {
-		return fmt.Errorf("unknown time zone %q (use an IANA name such as Europe/Paris or America/Montreal)", s)
+		return invalid("timezone", s, fmt.Sprintf("unknown time zone %q (use an IANA name such as Europe/Paris or America/Montreal)", s))
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func rowReason(p i18n.Printer, err error) string {
 	case droppedError:
 		fields := make([]string, len(e))
 		for i, f := range e {
-			fields[i] = p.T("import.dropped_field", p.Stored("field", f.Field), f.Err)
+			fields[i] = p.T("import.dropped_field", p.Stored("field", f.Field), valueReason(p, f.Err))
 		}
 		return p.T("import.dropped", strings.Join(fields, p.T("import.dropped_nor")))
 	case *unknownContactError:
@@ -84,5 +84,16 @@ func rowReason(p i18n.Printer, err error) string {
 	case errEmptyType:
 		return p.T("import.empty_type")
 	}
-	return err.Error()
+	return valueReason(p, err)
+}
+
+// valueReason says what is wrong with a value a field cannot hold (an
+// email, a phone number, a language, a time zone) in the owner's
+// language, and anything else in its own words.
+func valueReason(p i18n.Printer, err error) string {
+	var bad *contact.InvalidValue
+	if p.Codes() || !errors.As(err, &bad) {
+		return err.Error()
+	}
+	return p.T("invalid."+bad.Kind, bad.Value)
 }
