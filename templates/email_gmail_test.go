@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 
 	"github.com/npsd/npsd/internal/testpeers"
@@ -86,7 +84,6 @@ func TestEmailsFitGmailWithoutStyles(t *testing.T) {
 	ctx, cancel := testpeers.Browser(t, path, 300*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	labels := map[string][2]string{"fr": {"Pas du tout probable", "Très probable"}, "en": {"Not at all likely", "Extremely likely"}}
 	for _, e := range emails {
 		page := gmailView(e.html)
 		if len(page) >= gmailClip {
@@ -98,19 +95,7 @@ func TestEmailsFitGmailWithoutStyles(t *testing.T) {
 		}
 		hasScale := e.kind == Survey || e.kind == Reminder || e.kind == Reask
 		for _, w := range gmailWidths {
-			var l layout
-			err := chromedp.Do(ctx,
-				chromedp.EmulateViewport(w, 800, chromedp.EmulateMobile, chromedp.EmulateTouch),
-				chromedp.Navigate("file://"+file),
-				chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) (err error) {
-					l, err = chromedp.Evaluate[layout](measure(labels[e.lang][0], labels[e.lang][1]))(ctx, tgt)
-					return err
-				}),
-				testpeers.Screenshot(t, fmt.Sprintf("gmail_%s_%d.png", e.name, w)),
-			)
-			if err != nil {
-				t.Fatalf("%s at %d px: %v", e.name, w, err)
-			}
+			l := layoutAt(ctx, t, file, w, e.lang, fmt.Sprintf("gmail_%s_%d.png", e.name, w))
 			where := fmt.Sprintf("%s without styles at %d px", e.name, w)
 			if l.ScrollWidth > float64(w) {
 				t.Errorf("%s: the page is %.0f px wide and scrolls sideways", where, l.ScrollWidth)

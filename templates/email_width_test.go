@@ -18,6 +18,10 @@ import (
 // a desktop mail program's reading pane.
 var widths = []int64{320, 360, 375, 390, 414, 800}
 
+// scaleLabels are the end labels of the 0-10 scale in each language, by
+// which the measure finds the scale.
+var scaleLabels = map[string][2]string{"fr": {"Pas du tout probable", "Très probable"}, "en": {"Not at all likely", "Extremely likely"}}
+
 // layout is what the page reports of itself at one width.
 type layout struct {
 	ScrollWidth, InnerWidth float64
@@ -68,7 +72,6 @@ func TestEmailsFitAPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels := map[string][2]string{"fr": {"Pas du tout probable", "Très probable"}, "en": {"Not at all likely", "Extremely likely"}}
 	type email struct {
 		name string
 		kind Kind
@@ -97,19 +100,7 @@ func TestEmailsFitAPhone(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, w := range widths {
-			var l layout
-			err := chromedp.Do(ctx,
-				chromedp.EmulateViewport(w, 800, chromedp.EmulateMobile, chromedp.EmulateTouch),
-				chromedp.Navigate("file://"+file),
-				chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) (err error) {
-					l, err = chromedp.Evaluate[layout](measure(labels[e.lang][0], labels[e.lang][1]))(ctx, tgt)
-					return err
-				}),
-				testpeers.Screenshot(t, fmt.Sprintf("%s_%d.png", e.name, w)),
-			)
-			if err != nil {
-				t.Fatalf("%s at %d px: %v", e.name, w, err)
-			}
+			l := layoutAt(ctx, t, file, w, e.lang, fmt.Sprintf("%s_%d.png", e.name, w))
 			t.Logf("%s at %d px: scrollWidth %.0f", e.name, w, l.ScrollWidth)
 			if l.ScrollWidth > float64(w) {
 				t.Errorf("%s at %d px: the page is %.0f px wide and scrolls sideways", e.name, w, l.ScrollWidth)
@@ -269,4 +260,25 @@ func TestSummaryShowsWhatOwnersAct(t *testing.T) {
 			t.Errorf("%s summary shows a funnel it has no counts for", lang)
 		}
 	}
+}
+
+// layoutAt opens the email in file on a phone-like viewport w px wide,
+// measures its layout (the end labels in lang find the scale) and keeps
+// a screenshot named shot.
+func layoutAt(ctx context.Context, t *testing.T, file string, w int64, lang, shot string) layout {
+	t.Helper()
+	var l layout
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(w, 800, chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Navigate("file://"+file),
+		chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) (err error) {
+			l, err = chromedp.Evaluate[layout](measure(scaleLabels[lang][0], scaleLabels[lang][1]))(ctx, tgt)
+			return err
+		}),
+		testpeers.Screenshot(t, shot),
+	)
+	if err != nil {
+		t.Fatalf("%s at %d px: %v", filepath.Base(file), w, err)
+	}
+	return l
 }
