@@ -565,11 +565,11 @@ func (d *Dispatcher) recorded(r sendResult, outcome string) {
 	switch outcome {
 	case "sent":
 		d.lastSent.Store(time.Now().UnixNano())
-		r.log.Info("message sent", "id", r.providerID)
+		d.log.Info("message sent", r.attrs("id", r.providerID)...)
 	case "retry":
-		r.log.Warn("send failed, will retry", "err", r.err, "attempt", len(r.c.job.Attempts))
+		d.log.Warn("send failed, will retry", r.attrs("err", r.err, "attempt", max(len(r.c.job.Attempts), r.attempt))...)
 	case "failed":
-		r.log.Error("send failed for good", "err", r.err)
+		d.log.Error("send failed for good", r.attrs("err", r.err)...)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"slices"
 	"sync"
@@ -28,13 +27,19 @@ import (
 // sendResult is what one attempt came to, waiting to be recorded.
 type sendResult struct {
 	c          claimed
-	log        *slog.Logger
 	providerID string
 	err        error
 	took       time.Duration
 	// attempt, for an outcome read back from the journal, is the attempt
 	// it settles: it applies only to a job still inflight on it.
 	attempt int
+}
+
+// attrs are the attempt's job, for a log line, followed by more. They are
+// put in each line rather than in a logger made for each job with With,
+// which encodes them for every message whether anything is logged or not.
+func (r sendResult) attrs(more ...any) []any {
+	return append([]any{"job", r.c.job.ID, "kind", r.c.job.Kind, "channel", r.c.job.Channel}, more...)
 }
 
 // claimsPerWorker sizes a batch of claims: enough that a claim's commit is
@@ -237,7 +242,7 @@ func (d *Dispatcher) claimDue(ctx context.Context) ([]claimed, error) {
 // deliver sends one claimed job. ok is false when there is no outcome to
 // record: npsd is stopping and the job went back to the outbox untouched.
 func (d *Dispatcher) deliver(ctx context.Context, c claimed) (res sendResult, ok bool) {
-	res = sendResult{c: c, log: d.log.With("job", c.job.ID, "kind", c.job.Kind, "channel", c.job.Channel)}
+	res = sendResult{c: c}
 	if ctx.Err() != nil {
 		d.handBack(c)
 		return res, false
@@ -251,7 +256,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c claimed) (res sendResult, ok
 			return res, true
 		}
 		if len(sids) > 0 {
-			res.log.Info("an earlier attempt was sent after all: not sending again", "sid", sids[0])
+			d.log.Info("an earlier attempt was sent after all: not sending again", res.attrs("sid", sids[0])...)
 			res.providerID = sids[0]
 			return res, true
 		}
@@ -445,7 +450,6 @@ func (d *Dispatcher) replayJournal(ctx context.Context) {
 		results := make([]sendResult, len(chunk))
 		for i, e := range chunk {
 			results[i] = e.result()
-			results[i].log = d.log.With("job", e.Job)
 		}
 		d.recordAll(ctx, results)
 		d.o.Journal.applied(len(chunk))
@@ -476,11 +480,11 @@ func (d *Dispatcher) recordAll(ctx context.Context, results []sendResult) {
 	for i, err := range d.st.UpdateAll(ctx, fns) {
 		switch {
 		case errors.Is(err, errSettled):
-			results[i].log.Debug("journaled outcome already recorded")
+			d.log.Debug("journaled outcome already recorded", results[i].attrs()...)
 		case err != nil:
 			// The job stays inflight in the store; the orphan pass
 			// settles it.
-			results[i].log.Error("recording a send", "err", err, "send_err", results[i].err)
+			d.log.Error("recording a send", results[i].attrs("err", err, "send_err", results[i].err)...)
 		default:
 			d.recorded(results[i], outcomes[i])
 		}
