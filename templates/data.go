@@ -13,8 +13,12 @@ import (
 type Data struct {
 	Business Business
 	Contact  Contact
-	// Language is set by Render to the language being written.
+	// Language is set by Render to the language being written, and
+	// French to whether it is French: {{if .French}} is a field read where
+	// {{if eq .Language "fr"}} is a function called through reflection,
+	// a tenth of a survey email's render for its four uses.
 	Language string
+	French   bool
 
 	// Survey messages.
 	ScoreLinks []ScoreLink // eleven links, 0 to 10, for the email scale
@@ -79,6 +83,7 @@ func ScoreLinksOn(base string) []ScoreLink {
 var funcs = map[string]any{
 	"scoreColor": ScoreColor,
 	"scaleCells": scaleCells,
+	"scaleText":  scaleText,
 	"mso":        mso,
 	"signed":     signed,
 	"oneDecimal": oneDecimal,

@@ -50,6 +50,27 @@ func scaleCells(links []ScoreLink, scores ...int) htmltemplate.HTML {
 	return htmltemplate.HTML(b.String())
 }
 
+// scaleText writes the scale of a text part, a line a score, as the
+// range it replaces wrote it:
+//
+//	{{range .ScoreLinks}}  {{.Score}}: {{.URL}}
+//	{{end}}
+//
+// in one call instead of a walk through the range (a sixth of a survey
+// email's render).
+func scaleText(links []ScoreLink) string {
+	var b strings.Builder
+	for _, l := range links {
+		b.Grow(len(l.URL) + 8)
+		b.WriteString("  ")
+		b.WriteString(strconv.Itoa(l.Score))
+		b.WriteString(": ")
+		b.WriteString(l.URL)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
 // writeAttrURL writes a URL as html/template writes one in a quoted
 // attribute: a scheme other than http, https or mailto makes it
 // "#ZgotmplZ"; bytes outside the URL's own characters are %-encoded (an

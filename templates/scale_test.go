@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	texttemplate "text/template"
 )
 
 // TestScaleCellsEscapeAsHTMLTemplate: each link scaleCells writes is
@@ -76,6 +77,26 @@ func TestScaleCellsAsTheRangeDid(t *testing.T) {
 			if got := string(scaleCells(links, part.scores...)); got != want.String() {
 				t.Errorf("scaleCells %v:\n%s\nthe range:\n%s", part.scores, got, want.String())
 			}
+		}
+	}
+}
+
+// scaleText writes what the text part's range wrote, links of every kind
+// (text/template escapes nothing) and none at all.
+func TestScaleTextAsTheRangeDid(t *testing.T) {
+	ref := texttemplate.Must(texttemplate.New("lines").Parse("{{range .}}  {{.Score}}: {{.URL}}\n{{end}}"))
+	for _, links := range [][]ScoreLink{
+		ScoreLinksOn("https://nps.example.fr/s/TOKEN"),
+		ScoreLinksOn("https://nps.example.fr/s/\"quoted\"&more é\t<x>"),
+		{{Score: -1, URL: ""}, {Score: 12, URL: "\n"}},
+		nil,
+	} {
+		var want bytes.Buffer
+		if err := ref.Execute(&want, links); err != nil {
+			t.Fatal(err)
+		}
+		if got := scaleText(links); got != want.String() {
+			t.Errorf("scaleText:\n%q\nthe range:\n%q", got, want.String())
 		}
 	}
 }

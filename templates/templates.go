@@ -290,7 +290,7 @@ func (s *Set) Render(t Template, contactLang string, d Data) (Message, error) {
 	lang := s.Language(contactLang)
 	key := lang + "/" + string(t.Kind)
 	name := fileName(lang, t)
-	d.Language = lang
+	d.Language, d.French = lang, lang == "fr"
 	m := Message{Language: lang}
 	var err error
 	switch t.Channel {
