@@ -1,12 +1,12 @@
 package dispatcher
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
+	mrand "math/rand/v2"
 	"os"
 	"strconv"
 	"sync"
@@ -110,8 +110,9 @@ type Journal struct {
 // outcomes, far more than are ever waiting for the store.
 const journalChunk = 1 << 20
 
-// maxJournalRead bounds what is read of the file at opening.
-const maxJournalRead = 64 << 20
+// maxJournalLine bounds a line read back: a longer one is not the
+// journal's (an error's text is cut at maxJournalError).
+const maxJournalLine = 64 << 10
 
 // OpenJournal opens (or creates) the journal at path and reads the
 // outcomes a previous run left in it. A torn last line (the process died
@@ -136,12 +137,18 @@ func OpenJournal(path string) (*Journal, error) {
 }
 
 func (j *Journal) open() error {
-	data, err := io.ReadAll(io.LimitReader(j.f, maxJournalRead))
+	fi, err := j.f.Stat()
 	if err != nil {
 		return err
 	}
-	j.allocated = int64(len(data))
-	j.loaded, j.at, j.gen = readJournal(data)
+	j.allocated = fi.Size()
+	var found bool
+	j.loaded, j.at, j.gen, found = readJournal(bufio.NewReaderSize(j.f, maxJournalLine))
+	if !found {
+		// A generation of its own, so that no line left from an earlier
+		// one (a zeroing the disk never got) is read as one of its own.
+		j.gen = mrand.Uint64()
+	}
 	j.unapplied = len(j.loaded)
 	if j.allocated < journalChunk {
 		return j.grow(journalChunk)
@@ -150,42 +157,35 @@ func (j *Journal) open() error {
 }
 
 // readJournal reads the lines of the first line's generation whose
-// checksum holds, up to the first that does not. It returns them, where
-// they end, and the generation to write in: theirs when there are some
-// (the next lines follow them), else one above any in the file.
-func readJournal(data []byte) (entries []journalEntry, end int64, gen uint64) {
-	var highest uint64
-	current := true
-	for rest := data; len(rest) > 0; {
-		line, after, found := bytes.Cut(rest, []byte{'\n'})
-		if !found {
+// checksum holds, up to the first that does not: the zeros after them,
+// a torn line, or a line of another generation. It returns them, where
+// they end and their generation; found is false when there are none.
+// It reads no further than that, a line of at most maxJournalLine.
+func readJournal(r *bufio.Reader) (entries []journalEntry, end int64, gen uint64, found bool) {
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
 			break
 		}
-		e, ok := decodeJournalLine(line)
-		switch {
-		case current && ok && (len(entries) == 0 || e.Gen == entries[0].Gen):
-			entries = append(entries, e)
-			end += int64(len(line)) + 1
-		default:
-			current = false
+		e, ok := decodeJournalLine(line[:len(line)-1])
+		if !ok || found && e.Gen != gen {
+			break
 		}
-		if ok {
-			highest = max(highest, e.Gen)
-		}
-		rest = after
+		entries = append(entries, e)
+		end += int64(len(line))
+		gen, found = e.Gen, true
 	}
-	if len(entries) > 0 {
-		return entries, end, entries[0].Gen
-	}
-	return nil, 0, highest + 1
+	return entries, end, gen, found
 }
 
 // grow extends the file with zeros to size and syncs it, the one write
 // that changes the file's size.
 func (j *Journal) grow(size int64) error {
-	zeros := make([]byte, size-j.allocated)
-	if _, err := j.f.WriteAt(zeros, j.allocated); err != nil {
-		return err
+	zeros := make([]byte, min(size-j.allocated, 64<<10))
+	for at := j.allocated; at < size; at += int64(len(zeros)) {
+		if _, err := j.f.WriteAt(zeros[:min(int64(len(zeros)), size-at)], at); err != nil {
+			return err
+		}
 	}
 	if err := j.f.Sync(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -139,8 +140,9 @@ func TestJournalPassesOverSettledOutcomes(t *testing.T) {
 	}
 }
 
-// Reading the journal back stops at a torn line and at the first line of
-// an earlier generation, and a new generation is above any in the file.
+// Reading the journal back stops at a torn line, at a changed byte, at
+// the zeros after the lines and at the first line of another generation,
+// and reads no line longer than the journal writes.
 func TestJournalReadsOnlyItsLastWholeLines(t *testing.T) {
 	line := func(gen uint64, job store.JobID) []byte {
 		return appendJournalLine(nil, journalEntry{Gen: gen, Job: job, Attempt: 1, ProviderID: fmt.Sprintf("npsd.%d.x@example.fr", job)})
@@ -150,32 +152,33 @@ func TestJournalReadsOnlyItsLastWholeLines(t *testing.T) {
 	torn := line(4, 4)
 	flipped := line(4, 5)
 	flipped[12] ^= 1
+	long := append([]byte("00000000 "), bytes.Repeat([]byte("x"), maxJournalLine)...)
 	cases := []struct {
-		name    string
-		data    []byte
-		jobs    []store.JobID
-		nextGen uint64
+		name string
+		data []byte
+		jobs []store.JobID
 	}{
-		{"empty", nil, nil, 1},
-		{"zeros", make([]byte, 4096), nil, 1},
-		{"whole lines then zeros", join(whole, make([]byte, 100)), []store.JobID{1, 2, 3}, 4},
-		{"a torn last line", join(whole, torn[:len(torn)-5]), []store.JobID{1, 2, 3}, 4},
-		{"a changed byte", join(line(4, 1), flipped, line(4, 6)), []store.JobID{1}, 4},
-		{"an earlier generation after", join(line(5, 7), line(4, 2), line(4, 3)), []store.JobID{7}, 5},
-		{"a torn first line over an earlier generation", join(torn[:9], make([]byte, 3), []byte("\n"), line(6, 2), line(7, 3)), nil, 8},
+		{"empty", nil, nil},
+		{"zeros", make([]byte, 4096), nil},
+		{"whole lines then zeros", join(whole, make([]byte, 100)), []store.JobID{1, 2, 3}},
+		{"a torn last line", join(whole, torn[:len(torn)-5]), []store.JobID{1, 2, 3}},
+		{"a changed byte", join(line(4, 1), flipped, line(4, 6)), []store.JobID{1}},
+		{"an earlier generation after", join(line(5, 7), line(4, 2), line(4, 3)), []store.JobID{7}},
+		{"a torn first line over an earlier generation", join(torn[:9], make([]byte, 3), []byte("\n"), line(6, 2), line(7, 3)), nil},
+		{"a line too long", join(line(4, 1), long, []byte("\n"), line(4, 2)), []store.JobID{1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			entries, end, gen := readJournal(c.data)
+			entries, end, gen, found := readJournal(bufio.NewReaderSize(bytes.NewReader(c.data), maxJournalLine))
 			var jobs []store.JobID
 			for _, e := range entries {
 				jobs = append(jobs, e.Job)
 			}
-			if fmt.Sprint(jobs) != fmt.Sprint(c.jobs) || gen != c.nextGen {
-				t.Errorf("read jobs %v, generation %d; want %v, %d", jobs, gen, c.jobs, c.nextGen)
+			if fmt.Sprint(jobs) != fmt.Sprint(c.jobs) || found != (len(c.jobs) > 0) {
+				t.Errorf("read jobs %v (found %v); want %v", jobs, found, c.jobs)
 			}
-			if len(entries) > 0 && !bytes.HasSuffix(c.data[:end], []byte("\n")) {
-				t.Errorf("the lines read end at %d, not at a line's end", end)
+			if found && (gen != entries[0].Gen || !bytes.HasSuffix(c.data[:end], []byte("\n"))) {
+				t.Errorf("generation %d, end %d; want the lines' generation and their end", gen, end)
 			}
 		})
 	}
