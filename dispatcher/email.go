@@ -35,8 +35,13 @@ type Email struct {
 // buildMessage writes an Email as a MIME message: plain text with an HTML
 // alternative, a stable Message-ID and the List-Unsubscribe headers that
 // Gmail and Yahoo require of bulk senders.
-func buildMessage(e Email) (*mail.Msg, error) {
+func buildMessage(e Email, eightBit bool) (*mail.Msg, error) {
 	m := mail.NewMsg()
+	if eightBit {
+		// The parts as written, for a server that takes 8bit; the
+		// headers stay encoded words.
+		m.SetEncoding(mail.NoEncoding)
+	}
 	if err := m.From(e.From); err != nil {
 		return nil, permanent(fmt.Errorf("from %q: %w", e.From, err), "", "")
 	}
@@ -88,7 +93,7 @@ type FileEmailSender struct{ Dir string }
 
 // SendEmail writes the message durably (fsync, then rename into place).
 func (f FileEmailSender) SendEmail(ctx context.Context, e Email) error {
-	msg, err := buildMessage(e)
+	msg, err := buildMessage(e, false)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -62,6 +63,10 @@ type SMTPSender struct {
 	idle  []*smtpConn
 	// buffers keeps the buffers messages are encoded into.
 	buffers sync.Pool
+	// eightBit says the server offered 8BITMIME on the connection opened
+	// last: messages are then encoded 8bit, as written, instead of
+	// quoted-printable (a sixth of a survey email's CPU).
+	eightBit atomic.Bool
 }
 
 // smtpConn is one connection of the pool. Its mutex is held by the sender
@@ -71,6 +76,8 @@ type smtpConn struct {
 	client  *mail.Client // dials: TLS, login, HELO
 	conn    *smtp.Client // the open connection, nil when there is none
 	timeout time.Duration
+	// eightBit is the sender's, told what each new connection offers.
+	eightBit *atomic.Bool
 }
 
 // DefaultSMTPConnections is the pool's size when the config does not say.
@@ -96,7 +103,7 @@ func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
 		if err != nil {
 			return nil, fmt.Errorf("smtp: %w", err)
 		}
-		s.conns = append(s.conns, &smtpConn{client: c, timeout: o.Timeout})
+		s.conns = append(s.conns, &smtpConn{client: c, timeout: o.Timeout, eightBit: &s.eightBit})
 		s.slots <- struct{}{}
 	}
 	// The first in the list is the first taken.
@@ -172,6 +179,8 @@ type envelope struct {
 	from string
 	to   []string
 	data *bytes.Buffer
+	// eightBit is data encoded 8bit, for a server that offers 8BITMIME.
+	eightBit bool
 }
 
 // SendEmail sends one message on a free connection of the pool. The
@@ -179,11 +188,11 @@ type envelope struct {
 // is held for the dialogue only. A connection found dead before the
 // message went out is redialled once at once: nothing was sent on it.
 func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
-	env, err := s.encode(e)
+	env, err := s.encode(e, s.eightBit.Load() && fitsEightBit(e))
 	if err != nil {
 		return err
 	}
-	defer s.buffers.Put(env.data)
+	defer func() { s.buffers.Put(env.data) }()
 	conn, err := s.take(ctx)
 	if err != nil {
 		return err
@@ -191,17 +200,47 @@ func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
 	defer s.put(conn)
 	conn.mu.Lock()
 	defer conn.mu.Unlock()
-	return conn.send(ctx, env)
+	err = conn.send(ctx, env)
+	if errors.Is(err, errNotEightBit) {
+		// This connection's server does not take 8bit (nothing was sent
+		// on it): the message goes quoted-printable.
+		s.buffers.Put(env.data)
+		if env, err = s.encode(e, false); err != nil {
+			return err
+		}
+		err = conn.send(ctx, env)
+	}
+	return err
+}
+
+// errNotEightBit is an 8bit message on a connection whose server does not
+// offer 8BITMIME, found before anything was sent.
+var errNotEightBit = errors.New("smtp: the server does not take 8bit messages")
+
+// fitsEightBit says whether the message's parts can go 8bit: no line
+// longer than SMTP's 998 bytes (RFC 5321 4.5.3.1.6) and no NUL.
+func fitsEightBit(e Email) bool {
+	for _, part := range []string{e.Text, e.HTML} {
+		for line := range strings.Lines(part) {
+			if len(line) > 998 {
+				return false
+			}
+		}
+		if strings.IndexByte(part, 0) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // encode writes the message into a buffer of the pool, as the DATA
 // command carries it.
-func (s *SMTPSender) encode(e Email) (envelope, error) {
-	msg, err := buildMessage(e)
+func (s *SMTPSender) encode(e Email, eightBit bool) (envelope, error) {
+	msg, err := buildMessage(e, eightBit)
 	if err != nil {
 		return envelope{}, err
 	}
-	var env envelope
+	env := envelope{eightBit: eightBit}
 	if env.from, err = msg.GetSender(false); err != nil {
 		return envelope{}, permanent(fmt.Errorf("from %q: %w", e.From, err), "", "")
 	}
@@ -292,10 +331,12 @@ func (c *smtpConn) send(ctx context.Context, env envelope) error {
 				return classifySMTP(fmt.Errorf("smtp connect: %w", err))
 			}
 			c.conn = conn
+			ok, _ := conn.Extension("8BITMIME")
+			c.eightBit.Store(ok)
 		}
 		err := c.transaction(env)
-		if err == nil {
-			return nil
+		if err == nil || errors.Is(err, errNotEightBit) {
+			return err
 		}
 		var se *smtpError
 		isStep := errors.As(err, &se)
@@ -335,6 +376,8 @@ func (c *smtpConn) transaction(env envelope) error {
 	mailFrom := "MAIL FROM:" + env.from
 	if ok, _ := conn.Extension("8BITMIME"); ok {
 		mailFrom += " BODY=8BITMIME"
+	} else if env.eightBit {
+		return errNotEightBit
 	}
 	if ok, _ := conn.Extension("SMTPUTF8"); ok {
 		mailFrom += " SMTPUTF8"

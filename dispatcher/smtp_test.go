@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -165,17 +166,25 @@ func TestDotStuff(t *testing.T) {
 type rawSMTP struct {
 	ln         net.Listener
 	pipelining bool
-	mu         sync.Mutex
-	log        []string // each command, with "+" when more was waiting behind it
-	messages   []string
+	// eightBit offers 8BITMIME.
+	eightBit bool
+	mu       sync.Mutex
+	log      []string // each command, with "+" when more was waiting behind it
+	messages []string
 }
 
 func newRawSMTP(t *testing.T, pipelining bool) *rawSMTP {
+	return newRawSMTPOffering(t, pipelining, false)
+}
+
+// newRawSMTPOffering is newRawSMTP that also offers 8BITMIME when
+// eightBit is set.
+func newRawSMTPOffering(t *testing.T, pipelining, eightBit bool) *rawSMTP {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &rawSMTP{ln: ln, pipelining: pipelining}
+	s := &rawSMTP{ln: ln, pipelining: pipelining, eightBit: eightBit}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -216,11 +225,12 @@ func (s *rawSMTP) serve(c net.Conn) {
 		s.mu.Unlock()
 		switch {
 		case verb == "EHLO":
+			reply("250-raw")
 			if s.pipelining {
-				reply("250-raw")
 				reply("250-PIPELINING")
-			} else {
-				reply("250-raw")
+			}
+			if s.eightBit {
+				reply("250-8BITMIME")
 			}
 			reply("250 ENHANCEDSTATUSCODES")
 		case verb == "MAIL":
@@ -297,5 +307,74 @@ func TestSMTPPipelining(t *testing.T) {
 				t.Errorf("commands as the server read them:\n got %s\nwant %s", log, want)
 			}
 		})
+	}
+}
+
+// To a server that offers 8BITMIME, messages after the first connection
+// go 8bit, declared so in MAIL FROM, and read as the quoted-printable
+// one did; a message with a line too long for SMTP stays
+// quoted-printable; and an 8bit message meeting a server that does not
+// offer 8BITMIME (a server changed behind the sender's back) goes
+// quoted-printable on the same connection, nothing sent twice.
+func TestSMTPEightBit(t *testing.T) {
+	srv := newRawSMTPOffering(t, true, true)
+	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: srv.port(), TLS: "none", Timeout: 5 * time.Second, Connections: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	long := testEmail("max@example.fr")
+	long.HTML = "<p>" + strings.Repeat("é", 600) + "</p>"
+	for _, e := range []Email{testEmail("zoe@example.fr"), testEmail("lea@example.fr"), long} {
+		if err := s.SendEmail(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.mu.Lock()
+	msgs := slices.Clone(srv.messages)
+	log := strings.Join(srv.log, " ")
+	srv.mu.Unlock()
+	if len(msgs) != 3 {
+		t.Fatalf("server took %d messages", len(msgs))
+	}
+	for i, want := range []string{"quoted-printable", "8bit", "quoted-printable"} {
+		if got := strings.Count(msgs[i], "Content-Transfer-Encoding: "+want); got != 2 {
+			t.Errorf("message %d: %d parts %s, want both", i+1, got, want)
+		}
+	}
+	if !strings.Contains(msgs[0], "De 0 =C3=A0 10") || !strings.Contains(msgs[1], "De 0 à 10") {
+		t.Errorf("the texts as sent:\n%s\n%s", msgs[0], msgs[1])
+	}
+	for _, line := range strings.Split(msgs[2], "\n") {
+		if len(line) > 1000 {
+			t.Errorf("a line of %d bytes went out", len(line))
+		}
+	}
+	if strings.Count(log, "MAIL") != 3 {
+		t.Errorf("commands: %s", log)
+	}
+
+	// The server no longer offers 8BITMIME on a new connection.
+	plain := newRawSMTP(t, true)
+	s2, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: plain.port(), TLS: "none", Timeout: 5 * time.Second, Connections: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if err := s2.SendEmail(ctx, testEmail("zoe@example.fr")); err != nil {
+		t.Fatal(err)
+	}
+	s2.eightBit.Store(true)
+	if err := s2.SendEmail(ctx, testEmail("lea@example.fr")); err != nil {
+		t.Fatal(err)
+	}
+	plain.mu.Lock()
+	defer plain.mu.Unlock()
+	if len(plain.messages) != 2 || !strings.Contains(plain.messages[1], "Content-Transfer-Encoding: quoted-printable") {
+		t.Fatalf("server without 8BITMIME took %d messages: %q", len(plain.messages), plain.messages)
+	}
+	if got := strings.Count(strings.Join(plain.log, " "), "MAIL"); got != 2 {
+		t.Errorf("%d transactions for 2 messages: %s", got, strings.Join(plain.log, " "))
 	}
 }
