@@ -17,11 +17,12 @@ import (
 )
 
 // The outcome journal makes a send's outcome durable for the price of one
-// small append and one fdatasync, a fraction of a store commit (which
+// small write and one fdatasync, a fraction of a store commit (which
 // writes a page of every index the outcome touches and syncs twice). The
 // recorder writes each batch of outcomes here first; the store takes them
-// later in larger batches; the journal is emptied whenever the store has
-// taken everything written to it. A kill between a send and its outcome
+// later in larger batches; the journal starts again from its beginning,
+// what it held overwritten with zeros, whenever the store has taken
+// everything written to it. A kill between a send and its outcome
 // then repeats only the sends of the last fraction of a millisecond, and
 // the store's single writer is no longer the wave's bottleneck.
 //

@@ -192,7 +192,11 @@ func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
 	if err != nil {
 		return err
 	}
-	defer func() { s.buffers.Put(env.data) }()
+	defer func() {
+		if env.data != nil {
+			s.buffers.Put(env.data)
+		}
+	}()
 	conn, err := s.take(ctx)
 	if err != nil {
 		return err
@@ -205,6 +209,7 @@ func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
 		// This connection's server does not take 8bit (nothing was sent
 		// on it): the message goes quoted-printable.
 		s.buffers.Put(env.data)
+		env.data = nil
 		if env, err = s.encode(e, false); err != nil {
 			return err
 		}
@@ -218,16 +223,17 @@ func (s *SMTPSender) SendEmail(ctx context.Context, e Email) error {
 var errNotEightBit = errors.New("smtp: the server does not take 8bit messages")
 
 // fitsEightBit says whether the message's parts can go 8bit: no line
-// longer than SMTP's 998 bytes (RFC 5321 4.5.3.1.6) and no NUL.
+// longer than SMTP's 998 bytes (RFC 5321 4.5.3.1.6), no NUL, and no
+// carriage return of its own (SMTP allows one only before a line feed,
+// and a customer's name could carry one that quoted-printable would
+// encode).
 func fitsEightBit(e Email) bool {
 	for _, part := range []string{e.Text, e.HTML} {
 		for line := range strings.Lines(part) {
-			if len(line) > 998 {
+			line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+			if len(line) > 998 || strings.ContainsAny(line, "\x00\r") {
 				return false
 			}
-		}
-		if strings.IndexByte(part, 0) >= 0 {
-			return false
 		}
 	}
 	return true

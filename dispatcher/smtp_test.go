@@ -378,3 +378,22 @@ func TestSMTPEightBit(t *testing.T) {
 		t.Errorf("%d transactions for 2 messages: %s", got, strings.Join(plain.log, " "))
 	}
 }
+
+// A part goes 8bit only when SMTP can carry it as written.
+func TestFitsEightBit(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"Bonjour Zoé,\nÀ bientôt\n", true},
+		{"Windows lines\r\nend well\r\n", true},
+		{strings.Repeat("é", 499) + "\n", true},
+		{strings.Repeat("é", 500) + "\n", false},
+		{"a lone\rcarriage return", false},
+		{"a NUL \x00 byte", false},
+	} {
+		if got := fitsEightBit(Email{Text: c.text, HTML: "<p>ok</p>"}); got != c.want {
+			t.Errorf("fitsEightBit(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
