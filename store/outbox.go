@@ -110,14 +110,22 @@ func (t *Tx) putJob(j Job, old *Job) error {
 		}
 	}
 	j.Updated = t.nowUTC()
-	return putJSON(t.bucket(bucketJobs), id, j)
+	data, err := t.jobs.Encode(j.ID, j)
+	if err != nil {
+		return fmt.Errorf("encode job %s: %w", j.ID, err)
+	}
+	return t.bucket(bucketJobs).Put(id, data)
 }
 
 // JobHead reads a job's id, state, channel and times, without decoding
 // its payload and attempts.
 func (t *Tx) JobHead(id JobID) (record.JobHead, error) {
+	key := idKey(uint64(id))
+	if j, ok := t.jobs.Recall(id, t.bucket(bucketJobs).Get(key)); ok {
+		return j.Head(), nil
+	}
 	var head record.JobHead
-	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(id)), &head); err != nil {
+	if err := getJSON(t.bucket(bucketJobs), key, &head); err != nil {
 		return head, fmt.Errorf("job %s: %w", id, err)
 	}
 	return head, nil
@@ -125,8 +133,8 @@ func (t *Tx) JobHead(id JobID) (record.JobHead, error) {
 
 // Job returns the job with that id.
 func (t *Tx) Job(id JobID) (Job, error) {
-	var j Job
-	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(id)), &j); err != nil {
+	j, err := t.jobs.Decode(id, t.bucket(bucketJobs).Get(idKey(uint64(id))))
+	if err != nil {
 		return Job{}, fmt.Errorf("job %s: %w", id, err)
 	}
 	return j, nil

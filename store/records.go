@@ -2,17 +2,18 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 // ErrNotFound means no record matches.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = record.ErrNotFound
 
 // ErrConflict means a write would give two records the same unique key (an
 // email, a phone number or an external id).
@@ -26,6 +27,10 @@ var ErrInvalid = errors.New("invalid record")
 type Tx struct {
 	tx  *bolt.Tx
 	now func() time.Time
+	// jobs and surveys spare a second decoding of a record the
+	// transaction has already read or written (see record.Memo).
+	jobs    record.Memo[JobID, Job]
+	surveys record.Memo[SurveyID, Survey]
 }
 
 func (t *Tx) bucket(name []byte) *bolt.Bucket {
@@ -59,14 +64,14 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 	if data == nil {
 		return ErrNotFound
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := record.Decode(data, v); err != nil {
 		return fmt.Errorf("decode record %x: %w", key, err)
 	}
 	return nil
 }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {
-	data, err := json.Marshal(v)
+	data, err := record.Encode(v)
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)
 	}
@@ -76,3 +81,21 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 // emailKey is the index key of an email: addresses are compared without case,
 // as every mail provider a small business meets does.
 func emailKey(email string) []byte { return []byte(strings.ToLower(strings.TrimSpace(email))) }
+
+// MaxExternalID is record.MaxExternalID.
+const MaxExternalID = record.MaxExternalID
+
+// outsideKey is record.OutsideKey as an index key.
+func outsideKey(s string) []byte { return []byte(record.OutsideKey(s)) }
+
+// OutsideKey is record.OutsideKey, for a record that keeps its own key
+// (an inbound message).
+func OutsideKey(s string) string { return record.OutsideKey(s) }
+
+// checkExternalID refuses an external id longer than MaxExternalID.
+func checkExternalID(id string) error {
+	if len(id) > MaxExternalID {
+		return fmt.Errorf("%w: external id is %d bytes, longer than %d", ErrInvalid, len(id), MaxExternalID)
+	}
+	return nil
+}

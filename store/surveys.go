@@ -83,7 +83,11 @@ func (t *Tx) PutSurvey(s Survey) (Survey, error) {
 	if err := t.countFunnel(old, s); err != nil {
 		return Survey{}, err
 	}
-	return s, putJSON(b, idKey(uint64(s.ID)), s)
+	data, err := t.surveys.Encode(s.ID, s)
+	if err != nil {
+		return Survey{}, fmt.Errorf("encode survey %s: %w", s.ID, err)
+	}
+	return s, b.Put(idKey(uint64(s.ID)), data)
 }
 
 // countFunnel counts the stages a survey reached in this change.
@@ -117,8 +121,8 @@ func (t *Tx) FunnelBetween(from, to time.Time, fn func(record.FunnelCount) error
 
 // Survey returns the survey with that id.
 func (t *Tx) Survey(id SurveyID) (Survey, error) {
-	var s Survey
-	if err := getJSON(t.bucket(bucketSurveys), idKey(uint64(id)), &s); err != nil {
+	s, err := t.surveys.Decode(id, t.bucket(bucketSurveys).Get(idKey(uint64(id))))
+	if err != nil {
 		return Survey{}, fmt.Errorf("survey %s: %w", id, err)
 	}
 	return s, nil
