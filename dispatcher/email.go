@@ -3,6 +3,7 @@ package dispatcher
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,11 +81,25 @@ func buildMessage(e Email, eightBit bool) (*mail.Msg, error) {
 			m.SetListUnsubscribe(append([]string{e.Unsubscribe}, more...)...)
 		}
 	}
-	m.SetBodyString(mail.TypeTextPlain, e.Text)
+	m.SetBodyWriter(mail.TypeTextPlain, writeString(e.Text))
 	if e.HTML != "" {
-		m.AddAlternativeString(mail.TypeTextHTML, e.HTML)
+		m.AddAlternativeWriter(mail.TypeTextHTML, writeString(e.HTML))
 	}
 	return m, nil
+}
+
+// writeString writes a part as it is. go-mail's SetBodyString and
+// AddAlternativeString copy the part into a buffer of their own first,
+// and a part written 8bit then grows go-mail's buffer a few bytes at a
+// time: one part's bytes copied and allocated four times over.
+func writeString(part string) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		if b, ok := w.(interface{ Grow(int) }); ok {
+			b.Grow(len(part))
+		}
+		n, err := io.WriteString(w, part)
+		return int64(n), err
+	}
 }
 
 // FileEmailSender writes each message as an .eml file into a folder, for

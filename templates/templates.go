@@ -304,7 +304,8 @@ func (s *Set) Render(t Template, contactLang string, d Data) (Message, error) {
 			if m.Text, err = s.execText(s.emailText[key], "text", d); err == nil {
 				b := s.buffer()
 				if err = s.emailHTML[key].ExecuteTemplate(b, "html", d); err == nil {
-					m.HTML = string(bytes.TrimSpace(b.Bytes())) + "\n"
+					// One string, made from the buffer's own bytes.
+					m.HTML = string(append(bytes.TrimSpace(b.Bytes()), '\n'))
 				}
 				s.buffers.Put(b)
 			}
@@ -337,20 +338,31 @@ func (s *Set) execText(t *texttemplate.Template, block string, d Data) (string, 
 	if err != nil {
 		return "", err
 	}
-	return tidy(b.String()), nil
+	return tidy(b.Bytes()), nil
 }
 
 // tidy trims each line's trailing spaces and the message's outer blank
 // lines, which template actions leave behind. A "--" line becomes the
 // signature separator "-- ", which mail programs (and npsd's own reply
-// reader) use to cut the footer from a reply.
-func tidy(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " \t\r")
-		if lines[i] == "--" {
-			lines[i] = "-- "
+// reader) use to cut the footer from a reply. It reads the template's
+// buffer and makes one string.
+func tidy(s []byte) string {
+	rest := bytes.TrimSpace(s)
+	var b strings.Builder
+	b.Grow(len(rest) + 1)
+	for first := true; ; first = false {
+		line, after, more := bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimRight(line, " \t\r")
+		if !first {
+			b.WriteByte('\n')
 		}
+		b.Write(line)
+		if string(line) == "--" {
+			b.WriteByte(' ')
+		}
+		if !more {
+			return b.String()
+		}
+		rest = after
 	}
-	return strings.Join(lines, "\n")
 }
