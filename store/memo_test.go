@@ -11,7 +11,7 @@ import (
 // TestMemoNeverHidesTheStore: within one transaction a record read or
 // written a moment before is not decoded again, but what a caller does to
 // its copy, and any other write of the record, shows through: the memo
-// only ever answers for the very bytes it decoded or encoded.
+// only ever answers for bytes equal to those it decoded or encoded.
 func TestMemoNeverHidesTheStore(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
@@ -59,7 +59,7 @@ func TestMemoNeverHidesTheStore(t *testing.T) {
 		// Bytes put by anything else, or none, are read as they are.
 		raw := []byte(`{"id":` + j.ID.String()[1:] + `,"kind":"survey","channel":"sms","state":"failed","due":"2026-12-01T09:00:00Z","payload":{},"created":"2026-12-01T09:00:00Z","updated":"2026-12-01T09:00:00Z"}`)
 		// Of the same length as what the memo holds, so that only the
-		// bytes' identity can tell them apart.
+		// bytes themselves tell them apart.
 		held := len(tx.bucket(bucketJobs).Get(idKey(uint64(j.ID))))
 		if len(raw) > held {
 			t.Fatalf("the raw job (%d bytes) is longer than the stored one (%d)", len(raw), held)
@@ -96,6 +96,58 @@ func TestMemoNeverHidesTheStore(t *testing.T) {
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMemoAcrossTransactions: the writer's memo outlives its transactions
+// but never a change: a write rolled back leaves the stored job as it was,
+// and the next transaction reads that, not what the memo was last given.
+func TestMemoAcrossTransactions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	c, _, _ := s.UpsertContact(ctx, Contact{Email: "memo2@example.com"})
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var id JobID
+	if err := s.Update(ctx, func(tx *Tx) error {
+		j, err := tx.EnqueueJob(Job{Kind: JobFollowUp, ContactID: c.ID, Channel: ChannelEmail, Due: t0})
+		id = j.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("refused after the write")
+	err := s.Update(ctx, func(tx *Tx) error {
+		j, err := tx.Job(id)
+		if err != nil {
+			return err
+		}
+		j.State, j.Attempts = JobInflight, []Attempt{{At: t0}}
+		if _, err := tx.UpdateJob(j); err != nil {
+			return err
+		}
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("the refused write returned %v", err)
+	}
+	check := func(tx *Tx) error {
+		j, err := tx.Job(id)
+		if err != nil {
+			return err
+		}
+		if head, err := tx.JobHead(id); err != nil || head.State != JobPending {
+			t.Errorf("head after a rolled-back write: %+v, %v", head, err)
+		}
+		if j.State != JobPending || len(j.Attempts) != 0 {
+			t.Errorf("job after a rolled-back write: %s with %d attempts", j.State, len(j.Attempts))
+		}
+		return nil
+	}
+	if err := s.Update(ctx, check); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(check); err != nil {
 		t.Fatal(err)
 	}
 }

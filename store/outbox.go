@@ -120,12 +120,11 @@ func (t *Tx) putJob(j Job, old *Job) error {
 // JobHead reads a job's id, state, channel and times, without decoding
 // its payload and attempts.
 func (t *Tx) JobHead(id JobID) (record.JobHead, error) {
-	key := idKey(uint64(id))
-	if j, ok := t.jobs.Recall(id, t.bucket(bucketJobs).Get(key)); ok {
+	if j, ok := t.jobs.Recall(id, t.bucket(bucketJobs).Get(idKey(uint64(id)))); ok {
 		return j.Head(), nil
 	}
 	var head record.JobHead
-	if err := getJSON(t.bucket(bucketJobs), key, &head); err != nil {
+	if err := getJSON(t.bucket(bucketJobs), idKey(uint64(id)), &head); err != nil {
 		return head, fmt.Errorf("job %s: %w", id, err)
 	}
 	return head, nil

@@ -27,10 +27,10 @@ var ErrInvalid = errors.New("invalid record")
 type Tx struct {
 	tx  *bolt.Tx
 	now func() time.Time
-	// jobs and surveys spare a second decoding of a record the
-	// transaction has already read or written (see record.Memo).
-	jobs    record.Memo[JobID, Job]
-	surveys record.Memo[SurveyID, Survey]
+	// jobs and surveys spare the writer's transactions a second decoding
+	// of a record (see record.Memo); nil in any other.
+	jobs    *record.Memo[JobID, Job]
+	surveys *record.Memo[SurveyID, Survey]
 }
 
 func (t *Tx) bucket(name []byte) *bolt.Bucket {

@@ -21,6 +21,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 // Options configures Open. The zero value of every field but Path is usable.
@@ -71,6 +73,11 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against sends on writes
 	closed bool
 	done   chan struct{} // closed when the writer goroutine has exited
+
+	// The writer's memos: a send's outcome reads the job and survey its
+	// claim wrote without decoding them. Only the writer touches them.
+	jobs    record.Memo[JobID, Job]
+	surveys record.Memo[SurveyID, Survey]
 
 	commits atomic.Uint64 // transactions committed by the writer, for tests and metrics
 	// writeFailures counts transactions that could not begin or commit
@@ -327,7 +334,7 @@ func (s *Store) commit(batch []*writeRequest) {
 			}
 			return
 		}
-		tx := &Tx{tx: btx, now: s.now}
+		tx := &Tx{tx: btx, now: s.now, jobs: &s.jobs, surveys: &s.surveys}
 		failed := -1
 		var ferr error
 		for i, req := range live {

@@ -1,58 +1,62 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 )
 
-// memoCap bounds what one transaction remembers: a transaction that reads
-// many records (a listing, a migration) forgets and starts over rather
-// than holding them all.
+// memoCap bounds what a memo remembers: one that fills (a transaction that
+// reads many records, a long wave) forgets and starts over rather than
+// holding them all.
 const memoCap = 1024
 
-// Memo remembers the records a transaction decoded or wrote, by id, with
-// the stored bytes each came from, so that reading the same record again
-// in that transaction (an update reads what the caller read a moment
-// before) costs a copy instead of a decoding.
+// Memo remembers records as decoded or encoded, by id, with the stored
+// bytes each came from, so that reading a record whose stored bytes have
+// not changed since (an update reads what its caller read a moment before;
+// a send's outcome reads the job its claim wrote) costs a comparison and a
+// copy instead of a decoding.
 //
-// Bytes are recognised as the same by their address and length, not their
-// content: until its transaction ends, bbolt hands back the very slice a
-// value was read from (its page, which does not change under a
-// transaction) or written with, and a write of the record puts another
-// slice in its place. So a remembered value is only ever returned for the
-// bytes it was decoded from or encoded to; anything else is a miss.
-//
-// Values go in and come out as clones, so that what a caller changes (an
-// attempt appended, a field of the last one set) never reaches the memo.
-// The zero Memo is empty and ready.
+// A value is only ever returned for bytes equal to the ones it was decoded
+// from or encoded to, compared in full, so a memo can outlive a
+// transaction, even one rolled back: whoever wrote the record since, the
+// value is the one its bytes decode to. Values go in and come out as
+// clones, so that what a caller changes (an attempt appended, a field of
+// the last one set) never reaches the memo. The zero Memo is empty and
+// ready; a nil one remembers nothing. A memo is not safe for use by more
+// than one goroutine at a time.
 type Memo[K comparable, V interface{ Clone() V }] struct {
 	entries map[K]memoEntry[V]
 }
 
 type memoEntry[V any] struct {
-	data  []byte
+	data  []byte // the memo's own copy
 	value V
 }
 
-// Recall returns a copy of the value remembered for id, if it came from
-// data itself.
+// ErrNotFound means no record matches.
+var ErrNotFound = errors.New("not found")
+
+// Recall returns a copy of the value remembered for id, if it was
+// decoded from or encoded to bytes equal to data.
 func (m *Memo[K, V]) Recall(id K, data []byte) (V, bool) {
+	if m == nil {
+		var zero V
+		return zero, false
+	}
 	e, ok := m.entries[id]
-	if !ok || !sameSlice(e.data, data) {
+	if !ok || len(data) == 0 || !bytes.Equal(e.data, data) {
 		var zero V
 		return zero, false
 	}
 	return e.value.Clone(), true
 }
 
-// ErrNotFound means no record matches.
-var ErrNotFound = errors.New("not found")
-
-// Decode returns the value remembered for id if it came from data, and
-// otherwise decodes data and remembers what it read. No data (nothing
-// stored under the key) is ErrNotFound.
+// Decode returns the value remembered for id if it came from bytes equal
+// to data, and otherwise decodes data and remembers what it read. No data
+// (nothing stored under the key) is ErrNotFound.
 func (m *Memo[K, V]) Decode(id K, data []byte) (V, error) {
 	if v, ok := m.Recall(id, data); ok {
 		return v, nil
@@ -64,24 +68,28 @@ func (m *Memo[K, V]) Decode(id K, data []byte) (V, error) {
 	if err := Decode(data, &v); err != nil {
 		return v, fmt.Errorf("decode record: %w", err)
 	}
-	m.Keep(id, data, v)
+	if m != nil {
+		// data is the store's (a page of its file): the memo keeps a
+		// copy.
+		m.keep(id, bytes.Clone(data), v)
+	}
 	return v, nil
 }
 
 // Encode encodes value as stored, and remembers it as what the bytes it
-// returns hold for id: the caller stores them under id or fails its
-// transaction.
+// returns hold. The caller stores them under id, or fails its write.
 func (m *Memo[K, V]) Encode(id K, value V) ([]byte, error) {
 	data, err := Encode(value)
 	if err == nil {
-		m.Keep(id, data, value)
+		// The bytes are the memo's as much as the store's: neither
+		// changes them.
+		m.keep(id, data, value)
 	}
 	return data, err
 }
 
-// Keep remembers a copy of value as what data holds for id.
-func (m *Memo[K, V]) Keep(id K, data []byte, value V) {
-	if len(data) == 0 {
+func (m *Memo[K, V]) keep(id K, data []byte, value V) {
+	if m == nil || len(data) == 0 {
 		return
 	}
 	if m.entries == nil || len(m.entries) >= memoCap {
@@ -108,10 +116,6 @@ func Encode(v any) ([]byte, error) {
 		return m.MarshalJSON()
 	}
 	return json.Marshal(v)
-}
-
-func sameSlice(a, b []byte) bool {
-	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0]
 }
 
 // Head is the job's head, as JobHead reads it.
