@@ -224,10 +224,10 @@ wait_for() {
   done
 }
 # time_wave DIR COUNT: times the daemon's sends from the first "message
-# sent" line in its log to the COUNT-th, polled every 50 ms (a scrape of
-# /metrics counts the outbox by reading every job, and would take the CPU
-# being measured). Sets wave_rate (messages/s) and wave_cpu_ms (CPU per
-# message over the same span).
+# sent" line in its log to the COUNT-th, polled every 50 ms (scraping
+# /metrics that often would add its own CPU to what is measured). Sets
+# wave_rate (messages/s) and wave_cpu_ms (CPU per message over the same
+# span).
 time_wave() {
   local first t0 c0 last t1 c1
   wait_for "a first send" "sent_in $1" 1 || { tail -n 5 "$1/log" >&2; return 1; }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 // TestEveryMessageKindHasATemplate: each job kind the store knows is
@@ -23,7 +25,7 @@ func TestEveryMessageKindHasATemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range store.JobKinds() {
+	for _, k := range record.JobKinds() {
 		kind, ok := templates.ForJob(k)
 		if ok == k.IsWebhook() {
 			t.Errorf("%s: a template %v, a webhook %v: want exactly one", k, ok, k.IsWebhook())

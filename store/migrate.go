@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 // Bucket names. Every bucket a release uses is created by a migration, so a
@@ -42,6 +44,7 @@ var (
 	bucketCasesToRemind      = []byte("cases_to_remind")
 	bucketResponsesByContact = []byte("responses_by_contact")
 	bucketFunnel             = []byte("funnel")
+	bucketJobStates          = []byte("job_states")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -134,6 +137,13 @@ var migrations = []migration{
 		}
 		t := &Tx{tx: tx}
 		return eachRecord(tx, bucketSurveys, func(s Survey) error { return t.countFunnel(Survey{}, s) })
+	}},
+	{9, "count the outbox's jobs by state, so that /metrics reads five counts instead of every job", func(tx *bolt.Tx) error {
+		if err := createBuckets(tx, bucketJobStates); err != nil {
+			return err
+		}
+		t := &Tx{tx: tx}
+		return eachRecord(tx, bucketJobs, func(h record.JobHead) error { return t.countJobState(nil, h.Job()) })
 	}},
 }
 

@@ -87,6 +87,9 @@ func (t *Tx) putJob(j Job, old *Job) error {
 	if err := t.indexJobOutcome(j, old); err != nil {
 		return err
 	}
+	if err := t.countJobState(old, j); err != nil {
+		return err
+	}
 	if old != nil {
 		switch old.State {
 		case JobPending:
@@ -197,21 +200,31 @@ func (t *Tx) ForEachJob(fn func(Job) error) error {
 }
 
 // CountJobs returns how many jobs are in each state. /metrics calls it on
-// every scrape, so it reads each job's state straight from its JSON rather
-// than decoding the job (100,000 jobs: 28 ms and 1 KB instead of 410 ms and 120 MB).
+// every scrape: it reads the counts putJob keeps, never the jobs.
 func (t *Tx) CountJobs() (map[JobState]int, error) {
 	counts := map[JobState]int{}
-	err := t.bucket(bucketJobs).ForEach(func(k, v []byte) error {
-		state, ok := record.RawJobState(v)
-		if !ok {
-			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
-				return fmt.Errorf("decode job %s: %w", JobID(keyID(k)), err)
-			}
-			state = j.State
+	err := t.bucket(bucketJobStates).ForEach(func(k, v []byte) error {
+		if len(v) != 8 {
+			return fmt.Errorf("count of %s jobs: %d bytes, want 8", k, len(v))
 		}
-		counts[state]++
+		if n := binary.BigEndian.Uint64(v); n > 0 {
+			counts[JobState(k)] = int(n)
+		}
 		return nil
 	})
 	return counts, err
+}
+
+// countJobState moves a job's count from its old state to its new one.
+func (t *Tx) countJobState(old *Job, j Job) error {
+	b := t.bucket(bucketJobStates)
+	if old != nil {
+		if old.State == j.State {
+			return nil
+		}
+		if err := b.Put([]byte(old.State), record.AddCount(b.Get([]byte(old.State)), -1)); err != nil {
+			return err
+		}
+	}
+	return b.Put([]byte(j.State), record.AddCount(b.Get([]byte(j.State)), 1))
 }

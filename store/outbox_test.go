@@ -207,8 +207,8 @@ func TestMigrationFromVersion1(t *testing.T) {
 	})
 }
 
-// CountJobs reads the state from the JSON without decoding the job: a
-// state-like text in a job's reason, attempts or data must not fool it.
+// CountJobs counts jobs by their state, never by a state-like text in a
+// job's reason, attempts or data.
 func TestCountJobsIsNotFooledByTheJobsText(t *testing.T) {
 	s := openTest(t)
 	due := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -249,4 +249,82 @@ func TestCountJobsIsNotFooledByTheJobsText(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestJobStateCounts: the counts /metrics reads follow every move of a job
+// (a claim, a retry, a send, a cancel, a forget), and a store of schema 8,
+// which kept none, gets them counted from its jobs when it opens.
+func TestJobStateCounts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "npsd.db")
+	s, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	c, _, _ := s.UpsertContact(ctx, Contact{Email: "counted@example.fr"})
+	decodeAll := func(s *Store) (counts, decoded map[JobState]int) {
+		decoded = map[JobState]int{}
+		s.View(func(tx *Tx) (err error) {
+			if counts, err = tx.CountJobs(); err != nil {
+				t.Fatal(err)
+			}
+			return tx.ForEachJob(func(j Job) error { decoded[j.State]++; return nil })
+		})
+		return counts, decoded
+	}
+	moves := [][]JobState{
+		{JobInflight, JobPending, JobInflight, JobSent},
+		{JobInflight, JobFailed},
+		{JobCanceled},
+		{JobInflight},
+		{},
+		{JobPending, JobPending},
+	}
+	for step := range 4 {
+		err := s.Update(ctx, func(tx *Tx) error {
+			for i, path := range moves {
+				if step == 0 {
+					if _, err := tx.EnqueueJob(Job{Kind: JobFollowUp, ContactID: c.ID, Channel: ChannelEmail, Due: due.Add(time.Duration(i))}); err != nil {
+						return err
+					}
+				}
+				if step >= len(path) {
+					continue
+				}
+				j, err := tx.Job(JobID(i + 1))
+				if err != nil {
+					return err
+				}
+				j.State = path[step]
+				if _, err := tx.UpdateJob(j); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts, decoded := decodeAll(s); !maps.Equal(counts, decoded) {
+			t.Errorf("after step %d: counted %v, decoding every job %v", step, counts, decoded)
+		}
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.Forget(c.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[JobState]int{JobSent: 1, JobFailed: 1, JobCanceled: 3, JobInflight: 1}
+	if counts, decoded := decodeAll(s); !maps.Equal(counts, decoded) || !maps.Equal(counts, want) {
+		t.Errorf("after forget: counted %v, decoding every job %v, want %v", counts, decoded, want)
+	}
+	s.Close()
+
+	asSchema(t, path, 8, bucketJobStates)
+	if s, err = Open(Options{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if counts, _ := decodeAll(s); !maps.Equal(counts, want) {
+		t.Errorf("after the migration: counted %v, want %v", counts, want)
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/npsd/npsd/store/record"
 )
 
 // rewriteJobs changes jobs on disk behind the store's back, as an older
@@ -324,7 +326,7 @@ func TestJobKindsRoundTrip(t *testing.T) {
 		JobOwnerAlert: "owner_alert", JobCaseReminder: "case_reminder", JobWeeklySummary: "weekly_summary",
 		JobWebhookResponse: "response", JobWebhookOptOut: "opt_out",
 	}
-	kinds := JobKinds()
+	kinds := record.JobKinds()
 	if len(kinds) != len(names) || len(slices.Compact(slices.Sorted(slices.Values(kinds)))) != len(kinds) {
 		t.Fatalf("JobKinds() = %v: want each of the %d kinds once", kinds, len(names))
 	}

@@ -90,9 +90,6 @@ func ParseContactID(s string) (ContactID, bool) { return record.ParseContactID(s
 // ParseCaseID is record.ParseCaseID.
 func ParseCaseID(s string) (CaseID, bool) { return record.ParseCaseID(s) }
 
-// JobKinds is record.JobKinds.
-func JobKinds() []JobKind { return record.JobKinds() }
-
 // IntPtr is record.IntPtr.
 func IntPtr(n int) *int { return record.IntPtr(n) }
 

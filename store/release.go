@@ -1,5 +1,7 @@
 package store
 
+import "github.com/npsd/npsd/internal/mapped"
+
 // ReleaseMapped lets go of the pages of the store's file that reading has
 // made resident in this process. bbolt reads the file through a memory
 // map, so a pass over a million contacts leaves hundreds of megabytes of
@@ -18,5 +20,5 @@ func (s *Store) ReleaseMapped() error {
 func (t *Tx) ReleaseMapped() error {
 	// While a transaction is open bbolt cannot remap the file, so the
 	// address and size stay those of the live map.
-	return releaseMapped(t.tx.DB().Info().Data, t.tx.Size())
+	return mapped.Release(t.tx.DB().Info().Data, t.tx.Size())
 }

@@ -74,3 +74,13 @@ func ParseFunnel(k, v []byte) (FunnelCount, bool) {
 	channel, campaign, _ := strings.Cut(string(k[5:]), "\x00")
 	return FunnelCount{Hour: hour, Stage: Stages[k[4]], Channel: Channel(channel), Campaign: campaign, N: binary.BigEndian.Uint64(v)}, true
 }
+
+// AddCount returns a stored count (8 bytes, big-endian; none is zero)
+// with delta added, never below zero.
+func AddCount(v []byte, delta int64) []byte {
+	var n int64
+	if len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	return binary.BigEndian.AppendUint64(nil, uint64(max(n+delta, 0)))
+}

@@ -85,8 +85,7 @@ func (j Job) PayloadError() error {
 // of a payload that could not be read, as they came.
 func (j Job) MarshalJSON() ([]byte, error) {
 	// plain has the fields of Job without its methods; the outer Payload
-	// and Data hide Job's Payload, and come after State, which
-	// RawJobState relies on.
+	// and Data hide Job's Payload.
 	type plain Job
 	out := struct {
 		plain
@@ -212,30 +211,3 @@ func (j *Job) ForgetPayload() { j.Payload, j.undecoded = Payload{}, nil }
 
 // Active reports whether the job is still to be sent or being sent.
 func (j Job) Active() bool { return j.State == JobPending || j.State == JobInflight }
-
-var stateKey = []byte(`"state":"`)
-
-// RawJobState finds the state in a job's JSON without decoding it. The
-// first `"state":"` is the job's own: encoding/json writes fields in the
-// struct's order, State comes before Attempts and the payload (whose text
-// could be anything, and whose old form had keys that could be anything),
-// and a quote inside a string before it is escaped, so the sequence cannot
-// occur there. A test of the store pins this with a "state" key and text in a payload.
-func RawJobState(v []byte) (JobState, bool) {
-	i := bytes.Index(v, stateKey)
-	if i < 0 {
-		return "", false
-	}
-	rest := v[i+len(stateKey):]
-	end := bytes.IndexByte(rest, '"')
-	if end < 0 {
-		return "", false
-	}
-	// The known states without allocating a string for each job.
-	for _, s := range []JobState{JobPending, JobInflight, JobSent, JobFailed, JobCanceled} {
-		if string(rest[:end]) == string(s) {
-			return s, true
-		}
-	}
-	return JobState(rest[:end]), true
-}
