@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -75,7 +76,7 @@ type ScoreLink struct {
 func ScoreLinksOn(base string) []ScoreLink {
 	links := make([]ScoreLink, 11)
 	for i := range links {
-		links[i] = ScoreLink{Score: i, URL: fmt.Sprintf("%s?score=%d", base, i)}
+		links[i] = ScoreLink{Score: i, URL: base + "?score=" + strconv.Itoa(i)}
 	}
 	return links
 }

@@ -90,24 +90,38 @@ func writeAttrURL(b *strings.Builder, u string) {
 		u = "#ZgotmplZ"
 	}
 	const hex = "0123456789abcdef"
+	// Runs of bytes that stay as they are are written whole.
+	start := 0
 	for i := 0; i < len(u); i++ {
 		c := u[i]
-		switch {
-		case c == '&':
+		if urlKept[c] || c == '%' && i+2 < len(u) && isHex(u[i+1]) && isHex(u[i+2]) {
+			continue
+		}
+		b.WriteString(u[start:i])
+		switch c {
+		case '&':
 			b.WriteString("&amp;")
-		case c == '+':
+		case '+':
 			b.WriteString("&#43;")
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			strings.IndexByte("!#$*,/:;=?@[]-._~", c) >= 0,
-			c == '%' && i+2 < len(u) && isHex(u[i+1]) && isHex(u[i+2]):
-			b.WriteByte(c)
 		default:
 			b.WriteByte('%')
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
 		}
+		start = i + 1
 	}
+	b.WriteString(u[start:])
 }
+
+// urlKept are the bytes a URL keeps as they are in an attribute: its own
+// characters, save & and +, which HTML would read.
+var urlKept = func() (kept [256]bool) {
+	for c := range 256 {
+		kept[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$*,/:;=?@[]-._~", byte(c)) >= 0
+	}
+	return kept
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
