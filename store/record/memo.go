@@ -8,9 +8,10 @@ import (
 	"slices"
 )
 
-// memoCap bounds what a memo remembers: one that fills (a transaction that
-// reads many records, a long wave) forgets and starts over rather than
-// holding them all.
+// memoCap bounds each of a memo's two generations: when the newer fills,
+// the older is forgotten and the newer takes its place, so that a memo
+// holds between memoCap and twice as many records, the most recently
+// used, however many a transaction reads.
 const memoCap = 1024
 
 // Memo remembers records as decoded or encoded, by id, with the stored
@@ -27,8 +28,21 @@ const memoCap = 1024
 // the last one set) never reaches the memo. The zero Memo is empty and
 // ready; a nil one remembers nothing. A memo is not safe for use by more
 // than one goroutine at a time.
-type Memo[K comparable, V interface{ Clone() V }] struct {
-	entries map[K]memoEntry[V]
+//
+// Only records that are still changing are kept (see Memoized): a job
+// claimed is read again when its outcome is recorded, a job sent rarely.
+type Memo[K comparable, V Memoized[V]] struct {
+	newer, older map[K]memoEntry[V]
+}
+
+// Memoized is a record a Memo can keep.
+type Memoized[V any] interface {
+	// Clone returns a copy that shares nothing a caller could change.
+	Clone() V
+	// Changing reports whether the record is likely to be read and
+	// written again soon (a job waiting or being sent): a memo keeps
+	// only those.
+	Changing() bool
 }
 
 type memoEntry[V any] struct {
@@ -46,7 +60,10 @@ func (m *Memo[K, V]) Recall(id K, data []byte) (V, bool) {
 		var zero V
 		return zero, false
 	}
-	e, ok := m.entries[id]
+	e, ok := m.newer[id]
+	if !ok {
+		e, ok = m.older[id]
+	}
 	if !ok || len(data) == 0 || !bytes.Equal(e.data, data) {
 		var zero V
 		return zero, false
@@ -92,10 +109,15 @@ func (m *Memo[K, V]) keep(id K, data []byte, value V) {
 	if m == nil || len(data) == 0 {
 		return
 	}
-	if m.entries == nil || len(m.entries) >= memoCap {
-		m.entries = make(map[K]memoEntry[V])
+	if !value.Changing() {
+		delete(m.newer, id)
+		delete(m.older, id)
+		return
 	}
-	m.entries[id] = memoEntry[V]{data: data, value: value.Clone()}
+	if m.newer == nil || len(m.newer) >= memoCap {
+		m.older, m.newer = m.newer, make(map[K]memoEntry[V], memoCap)
+	}
+	m.newer[id] = memoEntry[V]{data: data, value: value.Clone()}
 }
 
 // Decode reads a stored record into v. A record that decodes itself is
@@ -139,3 +161,10 @@ func (s Survey) Clone() Survey {
 	s.Attempts = slices.Clone(s.Attempts)
 	return s
 }
+
+// Changing reports whether the job is still to be sent or being sent.
+func (j Job) Changing() bool { return j.Active() }
+
+// Changing reports whether the survey's message is still to be sent or
+// being sent.
+func (s Survey) Changing() bool { return s.State == SurveyPending || s.State == SurveyInflight }

@@ -9,19 +9,19 @@ import (
 // a nil memo remembers nothing; a full one starts over.
 func TestMemo(t *testing.T) {
 	var m Memo[SurveyID, Survey]
-	data, err := m.Encode(1, Survey{ID: 1, State: SurveySent, Attempts: []Attempt{{Error: "x"}}})
+	data, err := m.Encode(1, Survey{ID: 1, State: SurveyInflight, Attempts: []Attempt{{Error: "x"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, ok := m.Recall(1, bytes.Clone(data))
-	if !ok || got.State != SurveySent {
+	if !ok || got.State != SurveyInflight {
 		t.Fatalf("recall of equal bytes: %+v, %v", got, ok)
 	}
 	got.Attempts[0].Error = "changed"
 	if again, _ := m.Recall(1, data); again.Attempts[0].Error != "x" {
 		t.Errorf("a caller's change reached the memo: %+v", again.Attempts)
 	}
-	other := bytes.Replace(data, []byte(`"sent"`), []byte(`"sEnt"`), 1)
+	other := bytes.Replace(data, []byte(`"inflight"`), []byte(`"inFlight"`), 1)
 	if _, ok := m.Recall(1, other); ok {
 		t.Error("recalled for other bytes of the same length")
 	}
@@ -34,11 +34,25 @@ func TestMemo(t *testing.T) {
 	if _, err := m.Decode(4, nil); err != ErrNotFound {
 		t.Errorf("no bytes: %v", err)
 	}
-	for i := range memoCap {
-		m.keep(SurveyID(100+i), []byte("{}"), Survey{})
+	// A survey sent is not kept, and forgets what was kept of it.
+	if _, err := m.Encode(3, Survey{ID: 3, State: SurveySent}); err != nil {
+		t.Fatal(err)
 	}
-	if len(m.entries) > memoCap {
-		t.Errorf("%d entries, more than %d", len(m.entries), memoCap)
+	if _, ok := m.Recall(3, []byte(`{"id":3,"state":"pending"}`)); ok {
+		t.Error("a survey sent is still remembered as pending")
+	}
+	// Two generations: the most recent memoCap records at least, never
+	// more than twice as many.
+	for i := range 3 * memoCap {
+		m.keep(SurveyID(100+i), []byte("{}"), Survey{State: SurveyPending})
+		if n := len(m.newer) + len(m.older); n > 2*memoCap {
+			t.Fatalf("%d entries, more than %d", n, 2*memoCap)
+		}
+	}
+	for i := 2 * memoCap; i < 3*memoCap; i++ {
+		if _, ok := m.Recall(SurveyID(100+i), []byte("{}")); !ok {
+			t.Fatalf("record %d of the last %d forgotten", i, memoCap)
+		}
 	}
 
 	var none *Memo[SurveyID, Survey]
