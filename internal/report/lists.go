@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -265,17 +266,26 @@ func contactLabel(tx *store.Tx, id store.ContactID) string {
 func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, limit int, p i18n.Printer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, p.T("outbox.header"))
-	counts := map[store.JobState]int{}
+	var counts map[store.JobState]int
 	shown, matching := 0, 0
 	err := st.View(func(tx *store.Tx) error {
-		return tx.ForEachJob(func(j store.Job) error {
-			counts[j.State]++
+		// The counts are the store's own: the jobs are read only until
+		// the list is full.
+		var err error
+		if counts, err = tx.CountJobs(); err != nil {
+			return err
+		}
+		for state, n := range counts {
+			if want == nil || want[state] {
+				matching += n
+			}
+		}
+		err = tx.ForEachJob(func(j store.Job) error {
 			if want != nil && !want[j.State] {
 				return nil
 			}
-			matching++
 			if shown >= limit {
-				return nil
+				return errListFull
 			}
 			shown++
 			who := j.To
@@ -292,6 +302,10 @@ func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, lim
 				safeout.TerminalText(who, false), survey, j.Due.In(p.Location()).Format("2006-01-02 15:04"), len(j.Attempts), safeout.TerminalText(j.Reason, false))
 			return nil
 		})
+		if errors.Is(err, errListFull) {
+			return nil
+		}
+		return err
 	})
 	if err != nil {
 		return err
@@ -307,6 +321,9 @@ func WriteOutbox(w io.Writer, st *store.Store, want map[store.JobState]bool, lim
 	fmt.Fprintln(w, p.T("outbox.counts", strings.Join(parts, ", "), p.Location()))
 	return nil
 }
+
+// errListFull stops the reading of jobs once the outbox's list is full.
+var errListFull = errors.New("the list is full")
 
 // WritePlan prints what planning a campaign queued, skipped and moved, in
 // the owner's words and time zone.
