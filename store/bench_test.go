@@ -90,11 +90,7 @@ func BenchmarkTallyMillion(b *testing.B) {
 func BenchmarkCountJobs(b *testing.B) {
 	for _, n := range []int{1_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			s, err := Open(Options{Path: filepath.Join(b.TempDir(), "npsd.db")})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
+			s := openTest(b)
 			ctx := context.Background()
 			due := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 			for done := 0; done < n; done += 10000 {

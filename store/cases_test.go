@@ -70,11 +70,7 @@ func TestCasesOfReadsOnlyTheContactsCases(t *testing.T) {
 func BenchmarkCasesOf(b *testing.B) {
 	for _, n := range []int{0, 1_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			s, err := Open(Options{Path: filepath.Join(b.TempDir(), "npsd.db")})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
+			s := openTest(b)
 			ctx := context.Background()
 			other, _, _ := s.UpsertContact(ctx, Contact{Email: "other@example.fr"})
 			me, _, _ := s.UpsertContact(ctx, Contact{Email: "me@example.fr"})
