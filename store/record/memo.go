@@ -117,6 +117,9 @@ func (m *Memo[K, V]) keep(id K, data []byte, value V) {
 	if m.newer == nil || len(m.newer) >= memoCap {
 		m.older, m.newer = m.newer, make(map[K]memoEntry[V], memoCap)
 	}
+	// The older value goes: what a forgotten contact's job carried must
+	// not stay in memory behind the value that replaced it.
+	delete(m.older, id)
 	m.newer[id] = memoEntry[V]{data: data, value: value.Clone()}
 }
 
