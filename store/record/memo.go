@@ -11,7 +11,7 @@ import (
 // memoCap bounds each of a memo's two generations: when the newer fills,
 // the older is forgotten and the newer takes its place, so that a memo
 // holds between memoCap and twice as many records, the most recently
-// used, however many a transaction reads.
+// decoded or written, however many a transaction reads.
 const memoCap = 1024
 
 // Memo remembers records as decoded or encoded, by id, with the stored
@@ -86,9 +86,12 @@ func (m *Memo[K, V]) Decode(id K, data []byte) (V, error) {
 		return v, fmt.Errorf("decode record: %w", err)
 	}
 	if m != nil {
-		// data is the store's (a page of its file): the memo keeps a
-		// copy.
-		m.keep(id, bytes.Clone(data), v)
+		if v.Changing() {
+			// data is the store's (a page of its file): the memo
+			// keeps a copy of what it keeps.
+			data = bytes.Clone(data)
+		}
+		m.keep(id, data, v)
 	}
 	return v, nil
 }
