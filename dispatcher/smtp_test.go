@@ -391,9 +391,67 @@ func TestFitsEightBit(t *testing.T) {
 		{strings.Repeat("é", 500) + "\n", false},
 		{"a lone\rcarriage return", false},
 		{"a NUL \x00 byte", false},
+		{"", true},
+		{strings.Repeat("a", 998), true},
+		{strings.Repeat("a", 999), false},
+		{strings.Repeat("a", 998) + "\r\n" + strings.Repeat("b", 998), true},
+		{"short\n" + strings.Repeat("a", 998) + "\r\nshort", true},
+		{"short\n" + strings.Repeat("a", 999) + "\r\nshort", false},
+		{strings.Repeat("a\n", 600) + strings.Repeat("b", 999), false},
+		{strings.Repeat("a\r\n", 600), true},
+		{"ends with a carriage return\r", false},
+		{"two\r\r\n", false},
+		{"\r\n\r\n\n\r", false},
 	} {
 		if got := fitsEightBit(Email{Text: c.text, HTML: "<p>ok</p>"}); got != c.want {
 			t.Errorf("fitsEightBit(%q) = %v, want %v", c.text, got, c.want)
+		}
+		if got := fitsEightBit(Email{Text: "ok", HTML: c.text}); got != c.want {
+			t.Errorf("fitsEightBit(HTML %q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+// fitsEightBit agrees with its rule walked byte by byte, on parts made of
+// the bytes that matter at the lengths that matter.
+func TestFitsEightBitAgreesWithItsRule(t *testing.T) {
+	rule := func(part string) bool {
+		line := 0
+		for i := 0; i < len(part); i++ {
+			switch part[i] {
+			case 0:
+				return false
+			case '\r':
+				if i+1 == len(part) || part[i+1] != '\n' {
+					return false
+				}
+				continue // a line's CRLF is not counted in it
+			case '\n':
+				line = 0
+				continue
+			default:
+				line++
+			}
+			if line > 998 {
+				return false
+			}
+		}
+		return true
+	}
+	rnd := rand.New(rand.NewPCG(15, 1))
+	alphabet := []string{"a", "é", "\n", "\r\n", "\r", "\x00", strings.Repeat("x", 330)}
+	for range 20000 {
+		var b strings.Builder
+		for range rnd.IntN(12) {
+			piece := alphabet[rnd.IntN(len(alphabet))]
+			if rnd.IntN(20) > 0 && (piece == "\r" || piece == "\x00") {
+				piece = "a"
+			}
+			b.WriteString(piece)
+		}
+		part := b.String()
+		if got, want := partFitsEightBit(part), rule(part); got != want {
+			t.Fatalf("partFitsEightBit(%q) = %v, the rule says %v", part, got, want)
 		}
 	}
 }
