@@ -57,10 +57,10 @@ func CancelJob(ctx context.Context, st Store, key, reason string) (store.Job, er
 // write, and returns how many it canceled. Jobs in flight go on: they may
 // already be on their way.
 func CancelCampaign(ctx context.Context, st Store, campaign, reason string) (int, error) {
-	var waiting []store.JobID
+	var waiting []store.DueJob
 	if err := st.View(func(tx *store.Tx) error {
 		// The latest time a key can hold: every waiting job.
-		waiting = tx.DueJobIDs(time.Unix(0, math.MaxInt64), math.MaxInt)
+		waiting = tx.DueJobs(time.Unix(0, math.MaxInt64), math.MaxInt)
 		return nil
 	}); err != nil {
 		return 0, err
@@ -72,8 +72,8 @@ func CancelCampaign(ctx context.Context, st Store, campaign, reason string) (int
 		n := 0
 		err := st.Update(ctx, func(tx *store.Tx) error {
 			n = 0
-			for _, id := range chunk {
-				j, err := tx.Job(id)
+			for _, due := range chunk {
+				j, err := tx.Job(due.ID)
 				if err != nil {
 					return err
 				}

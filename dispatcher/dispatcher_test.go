@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"mime"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/npsd/npsd/internal/testpeers"
 	"github.com/npsd/npsd/store"
@@ -89,6 +92,25 @@ func newRig(t testing.TB) *rig {
 		MaxAttempts:       3,
 	}
 	return r
+}
+
+// editFile changes the store's file as bbolt holds it, the way an older
+// npsd or a damaged disk leaves it, between a close and a reopen.
+func (r *rig) editFile(edit func(*bolt.Tx) error) {
+	r.t.Helper()
+	if err := r.st.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	db, err := bolt.Open(r.path, 0o600, nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := errors.Join(db.Update(edit), db.Close()); err != nil {
+		r.t.Fatal(err)
+	}
+	if r.st, err = store.Open(store.Options{Path: r.path, Now: r.clk.now, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 func (r *rig) dispatcher() *Dispatcher {

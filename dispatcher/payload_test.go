@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -58,12 +57,7 @@ func TestUndecodablePayloadFailsOnce(t *testing.T) {
 	_, bad := r.survey(store.Contact{Name: "Paul", Email: "paul@example.fr"}, store.ChannelEmail)
 	_, good := r.survey(store.Contact{Name: "Ann", Email: "ann@example.fr"}, store.ChannelEmail)
 	// An older npsd, or a damaged file, left a payload that does not read.
-	r.st.Close()
-	db, err := bolt.Open(r.path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	r.editFile(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("jobs"))
 		key := binary.BigEndian.AppendUint64(nil, uint64(bad.ID))
 		var fields map[string]json.RawMessage
@@ -77,13 +71,6 @@ func TestUndecodablePayloadFailsOnce(t *testing.T) {
 		}
 		return b.Put(key, v)
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.st, err = store.Open(store.Options{Path: r.path, Now: r.clk.now, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		t.Fatal(err)
-	}
 
 	r.runOnce()
 	j, sv, _ := r.job(bad.ID)

@@ -181,21 +181,25 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 // holds, in one write. It returns the jobs ready to send; the others (no
 // longer pending, moved to the morning, canceled as stale) are let go.
 func (d *Dispatcher) claimDue(ctx context.Context) ([]claimed, error) {
-	var due []store.JobID
+	var due []store.DueJob
 	if err := d.st.View(func(tx *store.Tx) error {
-		due = tx.DueJobIDs(d.o.Now(), d.o.Workers*claimsPerWorker)
+		due = tx.DueJobs(d.o.Now(), d.o.Workers*claimsPerWorker)
 		if !d.limited(store.ChannelEmail) && !d.limited(store.ChannelSMS) {
 			return nil
 		}
-		// Each channel within its budget; a job whose head cannot be
-		// read goes on to its claim, which reports it.
+		// Each channel within its budget. A job whose index entry predates
+		// channels has its head read; one whose head cannot be read goes
+		// on to its claim, which reports it.
 		taken := map[store.Channel]int{}
 		kept := due[:0]
-		for _, id := range due {
-			head, _ := tx.JobHead(id)
-			if taken[head.Channel] < d.claimBudget(head.Channel) {
-				taken[head.Channel]++
-				kept = append(kept, id)
+		for _, job := range due {
+			if job.Channel == "" {
+				head, _ := tx.JobHead(job.ID)
+				job.Channel = head.Channel
+			}
+			if taken[job.Channel] < d.claimBudget(job.Channel) {
+				taken[job.Channel]++
+				kept = append(kept, job)
 			}
 		}
 		due = kept
@@ -204,9 +208,9 @@ func (d *Dispatcher) claimDue(ctx context.Context) ([]claimed, error) {
 		return nil, err
 	}
 	var ids []store.JobID
-	for _, id := range due {
-		if d.claimLocal(id) {
-			ids = append(ids, id)
+	for _, job := range due {
+		if d.claimLocal(job.ID) {
+			ids = append(ids, job.ID)
 		}
 	}
 	if len(ids) == 0 {

@@ -1,11 +1,14 @@
 package dispatcher
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/npsd/npsd/store"
 )
@@ -140,24 +143,59 @@ func TestClaimBudget(t *testing.T) {
 
 // TestClaimDueKeepsEachChannelToItsBudget: texts under a rate limit are
 // claimed a second's worth at a time, while the emails due with them are
-// claimed all the same.
+// claimed all the same, whether the due index names each job's channel or
+// was written before it did.
 func TestClaimDueKeepsEachChannelToItsBudget(t *testing.T) {
-	r := newRig(t)
-	r.opts.Workers, r.opts.SMSRate, r.opts.EmailRate = 1, 2, 0
-	for i := range 6 {
-		r.survey(store.Contact{Phone: fmt.Sprintf("+1514555%04d", i)}, store.ChannelSMS)
-		r.survey(store.Contact{Email: fmt.Sprintf("c%d@example.fr", i)}, store.ChannelEmail)
+	for _, olderIndex := range []bool{false, true} {
+		r := newRig(t)
+		r.opts.Workers, r.opts.SMSRate, r.opts.EmailRate = 1, 2, 0
+		for i := range 6 {
+			r.survey(store.Contact{Phone: fmt.Sprintf("+1514555%04d", i)}, store.ChannelSMS)
+			r.survey(store.Contact{Email: fmt.Sprintf("c%d@example.fr", i)}, store.ChannelEmail)
+		}
+		if olderIndex {
+			forgetDueChannels(t, r)
+		}
+		var indexed []store.DueJob
+		r.st.View(func(tx *store.Tx) error {
+			indexed = tx.DueJobs(r.clk.now(), 100)
+			return nil
+		})
+		for _, job := range indexed {
+			if olderIndex != (job.Channel == "") {
+				t.Fatalf("older index %v: due index entry %+v", olderIndex, job)
+			}
+		}
+		d := r.dispatcher()
+		batch, err := d.claimDue(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[store.Channel]int{}
+		for _, c := range batch {
+			got[c.job.Channel]++
+		}
+		if got[store.ChannelSMS] != 2 || got[store.ChannelEmail] != 6 {
+			t.Errorf("older index %v: claimed %v; want the 6 emails and 2 texts (2 a second, 1 worker)", olderIndex, got)
+		}
 	}
-	d := r.dispatcher()
-	batch, err := d.claimDue(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[store.Channel]int{}
-	for _, c := range batch {
-		got[c.job.Channel]++
-	}
-	if got[store.ChannelSMS] != 2 || got[store.ChannelEmail] != 6 {
-		t.Errorf("claimed %v; want the 6 emails and 2 texts (2 a second, 1 worker)", got)
-	}
+}
+
+// forgetDueChannels empties the values of the rig's due index, as npsd
+// wrote it before the index held each job's channel.
+func forgetDueChannels(t *testing.T, r *rig) {
+	r.editFile(func(tx *bolt.Tx) error {
+		due := tx.Bucket([]byte("jobs_due"))
+		var keys [][]byte
+		due.ForEach(func(k, _ []byte) error {
+			keys = append(keys, bytes.Clone(k))
+			return nil
+		})
+		for _, k := range keys {
+			if err := due.Put(k, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -104,7 +104,7 @@ func (t *Tx) putJob(j Job, old *Job) error {
 	}
 	switch j.State {
 	case JobPending:
-		if err := due.Put(jobDueKey(j), nil); err != nil {
+		if err := due.Put(jobDueKey(j), []byte(j.Channel)); err != nil {
 			return err
 		}
 	case JobInflight:
@@ -142,18 +142,18 @@ func (t *Tx) Job(id JobID) (Job, error) {
 	return j, nil
 }
 
-// DueJobIDs returns the ids of up to limit pending jobs due at or before
-// now, earliest first, reading only the due part of the index: the
-// outbox claims each in its own write, where it reads the job anyway.
-func (t *Tx) DueJobIDs(now time.Time, limit int) []JobID {
+// DueJobs returns up to limit pending jobs due at or before now, earliest
+// first, from the due part of the index alone: the outbox shares a claim
+// among channels by it, and reads each job in that job's own claim.
+func (t *Tx) DueJobs(now time.Time, limit int) []DueJob {
 	end := timeKey(now)
-	var out []JobID
+	var out []DueJob
 	c := t.bucket(bucketJobsDue).Cursor()
-	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+	for k, channel := c.First(); k != nil && len(out) < limit; k, channel = c.Next() {
 		if binary.BigEndian.Uint64(k[:8]) > end {
 			break
 		}
-		out = append(out, JobID(binary.BigEndian.Uint64(k[8:])))
+		out = append(out, DueJob{ID: JobID(binary.BigEndian.Uint64(k[8:])), Channel: Channel(channel)})
 	}
 	return out
 }

@@ -38,8 +38,8 @@ func TestOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.View(func(tx *Tx) error {
-		due := tx.DueJobIDs(t0.Add(90*time.Minute), 10)
-		if len(due) != 2 || due[0] != ids[1] || due[1] != ids[2] {
+		due := tx.DueJobs(t0.Add(90*time.Minute), 10)
+		if len(due) != 2 || due[0] != (DueJob{ID: ids[1], Channel: ChannelEmail}) || due[1] != (DueJob{ID: ids[2], Channel: ChannelEmail}) {
 			t.Errorf("due at +90m = %v, want %v then %v", due, ids[1], ids[2])
 		}
 		if next, ok := tx.NextDue(); !ok || !next.Equal(t0) {
@@ -63,7 +63,7 @@ func TestOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.View(func(tx *Tx) error {
-		due := tx.DueJobIDs(t0.Add(3*time.Hour), 10)
+		due := tx.DueJobs(t0.Add(3*time.Hour), 10)
 		inflight, _ := tx.InflightJobs(nil)
 		if skipped, _ := tx.InflightJobs(func(id JobID) bool { return id == ids[1] }); len(skipped) != 0 {
 			t.Errorf("inflight, skipping the one claimed: %v", skipped)
@@ -87,10 +87,10 @@ func TestOutbox(t *testing.T) {
 		return err
 	})
 	s.View(func(tx *Tx) error {
-		due := tx.DueJobIDs(t0.Add(24*time.Hour), 10)
+		due := tx.DueJobs(t0.Add(24*time.Hour), 10)
 		inflight, _ := tx.InflightJobs(nil)
 		counts, _ := tx.CountJobs()
-		if len(due) != 2 || due[0] != ids[2] || due[1] != ids[1] || len(inflight) != 0 {
+		if len(due) != 2 || due[0] != (DueJob{ID: ids[2], Channel: ChannelEmail}) || due[1] != (DueJob{ID: ids[1], Channel: ChannelEmail}) || len(inflight) != 0 {
 			t.Errorf("after retry and send: due %v, inflight %v", due, inflight)
 		}
 		if counts[JobPending] != 2 || counts[JobSent] != 1 {

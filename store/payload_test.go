@@ -178,7 +178,7 @@ func TestUndecodablePayload(t *testing.T) {
 		if err := tx.ForEachJob(func(j Job) error { seen = append(seen, j.ID); return nil }); err != nil || len(seen) != 3 {
 			t.Errorf("ForEachJob saw %v, %v; want the 3 jobs", seen, err)
 		}
-		if due := tx.DueJobIDs(due, 10); len(due) != 3 {
+		if due := tx.DueJobs(due, 10); len(due) != 3 {
 			t.Errorf("DueJobIDs: %d jobs", len(due))
 		}
 		for id, want := range map[JobID]string{ids[0]: `score "nine"`, ids[1]: "payload: json: cannot unmarshal"} {

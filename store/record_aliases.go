@@ -24,6 +24,7 @@ type (
 	JobKind        = record.JobKind
 	Payload        = record.Payload
 	Job            = record.Job
+	DueJob         = record.DueJob
 	CaseID         = record.CaseID
 	CaseState      = record.CaseState
 	CaseNote       = record.CaseNote

@@ -71,6 +71,14 @@ func (h JobHead) Job() Job {
 	return Job{ID: h.ID, Channel: h.Channel, State: h.State, Due: h.Due, Created: h.Created}
 }
 
+// DueJob is a pending job as the outbox's due index holds it. Channel is
+// empty in an entry that an npsd from before the index held channels
+// wrote; the job's head says it then.
+type DueJob struct {
+	ID      JobID
+	Channel Channel
+}
+
 // PayloadError says why the job's payload could not be read, nil when it
 // was. A job with such a payload has a zero Payload and must not be sent:
 // the dispatcher fails it with this error as its reason.
