@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,30 @@ func TestLogsMaskPhoneNumbers(t *testing.T) {
 	for _, keep := range []string{"…78", "…99", "…01", "j42", "2026-11-24T10:00:00Z", `"count":"1234"`} {
 		if !strings.Contains(out, keep) {
 			t.Errorf("log line lost %q:\n%s", keep, out)
+		}
+	}
+}
+
+// mayHoldPhone lets through every string phoneLike matches in, on strings
+// made of the characters a phone number is written with and others that
+// break a run, at the lengths around its bound.
+func TestMayHoldPhoneMissesNoPhone(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 2))
+	alphabet := "0123456789 .()-+x@é\t"
+	runes := []rune(alphabet)
+	for range 50000 {
+		var b strings.Builder
+		for range rnd.IntN(16) {
+			b.WriteRune(runes[rnd.IntN(len(runes))])
+		}
+		s := b.String()
+		if phoneLike.MatchString(s) && !mayHoldPhone(s) {
+			t.Fatalf("mayHoldPhone(%q) = false, but phoneLike matches %q in it", s, phoneLike.FindString(s))
+		}
+	}
+	for _, s := range []string{"npsd.1.ac825d7fe8b3af4a@bench.test", "job 12345", "survey", "campaign printemps-2026"} {
+		if mayHoldPhone(s) {
+			t.Errorf("mayHoldPhone(%q) = true: the log's ids would all go through the regular expression", s)
 		}
 	}
 }
