@@ -201,3 +201,150 @@ func BenchmarkSurveyJSON(b *testing.B) {
 		}
 	})
 }
+
+func randomJob(rnd *rand.Rand) Job {
+	j := Job{
+		ID: JobID(randomID(rnd)), Kind: JobKind(randomText(rnd)), SurveyID: SurveyID(randomID(rnd)), ContactID: ContactID(randomID(rnd)),
+		Channel: Channel(randomText(rnd)), To: randomText(rnd), State: JobState(randomText(rnd)), Due: randomTime(rnd),
+		MessageID: randomText(rnd), Reason: randomText(rnd), Created: randomTime(rnd), Updated: randomTime(rnd),
+	}
+	for range rnd.IntN(4) {
+		j.Attempts = append(j.Attempts, Attempt{At: randomTime(rnd), Error: randomText(rnd), Temporary: rnd.IntN(2) == 0, MessageID: randomText(rnd), Uncertain: rnd.IntN(2) == 0})
+	}
+	switch rnd.IntN(4) {
+	case 0:
+		j.Payload = Payload{Score: IntPtr(rnd.IntN(11)), Category: randomText(rnd), Comment: randomText(rnd)}
+	case 1:
+		j.Payload = Payload{SummaryWeek: randomText(rnd), NoReview: true, InReplyTo: randomText(rnd)}
+	}
+	return j
+}
+
+// A job is written byte for byte as encoding/json writes it, and read back
+// as encoding/json reads it; one without a payload by hand and by the
+// parser of that form.
+func TestJobJSONIsEncodingJSONs(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 5))
+	for range 20000 {
+		j := randomJob(rnd)
+		got, err := j.MarshalJSON()
+		want, wantErr := j.marshalWithPayload()
+		if err != nil || wantErr != nil || !bytes.Equal(got, want) {
+			t.Fatalf("job %#v:\nwritten %s (%v)\nencoding/json %s (%v)", j, got, err, want, wantErr)
+		}
+		var back, wantBack Job
+		if err := back.UnmarshalJSON(got); err != nil {
+			t.Fatalf("reading %s: %v", got, err)
+		}
+		if err := wantBack.unmarshalWithPayload(got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, wantBack) {
+			t.Fatalf("read %s as\n%#v\nencoding/json reads\n%#v", got, back, wantBack)
+		}
+		if _, fast := readJob(got); fast != j.Payload.empty() {
+			t.Fatalf("%s: read by the parser %v, with a payload %v", got, fast, !j.Payload.empty())
+		}
+	}
+	if _, err := (Job{Due: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}).MarshalJSON(); err == nil {
+		t.Error("a job due in the year -1 was written")
+	}
+}
+
+// Every other form of a job is read as encoding/json reads it, payloads of
+// both forms and damaged records among them.
+func TestJobJSONReadsEveryForm(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 6))
+	mutations := []func(string) string{
+		func(s string) string { return strings.Replace(s, `,"created"`, `,"payload":{"score":3},"created"`, 1) },
+		func(s string) string { return strings.Replace(s, `,"created"`, `,"payload":null,"created"`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `,"created"`, `,"payload":{"score":"nine"},"created"`, 1)
+		},
+		func(s string) string {
+			return strings.Replace(s, `,"created"`, `,"data":{"score":"7","week":"2026-W47"},"created"`, 1)
+		},
+		func(s string) string { return strings.Replace(s, `"kind":`, `"Kind":`, 1) },
+		func(s string) string { return strings.Replace(s, `"state":"`, `"state":"\u00e9`, 1) },
+		func(s string) string { return strings.Replace(s, `{"id":`, `{ "id":`, 1) },
+		func(s string) string { return strings.Replace(s, `"id":`, `"id":-`, 1) },
+		func(s string) string { return s[:len(s)-3] },
+		func(s string) string { return `{}` },
+		func(s string) string { return `[]` },
+	}
+	for range 5000 {
+		written, err := randomJob(rnd).marshalWithPayload()
+		if err != nil {
+			continue
+		}
+		for i, mutate := range mutations {
+			form := []byte(mutate(string(written)))
+			var got, want Job
+			gotErr := got.UnmarshalJSON(form)
+			wantErr := want.unmarshalWithPayload(form)
+			if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("mutation %d of %s:\nread %#v (%v)\nencoding/json %#v (%v)", i, form, got, gotErr, want, wantErr)
+			}
+		}
+	}
+}
+
+// A payload with any one field set is not empty: a field added to Payload
+// and not to empty would otherwise be dropped from every job that has it.
+func TestPayloadEmpty(t *testing.T) {
+	if !(Payload{}).empty() {
+		t.Fatal("the zero payload is not empty")
+	}
+	typ := reflect.TypeFor[Payload]()
+	for i := range typ.NumField() {
+		var p Payload
+		f := reflect.ValueOf(&p).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Slice:
+			f.SetBytes([]byte(`{}`))
+		default:
+			t.Fatalf("field %s is a %s: teach this test and Payload.empty about it", typ.Field(i).Name, f.Kind())
+		}
+		if p.empty() {
+			t.Errorf("a payload with only %s set is empty", typ.Field(i).Name)
+		}
+	}
+}
+
+func BenchmarkJobJSON(b *testing.B) {
+	at := time.Date(2026, 12, 1, 13, 0, 0, 123456789, time.UTC)
+	j := Job{ID: 5, Kind: JobSurvey, Channel: ChannelEmail, ContactID: 9, SurveyID: 7, State: JobInflight, Due: at, Created: at, Updated: at,
+		MessageID: "<npsd.1.ac825d7fe8b3af4a@bench.test>", Attempts: []Attempt{{At: at, MessageID: "<npsd.1.ac825d7fe8b3af4a@bench.test>"}}}
+	data, err := j.marshalWithPayload()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		for b.Loop() {
+			j.MarshalJSON()
+		}
+	})
+	b.Run("encode/encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			j.marshalWithPayload()
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			var j Job
+			j.UnmarshalJSON(data)
+		}
+	})
+	b.Run("decode/encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			var j Job
+			j.unmarshalWithPayload(data)
+		}
+	})
+}

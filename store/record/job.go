@@ -92,6 +92,14 @@ func (j Job) PayloadError() error {
 // MarshalJSON writes the job with its payload encoded, or with the bytes
 // of a payload that could not be read, as they came.
 func (j Job) MarshalJSON() ([]byte, error) {
+	if j.undecoded == nil && j.Payload.empty() {
+		return j.appendJSON()
+	}
+	return j.marshalWithPayload()
+}
+
+// marshalWithPayload writes the job through encoding/json.
+func (j Job) marshalWithPayload() ([]byte, error) {
 	// plain has the fields of Job without its methods; the outer Payload
 	// and Data hide Job's Payload.
 	type plain Job
@@ -120,6 +128,15 @@ func (j Job) MarshalJSON() ([]byte, error) {
 // unreadable (one bad job must not stop the outbox from being listed or
 // sent): the job gets a zero Payload and PayloadError says why.
 func (j *Job) UnmarshalJSON(b []byte) error {
+	if fast, ok := readJob(b); ok {
+		*j = fast
+		return nil
+	}
+	return j.unmarshalWithPayload(b)
+}
+
+// unmarshalWithPayload reads the job through encoding/json.
+func (j *Job) unmarshalWithPayload(b []byte) error {
 	type plain Job
 	var in struct {
 		plain
