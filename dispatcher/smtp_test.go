@@ -18,6 +18,7 @@ import (
 
 	"github.com/npsd/npsd/internal/testpeers"
 	"github.com/npsd/npsd/store"
+	"github.com/npsd/npsd/templates"
 )
 
 func testEmail(to string) Email {
@@ -452,6 +453,30 @@ func TestFitsEightBitAgreesWithItsRule(t *testing.T) {
 		part := b.String()
 		if got, want := partFitsEightBit(part), rule(part); got != want {
 			t.Fatalf("partFitsEightBit(%q) = %v, the rule says %v", part, got, want)
+		}
+	}
+}
+
+// BenchmarkFitsEightBit checks a survey email's parts, as each send of a
+// wave does before it encodes them.
+func BenchmarkFitsEightBit(b *testing.B) {
+	tpl, err := templates.Load(templates.Options{DefaultLanguage: "fr"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg, err := tpl.Render(templates.Template{Kind: templates.Survey, Channel: templates.Email}, "fr", templates.Data{
+		Business:       templates.Business{Name: "Boulangerie Martin"},
+		Contact:        templates.Contact{Name: "Zoé Lefèvre"},
+		ScoreLinks:     templates.ScoreLinksOn("https://nps.example.fr/s/TOKEN"),
+		UnsubscribeURL: "https://nps.example.fr/u/TOKEN",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := Email{Text: msg.Text, HTML: msg.HTML}
+	for b.Loop() {
+		if !fitsEightBit(e) {
+			b.Fatal("a survey email does not fit 8bit")
 		}
 	}
 }

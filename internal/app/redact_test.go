@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -49,5 +50,13 @@ func TestMayHoldPhoneMissesNoPhone(t *testing.T) {
 		if mayHoldPhone(s) {
 			t.Errorf("mayHoldPhone(%q) = true: the log's ids would all go through the regular expression", s)
 		}
+	}
+}
+
+// BenchmarkSentLine logs the line each send of a wave logs.
+func BenchmarkSentLine(b *testing.B) {
+	log := slog.New(redactHandler{slog.NewJSONHandler(io.Discard, nil)})
+	for b.Loop() {
+		log.Info("message sent", "job", 1234, "kind", "survey", "channel", "email", "id", "npsd.1234.ac825d7fe8b3af4a@bench.test")
 	}
 }
