@@ -64,7 +64,7 @@ func randomSurvey(rnd *rand.Rand) Survey {
 // encoding/json.
 func TestSurveyJSONIsEncodingJSONs(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(15, 3))
-	for range 20000 {
+	for range 5000 {
 		s := randomSurvey(rnd)
 		got, err := s.MarshalJSON()
 		want, wantErr := json.Marshal(plainSurvey(s))
@@ -143,7 +143,7 @@ func TestSurveyJSONReadsEveryForm(t *testing.T) {
 			return string(sorted)
 		},
 	}
-	for range 5000 {
+	for range 1500 {
 		s := randomSurvey(rnd)
 		written, err := json.Marshal(plainSurvey(s))
 		if err != nil {
@@ -225,7 +225,7 @@ func randomJob(rnd *rand.Rand) Job {
 // parser of that form.
 func TestJobJSONIsEncodingJSONs(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(15, 5))
-	for range 20000 {
+	for range 5000 {
 		j := randomJob(rnd)
 		got, err := j.MarshalJSON()
 		want, wantErr := j.marshalWithPayload()
@@ -272,7 +272,7 @@ func TestJobJSONReadsEveryForm(t *testing.T) {
 		func(s string) string { return `{}` },
 		func(s string) string { return `[]` },
 	}
-	for range 5000 {
+	for range 1500 {
 		written, err := randomJob(rnd).marshalWithPayload()
 		if err != nil {
 			continue
