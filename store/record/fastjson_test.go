@@ -348,3 +348,45 @@ func BenchmarkJobJSON(b *testing.B) {
 		}
 	})
 }
+
+// FuzzSurveyJSON: whatever the bytes, a survey is read as encoding/json
+// reads it, and refused when encoding/json refuses it. The store calls
+// UnmarshalJSON directly, without encoding/json's check of the whole
+// record first, so the parser must refuse on its own what is not JSON.
+func FuzzSurveyJSON(f *testing.F) {
+	rnd := rand.New(rand.NewPCG(15, 7))
+	for range 20 {
+		b, err := json.Marshal(plainSurvey(randomSurvey(rnd)))
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"attempts":[{"error":"x"}],"attempts":[{"temporary":true}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got, want Survey
+		gotErr := got.UnmarshalJSON(b)
+		wantErr := json.Unmarshal(b, (*plainSurvey)(&want))
+		if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nread %#v (%v)\nencoding/json %#v (%v)", b, got, gotErr, want, wantErr)
+		}
+	})
+}
+
+// FuzzJobJSON: the same for a job.
+func FuzzJobJSON(f *testing.F) {
+	rnd := rand.New(rand.NewPCG(15, 8))
+	for range 20 {
+		b, err := randomJob(rnd).marshalWithPayload()
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got, want Job
+		gotErr := got.UnmarshalJSON(b)
+		wantErr := want.unmarshalWithPayload(b)
+		if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nread %#v (%v)\nencoding/json %#v (%v)", b, got, gotErr, want, wantErr)
+		}
+	})
+}

@@ -65,6 +65,7 @@ func readJob(b []byte) (j Job, ok bool) {
 		case "message_id":
 			j.MessageID = r.string()
 		case "attempts":
+			r.failed = r.failed || j.Attempts != nil // see readSurvey
 			j.Attempts = r.attempts()
 		case "reason":
 			j.Reason = r.string()

@@ -86,6 +86,9 @@ func readSurvey(b []byte, s Survey) (_ Survey, ok bool) {
 		case "alerted":
 			s.Alerted = r.bool()
 		case "attempts":
+			// encoding/json reads a second list into the first one's
+			// elements: that is left to it.
+			r.failed = r.failed || s.Attempts != nil
 			s.Attempts = r.attempts()
 		case "created":
 			s.Created = r.time()
