@@ -63,6 +63,7 @@ type SMTPSender struct {
 	idle  []*smtpConn
 	// buffers keeps the buffers messages are encoded into.
 	buffers sync.Pool
+	senders senderAddresses
 	// eightBit says the server offered 8BITMIME on the connection opened
 	// last: messages are then encoded 8bit, as written, instead of
 	// quoted-printable (a sixth of a survey email's CPU).
@@ -267,7 +268,7 @@ const maxSMTPLine = 998
 // encode writes the message into a buffer of the pool, as the DATA
 // command carries it.
 func (s *SMTPSender) encode(e Email, eightBit bool) (envelope, error) {
-	msg, err := buildMessage(e, eightBit)
+	msg, err := buildMessage(e, eightBit, &s.senders)
 	if err != nil {
 		return envelope{}, err
 	}

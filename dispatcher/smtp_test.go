@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wneessen/go-mail"
+
 	"github.com/npsd/npsd/internal/testpeers"
 	"github.com/npsd/npsd/store"
 	"github.com/npsd/npsd/templates"
@@ -478,5 +480,50 @@ func BenchmarkFitsEightBit(b *testing.B) {
 		if !fitsEightBit(e) {
 			b.Fatal("a survey email does not fit 8bit")
 		}
+	}
+}
+
+// The business's From and Reply-To are parsed once a sender: each message
+// gets its own copy of the parsed address, the headers are the ones a
+// parse for each message gives, a wrong address is refused with its field
+// named and not kept, and the kept addresses are bounded.
+func TestSenderAddressesParsedOnce(t *testing.T) {
+	var senders senderAddresses
+	e := Email{From: "Boulangerie Martin <avis@example.fr>", ReplyTo: "Réponses <reponses@example.fr>", To: "Zoé <zoe@example.fr>", Subject: "Une question", Text: "Bonjour"}
+	for range 3 {
+		kept, err := buildMessage(e, true, &senders)
+		if err != nil {
+			t.Fatal(err)
+		}
+		each, err := buildMessage(e, true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []mail.AddrHeader{mail.HeaderFrom, mail.HeaderReplyTo, mail.HeaderTo} {
+			if got, want := kept.GetAddrHeaderString(h), each.GetAddrHeaderString(h); !slices.Equal(got, want) || len(got) != 1 {
+				t.Errorf("%s: %q with the addresses kept, %q parsed each time", h, got, want)
+			}
+		}
+		kept.GetReplyTo()[0].Name = "changed by a message"
+	}
+	if from, _ := senders.parse(e.From); from.Name != "Boulangerie Martin" {
+		t.Errorf("a message's change reached the kept address: %q", from.Name)
+	}
+	bad := e
+	bad.From = "Boulangerie Martin <avis@"
+	if _, err := buildMessage(bad, true, &senders); err == nil || !strings.Contains(err.Error(), `from "Boulangerie Martin <avis@"`) || IsTemporary(err) {
+		t.Errorf("a wrong From: %v", err)
+	}
+	if _, kept := senders.parsed[bad.From]; kept {
+		t.Error("a wrong address was kept")
+	}
+	for i := range 3 * maxSenderAddresses {
+		addr := fmt.Sprintf("Shop %d <shop%d@example.fr>", i, i)
+		if got, err := senders.parse(addr); err != nil || got.Address != fmt.Sprintf("shop%d@example.fr", i) {
+			t.Fatalf("%s: %v, %v", addr, got, err)
+		}
+	}
+	if len(senders.parsed) > maxSenderAddresses {
+		t.Errorf("%d addresses kept, more than %d", len(senders.parsed), maxSenderAddresses)
 	}
 }
