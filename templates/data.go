@@ -74,9 +74,23 @@ type ScoreLink struct {
 // ScoreLinksOn builds the scale's eleven links on a survey page's URL, as
 // PAGE?score=N.
 func ScoreLinksOn(base string) []ScoreLink {
+	// The eleven links are cut from one string, written once: every
+	// survey email makes them.
+	var b strings.Builder
+	b.Grow(11*(len(base)+len("?score=")) + 12)
+	var ends [11]int
+	for i := range ends {
+		b.WriteString(base)
+		b.WriteString("?score=")
+		b.WriteString(strconv.Itoa(i))
+		ends[i] = b.Len()
+	}
+	all := b.String()
 	links := make([]ScoreLink, 11)
-	for i := range links {
-		links[i] = ScoreLink{Score: i, URL: base + "?score=" + strconv.Itoa(i)}
+	start := 0
+	for i, end := range ends {
+		links[i] = ScoreLink{Score: i, URL: all[start:end]}
+		start = end
 	}
 	return links
 }

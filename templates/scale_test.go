@@ -4,6 +4,7 @@ import (
 	"bytes"
 	htmltemplate "html/template"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	texttemplate "text/template"
@@ -97,6 +98,22 @@ func TestScaleTextAsTheRangeDid(t *testing.T) {
 		}
 		if got := scaleText(links); got != want.String() {
 			t.Errorf("scaleText:\n%q\nthe range:\n%q", got, want.String())
+		}
+	}
+}
+
+// ScoreLinksOn gives each score its link on the base, in order, whatever
+// the base.
+func TestScoreLinksOn(t *testing.T) {
+	for _, base := range []string{"https://nps.example.fr/s/TOKEN", "", "é?x=1", strings.Repeat("a", 5000)} {
+		links := ScoreLinksOn(base)
+		if len(links) != 11 {
+			t.Fatalf("%d links", len(links))
+		}
+		for i, l := range links {
+			if want := base + "?score=" + strconv.Itoa(i); l.Score != i || l.URL != want {
+				t.Errorf("link %d on %.20q: %d %.40q, want %.40q", i, base, l.Score, l.URL, want)
+			}
 		}
 	}
 }
