@@ -7,10 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// The records written and read on every send (a survey and its attempts)
-// have their JSON made by hand, byte for byte what encoding/json makes of
-// them, and read by a parser of that form alone. Anything else the parser
-// meets (a key it does not know, a null, white space, an escape, a number
+// The records written and read on every send (a survey, a job without a
+// payload, and their attempts) have their JSON made by hand, byte for byte
+// what encoding/json makes of them, and read by a parser of that form
+// alone. Anything else the parser meets (a key it does not know, a null,
+// white space, an escape in a key or a time, a surrogate escape, a number
 // that is not a plain unsigned integer) makes it give up, and the record
 // goes to encoding/json, which reads every form an older npsd wrote and
 // says what is wrong with a damaged one. encoding/json spends most of a
@@ -78,7 +79,7 @@ func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
 	return append(b, '"'), err
 }
 
-// jsonReader reads the one form of a record appendJSON writes. Its
+// jsonReader reads the one form of a record jsonWriter writes. Its
 // methods do nothing once it has failed, and failed says so at the end:
 // the caller then decodes the record with encoding/json.
 type jsonReader struct {
@@ -154,7 +155,8 @@ func (r *jsonReader) string() string {
 			}
 		case c == '\\':
 			if out == nil {
-				out = append(make([]byte, 0, len(r.b)-start), r.b[start:r.at]...)
+				// Room for what was read and a Message-ID's escapes.
+				out = append(make([]byte, 0, r.at-start+64), r.b[start:r.at]...)
 			}
 			out = r.unescape(out)
 		case c < 0x20:
