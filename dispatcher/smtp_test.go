@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/textproto"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -171,6 +172,9 @@ type rawSMTP struct {
 	pipelining bool
 	// eightBit offers 8BITMIME.
 	eightBit bool
+	// noteData adds a "." to the log for each message's data, with "+"
+	// when the next command had arrived with it.
+	noteData bool
 	mu       sync.Mutex
 	log      []string // each command, with "+" when more was waiting behind it
 	messages []string
@@ -250,6 +254,23 @@ func (s *rawSMTP) serve(c net.Conn) {
 			reply("354 go on")
 			msg, err := io.ReadAll(textproto.NewReader(r).DotReader())
 			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			if s.noteData {
+				s.log = append(s.log, "."+map[bool]string{true: "+"}[r.Buffered() > 0])
+			}
+			s.mu.Unlock()
+			// A message can ask for its end of data to be refused, left
+			// without a reply, or answered by a server closing.
+			switch {
+			case bytes.Contains(msg, []byte("refuse-at-end")):
+				reply("554 5.6.0 content refused")
+				continue
+			case bytes.Contains(msg, []byte("hang-up-at-end")):
+				return
+			case bytes.Contains(msg, []byte("closing-at-end")):
+				reply("421 4.3.2 closing")
 				return
 			}
 			s.mu.Lock()
@@ -525,5 +546,182 @@ func TestSenderAddressesParsedOnce(t *testing.T) {
 	}
 	if len(senders.parsed) > maxSenderAddresses {
 		t.Errorf("%d addresses kept, more than %d", len(senders.parsed), maxSenderAddresses)
+	}
+}
+
+// markedEmail is a test email to a numbered recipient whose text carries
+// mark, which rawSMTP reads as what to do at its end of data.
+func markedEmail(i int, mark string) Email {
+	e := testEmail(fmt.Sprintf("client%d@example.fr", i))
+	e.Text = fmt.Sprintf("message %d. %s", i, mark)
+	return e
+}
+
+// messageNumber finds a markedEmail's number in the message taken.
+var messageNumber = regexp.MustCompile(`message \d+\.`)
+
+// sendAll sends the emails from workers goroutines at once, as a wave's
+// workers do, and returns each one's outcome.
+func sendAll(s *SMTPSender, workers int, emails []Email) []error {
+	errs := make([]error, len(emails))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = s.SendEmail(context.Background(), emails[i])
+			}
+		})
+	}
+	for i := range emails {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errs
+}
+
+// TestSMTPDataGoesWithTheNextEnvelope: while other sends are under way, a
+// message's data goes out in one write with the next message's envelope,
+// and its outcome is its own whatever the server answers: taken, refused
+// at the end of data, a connection hung up or closed by the server after
+// the data. The messages after each go on, on a new connection when the
+// old one is gone, and none is taken twice.
+func TestSMTPDataGoesWithTheNextEnvelope(t *testing.T) {
+	for _, conns := range []int{1, 3} {
+		t.Run(fmt.Sprintf("connections=%d", conns), func(t *testing.T) {
+			srv := newRawSMTP(t, true)
+			srv.noteData = true
+			s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: srv.port(), TLS: "none", Timeout: 5 * time.Second, Connections: conns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			marks := map[int]string{7: "refuse-at-end", 19: "hang-up-at-end", 31: "closing-at-end", 32: "refuse-at-end", 45: "hang-up-at-end"}
+			var emails []Email
+			for i := range 60 {
+				emails = append(emails, markedEmail(i, marks[i]))
+			}
+			errs := sendAll(s, 4, emails)
+			for i, err := range errs {
+				var se *SendError
+				switch marks[i] {
+				case "":
+					if err != nil {
+						t.Errorf("message %d: %v", i, err)
+					}
+				case "refuse-at-end":
+					if !errors.As(err, &se) || se.Temporary || !strings.Contains(se.Code, "554 5.6.0") || !strings.Contains(err.Error(), "end of data") {
+						t.Errorf("message %d, refused at its end of data: %v, want a permanent 554 5.6.0", i, err)
+					}
+				default:
+					if !errors.As(err, &se) || !se.Temporary {
+						t.Errorf("message %d, %s: %v, want a temporary failure", i, marks[i], err)
+					}
+				}
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			taken := map[string]int{}
+			for _, m := range srv.messages {
+				taken[messageNumber.FindString(m)]++
+			}
+			for i := range emails {
+				want := 1
+				if marks[i] != "" {
+					want = 0
+				}
+				if n := taken[fmt.Sprintf("message %d.", i)]; n != want {
+					t.Errorf("message %d taken %d times, want %d", i, n, want)
+				}
+			}
+			if !slices.Contains(srv.log, ".+") {
+				t.Errorf("no message's data went out with the next envelope: %s", strings.Join(srv.log, " "))
+			}
+		})
+	}
+}
+
+// TestSMTPWaitingDataIsNeverLeft: a message's data left waiting for a
+// next envelope that does not come is written by its own sender after
+// pendingLinger, or by Close; an 8bit message that meets a server without
+// 8BITMIME re-encodes and still carries the waiting data first. Each gets
+// its own outcome and is taken once.
+func TestSMTPWaitingDataIsNeverLeft(t *testing.T) {
+	srv := newRawSMTP(t, true)
+	srv.noteData = true
+	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: srv.port(), TLS: "none", Timeout: 5 * time.Second, Connections: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// leave sends e as far as its data, left waiting on the connection.
+	leave := func(e Email) (*smtpConn, *pendingData) {
+		t.Helper()
+		env, err := s.encode(e, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := s.take(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.mu.Lock()
+		p, err := conn.send(ctx, env, true)
+		conn.mu.Unlock()
+		s.put(conn)
+		if err != nil || p == nil {
+			t.Fatalf("send = %v, %v: want the data left waiting", p, err)
+		}
+		return conn, p
+	}
+
+	conn, p := leave(markedEmail(1, ""))
+	if err := conn.await(p); err != nil {
+		t.Fatalf("message 1, written by its own sender: %v", err)
+	}
+
+	conn, p = leave(markedEmail(2, ""))
+	// A server that lost 8BITMIME since the connection was opened: the
+	// next message is encoded 8bit, refused before anything is written,
+	// and goes quoted-printable after the waiting data.
+	s.eightBit.Store(true)
+	if err := s.SendEmail(ctx, markedEmail(3, "")); err != nil {
+		t.Fatalf("message 3: %v", err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("message 2, written with message 3's envelope: %v", err)
+		}
+	default:
+		t.Fatal("message 2 has no outcome after the next message was sent on its connection")
+	}
+
+	_, p = leave(markedEmail(4, "refuse-at-end"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		var se *smtpError
+		if !errors.As(err, &se) || se.Code != 554 || se.Enhanced != "5.6.0" || se.Step != "end of data" {
+			t.Fatalf("message 4, written at Close: %v, want its refusal", err)
+		}
+	default:
+		t.Fatal("Close left message 4's data unwritten")
+	}
+
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	var got []string
+	for _, m := range srv.messages {
+		got = append(got, messageNumber.FindString(m))
+	}
+	if want := []string{"message 1.", "message 2.", "message 3."}; !slices.Equal(got, want) {
+		t.Errorf("server took %q, want %q", got, want)
+	}
+	if log, want := strings.Join(srv.log, " "), "EHLO MAIL+ RCPT+ DATA . MAIL+ RCPT+ DATA .+ MAIL+ RCPT+ DATA . MAIL+ RCPT+ DATA ."; log != want {
+		t.Errorf("commands as the server read them:\n got %s\nwant %s", log, want)
 	}
 }
