@@ -91,6 +91,20 @@ campaigns:
 	mu.Lock()
 	first := sent[0]
 	mu.Unlock()
+	// The customer answers a text that has left: its outcome is in the
+	// store a moment after Twilio took it (the outbox records outcomes in
+	// batches), as it always is by the time a reply comes back.
+	waitFor(t, 20*time.Second, func() string {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		if m, _ := io.ReadAll(resp.Body); strings.Contains(string(m), `npsd_outbox_jobs{state="sent"} 1`) {
+			return "recorded"
+		}
+		return ""
+	})
 	if first.Get("To") != "+15145550100" || first.Get("From") != "+15145550199" || !strings.Contains(first.Get("Body"), "how likely are you to recommend us") ||
 		first.Get("StatusCallback") != "https://nps.garage-dupont.ca/hooks/twilio/status" {
 		t.Errorf("survey SMS = %v", first)
