@@ -149,6 +149,9 @@ alias_maps =
 alias_database =
 smtputf8_enable = no
 biff = no
+# As Postfix 3.9 and later do by default: a client that pipelines where
+# RFC 2920 does not allow it is disconnected.
+smtpd_forbid_unauth_pipelining = yes
 `, dir, strings.Join(domainList, " "), mailUID)), 0o644))
 	// Debian's master.cf, with smtpd on our port and nothing chrooted (a
 	// chroot would need copies of /etc files in the spool).
